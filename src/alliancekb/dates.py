@@ -19,7 +19,9 @@ _EDTF = re.compile(
     r"(?P<qual>[?~%])?$"
 )
 
-SUPPORTED_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD, optionally ending in ~ (approximate), ? (uncertain) or %"
+SUPPORTED_FORMS = (
+    "YYYY, YYYY-MM or YYYY-MM-DD, optionally ending in ~ (approximate), ? (uncertain) or %"
+)
 
 
 class EdtfError(ValueError):
@@ -54,27 +56,39 @@ def parse_edtf(text: str) -> EdtfDate:
             raise EdtfError(f"{text!r}: a year with unspecified digits cannot have a month")
         lo_year, hi_year = int(year_s.replace("X", "0")), int(year_s.replace("X", "9"))
         return EdtfDate(
-            text.strip(), date(max(lo_year, 1), 1, 1), date(hi_year, 12, 31), "year",
-            approximate, uncertain,
+            text.strip(),
+            date(max(lo_year, 1), 1, 1),
+            date(hi_year, 12, 31),
+            "year",
+            approximate,
+            uncertain,
         )
     year = int(year_s)
     if year == 0:
         raise EdtfError(f"{text!r}: year 0000 is not supported")
     if month_s is None:
-        return EdtfDate(text.strip(), date(year, 1, 1), date(year, 12, 31), "year",
-                        approximate, uncertain)
+        return EdtfDate(
+            text.strip(), date(year, 1, 1), date(year, 12, 31), "year", approximate, uncertain
+        )
     if month_s == "XX":
         if day_s is not None and day_s != "XX":
             raise EdtfError(f"{text!r}: a day cannot follow an unspecified month")
-        return EdtfDate(text.strip(), date(year, 1, 1), date(year, 12, 31), "year",
-                        approximate, uncertain)
+        return EdtfDate(
+            text.strip(), date(year, 1, 1), date(year, 12, 31), "year", approximate, uncertain
+        )
     month = int(month_s)
     if not 1 <= month <= 12:
         raise EdtfError(f"{text!r}: month {month_s} does not exist")
     last = calendar.monthrange(year, month)[1]
     if day_s is None or day_s == "XX":
-        return EdtfDate(text.strip(), date(year, month, 1), date(year, month, last), "month",
-                        approximate, uncertain)
+        return EdtfDate(
+            text.strip(),
+            date(year, month, 1),
+            date(year, month, last),
+            "month",
+            approximate,
+            uncertain,
+        )
     day = int(day_s)
     if not 1 <= day <= last:
         raise EdtfError(f"{text!r}: day {day_s} does not exist in {year:04d}-{month:02d}")

@@ -230,8 +230,4 @@ SECTIONS: dict[str, type[Record]] = {
 
 def field_aliases(model: type[BaseModel]) -> dict[str, str]:
     """Python attribute name -> YAML field name, where they differ (`from_` -> `from`)."""
-    return {
-        name: info.alias for name, info in model.model_fields.items() if info.alias is not None
-    }
-
-
+    return {name: info.alias for name, info in model.model_fields.items() if info.alias is not None}

@@ -1,0 +1,111 @@
+"""The root Typer app: global options, error handling, and the command groups."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from alliancekb.cli.state import CliState
+
+DEBUG_ENV = "ALLIANCEKB_DEBUG"
+
+
+class SafeGroup(TyperGroup):
+    """Runs every command so that no traceback reaches a user: one message, one exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from alliancekb.errors import AlliancekbError
+
+        try:
+            return super().invoke(ctx)
+        except AlliancekbError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; nothing was written by the unfinished transaction", 130)
+        except BrokenPipeError:
+            # A closed pipe (`| head`) is the reader's choice, not an error.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except Exception as exc:  # the last line of defence against tracebacks
+            if _is_framework_signal(exc):
+                raise
+            if os.environ.get(DEBUG_ENV):
+                traceback.print_exc()
+            message = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+            _fail(ctx, f"{message}\n(set {DEBUG_ENV}=1 to see the traceback)", 1)
+        return None
+
+
+def _is_framework_signal(exc: BaseException) -> bool:
+    """Exit, Abort and usage errors of Typer (and the Click it builds on) pass through."""
+    return type(exc).__module__.startswith(("typer", "click"))
+
+
+def _fail(ctx: typer.Context, message: str, code: int) -> None:
+    state = ctx.find_object(CliState)
+    if state is not None:
+        message = state.scrub(message)
+    typer.echo(f"alliancekb: {message}", err=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=SafeGroup,
+    name="alliancekb",
+    help=(
+        "A knowledge base of defense-alliance facts, every fact with its status and source.\n\n"
+        "Start with: alliancekb members 'AUKUS Pillar 2'"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from alliancekb import __version__
+
+        typer.echo(f"alliancekb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL|PATH",
+            help=(
+                "Database: an SQLite file path or a URL such as postgresql://user@host/db. "
+                "Default: $ALLIANCEKB_DATABASE_URL, else a file in your user data directory "
+                "(see `alliancekb db path`)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Global options."""
+    ctx.obj = CliState(db_option=db)
+
+
+def _register() -> None:
+    from alliancekb.cli import db_cmds
+
+    app.add_typer(db_cmds.app, name="db")
+
+
+_register()

@@ -1,0 +1,90 @@
+"""`alliancekb db ...`: where the database is and which schema revision it has."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from alliancekb.cli.state import state_of
+
+app = typer.Typer(
+    help="The database: where it is, its schema revision, migrations.",
+    no_args_is_help=True,
+)
+
+
+@app.command("path")
+def path_cmd(ctx: typer.Context) -> None:
+    """Print which database is used and why (option, environment or default)."""
+    from alliancekb.db import masked, sqlite_path
+
+    target = state_of(ctx).target()
+    file = sqlite_path(target.url)
+    typer.echo(str(file) if file is not None else masked(target.url))
+    typer.echo(f"(from {target.origin})", err=True)
+
+
+@app.command("current")
+def current_cmd(ctx: typer.Context) -> None:
+    """Print the database's schema revision and whether it is the newest."""
+    from alliancekb import migrate
+    from alliancekb.db import translate_db_errors
+
+    state = state_of(ctx)
+    engine = state.engine(prepare=False)
+    with translate_db_errors(state.target().url):
+        current = migrate.current_revision(engine)
+    head = migrate.head_revision()
+    if current is None:
+        typer.echo(f"none (empty database; `alliancekb db upgrade` migrates it to {head})")
+    elif current == head:
+        typer.echo(f"{current} (head)")
+    else:
+        typer.echo(f"{current} (behind head {head}: run `alliancekb db upgrade`)")
+
+
+@app.command("upgrade")
+def upgrade_cmd(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    seed: Annotated[
+        bool,
+        typer.Option(help="Load the bundled knowledge into a database created by this upgrade."),
+    ] = False,
+) -> None:
+    """Create or migrate the schema up to REVISION (default: head), in one transaction."""
+    from alliancekb import migrate
+    from alliancekb.db import translate_db_errors
+
+    state = state_of(ctx)
+    engine = state.engine(prepare=False)
+    with translate_db_errors(state.target().url):
+        was_empty = not migrate.has_tables(engine)
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+        if seed and was_empty:
+            from alliancekb.bootstrap import seed_path
+            from alliancekb.loader import load_files
+
+            load_files(engine, [seed_path()])
+    typer.echo(f"database at {after} (was {before or 'empty'})")
+
+
+@app.command("downgrade")
+def downgrade_cmd(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision, or `base` for no schema.")],
+) -> None:
+    """Migrate the schema down to REVISION, in one transaction. `base` drops every table."""
+    from alliancekb import migrate
+    from alliancekb.db import translate_db_errors
+
+    state = state_of(ctx)
+    engine = state.engine(prepare=False)
+    with translate_db_errors(state.target().url):
+        before = migrate.current_revision(engine)
+        migrate.downgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    typer.echo(f"database at {after or 'base'} (was {before or 'empty'})")

@@ -1,0 +1,63 @@
+"""What every command shares: the chosen database, opened lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from alliancekb.config import DatabaseTarget
+
+
+@dataclass
+class CliState:
+    """Global options and the engine opened for them."""
+
+    db_option: str | None
+    _engine: Engine | None = field(default=None, repr=False)
+    _secrets: list[str] = field(default_factory=list, repr=False)
+
+    def target(self) -> DatabaseTarget:
+        from alliancekb.config import resolve_target
+        from alliancekb.db import password_of
+
+        target = resolve_target(self.db_option)
+        password = password_of(target.url)
+        if password:
+            from urllib.parse import quote, quote_plus
+
+            self._secrets += [password, quote(password, safe=""), quote_plus(password)]
+        return target
+
+    def engine(self, *, prepare: bool = True) -> Engine:
+        """The database engine; with `prepare`, created, migrated and seeded on first use."""
+        if self._engine is None:
+            from alliancekb.db import create_db_engine
+
+            self._engine = create_db_engine(self.target().url)
+            if prepare:
+                from alliancekb.bootstrap import prepare as prepare_db
+                from alliancekb.db import translate_db_errors
+
+                with translate_db_errors(self.target().url):
+                    prepare_db(self._engine)
+        return self._engine
+
+    def scrub(self, message: str) -> str:
+        """Remove any database password from text meant for the user."""
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return message
+
+
+def state_of(ctx: typer.Context) -> CliState:
+    """The CliState the root callback put on the context."""
+    obj = ctx.find_object(CliState)
+    if obj is None:  # pragma: no cover - the root callback always sets it
+        obj = CliState(db_option=None)
+        ctx.obj = obj
+    return obj

@@ -1,0 +1,152 @@
+"""Engines and transactions: SQLite done right, PostgreSQL unchanged, passwords never shown."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from alliancekb.errors import RuntimeFailure
+
+#: How long a writer waits for another writer before giving up (seconds).
+BUSY_TIMEOUT_S = 60.0
+#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+WRITE_OPTION = "alliancekb_write"
+
+
+def masked(url: str) -> str:
+    """The URL as it may be shown to a user: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def password_of(url: str) -> str | None:
+    """The password in a URL, so error text can be scrubbed of it."""
+    try:
+        password = make_url(url).password
+        return None if password is None else str(password)
+    except ArgumentError:
+        return None
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL, or None for memory or another backend."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise RuntimeFailure(f"not a database URL or path: {masked(url)}") from None
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+        _make_sqlite_transactional(engine)
+        return engine
+    try:
+        return create_engine(
+            parsed,
+            echo=echo,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10}
+            if parsed.get_backend_name() == "postgresql"
+            else {},
+        )
+    except (ArgumentError, ImportError) as exc:
+        raise RuntimeFailure(f"cannot use database {masked(url)}: {exc}") from None
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    """Apply SQLAlchemy's documented fix for pysqlite's legacy transaction handling.
+
+    The stdlib driver issues BEGIN lazily and never for DDL, which breaks SAVEPOINT and
+    the rollback of DDL. We switch its own handling off and emit BEGIN ourselves; writers
+    say BEGIN IMMEDIATE so that a second writer waits on the busy timeout rather than
+    failing with "database is locked" when it first tries to write.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed on success, rolled back on any exception."""
+    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+        bound = engine.execution_options(**{WRITE_OPTION: True})
+        with Session(bound, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """One read transaction: a consistent snapshot for everything read inside it."""
+    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+        options: dict[str, Any] = {}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        bound = engine.execution_options(**options) if options else engine
+        with Session(bound, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+@contextmanager
+def translate_db_errors(url: str) -> Iterator[None]:
+    """Turn driver failures (unreachable, locked, disk full) into one readable RuntimeFailure."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise RuntimeFailure(describe_db_error(exc, url)) from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise RuntimeFailure(describe_db_error(exc, url)) from None
+        raise
+
+
+def describe_db_error(exc: DBAPIError, url: str) -> str:
+    """A one-line description of a driver error, scrubbed of the password."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    message = f"database error ({masked(url)}): {detail}"
+    password = password_of(url)
+    if password:
+        message = message.replace(password, "***")
+    return message

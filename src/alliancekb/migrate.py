@@ -1,0 +1,102 @@
+"""Schema migrations through Alembic, from the scripts shipped inside the package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from alliancekb.db import WRITE_OPTION
+from alliancekb.errors import RuntimeFailure
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def scripts_location() -> Path:
+    """The migration scripts: inside the installed wheel, else the source checkout's."""
+    bundled = _PACKAGE_DIR / "_migrations"
+    if (bundled / "env.py").is_file():
+        return bundled
+    checkout = _PACKAGE_DIR.parent.parent / "migrations"
+    if (checkout / "env.py").is_file():
+        return checkout
+    raise RuntimeFailure("the migration scripts are missing from this installation")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config pointing at our scripts, optionally bound to an open connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(scripts_location()))
+    cfg.set_main_option("path_separator", "os")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision the scripts know."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeFailure(f"the migration scripts have {len(heads)} heads; expected one")
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision, or None when it has never been migrated."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def has_tables(engine: Engine) -> bool:
+    """Whether the database holds any table at all (a non-empty database is never auto-created)."""
+    with engine.connect() as conn:
+        return bool(set(inspect(conn).get_table_names()) - {"alembic_version"})
+
+
+@contextmanager
+def _migration_connection(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a whole migration run; on SQLite with foreign keys checked at the end.
+
+    SQLite's batch mode rebuilds tables by copy-and-drop; with foreign keys enforced the
+    drop would cascade into child tables, so enforcement is off while migrating and a
+    `foreign_key_check` inside the transaction proves nothing was broken.
+    """
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeFailure(
+                            f"migration would break {len(broken)} foreign key(s); rolled back"
+                        )
+        finally:
+            if sqlite:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys = ON")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate up to `revision` in one transaction: all of it happens or none of it."""
+    with _migration_connection(engine) as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate down to `revision` (`base` for an empty schema) in one transaction."""
+    with _migration_connection(engine) as conn:
+        command.downgrade(alembic_config(conn), revision)

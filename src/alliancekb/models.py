@@ -1,0 +1,456 @@
+"""The SQLAlchemy 2 typed ORM model: every entity of the knowledge base and its provenance.
+
+Natural keys are unique constraints; every link is a foreign key; every vocabulary is a
+CHECK constraint, so the database itself refuses what the loader would.
+
+A *scope* is what a membership or a statement can be about: an alliance or one of its
+pillars. Each alliance and each pillar owns exactly one row of `scopes`, which lets a
+membership point at either through one plain foreign key (and one plain unique key).
+
+Dates are EDTF text as written plus the first and last day the text can mean; an empty
+text means "not known" (bounds NULL) and keeps the natural keys free of NULLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from alliancekb.vocab import AllianceKind, Role, ScopeKind, SourceKind, Stance, Status
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+KEY_LENGTH = 100
+NAME_LENGTH = 500
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+slug = Annotated[str, mapped_column(String(KEY_LENGTH), unique=True)]
+name_text = Annotated[str, mapped_column(String(NAME_LENGTH))]
+opt_name = Annotated[str | None, mapped_column(String(NAME_LENGTH))]
+opt_text = Annotated[str | None, mapped_column(Text)]
+edtf_text = Annotated[str, mapped_column(String(32), default="", server_default="")]
+bound = Annotated[dt.date | None, mapped_column(Date)]
+
+
+def vocabulary(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR column restricted by a named CHECK constraint to the enum's values."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [member.value for member in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _link(
+    name: str, left: tuple[str, str], right: tuple[str, str], left_type: Any = Integer
+) -> Table:
+    """A many-to-many link table (column, referred table) x 2 whose rows vanish with either side."""
+    (left_col, left_table), (right_col, right_table) = left, right
+    return Table(
+        name,
+        Base.metadata,
+        Column(
+            left_col,
+            left_type,
+            ForeignKey(f"{left_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column(
+            right_col,
+            Integer,
+            ForeignKey(f"{right_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
+_ALLIANCE = ("alliance_id", "alliances")
+_MEMBERSHIP = ("membership_id", "memberships")
+_POSITION = ("position_id", "positions")
+_PILLAR = ("pillar_id", "pillars")
+_STATEMENT = ("statement_id", "statements")
+_SOURCE = ("source_id", "sources")
+_COUNTRY = ("country_id", "countries")
+_SCOPE = ("scope_id", "scopes")
+_TECH = ("technology_area_id", "technology_areas")
+_STATEMENT_KEY = String(KEY_LENGTH)
+
+alliance_sources = _link("alliance_sources", _ALLIANCE, _SOURCE)
+membership_sources = _link("membership_sources", _MEMBERSHIP, _SOURCE)
+position_sources = _link("position_sources", _POSITION, _SOURCE)
+pillar_technology_areas = _link("pillar_technology_areas", _PILLAR, _TECH)
+statement_countries = _link("statement_countries", _STATEMENT, _COUNTRY, _STATEMENT_KEY)
+statement_scopes = _link("statement_scopes", _STATEMENT, _SCOPE, _STATEMENT_KEY)
+statement_technology_areas = _link("statement_technology_areas", _STATEMENT, _TECH, _STATEMENT_KEY)
+
+
+class Source(Base):
+    """Where a fact comes from."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[intpk]
+    key: Mapped[slug]
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[opt_name]
+    author: Mapped[opt_name]
+    url: Mapped[opt_name]
+    published: Mapped[edtf_text]
+    published_lower: Mapped[bound]
+    published_upper: Mapped[bound]
+    retrieved: Mapped[edtf_text]
+    kind: Mapped[SourceKind] = mapped_column(vocabulary(SourceKind, "source_kind"))
+    note: Mapped[opt_text]
+
+
+class Country(Base):
+    """A state, identified by its ISO 3166 alpha-3 code."""
+
+    __tablename__ = "countries"
+
+    id: Mapped[intpk]
+    iso3: Mapped[str] = mapped_column(String(3), unique=True)
+    iso2: Mapped[str | None] = mapped_column(String(2), unique=True)
+    name: Mapped[name_text]
+
+    aliases: Mapped[list[CountryAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="CountryAlias.alias"
+    )
+
+
+class Scope(Base):
+    """What a membership or statement can be about: one alliance or one pillar."""
+
+    __tablename__ = "scopes"
+
+    id: Mapped[intpk]
+    kind: Mapped[ScopeKind] = mapped_column(vocabulary(ScopeKind, "scope_kind"))
+
+
+class Alliance(Base):
+    """An alliance, partnership or dialogue between states."""
+
+    __tablename__ = "alliances"
+
+    id: Mapped[intpk]
+    key: Mapped[slug]
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id", ondelete="RESTRICT"), unique=True)
+    name: Mapped[name_text]
+    full_name: Mapped[opt_name]
+    kind: Mapped[AllianceKind] = mapped_column(vocabulary(AllianceKind, "alliance_kind"))
+    founded: Mapped[edtf_text]
+    founded_lower: Mapped[bound]
+    founded_upper: Mapped[bound]
+    description: Mapped[opt_text]
+
+    pillars: Mapped[list[Pillar]] = relationship(
+        back_populates="alliance", order_by="Pillar.number"
+    )
+    aliases: Mapped[list[AllianceAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="AllianceAlias.alias"
+    )
+    sources: Mapped[list[Source]] = relationship(secondary=alliance_sources)
+
+
+class Pillar(Base):
+    """A numbered line of work inside an alliance (AUKUS Pillar 2)."""
+
+    __tablename__ = "pillars"
+    __table_args__ = (
+        UniqueConstraint("alliance_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[intpk]
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id", ondelete="CASCADE"))
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id", ondelete="RESTRICT"), unique=True)
+    number: Mapped[int]
+    name: Mapped[name_text]
+    description: Mapped[opt_text]
+
+    alliance: Mapped[Alliance] = relationship(back_populates="pillars")
+    aliases: Mapped[list[PillarAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="PillarAlias.alias"
+    )
+    technology_areas: Mapped[list[TechnologyArea]] = relationship(
+        secondary=pillar_technology_areas, order_by="TechnologyArea.key"
+    )
+
+
+class TechnologyArea(Base):
+    """A field of technology cooperation (quantum, hypersonics, ...)."""
+
+    __tablename__ = "technology_areas"
+
+    id: Mapped[intpk]
+    key: Mapped[slug]
+    name: Mapped[name_text]
+    description: Mapped[opt_text]
+
+    aliases: Mapped[list[TechnologyAreaAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="TechnologyAreaAlias.alias"
+    )
+
+
+class Membership(Base):
+    """A country's place in an alliance or a pillar, with its lifecycle status and sources."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("country_id", "scope_id", "role", "from_text"),
+        Index("ix_memberships_scope_from", "scope_id", "from_lower"),
+    )
+
+    id: Mapped[intpk]
+    country_id: Mapped[int] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT"), index=True
+    )
+    scope_id: Mapped[int] = mapped_column(ForeignKey("scopes.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(vocabulary(Role, "role"))
+    status: Mapped[Status] = mapped_column(vocabulary(Status, "status"))
+    from_text: Mapped[edtf_text]
+    from_lower: Mapped[bound]
+    from_upper: Mapped[bound]
+    to_text: Mapped[edtf_text]
+    to_lower: Mapped[bound]
+    to_upper: Mapped[bound]
+    note: Mapped[opt_text]
+
+    country: Mapped[Country] = relationship()
+    scope: Mapped[Scope] = relationship()
+    sources: Mapped[list[Source]] = relationship(
+        secondary=membership_sources, order_by="Source.key"
+    )
+
+
+class Official(Base):
+    """A person who speaks for a state or an alliance."""
+
+    __tablename__ = "officials"
+
+    id: Mapped[intpk]
+    key: Mapped[slug]
+    name: Mapped[name_text]
+    note: Mapped[opt_text]
+
+    aliases: Mapped[list[OfficialAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="OfficialAlias.alias"
+    )
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="official", cascade="all, delete-orphan", order_by="Position.from_lower"
+    )
+
+
+class Position(Base):
+    """An office an official held: a title for a country, an alliance or an organisation."""
+
+    __tablename__ = "positions"
+    __table_args__ = (UniqueConstraint("official_id", "title", "from_text"),)
+
+    id: Mapped[intpk]
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"))
+    title: Mapped[name_text]
+    country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT"), index=True
+    )
+    alliance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alliances.id", ondelete="RESTRICT"), index=True
+    )
+    organisation: Mapped[opt_name]
+    from_text: Mapped[edtf_text]
+    from_lower: Mapped[bound]
+    from_upper: Mapped[bound]
+    to_text: Mapped[edtf_text]
+    to_lower: Mapped[bound]
+    to_upper: Mapped[bound]
+    note: Mapped[opt_text]
+
+    official: Mapped[Official] = relationship(back_populates="positions")
+    country: Mapped[Country | None] = relationship()
+    alliance: Mapped[Alliance | None] = relationship()
+    sources: Mapped[list[Source]] = relationship(secondary=position_sources, order_by="Source.key")
+
+
+class Statement(Base):
+    """Something a speaker said, dated and sourced; the id is stable across re-loads."""
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN speaker_official_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN speaker_country_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN speaker_alliance_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_speaker",
+        ),
+        Index("ix_statements_official_date", "speaker_official_id", "date_lower"),
+        Index("ix_statements_country_date", "speaker_country_id", "date_lower"),
+        Index("ix_statements_alliance_date", "speaker_alliance_id", "date_lower"),
+    )
+
+    id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    speaker_official_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officials.id", ondelete="RESTRICT")
+    )
+    speaker_country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT")
+    )
+    speaker_alliance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alliances.id", ondelete="RESTRICT")
+    )
+    speaker_label: Mapped[opt_name]
+    date_text: Mapped[str] = mapped_column(String(32))
+    date_lower: Mapped[dt.date] = mapped_column(Date, index=True)
+    date_upper: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    quote: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="quote_bool"))
+    stance: Mapped[Stance] = mapped_column(vocabulary(Stance, "stance"))
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT"), index=True
+    )
+    note: Mapped[opt_text]
+
+    speaker_official: Mapped[Official | None] = relationship()
+    speaker_country: Mapped[Country | None] = relationship()
+    speaker_alliance: Mapped[Alliance | None] = relationship()
+    source: Mapped[Source] = relationship()
+    countries: Mapped[list[Country]] = relationship(
+        secondary=statement_countries, order_by="Country.iso3"
+    )
+    scopes: Mapped[list[Scope]] = relationship(secondary=statement_scopes)
+    technology_areas: Mapped[list[TechnologyArea]] = relationship(
+        secondary=statement_technology_areas, order_by="TechnologyArea.key"
+    )
+
+
+def _alias_columns(owner: str) -> tuple[Any, ...]:
+    return (UniqueConstraint(f"{owner}_id", "normalized"), Index(None, "normalized"))
+
+
+class CountryAlias(Base):
+    """Another name a country goes by ("UK", "Britain")."""
+
+    __tablename__ = "country_aliases"
+    __table_args__ = _alias_columns("country")
+
+    id: Mapped[intpk]
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id", ondelete="CASCADE"))
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+
+class AllianceAlias(Base):
+    """Another name an alliance goes by."""
+
+    __tablename__ = "alliance_aliases"
+    __table_args__ = _alias_columns("alliance")
+
+    id: Mapped[intpk]
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id", ondelete="CASCADE"))
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+
+class PillarAlias(Base):
+    """Another name a pillar goes by ("Pillar II")."""
+
+    __tablename__ = "pillar_aliases"
+    __table_args__ = _alias_columns("pillar")
+
+    id: Mapped[intpk]
+    pillar_id: Mapped[int] = mapped_column(ForeignKey("pillars.id", ondelete="CASCADE"))
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+
+class TechnologyAreaAlias(Base):
+    """Another name a technology area goes by."""
+
+    __tablename__ = "technology_area_aliases"
+    __table_args__ = _alias_columns("technology_area")
+
+    id: Mapped[intpk]
+    technology_area_id: Mapped[int] = mapped_column(
+        ForeignKey("technology_areas.id", ondelete="CASCADE")
+    )
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+
+class OfficialAlias(Base):
+    """Another name an official goes by."""
+
+    __tablename__ = "official_aliases"
+    __table_args__ = _alias_columns("official")
+
+    id: Mapped[intpk]
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"))
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+
+class Load(Base):
+    """One run of `alliancekb load`: what it read and what it changed."""
+
+    __tablename__ = "loads"
+
+    id: Mapped[intpk]
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.current_timestamp()
+    )
+    counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON)
+
+    files: Mapped[list[LoadFile]] = relationship(
+        cascade="all, delete-orphan", order_by="LoadFile.position"
+    )
+
+
+class LoadFile(Base):
+    """One file of a load, identified by its content hash."""
+
+    __tablename__ = "load_files"
+    __table_args__ = (UniqueConstraint("load_id", "position"),)
+
+    id: Mapped[intpk]
+    load_id: Mapped[int] = mapped_column(ForeignKey("loads.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer)
