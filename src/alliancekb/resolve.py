@@ -1,0 +1,223 @@
+"""Names to entities: keys, codes, names and aliases, case- and punctuation-insensitive.
+
+`Pillar 2`, `pillar II`, `AUKUS Pillar Two` and `aukus/pillar-2` are one pillar; `UK`,
+`GBR` and `United Kingdom` are one country. A name that fits several entities is
+ambiguous (the candidates are listed); an unknown one comes back with the nearest names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alliancekb.errors import NameResolutionError, describe_unresolved
+
+
+class Kind(StrEnum):
+    COUNTRY = "country"
+    ALLIANCE = "alliance"
+    PILLAR = "pillar"
+    TECHNOLOGY_AREA = "technology area"
+    OFFICIAL = "official"
+    SOURCE = "source"
+
+
+ALL_KINDS: frozenset[Kind] = frozenset(Kind)
+SCOPE_KINDS: frozenset[Kind] = frozenset({Kind.ALLIANCE, Kind.PILLAR})
+SPEAKER_KINDS: frozenset[Kind] = frozenset({Kind.OFFICIAL, Kind.COUNTRY, Kind.ALLIANCE})
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A resolved entity: its kind, database id, a label for people, and its scope if any."""
+
+    kind: Kind
+    id: int
+    label: str
+    scope_id: int | None = None
+
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_ROMAN = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+_WORDS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+]  # fmt: skip
+
+
+def normalize(name: str) -> str:
+    """The form names are compared in: accents off, case folded, punctuation as spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NON_WORD.sub(" ", plain).strip()
+
+
+def pillar_number_names(number: int) -> list[str]:
+    """`pillar 2`, `pillar ii`, `pillar two`: the ways people write a pillar's number."""
+    names = [f"pillar {number}"]
+    if number < len(_ROMAN):
+        names += [f"pillar {_ROMAN[number]}", f"pillar {_WORDS[number]}"]
+    return names
+
+
+class NameIndex:
+    """Every known name of every entity, kept in step as a load creates or renames them."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, set[Ref]] = defaultdict(set)
+        self._names_of: dict[tuple[Kind, int], set[str]] = {}
+        self._alliance_names: dict[int, set[str]] = {}
+        self._pillars_of: dict[int, dict[int, tuple[Ref, set[str]]]] = defaultdict(dict)
+
+    # -- building -------------------------------------------------------------------
+
+    def put(self, ref: Ref, names: Iterable[str | None]) -> None:
+        """Register (or re-register, replacing the old names) an entity under its names."""
+        key = (ref.kind, ref.id)
+        for old in self._names_of.pop(key, set()):
+            bucket = self._by_name.get(old)
+            if bucket is not None:
+                bucket.difference_update({r for r in bucket if (r.kind, r.id) == key})
+                if not bucket:
+                    del self._by_name[old]
+        normalized = {normalize(n) for n in names if n}
+        normalized.discard("")
+        for name in normalized:
+            self._by_name[name].add(ref)
+        self._names_of[key] = normalized
+
+    def put_alliance(self, ref: Ref, names: Iterable[str | None]) -> None:
+        """Register an alliance; its pillars' combined names follow its names."""
+        self.put(ref, names)
+        self._alliance_names[ref.id] = self._names_of[(ref.kind, ref.id)]
+        for pillar_ref, own in self._pillars_of[ref.id].values():
+            self._put_pillar_names(ref.id, pillar_ref, own)
+
+    def put_pillar(
+        self, alliance_id: int, number: int, ref: Ref, names: Iterable[str | None]
+    ) -> None:
+        """Register a pillar under its own names, its number's forms, and `<alliance> <pillar>`."""
+        own = {normalize(n) for n in [*names, *pillar_number_names(number)] if n}
+        self._pillars_of[alliance_id][number] = (ref, own)
+        self._put_pillar_names(alliance_id, ref, own)
+
+    def _put_pillar_names(self, alliance_id: int, ref: Ref, own: set[str]) -> None:
+        combined = set(own)
+        for alliance_name in self._alliance_names.get(alliance_id, set()):
+            combined.update(f"{alliance_name} {pillar_name}" for pillar_name in own)
+        self.put(ref, combined)
+
+    # -- looking up -----------------------------------------------------------------
+
+    def candidates(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> list[Ref]:
+        """Every entity of the given kinds that `name` can mean, in a stable order."""
+        found = self._by_name.get(normalize(name), set())
+        return sorted((r for r in found if r.kind in kinds), key=lambda r: (r.kind, r.label))
+
+    def nearest(self, name: str, kinds: Collection[Kind] = ALL_KINDS, n: int = 5) -> list[str]:
+        """Labels of the entities whose names are closest to `name`, for "did you mean"."""
+        wanted = normalize(name)
+        pool = [k for k, refs in self._by_name.items() if any(r.kind in kinds for r in refs)]
+        labels: list[str] = []
+        for close in difflib.get_close_matches(wanted, pool, n=n * 3, cutoff=0.6):
+            for ref in sorted(self._by_name[close], key=lambda r: r.label):
+                if ref.kind in kinds and ref.label not in labels:
+                    labels.append(ref.label)
+        return labels[:n]
+
+    def lookup(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> Ref | str:
+        """The one entity `name` means, or the sentence explaining why there is none."""
+        found = self.candidates(name, kinds)
+        if len(found) == 1:
+            return found[0]
+        label = _kinds_label(kinds)
+        if found:
+            return describe_unresolved(name, label, [_candidate(r) for r in found], True)
+        return describe_unresolved(name, label, self.nearest(name, kinds), False)
+
+    def resolve(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> Ref:
+        """The one entity `name` means; NameResolutionError (exit 4) otherwise."""
+        found = self.candidates(name, kinds)
+        if len(found) == 1:
+            return found[0]
+        label = _kinds_label(kinds)
+        if found:
+            raise NameResolutionError(name, label, [_candidate(r) for r in found], True)
+        raise NameResolutionError(name, label, self.nearest(name, kinds), False)
+
+
+def _candidate(ref: Ref) -> str:
+    return f"{ref.label} ({ref.kind})"
+
+
+def _kinds_label(kinds: Collection[Kind]) -> str:
+    if set(kinds) == ALL_KINDS:
+        return "entity"
+    if set(kinds) == SCOPE_KINDS:
+        return "alliance or pillar"
+    return " or ".join(sorted(str(k) for k in kinds))
+
+
+def country_label(name: str, iso3: str) -> str:
+    return f"{name} ({iso3})"
+
+
+def pillar_label(alliance_name: str, number: int, name: str) -> str:
+    return f"{alliance_name} Pillar {number} ({name})"
+
+
+def load_index(session: Session) -> NameIndex:
+    """Read every name in the database into a fresh index."""
+    from alliancekb import models as m
+
+    index = NameIndex()
+    aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
+    for kind, table, column in (
+        (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
+        (Kind.ALLIANCE, m.AllianceAlias, m.AllianceAlias.alliance_id),
+        (Kind.PILLAR, m.PillarAlias, m.PillarAlias.pillar_id),
+        (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
+        (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
+    ):
+        for owner, alias in session.execute(select(column, table.alias)):
+            aliases[(kind, owner)].append(alias)
+
+    for cid, iso3, iso2, name in session.execute(
+        select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name)
+    ):
+        ref = Ref(Kind.COUNTRY, cid, country_label(name, iso3))
+        index.put(ref, [iso3, iso2, name, *aliases[(Kind.COUNTRY, cid)]])
+    alliance_names: dict[int, str] = {}
+    for aid, key, name, full_name, scope_id in session.execute(
+        select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name,
+               m.Alliance.scope_id)
+    ):  # fmt: skip
+        alliance_names[aid] = name
+        index.put_alliance(
+            Ref(Kind.ALLIANCE, aid, name, scope_id),
+            [key, name, full_name, *aliases[(Kind.ALLIANCE, aid)]],
+        )
+    for pid, aid, number, name, scope_id in session.execute(
+        select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name,
+               m.Pillar.scope_id)
+    ):  # fmt: skip
+        ref = Ref(Kind.PILLAR, pid, pillar_label(alliance_names[aid], number, name), scope_id)
+        index.put_pillar(aid, number, ref, [name, *aliases[(Kind.PILLAR, pid)]])
+    for tid, key, name in session.execute(
+        select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name)
+    ):
+        ref = Ref(Kind.TECHNOLOGY_AREA, tid, name)
+        index.put(ref, [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]])
+    for oid, key, name in session.execute(select(m.Official.id, m.Official.key, m.Official.name)):
+        index.put(Ref(Kind.OFFICIAL, oid, name), [key, name, *aliases[(Kind.OFFICIAL, oid)]])
+    for sid, key in session.execute(select(m.Source.id, m.Source.key)):
+        index.put(Ref(Kind.SOURCE, sid, key), [key])
+    return index
