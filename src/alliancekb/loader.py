@@ -1,0 +1,926 @@
+"""Loading YAML into the knowledge base: validate -> resolve -> diff -> apply, in one transaction.
+
+A load run reads its files as streams of records. Small sections (sources, countries,
+alliances, ...) are held until the next flush and applied in dependency order; memberships
+and statements are applied in batches with bulk statements. A reference may point at an
+entity defined later in the same file: a record whose names do not resolve yet waits for
+the end of the file. Every problem of every file is collected; if there is any, the whole
+transaction is rolled back and the database is unchanged.
+
+Records are upserted by natural key. A field left out of a record keeps its stored value;
+a list that is given (aliases, sources, technology areas) replaces the stored list. So
+loading the same file twice changes nothing, and an edited record counts as one update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from alliancekb import models as m
+from alliancekb.db import write_session
+from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.resolve import (
+    SCOPE_KINDS,
+    SPEAKER_KINDS,
+    Kind,
+    NameIndex,
+    Ref,
+    country_label,
+    load_index,
+    normalize,
+    pillar_label,
+)
+from alliancekb.schema import (
+    SECTIONS,
+    AllianceIn,
+    CountryIn,
+    MembershipIn,
+    OfficialIn,
+    PillarIn,
+    PositionIn,
+    SourceIn,
+    StatementIn,
+    TechnologyAreaIn,
+    bounds,
+    field_aliases,
+    iso_country,
+)
+from alliancekb.vocab import ScopeKind
+from alliancekb.yamlio import DEFAULT_MAX_BYTES, DocumentReader, RawRecord
+
+#: Statements and memberships are written in batches of this many records.
+BATCH_SIZE = 2000
+#: Kinds counted in a load report, in the order they are shown.
+COUNTED_KINDS = (
+    "sources",
+    "countries",
+    "technology_areas",
+    "alliances",
+    "pillars",
+    "officials",
+    "positions",
+    "memberships",
+    "statements",
+)
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class KindCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    sha256: str
+    size: int
+    records: int
+
+
+@dataclass
+class LoadReport:
+    """What a load did (or, for a dry run, would do)."""
+
+    files: list[FileReport] = field(default_factory=list)
+    counts: dict[str, KindCounts] = field(
+        default_factory=lambda: {kind: KindCounts() for kind in COUNTED_KINDS}
+    )
+    dry_run: bool = False
+    load_id: int | None = None
+
+    @property
+    def changed(self) -> int:
+        return sum(c.changed for c in self.counts.values())
+
+    def counts_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            kind: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+            for kind, c in self.counts.items()
+        }
+
+
+#: Called as records are read: (file, records read in it, bytes read, file size).
+ProgressCallback = Callable[[Path, int, int, int], None]
+
+
+class _Unresolved(Exception):
+    """A reference that does not resolve (yet): the location and the explanation."""
+
+    def __init__(self, loc: Loc, message: str, ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+        self.ambiguous = ambiguous
+
+
+@dataclass
+class _Pending:
+    raw: RawRecord
+    model: Any
+    file: str
+
+
+def load_files(
+    engine: Engine,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: ProgressCallback | None = None,
+) -> LoadReport:
+    """Load YAML files in one transaction; raise InputError (nothing written) on any problem."""
+    report = LoadReport(dry_run=dry_run)
+    started = dt.datetime.now(dt.UTC)
+    with write_session(engine) as session:
+        loader = _Loader(session, report)
+        for path in paths:
+            loader.load_file(path, max_bytes=max_bytes, progress=progress)
+        loader.raise_problems()
+        if dry_run:
+            session.rollback()
+            return report
+        load = m.Load(started_at=started, counts=report.counts_dict())
+        load.files = [
+            m.LoadFile(position=i, path=f.path, sha256=f.sha256, size=f.size, records=f.records)
+            for i, f in enumerate(report.files)
+        ]
+        session.add(load)
+        session.flush()
+        report.load_id = load.id
+    return report
+
+
+def statement_id(speaker: str, date: str, text: str, source: str) -> str:
+    """A deterministic id from a statement's content, so re-loading never duplicates it."""
+    digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
+    return f"st-{digest[:20]}"
+
+
+class _Loader:
+    """The state of one load run across its files."""
+
+    def __init__(self, session: Session, report: LoadReport) -> None:
+        self.session = session
+        self.report = report
+        self.index: NameIndex = load_index(session)
+        self.problems: list[Problem] = []
+        self.unresolved: list[Problem] = []
+        self.pending: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
+        self.deferred: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
+        self._cache = _Cache(session)
+        self.seen: dict[tuple[str, str], tuple[str, int]] = {}
+
+    # -- reading ----------------------------------------------------------------------
+
+    def load_file(self, path: Path, *, max_bytes: int, progress: ProgressCallback | None) -> None:
+        name = str(path)
+        reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
+        count = 0
+        for raw in reader.records():
+            count += 1
+            model = self._validate(raw, name)
+            if model is not None and self._first_time(raw, model, name):
+                self.pending[raw.section].append(_Pending(raw, model, name))
+                if len(self.pending["statements"]) >= BATCH_SIZE or (
+                    len(self.pending["memberships"]) >= BATCH_SIZE
+                ):
+                    self.flush(final=False)
+            if progress is not None and count % 500 == 0:
+                progress(path, count, reader.bytes_read, reader.size)
+        self.problems.extend(reader.problems)
+        self.flush(final=True)
+        if progress is not None:
+            progress(path, count, reader.size, reader.size)
+        self.report.files.append(FileReport(name, reader.sha256, reader.size, count))
+
+    def _validate(self, raw: RawRecord, file: str) -> BaseModel | None:
+        model_type = SECTIONS[raw.section]
+        try:
+            return model_type.model_validate(raw.data)
+        except ValidationError as exc:
+            aliases = field_aliases(model_type)
+            for error in exc.errors(include_url=False, include_input=False):
+                loc = tuple(
+                    aliases.get(str(p), p) if i == 0 else p for i, p in enumerate(error["loc"])
+                )
+                mark = raw.mark_for(loc)
+                self.problems.append(
+                    Problem(file, mark.line, mark.column, _where(raw, loc), _message(error))
+                )
+            return None
+
+    def _first_time(self, raw: RawRecord, model: Any, file: str) -> bool:
+        """Refuse a record whose natural key an earlier record of this load already used."""
+        key = _natural_key(raw.section, model)
+        if key is None:
+            return True
+        mark = raw.mark_for(())
+        earlier = self.seen.get((raw.section, key))
+        if earlier is not None:
+            self.problems.append(
+                Problem(
+                    file, mark.line, mark.column, raw.where,
+                    f"the same {raw.section[:-1].replace('_', ' ')} ({key}) is already defined "
+                    f"at {earlier[0]}:{earlier[1]}",
+                )
+            )  # fmt: skip
+            return False
+        self.seen[(raw.section, key)] = (file, mark.line)
+        return True
+
+    # -- applying ---------------------------------------------------------------------
+
+    def flush(self, *, final: bool) -> None:
+        """Apply what is pending, dependencies first; on `final`, report what never resolved."""
+        for section in ("sources", "countries", "technology_areas", "alliances", "officials"):
+            records, self.pending[section] = self.pending[section], []
+            for item in records:
+                self._apply_entity(section, item, final)
+        for section, apply in (
+            ("memberships", self._apply_memberships),
+            ("statements", self._apply_statements),
+        ):
+            batch, self.pending[section] = self.pending[section], []
+            if final:
+                batch = self.deferred[section] + batch
+                self.deferred[section] = []
+            for start in range(0, len(batch), BATCH_SIZE):
+                apply(batch[start : start + BATCH_SIZE], final)
+
+    def _unresolved_problem(self, item: _Pending, exc: _Unresolved) -> None:
+        mark = item.raw.mark_for(exc.loc)
+        self.unresolved.append(
+            Problem(item.file, mark.line, mark.column, _where(item.raw, exc.loc), exc.message)
+        )
+
+    def _ref(self, name: str, kinds: frozenset[Kind] | set[Kind], loc: Loc) -> Ref:
+        found = self.index.lookup(name, kinds)
+        if isinstance(found, str):
+            raise _Unresolved(loc, found, ambiguous=found.startswith(("ambiguous",)))
+        return found
+
+    def _refs(self, names: Iterable[str], kind: Kind, loc: Loc) -> list[Ref]:
+        refs: dict[int, Ref] = {}
+        for i, name in enumerate(names):
+            ref = self._ref(name, {kind}, (*loc, i))
+            refs[ref.id] = ref
+        return list(refs.values())
+
+    def _apply_entity(self, section: str, item: _Pending, final: bool) -> None:
+        try:
+            if section == "sources":
+                self._apply_source(item.model)
+            elif section == "countries":
+                self._apply_country(item.model)
+            elif section == "technology_areas":
+                self._apply_technology_area(item.model)
+            elif section == "alliances":
+                self._apply_alliance(item.model)
+            else:
+                self._apply_official(item.model)
+        except _Unresolved as exc:
+            if final:
+                self._unresolved_problem(item, exc)
+            else:
+                self.pending[section].append(item)  # may be defined later: retried next flush
+
+    # Each entity: resolve every reference first, then diff against the stored row, then write.
+
+    def _count(self, kind: str, outcome: str) -> None:
+        self.report.counts[kind].add(outcome)
+
+    def _apply_source(self, src: SourceIn) -> None:
+        published = bounds(src.published)
+        values = _given(
+            src,
+            {
+                "title": src.title,
+                "publisher": src.publisher,
+                "author": src.author,
+                "url": src.url,
+                "published": src.published,
+                "published_lower": published.lower if published else None,
+                "published_upper": published.upper if published else None,
+                "retrieved": src.retrieved or "",
+                "kind": src.kind,
+                "note": src.note,
+            },
+            always={"title", "published", "published_lower", "published_upper", "kind"},
+            field_of={"published_lower": "published", "published_upper": "published"},
+        )
+        row_id, outcome = self._cache.upsert(m.Source, "key", src.key, values)
+        self._count("sources", outcome)
+        if outcome == "created":
+            self.index.put(Ref(Kind.SOURCE, row_id, src.key), [src.key])
+
+    def _apply_country(self, c: CountryIn) -> None:
+        iso = iso_country(c.iso3) or {}
+        name = c.name or iso.get("name") or c.iso3
+        values = {"name": name, "iso2": c.iso2 or iso.get("iso2")}
+        if c.name is None:
+            values.pop("name")
+        existing = self._cache.get(m.Country, "iso3", c.iso3)
+        if existing is None:
+            values["name"] = name
+        row_id, outcome = self._cache.upsert(m.Country, "iso3", c.iso3, values)
+        alias_outcome = self._set_aliases(m.CountryAlias, "country_id", row_id, c.aliases)
+        self._count("countries", _merge(outcome, alias_outcome))
+        stored = self._cache.get(m.Country, "iso3", c.iso3)
+        assert stored is not None
+        self.index.put(
+            Ref(Kind.COUNTRY, row_id, country_label(stored[1]["name"], c.iso3)),
+            [
+                c.iso3,
+                stored[1].get("iso2"),
+                stored[1]["name"],
+                *self._aliases_of(m.CountryAlias, row_id),
+            ],
+        )
+
+    def _apply_technology_area(self, t: TechnologyAreaIn) -> None:
+        values = _given(t, {"name": t.name, "description": t.description}, always={"name"})
+        row_id, outcome = self._cache.upsert(m.TechnologyArea, "key", t.key, values)
+        alias_outcome = self._set_aliases(
+            m.TechnologyAreaAlias, "technology_area_id", row_id, t.aliases
+        )
+        self._count("technology_areas", _merge(outcome, alias_outcome))
+        self.index.put(
+            Ref(Kind.TECHNOLOGY_AREA, row_id, t.name),
+            [t.key, t.name, *self._aliases_of(m.TechnologyAreaAlias, row_id)],
+        )
+
+    def _apply_alliance(self, a: AllianceIn) -> None:
+        sources = self._refs(a.sources or [], Kind.SOURCE, ("sources",))
+        pillar_areas = [
+            self._refs(p.technology_areas or [], Kind.TECHNOLOGY_AREA,
+                       ("pillars", i, "technology_areas"))
+            for i, p in enumerate(a.pillars or [])
+        ]  # fmt: skip
+        founded = bounds(a.founded)
+        values = _given(
+            a,
+            {
+                "name": a.name,
+                "full_name": a.full_name,
+                "kind": a.kind,
+                "founded": a.founded or "",
+                "founded_lower": founded.lower if founded else None,
+                "founded_upper": founded.upper if founded else None,
+                "description": a.description,
+            },
+            always={"name", "kind"},
+            field_of={"founded_lower": "founded", "founded_upper": "founded"},
+        )
+        existing = self._cache.get(m.Alliance, "key", a.key)
+        if existing is None:
+            values["scope_id"] = self._new_scope(ScopeKind.ALLIANCE)
+        row_id, outcome = self._cache.upsert(m.Alliance, "key", a.key, values)
+        scope_id = self._cache.get(m.Alliance, "key", a.key)
+        assert scope_id is not None
+        alliance_scope = int(scope_id[1]["scope_id"])
+        outcome = _merge(
+            outcome,
+            self._set_aliases(m.AllianceAlias, "alliance_id", row_id, a.aliases),
+            self._set_links(m.alliance_sources, "alliance_id", "source_id", row_id,
+                            None if a.sources is None else [s.id for s in sources]),
+        )  # fmt: skip
+        self._count("alliances", outcome)
+        self.index.put_alliance(
+            Ref(Kind.ALLIANCE, row_id, a.name, alliance_scope),
+            [a.key, a.name, a.full_name, *self._aliases_of(m.AllianceAlias, row_id)],
+        )
+        for pillar, areas in zip(a.pillars or [], pillar_areas, strict=True):
+            self._apply_pillar(row_id, a.name, pillar, areas)
+
+    def _apply_pillar(
+        self, alliance_id: int, alliance_name: str, p: PillarIn, areas: list[Ref]
+    ) -> None:
+        key = (alliance_id, p.number)
+        values: dict[str, Any] = _given(
+            p, {"name": p.name, "description": p.description}, always={"name"}
+        )
+        if self._cache.get(m.Pillar, ("alliance_id", "number"), key) is None:
+            values["scope_id"] = self._new_scope(ScopeKind.PILLAR)
+        row_id, outcome = self._cache.upsert(m.Pillar, ("alliance_id", "number"), key, values)
+        stored = self._cache.get(m.Pillar, ("alliance_id", "number"), key)
+        assert stored is not None
+        outcome = _merge(
+            outcome,
+            self._set_aliases(m.PillarAlias, "pillar_id", row_id, p.aliases),
+            self._set_links(m.pillar_technology_areas, "pillar_id", "technology_area_id", row_id,
+                            None if p.technology_areas is None else [t.id for t in areas]),
+        )  # fmt: skip
+        self._count("pillars", outcome)
+        ref = Ref(
+            Kind.PILLAR,
+            row_id,
+            pillar_label(alliance_name, p.number, p.name),
+            int(stored[1]["scope_id"]),
+        )
+        self.index.put_pillar(
+            alliance_id, p.number, ref, [p.name, *self._aliases_of(m.PillarAlias, row_id)]
+        )
+
+    def _apply_official(self, o: OfficialIn) -> None:
+        resolved_positions = [
+            self._resolve_position(pos, ("positions", i)) for i, pos in enumerate(o.positions or [])
+        ]
+        values = _given(o, {"name": o.name, "note": o.note}, always={"name"})
+        row_id, outcome = self._cache.upsert(m.Official, "key", o.key, values)
+        outcome = _merge(
+            outcome, self._set_aliases(m.OfficialAlias, "official_id", row_id, o.aliases)
+        )
+        self._count("officials", outcome)
+        self.index.put(
+            Ref(Kind.OFFICIAL, row_id, o.name),
+            [o.key, o.name, *self._aliases_of(m.OfficialAlias, row_id)],
+        )
+        for pos, (country, alliance, sources) in zip(
+            o.positions or [], resolved_positions, strict=True
+        ):
+            start, end = bounds(pos.from_), bounds(pos.to)
+            values = {
+                "country_id": country.id if country else None,
+                "alliance_id": alliance.id if alliance else None,
+                "organisation": pos.organisation,
+                "from_lower": start.lower if start else None,
+                "from_upper": start.upper if start else None,
+                "to_text": pos.to or "",
+                "to_lower": end.lower if end else None,
+                "to_upper": end.upper if end else None,
+                "note": pos.note,
+            }
+            key = (row_id, pos.title, pos.from_ or "")
+            pos_id, pos_outcome = self._cache.upsert(
+                m.Position, ("official_id", "title", "from_text"), key, values
+            )
+            pos_outcome = _merge(
+                pos_outcome,
+                self._set_links(m.position_sources, "position_id", "source_id", pos_id,
+                                [s.id for s in sources]),
+            )  # fmt: skip
+            self._count("positions", pos_outcome)
+
+    def _resolve_position(
+        self, pos: PositionIn, loc: Loc
+    ) -> tuple[Ref | None, Ref | None, list[Ref]]:
+        country = self._ref(pos.country, {Kind.COUNTRY}, (*loc, "country")) if pos.country else None
+        alliance = (
+            self._ref(pos.alliance, {Kind.ALLIANCE}, (*loc, "alliance")) if pos.alliance else None
+        )
+        return country, alliance, self._refs(pos.sources, Kind.SOURCE, (*loc, "sources"))
+
+    def _new_scope(self, kind: ScopeKind) -> int:
+        return int(
+            self.session.execute(
+                insert(m.Scope).values(kind=kind).returning(m.Scope.id)
+            ).scalar_one()
+        )
+
+    # -- aliases and links --------------------------------------------------------------
+
+    def _aliases_of(self, table: type[Any], owner_id: int) -> list[str]:
+        return [alias for alias, _ in self._cache.aliases(table, owner_id)]
+
+    def _set_aliases(
+        self, table: type[Any], owner_col: str, owner_id: int, aliases: list[str] | None
+    ) -> str:
+        """Replace an entity's aliases with the given list (None: keep them)."""
+        if aliases is None:
+            return "unchanged"
+        wanted: dict[str, str] = {}
+        for alias in aliases:
+            wanted.setdefault(normalize(alias), alias)
+        wanted.pop("", None)
+        current = {norm: alias for alias, norm in self._cache.aliases(table, owner_id)}
+        if current == wanted:
+            return "unchanged"
+        owner = getattr(table, owner_col)
+        self.session.execute(delete(table).where(owner == owner_id))
+        if wanted:
+            self.session.execute(
+                insert(table),
+                [{owner_col: owner_id, "alias": a, "normalized": n} for n, a in wanted.items()],
+            )
+        self._cache.set_aliases(table, owner_id, [(a, n) for n, a in wanted.items()])
+        return "updated"
+
+    def _set_links(
+        self,
+        table: Table,
+        owner_col: str,
+        target_col: str,
+        owner_id: Any,
+        targets: list[int] | None,
+    ) -> str:
+        """Replace an owner's links (sources, technology areas) with the given ids."""
+        if targets is None:
+            return "unchanged"
+        wanted = set(targets)
+        current = self._cache.links(table, owner_col, target_col).get(owner_id, set())
+        if current == wanted:
+            return "unchanged"
+        self.session.execute(delete(table).where(table.c[owner_col] == owner_id))
+        if wanted:
+            self.session.execute(
+                insert(table), [{owner_col: owner_id, target_col: t} for t in sorted(wanted)]
+            )
+        self._cache.links(table, owner_col, target_col)[owner_id] = wanted
+        return "updated"
+
+    # -- memberships (batched) ----------------------------------------------------------
+
+    def _apply_memberships(self, batch: list[_Pending], final: bool) -> None:
+        rows: list[tuple[_Pending, dict[str, Any], list[int]]] = []
+        for item in batch:
+            ms: MembershipIn = item.model
+            try:
+                country = self._ref(ms.country, {Kind.COUNTRY}, ("country",))
+                scope = self._ref(ms.scope, SCOPE_KINDS, ("scope",))
+                sources = self._refs(ms.sources, Kind.SOURCE, ("sources",))
+            except _Unresolved as exc:
+                if final:
+                    self._unresolved_problem(item, exc)
+                else:
+                    self.deferred["memberships"].append(item)
+                continue
+            start, end = bounds(ms.from_), bounds(ms.to)
+            values = {
+                "country_id": country.id,
+                "scope_id": scope.scope_id,
+                "role": ms.role,
+                "from_text": ms.from_ or "",
+                "status": ms.status,
+                "from_lower": start.lower if start else None,
+                "from_upper": start.upper if start else None,
+                "to_text": ms.to or "",
+                "to_lower": end.lower if end else None,
+                "to_upper": end.upper if end else None,
+                "note": ms.note,
+            }
+            rows.append((item, values, [s.id for s in sources]))
+        if not rows:
+            return
+        existing = self._cache.memberships(self.session)
+        links = self._cache.links(m.membership_sources, "membership_id", "source_id")
+        new_rows: list[tuple[dict[str, Any], list[int]]] = []
+        for item, values, source_ids in rows:
+            key = (values["country_id"], values["scope_id"], values["role"], values["from_text"])
+            found = existing.get(key)
+            if found is None:
+                new_rows.append((values, source_ids))
+                existing[key] = (-1, values)
+                continue
+            row_id, stored = found
+            if row_id == -1:
+                mark = item.raw.mark_for(())
+                self.problems.append(
+                    Problem(item.file, mark.line, mark.column, item.raw.where,
+                            "the same membership (country, scope, role, from) is already "
+                            "defined in this load under other names")
+                )  # fmt: skip
+                continue
+            changed = {k: v for k, v in values.items() if stored.get(k) != v}
+            if "note" not in item.model.model_fields_set:
+                changed.pop("note", None)
+            outcome = "unchanged"
+            if changed:
+                self.session.execute(
+                    update(m.Membership).where(m.Membership.id == row_id).values(**changed)
+                )
+                stored.update(changed)
+                outcome = "updated"
+            outcome = _merge(
+                outcome,
+                self._set_links(
+                    m.membership_sources, "membership_id", "source_id", row_id, source_ids
+                ),
+            )
+            self._count("memberships", outcome)
+        if new_rows:
+            result = self.session.execute(
+                insert(m.Membership).returning(
+                    m.Membership.id, m.Membership.country_id, m.Membership.scope_id,
+                    m.Membership.role, m.Membership.from_text, sort_by_parameter_order=True,
+                ),
+                [values for values, _ in new_rows],
+            )  # fmt: skip
+            link_rows = []
+            for (row_id, country_id, scope_id, role, from_text), (values, source_ids) in zip(
+                result.all(), new_rows, strict=True
+            ):
+                existing[(country_id, scope_id, role, from_text)] = (row_id, dict(values))
+                links[row_id] = set(source_ids)
+                link_rows += [
+                    {"membership_id": row_id, "source_id": s} for s in sorted(set(source_ids))
+                ]
+                self._count("memberships", "created")
+            if link_rows:
+                self.session.execute(insert(m.membership_sources), link_rows)
+
+    # -- statements (batched) -----------------------------------------------------------
+
+    def _apply_statements(self, batch: list[_Pending], final: bool) -> None:
+        rows: dict[str, tuple[_Pending, dict[str, Any], dict[str, set[int]]]] = {}
+        for item in batch:
+            resolved = self._resolve_statement(item, final)
+            if resolved is not None:
+                values, links = resolved
+                rows[values["id"]] = (item, values, links)
+        if not rows:
+            return
+        existing = self._existing_statements(list(rows))
+        inserts: list[dict[str, Any]] = []
+        link_inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for sid, (item, values, links) in rows.items():
+            stored = existing.get(sid)
+            if stored is None:
+                inserts.append(values)
+                for name, targets in links.items():
+                    column = _STATEMENT_LINKS[name][1]
+                    link_inserts[name] += [
+                        {"statement_id": sid, column: t} for t in sorted(targets)
+                    ]
+                self._count("statements", "created")
+                continue
+            stored_values, stored_links = stored
+            changed = {k: v for k, v in values.items() if stored_values.get(k) != v}
+            if "note" not in item.model.model_fields_set:
+                changed.pop("note", None)
+            if changed:
+                self.session.execute(
+                    update(m.Statement).where(m.Statement.id == sid).values(**changed)
+                )
+            links_changed = False
+            for name, targets in links.items():
+                if stored_links.get(name, set()) != targets:
+                    links_changed = True
+                    table, column = _STATEMENT_LINKS[name]
+                    self.session.execute(delete(table).where(table.c.statement_id == sid))
+                    link_inserts[name] += [
+                        {"statement_id": sid, column: t} for t in sorted(targets)
+                    ]
+            self._count("statements", "updated" if changed or links_changed else "unchanged")
+        if inserts:
+            self.session.execute(insert(m.Statement), inserts)
+        for name, link_rows in link_inserts.items():
+            if link_rows:
+                self.session.execute(insert(_STATEMENT_LINKS[name][0]), link_rows)
+
+    def _resolve_statement(
+        self, item: _Pending, final: bool
+    ) -> tuple[dict[str, Any], dict[str, set[int]]] | None:
+        st: StatementIn = item.model
+        try:
+            speaker = self._ref(st.speaker, SPEAKER_KINDS, ("speaker",))
+            source = self._ref(st.source, {Kind.SOURCE}, ("source",))
+            countries = self._refs(st.about.countries, Kind.COUNTRY, ("about", "countries"))
+            scopes = [
+                self._ref(name, SCOPE_KINDS, ("about", "scopes", i))
+                for i, name in enumerate(st.about.scopes)
+            ]
+            areas = self._refs(st.about.technology_areas, Kind.TECHNOLOGY_AREA,
+                               ("about", "technology_areas"))  # fmt: skip
+        except _Unresolved as exc:
+            if final:
+                self._unresolved_problem(item, exc)
+            else:
+                self.deferred["statements"].append(item)
+            return None
+        date = bounds(st.date)
+        assert date is not None
+        sid = st.id or statement_id(
+            f"{speaker.kind}:{self._cache.natural_key(speaker)}", st.date, st.text, source.label
+        )
+        values: dict[str, Any] = {
+            "id": sid,
+            "speaker_official_id": speaker.id if speaker.kind is Kind.OFFICIAL else None,
+            "speaker_country_id": speaker.id if speaker.kind is Kind.COUNTRY else None,
+            "speaker_alliance_id": speaker.id if speaker.kind is Kind.ALLIANCE else None,
+            "speaker_label": st.speaker_label,
+            "date_text": st.date,
+            "date_lower": date.lower,
+            "date_upper": date.upper,
+            "text": st.text,
+            "quote": st.quote,
+            "stance": st.stance,
+            "source_id": source.id,
+            "note": st.note,
+        }
+        links = {
+            "countries": {c.id for c in countries},
+            "scopes": {s.scope_id for s in scopes if s.scope_id is not None},
+            "technology_areas": {t.id for t in areas},
+        }
+        return values, links
+
+    def _existing_statements(
+        self, ids: list[str]
+    ) -> dict[str, tuple[dict[str, Any], dict[str, set[int]]]]:
+        columns = [c for c in m.Statement.__table__.columns]
+        found: dict[str, tuple[dict[str, Any], dict[str, set[int]]]] = {}
+        for row in self.session.execute(select(*columns).where(m.Statement.id.in_(ids))).mappings():
+            found[row["id"]] = (dict(row), {name: set() for name in _STATEMENT_LINKS})
+        if not found:
+            return found
+        for name, (table, column) in _STATEMENT_LINKS.items():
+            for sid, target in self.session.execute(
+                select(table.c.statement_id, table.c[column]).where(
+                    table.c.statement_id.in_(list(found))
+                )
+            ):
+                found[sid][1][name].add(target)
+        return found
+
+    # -- the end ------------------------------------------------------------------------
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            problems = sorted(self.problems + self.unresolved, key=_problem_order)
+            raise InvalidDataError(
+                problems, f"{len(problems)} problem(s) found; nothing was loaded"
+            )
+        if self.unresolved:
+            problems = sorted(self.unresolved, key=_problem_order)
+            raise UnresolvedReferenceError(
+                problems, f"{len(problems)} reference(s) did not resolve; nothing was loaded"
+            )
+
+
+_STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
+    "countries": (m.statement_countries, "country_id"),
+    "scopes": (m.statement_scopes, "scope_id"),
+    "technology_areas": (m.statement_technology_areas, "technology_area_id"),
+}
+
+
+class _Cache:
+    """Stored rows of the small tables, read once per load and kept in step with its writes."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[tuple[type[Any], Any], dict[Any, tuple[int, dict[str, Any]]]] = {}
+        self._aliases: dict[type[Any], dict[int, list[tuple[str, str]]]] = {}
+        self._links: dict[str, dict[Any, set[int]]] = {}
+        self._memberships: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] | None = None
+        self._reverse: dict[Kind, dict[int, str]] = {}
+
+    def _table(
+        self, model: type[Any], key: str | tuple[str, ...]
+    ) -> dict[Any, tuple[int, dict[str, Any]]]:
+        cache_key = (model, key)
+        if cache_key not in self._rows:
+            columns = list(model.__table__.columns)
+            rows: dict[Any, tuple[int, dict[str, Any]]] = {}
+            for row in self.session.execute(select(*columns)).mappings():
+                values = dict(row)
+                natural = values[key] if isinstance(key, str) else tuple(values[k] for k in key)
+                rows[natural] = (values["id"], values)
+            self._rows[cache_key] = rows
+        return self._rows[cache_key]
+
+    def get(
+        self, model: type[Any], key: str | tuple[str, ...], value: Any
+    ) -> tuple[int, dict[str, Any]] | None:
+        return self._table(model, key).get(value)
+
+    def upsert(
+        self, model: type[Any], key: str | tuple[str, ...], value: Any, values: dict[str, Any]
+    ) -> tuple[int, str]:
+        """Insert or update one row by natural key; return its id and what happened."""
+        table = self._table(model, key)
+        found = table.get(value)
+        if found is None:
+            natural = {key: value} if isinstance(key, str) else dict(zip(key, value, strict=True))
+            row = {**natural, **values}
+            row_id = int(
+                self.session.execute(insert(model).values(**row).returning(model.id)).scalar_one()
+            )
+            table[value] = (row_id, {"id": row_id, **row})
+            return row_id, "created"
+        row_id, stored = found
+        changed = {k: v for k, v in values.items() if stored.get(k) != v}
+        if not changed:
+            return row_id, "unchanged"
+        self.session.execute(update(model).where(model.id == row_id).values(**changed))
+        stored.update(changed)
+        return row_id, "updated"
+
+    def aliases(self, table: type[Any], owner_id: int) -> list[tuple[str, str]]:
+        if table not in self._aliases:
+            owner = next(c for c in table.__table__.columns if c.name.endswith("_id"))
+            grouped: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for owner_value, alias, norm in self.session.execute(
+                select(owner, table.alias, table.normalized)
+            ):
+                grouped[owner_value].append((alias, norm))
+            self._aliases[table] = grouped
+        return self._aliases[table].get(owner_id, [])
+
+    def set_aliases(self, table: type[Any], owner_id: int, aliases: list[tuple[str, str]]) -> None:
+        self.aliases(table, owner_id)
+        self._aliases[table][owner_id] = aliases
+
+    def links(self, table: Table, owner_col: str, target_col: str) -> dict[Any, set[int]]:
+        if table.name not in self._links:
+            grouped: dict[Any, set[int]] = defaultdict(set)
+            for owner, target in self.session.execute(
+                select(table.c[owner_col], table.c[target_col])
+            ):
+                grouped[owner].add(target)
+            self._links[table.name] = grouped
+        return self._links[table.name]
+
+    def memberships(self, session: Session) -> dict[tuple[Any, ...], tuple[int, dict[str, Any]]]:
+        if self._memberships is None:
+            columns = list(m.Membership.__table__.columns)
+            self._memberships = {
+                (r["country_id"], r["scope_id"], r["role"], r["from_text"]): (r["id"], dict(r))
+                for r in session.execute(select(*columns)).mappings()
+            }
+        return self._memberships
+
+    def natural_key(self, ref: Ref) -> str:
+        """The key behind a speaker, so a derived statement id does not depend on database ids."""
+        model, key = {
+            Kind.OFFICIAL: (m.Official, "key"),
+            Kind.COUNTRY: (m.Country, "iso3"),
+            Kind.ALLIANCE: (m.Alliance, "key"),
+        }[ref.kind]
+        reverse = self._reverse.setdefault(ref.kind, {})
+        if ref.id not in reverse:  # created during this load: refresh the reverse map
+            reverse.update({row_id: str(n) for n, (row_id, _) in self._table(model, key).items()})
+        return reverse[ref.id]
+
+
+def _given(
+    record: BaseModel,
+    values: dict[str, Any],
+    *,
+    always: set[str],
+    field_of: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Only the values of fields the record states (or must state): left-out fields are kept."""
+    stated = record.model_fields_set
+    field_of = field_of or {}
+    return {k: v for k, v in values.items() if k in always or field_of.get(k, k) in stated}
+
+
+def _merge(*outcomes: str) -> str:
+    if "created" in outcomes:
+        return "created"
+    return "updated" if "updated" in outcomes else "unchanged"
+
+
+def _natural_key(section: str, model: Any) -> str | None:
+    if section in ("sources", "technology_areas", "alliances", "officials"):
+        return str(model.key)
+    if section == "countries":
+        return str(model.iso3)
+    if section == "statements":
+        return str(model.id) if model.id else None
+    if section == "memberships":
+        country, scope = normalize(model.country), normalize(model.scope)
+        return f"{country} / {scope} / {model.role} / {model.from_ or ''}"
+    return None
+
+
+def _where(raw: RawRecord, loc: Loc) -> str:
+    path = raw.where
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _message(error: Any) -> str:
+    kind, msg = error["type"], str(error["msg"])
+    if kind == "extra_forbidden":
+        return f"unknown field {error['loc'][-1]!r}"
+    if kind == "missing":
+        return f"required field {error['loc'][-1]!r} is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def _problem_order(p: Problem) -> tuple[str, int, int]:
+    return (p.file, p.line, p.column)
