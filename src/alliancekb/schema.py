@@ -6,7 +6,7 @@ decide every type, so `NO` stays Norway and `012` stays `012`. Unknown fields ar
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import pycountry
 from pydantic import (
@@ -40,8 +40,18 @@ Slug = Annotated[
 ]
 #: A reference to another entity by its key, code, name or any alias.
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf)]
 UNKNOWN_DATE = "unknown"
+
+
+def _edtf_or_unknown(value: str) -> str:
+    return UNKNOWN_DATE if value.lower() == UNKNOWN_DATE else _edtf(value)
+
+
+EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf)]
+#: An EDTF date, or the word `unknown` said explicitly.
+EdtfOrUnknown = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf_or_unknown)
+]
 
 
 def bounds(text: str | None) -> EdtfDate | None:
@@ -63,7 +73,7 @@ class SourceIn(Record):
     publisher: ShortText | None = None
     author: ShortText | None = None
     url: ShortText | None = None
-    published: EdtfText | Literal["unknown"] = Field(
+    published: EdtfOrUnknown = Field(
         description="EDTF date of publication, or `unknown` said explicitly"
     )
     retrieved: EdtfText | None = None

@@ -1,0 +1,299 @@
+"""Loading: idempotent upserts, one transaction for all files, every problem located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alliancekb import models as m
+from alliancekb.errors import InvalidDataError, UnresolvedReferenceError
+from alliancekb.loader import load_files, statement_id
+from tests.conftest import TestDatabase
+from tests.helpers import BASE, load_text, snapshot, write_yaml
+
+
+def _count(db: TestDatabase, model: type[m.Base]) -> int:
+    with Session(db.engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_first_load_creates_every_record(db: TestDatabase, tmp_path: Path) -> None:
+    report = load_text(db.engine, tmp_path, BASE)
+    counts = report.counts_dict()
+    assert counts["countries"]["created"] == 5
+    assert counts["pillars"]["created"] == 2
+    assert counts["memberships"]["created"] == 2
+    assert counts["statements"]["created"] == 2
+    assert counts["positions"]["created"] == 1
+    assert _count(db, m.Statement) == 2
+
+
+def test_loading_the_same_file_twice_changes_nothing(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    again = load_text(db.engine, tmp_path, BASE)
+    assert again.changed == 0
+    assert all(c["created"] == c["updated"] == 0 for c in again.counts_dict().values())
+    after = snapshot(db.engine)
+    assert after.pop("loads") != before.pop("loads")  # the second run is recorded ...
+    after.pop("load_files")
+    before.pop("load_files")
+    assert after == before  # ... and nothing else moved
+
+
+def test_editing_one_statement_counts_exactly_one_update(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    edited = BASE.replace("    stance: asserts\n", "    stance: expects\n", 1)
+    report = load_text(db.engine, tmp_path, edited)
+    counts = report.counts_dict()
+    assert counts["statements"] == {"created": 0, "updated": 1, "unchanged": 1}
+    assert report.changed == 1
+    with Session(db.engine) as session:
+        stance = session.scalar(
+            select(m.Statement.stance).where(m.Statement.id == "emanuel-japan-first-partner")
+        )
+    assert stance == "expects"
+
+
+def test_changing_a_membership_status_updates_it_in_place(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    edited = BASE.replace("status: expected", "status: in-force")
+    report = load_text(db.engine, tmp_path, edited)
+    assert report.counts_dict()["memberships"]["updated"] == 1
+    assert _count(db, m.Membership) == 2
+
+
+def test_statement_without_id_gets_a_deterministic_id(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    expected = statement_id(
+        "country:USA",
+        "2024-04~",
+        "The US would seriously consider Japan as a technology partner.",
+        "wsj-emanuel-2024-04",
+    )
+    with Session(db.engine) as session:
+        ids = set(session.scalars(select(m.Statement.id)))
+    assert ids == {"emanuel-japan-first-partner", expected}
+
+
+def test_speaker_named_by_alias_gives_the_same_derived_id(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    report = load_text(db.engine, tmp_path, BASE.replace("speaker: USA", "speaker: America"))
+    assert report.counts_dict()["statements"]["created"] == 0
+
+
+def test_an_error_in_the_last_record_leaves_the_database_unchanged(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    bad = BASE.replace("    source: wsj-emanuel-2024-04\n", "    source: wsj-emanuel-2024-04\n", 1)
+    bad += """
+  - speaker: rahm-emanuel
+    date: 2024-02-30
+    text: This date does not exist.
+    stance: asserts
+    source: wsj-emanuel-2024-04
+"""
+    bad = bad.replace("status: expected", "status: in-force")  # a change that must not land
+    with pytest.raises(InvalidDataError) as info:
+        load_text(db.engine, tmp_path, bad, name="bad.yaml")
+    assert snapshot(db.engine) == before
+    [problem] = info.value.problems
+    assert problem.file.endswith("bad.yaml")
+    assert problem.where == "statements[2].date"
+    assert "day 30 does not exist" in problem.message
+    lines = (tmp_path / "bad.yaml").read_text().splitlines()
+    assert lines[problem.line - 1].strip().startswith("date: 2024-02-30")
+
+
+def test_a_problem_in_the_second_file_rolls_back_the_first(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    before = snapshot(db.engine)
+    good = write_yaml(tmp_path, "good.yaml", BASE)
+    bad = write_yaml(
+        tmp_path,
+        "bad.yaml",
+        """
+        sources:
+          - key: other
+            title: Other
+            published: 2024
+            kind: unknown-kind
+        """,
+    )
+    with pytest.raises(InvalidDataError):
+        load_files(db.engine, [good, bad])
+    assert snapshot(db.engine) == before
+
+
+def test_dry_run_reports_the_plan_and_writes_nothing(db: TestDatabase, tmp_path: Path) -> None:
+    before = snapshot(db.engine)
+    report = load_files(db.engine, [write_yaml(tmp_path, "a.yaml", BASE)], dry_run=True)
+    assert report.counts_dict()["statements"]["created"] == 2
+    assert report.load_id is None
+    assert snapshot(db.engine) == before
+
+
+def test_references_may_point_forward_within_a_file(db: TestDatabase, tmp_path: Path) -> None:
+    statements_first = BASE[BASE.index("statements:") :] + BASE[: BASE.index("statements:")]
+    report = load_text(db.engine, tmp_path, statements_first)
+    assert report.counts_dict()["statements"]["created"] == 2
+
+
+def test_references_may_point_at_entities_already_in_the_database(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    report = load_text(
+        db.engine,
+        tmp_path,
+        """
+        memberships:
+          - country: Britain
+            scope: AUKUS
+            role: founding-member
+            status: in-force
+            from: 2021-09-15
+            sources: [wsj-emanuel-2024-04]
+        """,
+        name="more.yaml",
+    )
+    assert report.counts_dict()["memberships"]["created"] == 1
+
+
+def test_an_unknown_name_is_refused_with_the_nearest_names(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    doc = BASE.replace(
+        "  - country: JPN\n    scope: AUKUS Pillar II",
+        "  - country: Japn\n    scope: AUKUS Pillar II",
+    )
+    with pytest.raises(UnresolvedReferenceError) as info:
+        load_text(db.engine, tmp_path, doc)
+    assert info.value.exit_code == 4
+    [problem] = info.value.problems
+    assert problem.where == "memberships[1].country"
+    assert "Japan (JPN)" in problem.message
+    assert _count(db, m.Country) == 0
+
+
+def test_an_ambiguous_name_lists_the_candidates(db: TestDatabase, tmp_path: Path) -> None:
+    doc = (
+        BASE
+        + """
+  - speaker: rahm-emanuel
+    date: 2024
+    text: Pillars everywhere.
+    stance: asserts
+    about:
+      scopes: [Pillar]
+    source: wsj-emanuel-2024-04
+"""
+    )
+    doc = doc.replace(
+        "        name: Submarines\n", "        name: Submarines\n        aliases: [Pillar]\n"
+    )
+    doc = doc.replace(
+        "        name: Advanced capabilities\n",
+        "        name: Advanced capabilities\n        aliases: [Pillar]\n",
+    )
+    with pytest.raises(UnresolvedReferenceError) as info:
+        load_text(db.engine, tmp_path, doc)
+    [problem] = info.value.problems
+    assert "ambiguous" in problem.message
+    assert "AUKUS Pillar 1 (Submarines)" in problem.message
+    assert "AUKUS Pillar 2 (Advanced capabilities)" in problem.message
+
+
+def test_the_same_natural_key_twice_in_one_load_is_an_error(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    doc = (
+        BASE
+        + """
+  - id: emanuel-japan-first-partner
+    speaker: rahm-emanuel
+    date: 2024
+    text: A different text under the same id.
+    stance: asserts
+    source: wsj-emanuel-2024-04
+"""
+    )
+    with pytest.raises(InvalidDataError) as info:
+        load_text(db.engine, tmp_path, doc)
+    assert "already defined" in info.value.problems[0].message
+
+
+def test_a_fact_without_a_source_is_refused(db: TestDatabase, tmp_path: Path) -> None:
+    doc = BASE.replace(
+        "    note: Not confirmed whether Japan joins as a full member.\n", ""
+    ).replace("    from: 2024-04~\n    sources: [wsj-emanuel-2024-04]\n", "    from: 2024-04~\n")
+    with pytest.raises(InvalidDataError) as info:
+        load_text(db.engine, tmp_path, doc)
+    assert any("sources" in p.where for p in info.value.problems)
+
+
+def test_left_out_fields_keep_their_value_and_given_lists_replace(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    report = load_text(
+        db.engine,
+        tmp_path,
+        """
+        countries:
+          - iso3: GBR
+            aliases: [Blighty]
+        technology_areas:
+          - key: quantum
+            name: Quantum technologies
+        """,
+        name="patch.yaml",
+    )
+    assert report.counts_dict()["countries"]["updated"] == 1
+    assert report.counts_dict()["technology_areas"]["unchanged"] == 1
+    with Session(db.engine) as session:
+        aliases = set(session.scalars(select(m.CountryAlias.alias)))
+        area_aliases = set(session.scalars(select(m.TechnologyAreaAlias.alias)))
+    assert "Blighty" in aliases
+    assert "UK" not in aliases
+    assert area_aliases == {"quantum technology"}
+
+
+def test_norway_code_is_read_as_the_text_no_not_as_false(db: TestDatabase, tmp_path: Path) -> None:
+    with pytest.raises(InvalidDataError) as info:
+        load_text(db.engine, tmp_path, "countries:\n  - iso3: NO\n")
+    assert "'NO' is not an ISO 3166-1 alpha-3 code" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("code", ["NOR", "nor"])
+def test_country_codes_are_read_as_text(db: TestDatabase, tmp_path: Path, code: str) -> None:
+    load_text(db.engine, tmp_path, f"countries:\n  - iso3: {code}\n    aliases: [NO, 012]\n")
+    with Session(db.engine) as session:
+        aliases = set(session.scalars(select(m.CountryAlias.alias)))
+    assert aliases == {"NO", "012"}
+
+
+def test_a_code_that_iso_does_not_know_is_refused(db: TestDatabase, tmp_path: Path) -> None:
+    with pytest.raises(InvalidDataError) as info:
+        load_text(db.engine, tmp_path, "countries:\n  - iso3: XYZ\n")
+    assert "ISO 3166" in info.value.problems[0].message
+
+
+def test_every_load_is_recorded_with_its_files_and_counts(db: TestDatabase, tmp_path: Path) -> None:
+    import hashlib
+
+    from alliancekb.history import recent_loads
+
+    path = write_yaml(tmp_path, "kb.yaml", BASE)
+    report = load_files(db.engine, [path])
+    with Session(db.engine) as session:
+        [load] = recent_loads(session)
+    assert load.id == report.load_id
+    assert load.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load.created == report.changed
