@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from alliancekb.config import resolve_target
 from alliancekb.db import create_db_engine
 from alliancekb.models import Base
+from alliancekb.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,8 @@ def run_with(connection: Connection) -> None:
         render_as_batch=True,
         compare_type=True,
         transaction_per_migration=False,
+        # The search machinery (FTS5 tables, a GIN expression index) is not in the models.
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

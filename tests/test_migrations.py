@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from alliancekb import migrate
 from alliancekb.models import Base
+from alliancekb.search import include_name
 from tests.conftest import TestDatabase
 
 
@@ -35,7 +36,9 @@ def test_downgrade_to_base_and_up_again(empty_db: TestDatabase) -> None:
 
 def test_models_match_the_migrated_schema(db: TestDatabase) -> None:
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata
+        )
     assert diff == []
 
 

@@ -1,0 +1,94 @@
+"""Full-text search over statement text, the same on SQLite (FTS5) and PostgreSQL.
+
+User text is never handed to a search engine as syntax. It is cut into words (runs of
+letters and digits; everything else, `_` included, separates words), each word becomes a
+quoted literal term, and a statement matches when its text holds every word, in any case.
+So `"`, `*`, `OR`, `-` and `' OR 1=1 --` are just words or nothing, never operators.
+
+Both backends tokenize the text the same way so that they return the same rows:
+
+- SQLite: an FTS5 external-content table `statements_fts` over `statements.text` with the
+  `unicode61` tokenizer (separators: anything but letters and digits; case folded;
+  diacritics kept), kept in step by triggers (migration 0002).
+- PostgreSQL: a GIN index on `to_tsvector('simple', <text with every non-alphanumeric run
+  replaced by a space>)`. Plain `to_tsvector('simple', text)` would keep `2.5`,
+  `www.wsj.com` or `pillar-2` as single tokens where FTS5 splits them, and the backends
+  would disagree; `simple` does no stemming and has no stop words, like FTS5.
+
+Remaining difference: PostgreSQL folds the case of non-ASCII letters by the database's
+LC_CTYPE (a `C` locale folds ASCII only); FTS5 folds all of Unicode.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Integer, false, func, literal_column, select, text
+
+#: The FTS5 table on SQLite (its shadow tables share the prefix).
+FTS_TABLE = "statements_fts"
+#: The expression index on PostgreSQL.
+PG_INDEX = "ix_statements_text_search"
+#: The index expression; queries must repeat it verbatim for PostgreSQL to use the index.
+PG_DOCUMENT_SQL = "to_tsvector('simple', regexp_replace(text, '[^[:alnum:]]+', ' ', 'g'))"
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search text, lower-cased, each once, in order of appearance."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query):
+        seen.setdefault(word.lower(), None)
+    return list(seen)
+
+
+def fts5_query(words: list[str]) -> str:
+    """An FTS5 MATCH expression requiring every word, each a quoted literal term."""
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def is_search_object(name: str | None, type_: str, parent_names: Any = None) -> bool:
+    """Whether a reflected schema object belongs to the search machinery (not to the models).
+
+    Used as Alembic's `include_name` filter negated: FTS5's virtual and shadow tables and
+    the PostgreSQL expression index are created by migration 0002, not declared as models.
+    """
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
+    return type_ == "index" and name == PG_INDEX
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic `include_name` hook: compare everything but the search machinery."""
+    return not is_search_object(name, type_, parent_names)
+
+
+def matches(dialect: str, text_column: Any, rowid_column: Any, query: str) -> ColumnElement[bool]:
+    """A WHERE clause: the statement's text holds every word of `query` (no words: nothing).
+
+    `text_column` is `Statement.text`; `rowid_column` is the statements table's rowid on
+    SQLite (the FTS5 table is keyed by it).
+    """
+    words = search_words(query)
+    if not words:
+        return false()
+    if dialect == "sqlite":
+        hits = (
+            select(literal_column("rowid", Integer))
+            .select_from(text(FTS_TABLE))
+            .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(words)))
+        )
+        return cast("ColumnElement[bool]", rowid_column.in_(hits))
+    document = func.to_tsvector(
+        literal_column("'simple'"),
+        func.regexp_replace(
+            text_column, literal_column("'[^[:alnum:]]+'"), literal_column("' '"),
+            literal_column("'g'"),
+        ),
+    )  # fmt: skip
+    query_terms = func.plainto_tsquery(literal_column("'simple'"), " ".join(words))
+    return cast("ColumnElement[bool]", document.op("@@")(query_terms))
