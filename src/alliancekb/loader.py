@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from alliancekb import models as m
 from alliancekb.db import write_session
 from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.names import normalize
 from alliancekb.resolve import (
     SCOPE_KINDS,
     SPEAKER_KINDS,
@@ -37,7 +38,6 @@ from alliancekb.resolve import (
     Ref,
     country_label,
     load_index,
-    normalize,
     pillar_label,
 )
 from alliancekb.schema import (

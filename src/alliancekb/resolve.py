@@ -8,8 +8,6 @@ ambiguous (the candidates are listed); an unknown one comes back with the neares
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alliancekb.errors import NameResolutionError, describe_unresolved
+from alliancekb.names import normalize
 
 
 class Kind(StrEnum):
@@ -45,19 +44,11 @@ class Ref:
     scope_id: int | None = None
 
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
 _ROMAN = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 _WORDS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve",
 ]  # fmt: skip
-
-
-def normalize(name: str) -> str:
-    """The form names are compared in: accents off, case folded, punctuation as spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return _NON_WORD.sub(" ", plain).strip()
 
 
 def pillar_number_names(number: int) -> list[str]:

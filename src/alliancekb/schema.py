@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from alliancekb.dates import EdtfDate, EdtfError, parse_edtf
+from alliancekb.names import normalize
 from alliancekb.vocab import AllianceKind, Role, SourceKind, Stance, Status
 
 
@@ -38,6 +39,16 @@ Slug = Annotated[
         strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$"
     ),
 ]
+
+
+def _has_word(value: str) -> str:
+    if not normalize(value):
+        raise ValueError(f"{value!r} has no letter or digit, so it cannot name anything")
+    return value
+
+
+#: Another name for an entity: compared without case, accents and punctuation.
+Alias = Annotated[ShortText, AfterValidator(_has_word)]
 #: A reference to another entity by its key, code, name or any alias.
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 UNKNOWN_DATE = "unknown"
@@ -85,7 +96,7 @@ class CountryIn(Record):
     iso3: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
     name: ShortText | None = None
     iso2: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)] | None = None
-    aliases: list[ShortText] | None = None
+    aliases: list[Alias] | None = None
 
     @field_validator("iso3")
     @classmethod
@@ -127,14 +138,14 @@ class TechnologyAreaIn(Record):
     key: Slug
     name: ShortText
     description: Text | None = None
-    aliases: list[ShortText] | None = None
+    aliases: list[Alias] | None = None
 
 
 class PillarIn(Record):
     number: Annotated[int, Field(ge=1, le=99)]
     name: ShortText
     description: Text | None = None
-    aliases: list[ShortText] | None = None
+    aliases: list[Alias] | None = None
     technology_areas: list[Ref] | None = None
 
 
@@ -145,7 +156,7 @@ class AllianceIn(Record):
     kind: AllianceKind
     founded: EdtfText | None = None
     description: Text | None = None
-    aliases: list[ShortText] | None = None
+    aliases: list[Alias] | None = None
     sources: list[Ref] | None = None
     pillars: list[PillarIn] | None = None
 
@@ -202,7 +213,7 @@ class PositionIn(Record):
 class OfficialIn(Record):
     key: Slug
     name: ShortText
-    aliases: list[ShortText] | None = None
+    aliases: list[Alias] | None = None
     note: Text | None = None
     positions: list[PositionIn] | None = None
 
