@@ -1,0 +1,248 @@
+"""One rows type for every read command, and its renderers: Rich table, CSV, JSON, NDJSON.
+
+A `Table` is a list of columns and an iterable of row mappings keyed by `Column.key` (the
+JSON key, a contract: DESIGN.md section 3). The CSV, JSON and NDJSON writers take a text
+stream and consume the rows one at a time, so a result of any size is written without
+being held in memory; only the Rich table (for people) collects its rows to size them.
+
+Values: `None` is empty (JSON null); lists stay lists in JSON and become `; `-joined text in
+CSV; dates become ISO text; booleans are JSON booleans and `true`/`false` in CSV.
+
+Rich is imported only inside the table renderer: the library may build `Table`s (queries
+do) without importing Rich.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+Row = Mapping[str, Any]
+
+#: How lists are joined in CSV (and in table cells when `list_separator` is not set).
+CSV_LIST_SEPARATOR = "; "
+
+
+class Format(StrEnum):
+    """The output formats every read command offers."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its JSON/CSV key, its table header, and how the table shows it."""
+
+    key: str
+    header: str | None = None
+    style: str | None = None
+    #: The table never squeezes the column below this (codes, dates stay whole);
+    #: columns without it (free text) wrap to give the terminal's width to the rest.
+    min_width: int | None = None
+    #: Shown in the Rich table; False keeps detail that would crowd a terminal to CSV/JSON.
+    table: bool = True
+    #: Written to CSV/JSON; False for a table-only convenience column (e.g. text combined
+    #: from other keys for people).
+    data: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.header if self.header is not None else self.key.replace("_", " ")
+
+
+@dataclass
+class Table:
+    """Rows to show: columns, an iterable of row mappings, an optional title and caption."""
+
+    columns: Sequence[Column]
+    rows: Iterable[Row]
+    title: str | None = None
+    #: A note under the table (e.g. which statuses are hidden); not part of CSV/JSON.
+    caption: str | None = None
+    #: A row's style in the Rich table (e.g. dim for a relation that is not in force).
+    row_style: Callable[[Row], str | None] | None = field(default=None, repr=False)
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it: enums as their value, dates as ISO text, lists kept."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
+def text_value(value: Any, list_separator: str = CSV_LIST_SEPARATOR) -> str:
+    """A value as one cell of text: lists joined, booleans `true`/`false`, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return list_separator.join(text_value(v, list_separator) for v in value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+# -- streamed writers ------------------------------------------------------------------------
+
+
+def write_csv(
+    stream: IO[str], columns: Sequence[Column], rows: Iterable[Row], *, excel: bool = False
+) -> int:
+    """Write RFC 4180 CSV (a header, then one line per row, CRLF); return the row count.
+
+    `stream` must be opened with `newline=''` when it is a file. `excel` is reserved for
+    the export command (UTF-8 BOM, cells neutralised against formula injection): it is not
+    implemented here yet and refuses rather than silently doing nothing.
+    """
+    if excel:
+        raise NotImplementedError("the --excel CSV variant belongs to the export command")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    count = 0
+    for row in rows:
+        writer.writerow([text_value(row.get(c.key)) for c in columns])
+        count += 1
+    return count
+
+
+def _json_object(columns: Sequence[Column], row: Row) -> str:
+    return json.dumps({c.key: json_value(row.get(c.key)) for c in columns}, ensure_ascii=False)
+
+
+def write_json(stream: IO[str], columns: Sequence[Column], rows: Iterable[Row]) -> int:
+    """Write a JSON list of objects with the columns' keys, row by row; return the row count."""
+    count = 0
+    stream.write("[")
+    for row in rows:
+        stream.write(",\n" if count else "\n")
+        stream.write(_json_object(columns, row))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_ndjson(stream: IO[str], columns: Sequence[Column], rows: Iterable[Row]) -> int:
+    """Write one JSON object per line; return the row count."""
+    count = 0
+    for row in rows:
+        stream.write(_json_object(columns, row))
+        stream.write("\n")
+        count += 1
+    return count
+
+
+WRITERS: dict[Format, Callable[[IO[str], Sequence[Column], Iterable[Row]], int]] = {
+    Format.CSV: write_csv,
+    Format.JSON: write_json,
+    Format.NDJSON: write_ndjson,
+}
+
+
+# -- Rich ---------------------------------------------------------------------------------
+
+
+def console_for(stream: IO[str] | None = None) -> Console:
+    """A Rich console on `stream` (default stdout at call time).
+
+    Rich itself decides colour: none when the stream is not a terminal or NO_COLOR is
+    set, and the terminal's width when it is one. Piped output is plain text.
+    """
+    import sys
+
+    from rich.console import Console
+
+    return Console(file=stream if stream is not None else sys.stdout, highlight=False)
+
+
+def rich_table(table: Table) -> RenderableType:
+    """The Rich renderable of a table (rows collected: a table needs them all to size itself)."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    shown = [c for c in table.columns if c.table]
+    out = RichTable(
+        title=Text(table.title) if table.title else None,
+        caption=Text(table.caption) if table.caption else None,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        title_justify="left",
+        caption_justify="left",
+    )
+    for column in shown:
+        out.add_column(
+            column.title,
+            style=column.style,
+            # By default a header stays readable; long text columns wrap instead.
+            min_width=column.min_width or min(len(column.title), 10),
+            overflow="fold",
+        )
+    for row in table.rows:
+        style = table.row_style(row) if table.row_style is not None else None
+        # Text objects, not str: data such as "[bold]" must not be read as Rich markup.
+        out.add_row(*(Text(text_value(row.get(c.key), ", ")) for c in shown), style=style)
+    return out
+
+
+def render_table(table: Table, console: Console | None = None) -> None:
+    """Print a table for people; says so when it has no rows."""
+    console = console if console is not None else console_for()
+    rows = iter(table.rows)
+    first = next(rows, None)
+    if first is None:
+        if table.title:
+            console.print(table.title, style="bold", markup=False)
+        console.print("(no rows)", markup=False)
+        if table.caption:
+            console.print(table.caption, style="dim", markup=False)
+        return
+    table.rows = _chain(first, rows)
+    console.print(rich_table(table))
+
+
+def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
+    yield first
+    yield from rest
+
+
+def emit(table: Table, fmt: Format | str, stream: IO[str] | None = None) -> int | None:
+    """Write `table` in `fmt` to `stream` (default stdout): streamed for csv/json/ndjson.
+
+    Returns the number of rows written (None for the Rich table).
+    """
+    import sys
+
+    fmt = Format(fmt)
+    if fmt is Format.TABLE:
+        render_table(table, console_for(stream))
+        return None
+    out = stream if stream is not None else sys.stdout
+    return WRITERS[fmt](out, data_columns(table.columns), table.rows)
+
+
+def data_columns(columns: Sequence[Column]) -> list[Column]:
+    """The columns that CSV and JSON carry (the contract's keys)."""
+    return [c for c in columns if c.data]
