@@ -1,0 +1,436 @@
+"""The analyst's read commands: members, lists, statements, show, timeline.
+
+Each command opens one read transaction, calls one `alliancekb.queries` function and
+hands the rows to `alliancekb.output`, inside the transaction: the rows stream from the
+database to stdout. Every command takes `--format table|csv|json|ndjson`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from alliancekb.cli.state import state_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from alliancekb.output import Table
+    from alliancekb.queries import Card
+
+FORMATS = ("table", "csv", "json", "ndjson")
+STATUSES = (
+    "in-force",
+    "announced",
+    "expected",
+    "under-consultation",
+    "proposed",
+    "suspended",
+    "ended",
+    "declined",
+)
+ROLES = ("founding-member", "member", "partner", "candidate", "observer")
+
+
+def _check_format(value: str) -> str:
+    if value not in FORMATS:
+        raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}")
+    return value
+
+
+def _check_choices(choices: tuple[str, ...]) -> Callable[[list[str] | None], list[str] | None]:
+    def check(values: list[str] | None) -> list[str] | None:
+        for value in values or []:
+            if value not in choices:
+                raise typer.BadParameter(f"{value!r}: choose from {', '.join(choices)}")
+        return values
+
+    return check
+
+
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="table|csv|json|ndjson",
+        callback=_check_format,
+        help="Output format: a table for people, or CSV/JSON/NDJSON for tools (streamed).",
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Answer for a past (or future) date: YYYY, YYYY-MM or YYYY-MM-DD, or `today`.",
+    ),
+]
+
+
+@contextmanager
+def _session(ctx: typer.Context) -> Iterator[Session]:
+    from alliancekb.db import read_session
+
+    with read_session(state_of(ctx).engine()) as session:
+        yield session
+
+
+def _emit(table: Table, fmt: str) -> None:
+    from alliancekb.output import emit
+
+    emit(table, fmt)
+
+
+def _as_of(value: str | None) -> Any:
+    if value is None:
+        return None
+    from alliancekb.queries import parse_date_option
+
+    return parse_date_option(value, "--as-of")
+
+
+def members_cmd(
+    ctx: typer.Context,
+    scope: Annotated[str, typer.Argument(help="An alliance or a pillar, by any name or alias.")],
+    as_of: AsOfOpt = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            callback=_check_choices(STATUSES),
+            help=f"Only this status (repeatable): {', '.join(STATUSES)}.",
+        ),
+    ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            "-r",
+            metavar="ROLE",
+            callback=_check_choices(ROLES),
+            help=f"Only this role (repeatable): {', '.join(ROLES)}.",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Who is in an alliance or pillar: role, status, dates, and the sources of each row.
+
+    A pillar's members include the alliance's members (the `via` column names the
+    alliance) and the pillar's own partners. By default every status except `ended` and
+    `declined` is shown; only `in-force` means "is in it today".
+
+    --as-of D keeps the rows valid on D: from <= D <= to, each date taken at its first
+    day (`2024-04~` counts from 2024-04-01), unknown from/to left open.
+
+    Examples:
+
+      alliancekb members 'AUKUS Pillar 2'
+
+      alliancekb members 'aukus pillar II' --status in-force --format json
+
+      alliancekb members NATO --as-of 2023-06
+    """
+    from alliancekb import queries
+    from alliancekb.vocab import Role, Status
+
+    with _session(ctx) as session:
+        table = queries.members(
+            session,
+            scope,
+            as_of=_as_of(as_of),
+            statuses=[Status(s) for s in status or []] or None,
+            roles=[Role(r) for r in role or []] or None,
+        )
+        _emit(table, fmt)
+
+
+def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+    """List the countries: ISO codes, names and aliases.
+
+    Example: alliancekb countries --format csv > countries.csv
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.countries(session), fmt)
+
+
+def alliances_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+    """List the alliances with their kind, founding date, pillars and in-force members.
+
+    Example: alliancekb alliances
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.alliances(session), fmt)
+
+
+def pillars_cmd(
+    ctx: typer.Context,
+    alliance: Annotated[
+        str | None, typer.Option("--alliance", "-a", help="Only this alliance's pillars.")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List the pillars of the alliances with their technology areas.
+
+    Example: alliancekb pillars --alliance AUKUS
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.pillars(session, alliance), fmt)
+
+
+def tech_areas_cmd(
+    ctx: typer.Context,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope", help="Only the areas of this pillar (or any pillar of this alliance)."
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List the technology areas and the pillars that cover them.
+
+    Example: alliancekb tech-areas --scope 'AUKUS Pillar 2'
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.tech_areas(session, scope), fmt)
+
+
+def officials_cmd(
+    ctx: typer.Context,
+    country: Annotated[
+        str | None, typer.Option("--country", "-c", help="Only positions held for this country.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    all_positions: Annotated[
+        bool, typer.Option("--all", help="Every position, past ones included.")
+    ] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List officials and the positions they hold today (or on --as-of DATE).
+
+    Examples:
+
+      alliancekb officials --country USA
+
+      alliancekb officials --as-of 2023-01 --format json
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        table = queries.officials(session, country, _as_of(as_of), all_positions=all_positions)
+        _emit(table, fmt)
+
+
+def sources_cmd(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="Only this kind: news, government, dataset, reference, treaty."
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List the sources facts cite, newest first.
+
+    Example: alliancekb sources --kind government
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.sources(session, kind), fmt)
+
+
+def statements_cmd(
+    ctx: typer.Context,
+    speaker: Annotated[
+        str | None,
+        typer.Option("--speaker", help="Said by this official, country or alliance."),
+    ] = None,
+    country: Annotated[str | None, typer.Option("--country", help="About this country.")] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="About this pillar, or this alliance (its pillars included)."),
+    ] = None,
+    tech_area: Annotated[
+        str | None, typer.Option("--tech-area", help="About this technology area.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Dated on or after DATE.")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", metavar="DATE", help="Dated on or before DATE (2024 = all of 2024)."
+        ),
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Full-text: every word of TEXT must occur in the statement (any case).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, help="At most this many rows; 0 = all.")
+    ] = 100,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Statements, newest first, with speaker, stance, what they are about, and source.
+
+    Search words are matched as plain words: quotes, `*`, `OR` or `-` have no special
+    meaning, so any text is safe to search for.
+
+    Examples:
+
+      alliancekb statements --speaker 'Rahm Emanuel'
+
+      alliancekb statements --scope 'AUKUS Pillar 2' --since 2024 --format json
+
+      alliancekb statements --search 'japan partner' --limit 10
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        table = queries.statements(
+            session,
+            speaker=speaker,
+            country=country,
+            scope=scope,
+            tech_area=tech_area,
+            since=since,
+            until=until,
+            search=search,
+            limit=limit or None,
+        )
+        _emit(table, fmt)
+
+
+def show_cmd(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A country, alliance, pillar, official, technology area or source, by any name."
+        ),
+    ],
+    fmt: FormatOpt = "table",
+) -> None:
+    """One entity's card: its facts, memberships or members, positions, recent statements
+    and the sources cited.
+
+    JSON is one object (kind, name, fields, sections); CSV and NDJSON give one record per
+    field and per section row.
+
+    Examples:
+
+      alliancekb show Japan
+
+      alliancekb show 'AUKUS Pillar II' --format json
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        card = queries.show(session, name)
+        _emit_card(card, fmt)
+
+
+def _emit_card(card: Card, fmt: str) -> None:
+    import json
+    import sys
+
+    from alliancekb.output import Column, Table, emit, json_value
+
+    if fmt == "table":
+        _render_card(card)
+        return
+    if fmt == "json":
+        sys.stdout.write(json.dumps(card.as_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+
+    # CSV and NDJSON: one flat record per fact, so one file holds the whole card.
+    def records() -> Iterator[dict[str, Any]]:
+        for key, value in card.fields:
+            yield {"section": "fields", "row": None, "key": key, "value": json_value(value)}
+        for section, table in card.sections:
+            for i, row in enumerate(table.rows, start=1):
+                for column in table.columns:
+                    if column.data:
+                        value = json_value(row.get(column.key))
+                        yield {"section": section, "row": i, "key": column.key, "value": value}
+
+    columns = [Column("section"), Column("row"), Column("key"), Column("value")]
+    emit(Table(columns, records()), fmt)
+
+
+def _render_card(card: Card) -> None:
+    from rich.panel import Panel
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from alliancekb.output import console_for, rich_table, text_value
+
+    console = console_for()
+    facts = RichTable.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    for key, value in card.fields:
+        if value not in (None, "", []):
+            facts.add_row(Text(key.replace("_", " ")), Text(text_value(value, ", ")))
+    console.print(Panel(facts, title=Text(f"{card.name} · {card.kind}"), title_align="left"))
+    for _, table in card.sections:
+        if isinstance(table.rows, list) and not table.rows:
+            console.print(Text(f"{table.title}: none", style="dim"))
+            continue
+        console.print(rich_table(table))
+
+
+def timeline_cmd(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(help="A country, alliance, pillar, official or technology area."),
+    ],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Memberships, positions and statements about an entity, in date order.
+
+    Examples:
+
+      alliancekb timeline Japan
+
+      alliancekb timeline 'AUKUS Pillar 2' --format csv
+    """
+    from alliancekb import queries
+
+    with _session(ctx) as session:
+        _emit(queries.timeline(session, name), fmt)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the read commands to the root app."""
+    app.command("members")(members_cmd)
+    app.command("countries")(countries_cmd)
+    app.command("alliances")(alliances_cmd)
+    app.command("pillars")(pillars_cmd)
+    app.command("tech-areas")(tech_areas_cmd)
+    app.command("officials")(officials_cmd)
+    app.command("sources")(sources_cmd)
+    app.command("statements")(statements_cmd)
+    app.command("show")(show_cmd)
+    app.command("timeline")(timeline_cmd)
