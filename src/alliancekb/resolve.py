@@ -63,6 +63,8 @@ class NameIndex:
     """Every known name of every entity, kept in step as a load creates or renames them."""
 
     def __init__(self) -> None:
+        #: Bumped on every change, so callers may cache lookups between changes.
+        self.version = 0
         self._by_name: dict[str, set[Ref]] = defaultdict(set)
         self._names_of: dict[tuple[Kind, int], set[str]] = {}
         self._alliance_names: dict[int, set[str]] = {}
@@ -72,6 +74,7 @@ class NameIndex:
 
     def put(self, ref: Ref, names: Iterable[str | None]) -> None:
         """Register (or re-register, replacing the old names) an entity under its names."""
+        self.version += 1
         key = (ref.kind, ref.id)
         for old in self._names_of.pop(key, set()):
             bucket = self._by_name.get(old)
