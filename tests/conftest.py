@@ -55,6 +55,7 @@ class PostgresServer:
         self.admin_url = to_url(admin_url)
         self._admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         self.template: str | None = None
+        self.seeded_template: str | None = None
 
     def url_for(self, name: str) -> str:
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
@@ -82,8 +83,9 @@ def pg_server() -> Iterator[PostgresServer | None]:
         return
     server = PostgresServer(admin)
     yield server
-    if server.template:
-        server.drop(server.template)
+    for template in (server.template, server.seeded_template):
+        if template:
+            server.drop(template)
     server.close()
 
 
@@ -97,6 +99,32 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     migrate.upgrade(engine)
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """A migrated SQLite file holding the bundled seed knowledge."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    _seed(to_url(str(path)))
+    return path
+
+
+def _seed(url: str) -> None:
+    from alliancekb.bootstrap import seed_path
+    from alliancekb.loader import load_files
+
+    engine = create_db_engine(url)
+    load_files(engine, [seed_path()])
+    engine.dispose()
+
+
+def _pg_seeded_template(server: PostgresServer) -> str:
+    if server.seeded_template is None:
+        name = server.create(_pg_template(server))
+        _seed(server.url_for(name))
+        server.seeded_template = name
+    return server.seeded_template
 
 
 def _pg_template(server: PostgresServer) -> str:
@@ -122,20 +150,26 @@ def make_database(
     tmp_path: Path,
     pg_server: PostgresServer | None,
     sqlite_template: Path,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., TestDatabase]]:
-    """A factory of fresh databases on this test's backend: `make_database(migrated=True)`."""
+    """Fresh databases on this test's backend: `make_database(migrated=True, seeded=False)`."""
     made: list[tuple[TestDatabase, str | None]] = []
 
-    def factory(*, migrated: bool = True) -> TestDatabase:
+    def factory(*, migrated: bool = True, seeded: bool = False) -> TestDatabase:
         if backend == "sqlite":
             path = tmp_path / f"db{len(made)}.sqlite"
-            if migrated:
+            if seeded:
+                shutil.copyfile(request.getfixturevalue("sqlite_seeded_template"), path)
+            elif migrated:
                 shutil.copyfile(sqlite_template, path)
             database = TestDatabase("sqlite", to_url(str(path)))
             made.append((database, None))
             return database
         assert pg_server is not None
-        name = pg_server.create(_pg_template(pg_server) if migrated else None)
+        if seeded:
+            name = pg_server.create(_pg_seeded_template(pg_server))
+        else:
+            name = pg_server.create(_pg_template(pg_server) if migrated else None)
         database = TestDatabase("postgresql", pg_server.url_for(name))
         made.append((database, name))
         return database
@@ -151,6 +185,12 @@ def make_database(
 def db(make_database: Callable[..., TestDatabase]) -> TestDatabase:
     """A fresh, migrated, empty database on the current backend."""
     return make_database(migrated=True)
+
+
+@pytest.fixture
+def seeded_db(make_database: Callable[..., TestDatabase]) -> TestDatabase:
+    """A fresh, migrated database holding the bundled seed knowledge."""
+    return make_database(seeded=True)
 
 
 @pytest.fixture
