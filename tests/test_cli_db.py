@@ -89,3 +89,29 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("alliancekb ")
+
+
+def _countries(db: TestDatabase) -> int:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from alliancekb.models import Country
+
+    with Session(db.engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Country)) or 0)
+
+
+def test_db_upgrade_of_an_empty_database_loads_the_bundled_knowledge(
+    runner: CliRunner, empty_db: TestDatabase
+) -> None:
+    result = runner.invoke(app, ["--db", empty_db.url, "db", "upgrade"])
+    assert "loaded the bundled knowledge" in result.output
+    assert _countries(empty_db) > 200
+
+
+def test_db_upgrade_no_seed_leaves_the_database_empty(
+    runner: CliRunner, empty_db: TestDatabase
+) -> None:
+    result = runner.invoke(app, ["--db", empty_db.url, "db", "upgrade", "--no-seed"])
+    assert result.exit_code == 0, result.output
+    assert _countries(empty_db) == 0

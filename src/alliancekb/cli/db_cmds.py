@@ -50,8 +50,10 @@ def upgrade_cmd(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     seed: Annotated[
         bool,
-        typer.Option(help="Load the bundled knowledge into a database created by this upgrade."),
-    ] = False,
+        typer.Option(
+            help="Load the bundled knowledge into a database this upgrade creates from empty."
+        ),
+    ] = True,
 ) -> None:
     """Create or migrate the schema up to REVISION (default: head), in one transaction."""
     from alliancekb import migrate
@@ -69,7 +71,8 @@ def upgrade_cmd(
             from alliancekb.loader import load_files
 
             load_files(engine, [seed_path()])
-    typer.echo(f"database at {after} (was {before or 'empty'})")
+    seeded = " and loaded the bundled knowledge" if seed and was_empty else ""
+    typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
 
 
 @app.command("downgrade")
