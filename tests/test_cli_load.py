@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -91,6 +93,10 @@ def test_history_lists_each_load_with_its_file(
 ) -> None:
     path = write_yaml(tmp_path, "kb.yaml", BASE)
     runner.invoke(app, ["--db", db.url, "load", str(path)])
-    result = runner.invoke(app, ["--db", db.url, "history"], env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["--db", db.url, "history", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert "kb.yaml" in result.output
+    [load] = json.loads(result.stdout)
+    assert load["files"] == [str(path)]
+    assert load["sha256"] == [hashlib.sha256(path.read_bytes()).hexdigest()]
+    assert load["created"] > 0
+    assert load["updated"] == 0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from alliancekb.cli.query_cmds import FormatOpt
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
@@ -80,27 +81,42 @@ def validate_cmd(
 def history_cmd(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many loads.")] = 20,
+    fmt: FormatOpt = "table",
 ) -> None:
-    """List past loads, newest first: when, which files (sha256), and what changed."""
+    """List past loads, newest first: when, which files (with their sha256), what changed.
+
+    Example: alliancekb history --limit 5 --format json
+    """
     from alliancekb.db import read_session
     from alliancekb.history import recent_loads
+    from alliancekb.output import Column, Table, emit
 
     engine = state_of(ctx).engine()
     with read_session(engine) as session:
         rows = [
-            [
-                str(load.id),
-                load.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "\n".join(f"{f.path} (sha256 {f.sha256[:12]}…)" for f in load.files),
-                str(load.created),
-                str(load.updated),
-                str(load.unchanged),
-            ]
+            {
+                "id": load.id,
+                "finished": load.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "files": [f.path for f in load.files],
+                "sha256": [f.sha256 for f in load.files],
+                "records": sum(f.records for f in load.files),
+                "created": load.created,
+                "updated": load.updated,
+                "unchanged": load.unchanged,
+            }
             for load in recent_loads(session, limit)
         ]
-    _print_rows(
-        "Loads", ["Load", "Finished (UTC)", "Files", "Created", "Updated", "Unchanged"], rows
-    )
+    columns = [
+        Column("id", "load", min_width=4),
+        Column("finished", "finished (UTC)", min_width=19),
+        Column("files"),
+        Column("sha256", table=False),
+        Column("records", min_width=7),
+        Column("created", min_width=7),
+        Column("updated", min_width=7),
+        Column("unchanged", min_width=9),
+    ]
+    emit(Table(columns, rows, title="Loads, newest first"), fmt)
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:
@@ -156,26 +172,17 @@ class _progress:
 
 
 def _print_report(report: LoadReport, verb: str) -> None:
+    from alliancekb.output import Column, Table, emit
+
     rows = [
-        [kind.replace("_", " "), str(c["created"]), str(c["updated"]), str(c["unchanged"])]
-        for kind, c in report.counts_dict().items()
-        if any(c.values())
+        {"kind": kind.replace("_", " "), **counts}
+        for kind, counts in report.counts_dict().items()
+        if any(counts.values())
     ]
+    columns = [Column(k, min_width=9) for k in ("kind", "created", "updated", "unchanged")]
     files = ", ".join(f.path for f in report.files)
-    _print_rows(f"{files}: {verb}", ["Kind", "Created", "Updated", "Unchanged"], rows)
+    emit(Table(columns, rows, title=f"{files}: {verb}"), "table")
     if report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:
         typer.echo(f"recorded as load {report.load_id} (see `alliancekb history`)")
-
-
-def _print_rows(title: str, headers: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for i, header in enumerate(headers):
-        table.add_column(header, justify="right" if i and header != "Files" else "left")
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
