@@ -1,0 +1,709 @@
+"""The strict, streaming YAML reader (and writer) of the load format (DESIGN.md section 2).
+
+The reader never composes the document. It pulls libyaml events one at a time and builds
+one record (one item of a section list) at a time, so memory does not grow with the file:
+
+- every scalar stays a string (`NO`, `012345`, `2024-04-10`, `true` are all `str`); only a
+  plain empty value, `~`, `null`, `Null` or `NULL` becomes None; the schema decides types;
+- tags, anchors, aliases and merge keys are refused (aliases are never expanded, so a
+  billion-laughs document costs nothing), duplicate keys are refused naming both lines;
+- nesting deeper than MAX_DEPTH is refused and skipped without recursion;
+- the bytes are hashed, counted and decoded as UTF-8 in the same single read, chunk by
+  chunk; invalid UTF-8 and control characters are refused with their exact position;
+- every problem is a `Problem` with a 1-based line and column and a `where` path such as
+  `statements[3].about.countries[1]`; reading goes on after a problem where it can, so
+  all problems of a file are listed (a syntax error stops reading, as it must).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final, NoReturn, TextIO
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from alliancekb.errors import Problem
+from alliancekb.schema import SECTIONS
+
+__all__ = [
+    "CHUNK_BYTES",
+    "DEFAULT_MAX_BYTES",
+    "MAX_DEPTH",
+    "DocumentReader",
+    "Mark",
+    "MarkMap",
+    "RawRecord",
+    "dump_document",
+    "read_all",
+    "render_path",
+]
+
+#: Files larger than this are refused before parsing (the CLI's --max-bytes raises it).
+DEFAULT_MAX_BYTES: Final = 512 * 1024 * 1024
+#: Deepest allowed nesting of collections, the top-level mapping counting as level 1
+#: (a section list is level 2, a record level 3, `about` level 4, its lists level 5).
+MAX_DEPTH: Final = 16
+#: Bytes read from the file per chunk.
+CHUNK_BYTES: Final = 256 * 1024
+
+#: libyaml if available (fast), else the pure-Python parser (same events, same rules).
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dumper_class(base: Any) -> Any:
+    """The safe dumper, writing strings with a NEL (U+0085) double-quoted.
+
+    PyYAML's pure-Python emitter writes a NEL raw inside a single-quoted scalar, where any
+    reader folds it to a space; double quotes escape it as `\\N`.
+    """
+
+    class Dumper(base):  # type: ignore[misc]
+        pass
+
+    def represent_str(dumper: Any, data: str) -> Any:
+        style = '"' if "\x85" in data else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
+
+
+_Dumper: Any = _dumper_class(getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+
+_NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
+_RECORD_DEPTH: Final = 3
+_CORE_TAG_PREFIX: Final = "tag:yaml.org,2002:"
+# Characters YAML forbids in a stream (the same set libyaml and PyYAML's reader use).
+_NON_PRINTABLE: Final = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# The allowed ASCII bytes: a chunk of only these takes the fast path.
+_PRINTABLE_ASCII: Final = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+# Line breaks as YAML counts them; text without the odd ones just counts "\n".
+_ODD_BREAKS: Final = re.compile("[\r\x85\u2028\u2029]")
+_BREAKS: Final = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A place in the file: 1-based line and column (columns count characters)."""
+
+    line: int
+    column: int
+
+
+class MarkMap(Mapping[tuple[str | int, ...], Mark]):
+    """Path -> Mark, made lazily from the parser's own 0-based marks (cheap on the hot path)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[tuple[str | int, ...], Any]) -> None:
+        self._raw = raw  # values: anything with 0-based .line and .column
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
+        mark = self._raw[path]
+        return Mark(mark.line + 1, mark.column + 1)
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"MarkMap({dict(self)!r})"
+
+
+@dataclass
+class RawRecord:
+    """One item of a section list, every scalar a str (or None), with where each value is."""
+
+    section: str
+    index: int
+    data: dict[str, Any]
+    #: Path inside the record -> where it starts: `()` is the record itself; a mapping key's
+    #: path maps to the mark of the key; a list item's path to the mark of the item.
+    marks: Mapping[tuple[str | int, ...], Mark] = field(repr=False)
+
+    def mark_for(self, loc: tuple[str | int, ...]) -> Mark:
+        """The mark of the longest prefix of `loc` that has one (e.g. a Pydantic error loc)."""
+        marks = self.marks
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in marks:
+                return marks[loc[:end]]
+        return marks[()]
+
+    @property
+    def where(self) -> str:
+        """`statements[3]`: how problems name this record."""
+        return f"{self.section}[{self.index}]"
+
+
+def render_path(prefix: str, path: Iterable[str | int]) -> str:
+    """`statements[3]` + ("about", "countries", 1) -> `statements[3].about.countries[1]`."""
+    out = prefix
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else step
+    return out
+
+
+class _StopReading(Exception):
+    """Raised from inside the parser's read() once the input itself is refused."""
+
+
+class _Source:
+    """The file-like object libyaml reads: one pass hashes, counts, checks and hands on bytes.
+
+    Each chunk is checked to be UTF-8 without characters YAML forbids (a pure printable
+    ASCII chunk takes a fast path) and passed to libyaml as it is. Invalid UTF-8, forbidden
+    characters and going over the size limit stop the parse (raising _StopReading from
+    inside it) with a problem at the exact byte, line and column. Only the current chunk
+    is in memory.
+    """
+
+    def __init__(self, raw: IO[bytes], name: str, limit: int) -> None:
+        self.raw = raw
+        self.name = name  # libyaml names its marks after it
+        self.limit = limit
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.line = 0  # 0-based line and column just after the bytes handed out so far
+        self.column = 0
+        self.after_cr = False  # the text handed out ends with "\r" (a "\n" may complete it)
+        self.failure: tuple[int, int, str] | None = None  # 1-based line, column, message
+
+    def read(self, size: int = -1) -> bytes:
+        """The next chunk of the file, b"" at the end; raises _StopReading on refused input."""
+        chunk = self.raw.read(CHUNK_BYTES)
+        if not chunk:
+            self._decode(chunk, final=True)  # a truncated UTF-8 sequence at the very end
+            return chunk
+        start = self.size
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self._fail(
+                1,
+                1,
+                f"file is over the limit of {self.limit} bytes (more were read); "
+                "raise it with --max-bytes",
+            )
+        self.hash.update(chunk)
+        if (
+            not chunk.translate(None, _PRINTABLE_ASCII)
+            and b"\r" not in chunk
+            and not self.decoder.getstate()[0]
+        ):
+            # Printable ASCII only: valid UTF-8, nothing forbidden, one byte per character.
+            breaks = chunk.count(b"\n")
+            if breaks:
+                self.line += breaks - (self.after_cr and chunk[:1] == b"\n")
+                self.column = len(chunk) - chunk.rfind(b"\n") - 1
+            else:
+                self.column += len(chunk)
+            self.after_cr = False
+            return chunk
+        text, text_start = self._decode(chunk, final=False, start=start)
+        bad = _NON_PRINTABLE.search(text)
+        if bad is not None:
+            before = text[: bad.start()]
+            offset = text_start + len(before.encode("utf-8"))
+            self._fail_after(
+                before,
+                f"character U+{ord(bad.group()):04X} at byte {offset} is not allowed "
+                "in YAML (a control character)",
+            )
+        self.line, self.column = self._advance(text)
+        if text:
+            self.after_cr = text.endswith("\r")
+        return chunk
+
+    def _decode(self, chunk: bytes, *, final: bool, start: int = 0) -> tuple[str, int]:
+        """Decode a chunk: (its text, the file offset where that text starts)."""
+        pending = self.decoder.getstate()[0]
+        start = (start if chunk else self.size) - len(pending)  # offset of the decoder input
+        try:
+            text = self.decoder.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            good = (pending + chunk)[: exc.start].decode("utf-8")
+            if start == 0 and good.startswith("\ufeff"):
+                good = good[1:]
+            self._fail_after(
+                good,
+                f"invalid UTF-8 at byte {start + exc.start} "
+                f"(0x{exc.object[exc.start]:02x}); the file must be UTF-8",
+            )
+        if start == 0 and text.startswith("\ufeff"):  # a byte order mark: libyaml skips it
+            return text[1:], 3
+        return text, start
+
+    def _advance(self, text: str) -> tuple[int, int]:
+        """0-based line and column just after `text`, which starts at self.line/column."""
+        line = self.line - (self.after_cr and text[:1] == "\n")  # "\r" + "\n" is one break
+        if _ODD_BREAKS.search(text) is None:
+            breaks = text.count("\n")
+            if not breaks:
+                return line, self.column + len(text)
+            return line + breaks, len(text) - text.rfind("\n") - 1
+        last_end = -1
+        for match in _BREAKS.finditer(text):
+            line += 1
+            last_end = match.end()
+        if last_end < 0:
+            return line, self.column + len(text)
+        return line, len(text) - last_end
+
+    def _fail_after(self, before: str, message: str) -> NoReturn:
+        line, column = self._advance(before)
+        self._fail(line + 1, column + 1, message)
+
+    def _fail(self, line: int, column: int, message: str) -> NoReturn:
+        self.failure = (line, column, message)
+        raise _StopReading(message)
+
+    def drain(self) -> None:
+        """Hash and count the rest of the file (after reading stopped early)."""
+        while chunk := self.raw.read(CHUNK_BYTES):
+            self.size += len(chunk)
+            self.hash.update(chunk)
+
+
+def _tag_text(tag: str) -> str:
+    return "!!" + tag[len(_CORE_TAG_PREFIX) :] if tag.startswith(_CORE_TAG_PREFIX) else tag
+
+
+def _kind(event: Any) -> str:
+    cls = event.__class__
+    if cls is MappingStartEvent:
+        return "a mapping"
+    if cls is SequenceStartEvent:
+        return "a list"
+    if cls is AliasEvent:
+        return "an alias"
+    if cls is ScalarEvent:
+        value: str = event.value
+        if not event.style and value in _NULLS:
+            return "an empty value"
+        return f"the scalar {_short(value)!r}"
+    return "nothing"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class DocumentReader:
+    """Reads one load-format file as a stream of RawRecords, collecting every Problem.
+
+    `records()` yields the records in file order; `problems` fills up while it runs;
+    `sha256` and `size` describe the file's bytes once `records()` is exhausted.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        display_name: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.name = display_name if display_name is not None else str(path)
+        self.problems: list[Problem] = []
+        self.sha256 = ""
+        self.size = 0
+        self._source: _Source | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        """How many bytes of the file have been read so far (progress while reading)."""
+        return self._source.size if self._source is not None else self.size
+
+    # -- problems -------------------------------------------------------------------------
+
+    def _problem(self, line: int, column: int, where: str, message: str) -> None:
+        self.problems.append(Problem(self.name, line, column, where, message))
+
+    def _at(self, event: Any, where: str, message: str) -> None:
+        mark = event.start_mark
+        self._problem(mark.line + 1, mark.column + 1, where, message)
+
+    def _check_node(self, event: Any, where: str) -> None:
+        """Refuse the anchor and the tag of a scalar or collection event (rarely called)."""
+        if event.anchor is not None:
+            self._at(
+                event,
+                where,
+                f"anchors are not allowed (&{event.anchor}); repeat the value instead",
+            )
+        if event.tag is not None:
+            self._at(
+                event,
+                where,
+                f"tags are not allowed ({_tag_text(event.tag)}); write the value without it",
+            )
+
+    def _alias(self, event: Any, where: str) -> None:
+        self._at(
+            event,
+            where,
+            f"aliases are not allowed (*{event.anchor}); repeat the value instead",
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def records(self) -> Iterator[RawRecord]:
+        """Yield the file's records one at a time, in file order."""
+        path = self.path
+        try:
+            stat_size = path.stat().st_size
+        except OSError:
+            stat_size = 0  # open() below reports it
+        if stat_size > self.max_bytes:
+            self.size = stat_size
+            self._problem(
+                1,
+                1,
+                "",
+                f"file is {stat_size} bytes, over the limit of {self.max_bytes} bytes; "
+                "raise it with --max-bytes",
+            )
+            return
+        with path.open("rb") as raw:
+            source = self._source = _Source(raw, self.name, self.max_bytes)
+            loader: Any = None
+            try:
+                loader = _Loader(source)
+                yield from self._document(loader.get_event)
+            except _StopReading:
+                pass
+            except yaml.MarkedYAMLError as exc:
+                if source.failure is None:
+                    self._syntax_problem(exc)
+            except yaml.YAMLError as exc:  # a ReaderError; the source's own checks come first
+                if source.failure is None:
+                    self._problem(source.line + 1, source.column + 1, "", str(exc))
+            finally:
+                if loader is not None:
+                    loader.dispose()
+            # Not reached when the consumer abandons the generator (no pointless reading).
+            if source.failure is not None:
+                self._problem(*source.failure[:2], "", source.failure[2])
+            if source.size <= self.max_bytes:
+                source.drain()
+            self.size = source.size
+            self.sha256 = source.hash.hexdigest()
+
+    def _syntax_problem(self, exc: yaml.MarkedYAMLError) -> None:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            context = exc.context
+            cmark = exc.context_mark
+            if cmark is not None and cmark.line + 1 != line:
+                context += f" (from line {cmark.line + 1})"
+            problem = f"{context}: {problem}"
+        self._problem(line, column, "", f"invalid YAML: {problem}")
+
+    def _skip(self, next_event: Callable[[], Any]) -> None:
+        """Consume the rest of a collection whose start event was just read (no recursion)."""
+        depth = 1
+        while depth:
+            cls = next_event().__class__
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                depth += 1
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                depth -= 1
+
+    def _skip_node(self, event: Any, next_event: Callable[[], Any]) -> None:
+        cls = event.__class__
+        if cls is MappingStartEvent or cls is SequenceStartEvent:
+            self._skip(next_event)
+
+    def _document(self, next_event: Callable[[], Any]) -> Iterator[RawRecord]:
+        next_event()  # StreamStartEvent
+        event = next_event()
+        if event.__class__ is StreamEndEvent:
+            self._problem(1, 1, "", "the file is empty")
+            return
+        root = next_event()  # DocumentStartEvent was `event`
+        cls = root.__class__
+        if cls is MappingStartEvent:
+            if root.anchor is not None or root.tag is not None:
+                self._check_node(root, "")
+            yield from self._sections(next_event)
+        elif cls is ScalarEvent and not root.style and root.value in _NULLS and not root.tag:
+            self._check_node(root, "")
+            self._problem(1, 1, "", "the file is empty")
+        else:
+            if cls is AliasEvent:
+                self._alias(root, "")
+            else:
+                self._check_node(root, "")
+            self._at(
+                root,
+                "",
+                f"the top level must be a mapping of section names to lists, found "
+                f"{_kind(root)} (sections: {', '.join(SECTIONS)})",
+            )
+            self._skip_node(root, next_event)
+        next_event()  # DocumentEndEvent
+        event = next_event()
+        if event.__class__ is DocumentStartEvent:
+            self._at(
+                event,
+                "",
+                "a second YAML document starts here; a file holds exactly one document",
+            )
+
+    def _sections(self, next_event: Callable[[], Any]) -> Iterator[RawRecord]:
+        seen: dict[str, int] = {}
+        while True:
+            key = next_event()
+            cls = key.__class__
+            if cls is MappingEndEvent:
+                return
+            if cls is not ScalarEvent:
+                if cls is AliasEvent:
+                    self._alias(key, "")
+                else:
+                    self._at(key, "", f"a section name must be a string, found {_kind(key)}")
+                    self._skip_node(key, next_event)
+                self._skip_node(next_event(), next_event)
+                continue
+            name: str = key.value
+            if key.anchor or key.tag:
+                self._check_node(key, name)
+            if name in seen:
+                self._at(key, name, f"duplicate key {name!r} (first at line {seen[name]})")
+                self._skip_node(next_event(), next_event)
+                continue
+            seen[name] = key.start_mark.line + 1
+            if name not in SECTIONS:
+                self._at(
+                    key,
+                    name,
+                    f"unknown section {_short(name)!r}; known sections: {', '.join(SECTIONS)}",
+                )
+                self._skip_node(next_event(), next_event)
+                continue
+            value = next_event()
+            if value.__class__ is SequenceStartEvent:
+                if value.anchor or value.tag:
+                    self._check_node(value, name)
+                yield from self._section(name, next_event)
+                continue
+            if value.__class__ is AliasEvent:
+                self._alias(value, name)
+            else:
+                self._check_node(value, name)
+            hint = "; write [] for none" if value.__class__ is ScalarEvent else ""
+            self._at(value, name, f"expected a list of records, found {_kind(value)}{hint}")
+            self._skip_node(value, next_event)
+
+    def _section(self, section: str, next_event: Callable[[], Any]) -> Iterator[RawRecord]:
+        index = 0
+        while True:
+            item = next_event()
+            cls = item.__class__
+            if cls is MappingStartEvent:
+                yield self._record(section, index, item, next_event)
+            elif cls is SequenceEndEvent:
+                return
+            else:
+                where = f"{section}[{index}]"
+                if cls is AliasEvent:
+                    self._alias(item, where)
+                else:
+                    self._check_node(item, where)
+                    self._at(item, where, f"expected a mapping (a record), found {_kind(item)}")
+                    self._skip_node(item, next_event)
+            index += 1
+
+    def _record(
+        self, section: str, index: int, start: Any, next_event: Callable[[], Any]
+    ) -> RawRecord:
+        """Build one record from events, iteratively; the hot path of the reader."""
+        prefix = f"{section}[{index}]"
+        marks: dict[tuple[str | int, ...], Any] = {(): start.start_mark}  # 0-based marks
+        if start.anchor is not None or start.tag is not None:
+            self._check_node(start, prefix)
+        data: dict[str, Any] = {}
+        record = RawRecord(section, index, data, MarkMap(marks))
+        # The innermost open collection: its container, whether it is a mapping, its path,
+        # and (for a mapping) the key whose value comes next: _KEY while a key is due,
+        # _SKIP when the value must be dropped.
+        container: Any = data
+        is_map = True
+        path: tuple[str | int, ...] = ()
+        key: Any = _KEY
+        stack: list[tuple[Any, bool, tuple[str | int, ...]]] = []
+        depth = _RECORD_DEPTH
+        nulls = _NULLS
+        while True:
+            event = next_event()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                value = event.value
+                if event.anchor is not None or event.tag is not None:
+                    step = (value if key is _KEY else key) if is_map else len(container)
+                    self._check_node(event, render_path(prefix, (*path, step)))
+                if is_map:
+                    if key is _KEY:  # this scalar is a key
+                        mark = event.start_mark
+                        if value in container:
+                            first = marks[(*path, value)].line + 1
+                            self._problem(
+                                mark.line + 1,
+                                mark.column + 1,
+                                render_path(prefix, (*path, value)),
+                                f"duplicate key {_short(value)!r} (first at line {first})",
+                            )
+                            key = _SKIP
+                        elif value == "<<" and not event.style:
+                            self._problem(
+                                mark.line + 1,
+                                mark.column + 1,
+                                render_path(prefix, path),
+                                "merge keys (<<) are not allowed; write the fields out",
+                            )
+                            key = _SKIP
+                        else:
+                            marks[(*path, value)] = mark
+                            key = value
+                        continue
+                    if key is not _SKIP:
+                        container[key] = None if not event.style and value in nulls else value
+                    key = _KEY
+                else:
+                    marks[(*path, len(container))] = event.start_mark
+                    container.append(None if not event.style and value in nulls else value)
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                if not stack:
+                    return record
+                container, is_map, path = stack.pop()
+                key = _KEY
+                depth -= 1
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None:
+                    at_key = is_map and isinstance(key, str)
+                    step = key if at_key else len(container) if not is_map else None
+                    where_path = path if step is None else (*path, step)
+                    self._check_node(event, render_path(prefix, where_path))
+                if is_map and key is _KEY:
+                    self._at(
+                        event,
+                        render_path(prefix, path),
+                        f"a key must be a string, found {_kind(event)}",
+                    )
+                    self._skip(next_event)
+                    key = _SKIP
+                    continue
+                if is_map and key is _SKIP:
+                    self._skip(next_event)
+                    key = _KEY
+                    continue
+                child_path = (*path, key) if is_map else (*path, len(container))
+                if depth >= MAX_DEPTH:
+                    self._at(
+                        event,
+                        render_path(prefix, child_path),
+                        f"nesting deeper than {MAX_DEPTH} levels is not allowed; "
+                        "this part was skipped",
+                    )
+                    self._skip(next_event)
+                    key = _KEY
+                    continue
+                child: Any = {} if cls is MappingStartEvent else []
+                if is_map:
+                    container[key] = child
+                else:
+                    marks[child_path] = event.start_mark
+                    container.append(child)
+                stack.append((container, is_map, path))
+                container, is_map, path = child, cls is MappingStartEvent, child_path
+                key = _KEY
+                depth += 1
+            elif cls is AliasEvent:
+                step = (key if isinstance(key, str) else None) if is_map else len(container)
+                self._alias(event, render_path(prefix, path if step is None else (*path, step)))
+                if is_map:
+                    key = _SKIP if key is _KEY else _KEY
+            else:  # pragma: no cover - libyaml never sends anything else inside a node
+                raise AssertionError(f"unexpected YAML event {event!r}")
+
+
+class _Sentinel:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_KEY: Final = _Sentinel("<key due>")
+_SKIP: Final = _Sentinel("<skip value>")
+
+
+def read_all(path: Path, **kwargs: Any) -> tuple[list[RawRecord], list[Problem]]:
+    """Read a whole file into memory (for tests and small files)."""
+    reader = DocumentReader(path, **kwargs)
+    records = list(reader.records())
+    return records, reader.problems
+
+
+# -- writing ------------------------------------------------------------------------------
+
+_WIDTH: Final = 1_000_000_000  # never fold long lines (libyaml takes no float('inf'))
+_LINE_STARTS: Final = re.compile("(?<=[\n\x85\u2028\u2029])(?=[^\n\x85\u2028\u2029])")
+
+
+def dump_document(sections: Mapping[str, Iterable[Mapping[str, Any]]], out: TextIO) -> None:
+    """Write a load-format document, section by section and record by record.
+
+    Each record is dumped on its own by the safe dumper, so every string YAML 1.1 would
+    read as something else (`NO`, `012`, `2024-04-10`, `true`, `null`, `''`, edge spaces)
+    is quoted, and indented under its section as `  - key: value`. A section without
+    records is written as `name: []`, a document without sections as `{}`.
+    """
+    if not sections:
+        out.write("{}\n")
+        return
+    for name, records in sections.items():
+        header = f"{name}:\n"
+        for record in records:
+            if header:
+                out.write(header)
+                header = ""
+            text = yaml.dump(
+                [dict(record)],
+                Dumper=_Dumper,
+                allow_unicode=True,
+                sort_keys=False,
+                default_flow_style=False,
+                width=_WIDTH,
+            )
+            out.write("  " + _LINE_STARTS.sub("  ", text))
+        if header:
+            out.write(f"{name}: []\n")
