@@ -9,6 +9,7 @@ the qualifier stays visible in the text for the reader to weigh.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -43,8 +44,13 @@ class EdtfDate:
         return self.text
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_edtf(text: str) -> EdtfDate:
-    """Parse an EDTF date such as `2024`, `2024-04~` or `2024-04-10?`; raise EdtfError."""
+    """Parse an EDTF date such as `2024`, `2024-04~` or `2024-04-10?`; raise EdtfError.
+
+    Cached: a load parses each date twice (the schema checks it, the loader takes its
+    bounds) and dates repeat; the result is immutable.
+    """
     m = _EDTF.match(text.strip())
     if m is None:
         raise EdtfError(f"{text!r} is not an EDTF date ({SUPPORTED_FORMS})")

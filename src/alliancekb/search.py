@@ -22,9 +22,20 @@ LC_CTYPE (a `C` locale folds ASCII only); FTS5 folds all of Unicode.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, false, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    false,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 #: The FTS5 table on SQLite (its shadow tables share the prefix).
 FTS_TABLE = "statements_fts"
@@ -92,3 +103,46 @@ def matches(dialect: str, text_column: Any, rowid_column: Any, query: str) -> Co
     )  # fmt: skip
     query_terms = func.plainto_tsquery(literal_column("'simple'"), " ".join(words))
     return cast("ColumnElement[bool]", document.op("@@")(query_terms))
+
+
+#: The SQLite trigger that indexes each inserted statement (migration 0002).
+FTS_INSERT_TRIGGER = "statements_fts_ai"
+
+
+@contextmanager
+def bulk_indexing(conn: Connection) -> Iterator[None]:
+    """Index the statements inserted inside the block in one pass at its end (SQLite).
+
+    FTS5's per-row insert trigger costs about three times the insert itself; a bulk load
+    drops it, and when the block ends without an exception, indexes every row added since
+    it began with one `INSERT ... SELECT` and re-creates the trigger from its own stored
+    SQL (so a later migration that changes it is followed). The update and delete
+    triggers stay in place.
+
+    Must run inside a transaction that is rolled back if the block raises: on SQLite DDL
+    is transactional, so the rollback restores the trigger, and the index never saw the
+    rows. Rows inserted inside the block must not have their text updated or be deleted
+    before it ends (the update/delete triggers would un-index text that was never
+    indexed). On other backends (PostgreSQL's GIN index) this does nothing.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    trigger_sql = conn.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": FTS_INSERT_TRIGGER},
+    ).scalar_one_or_none()
+    if trigger_sql is None:  # no search index in this schema: nothing to keep in step
+        yield
+        return
+    before = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM statements")).scalar_one()
+    conn.exec_driver_sql(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
+    yield
+    conn.execute(
+        text(
+            "INSERT INTO statements_fts(rowid, text) "
+            "SELECT rowid, text FROM statements WHERE rowid > :before"
+        ),
+        {"before": before},
+    )
+    conn.exec_driver_sql(trigger_sql)
