@@ -29,6 +29,11 @@ Row = Mapping[str, Any]
 
 #: How lists are joined in CSV (and in table cells when `list_separator` is not set).
 CSV_LIST_SEPARATOR = "; "
+#: What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): `--excel`
+#: prefixes such a cell with `'`, which spreadsheets show as text.
+EXCEL_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Written first by `--excel`, so Excel reads the file as UTF-8 rather than the ANSI code page.
+UTF8_BOM = "\ufeff"
 
 
 class Format(StrEnum):
@@ -111,19 +116,25 @@ def write_csv(
 ) -> int:
     """Write RFC 4180 CSV (a header, then one line per row, CRLF); return the row count.
 
-    `stream` must be opened with `newline=''` when it is a file. `excel` is reserved for
-    the export command (UTF-8 BOM, cells neutralised against formula injection): it is not
-    implemented here yet and refuses rather than silently doing nothing.
+    `stream` must be opened with `newline=''` when it is a file. With `excel`, a UTF-8 BOM
+    comes first and every cell is passed through `excel_cell`; without it every value is
+    written exactly as stored.
     """
-    if excel:
-        raise NotImplementedError("the --excel CSV variant belongs to the export command")
     writer = csv.writer(stream, lineterminator="\r\n")
+    cell: Callable[[Any], str] = (lambda v: excel_cell(text_value(v))) if excel else text_value
+    if excel:
+        stream.write(UTF8_BOM)
     writer.writerow([c.key for c in columns])
     count = 0
     for row in rows:
-        writer.writerow([text_value(row.get(c.key)) for c in columns])
+        writer.writerow([cell(row.get(c.key)) for c in columns])
         count += 1
     return count
+
+
+def excel_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: `'` before a formula-like start (OWASP)."""
+    return "'" + text if text.startswith(EXCEL_FORMULA_STARTS) else text
 
 
 def _json_object(columns: Sequence[Column], row: Row) -> str:

@@ -1,0 +1,201 @@
+"""`export` and `dump`: tables out to CSV/JSON/NDJSON files, the whole knowledge out as YAML.
+
+Thin wrappers over `alliancekb.export` and `alliancekb.dump`: both read one snapshot,
+write beside the target and move the finished file into place, and refuse to overwrite
+an existing file without --force (exit 2). A Rich progress bar is shown on a terminal.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from alliancekb.cli.state import state_of
+
+if TYPE_CHECKING:
+    from alliancekb.export import ExportProgress
+
+EXPORT_FORMATS = ("csv", "json", "ndjson")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export_cmd)
+    app.command("dump")(dump_cmd)
+
+
+def _check_format(value: str) -> str:
+    if value not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"choose one of: {', '.join(EXPORT_FORMATS)}")
+    return value
+
+
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite existing files (otherwise exit 2).")
+]
+
+
+def export_cmd(
+    ctx: typer.Context,
+    tables: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[TABLE]...",
+            help="Tables to export (see --list); none = every table.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PATH",
+            help="A directory (created if missing) for several tables; a file for one table.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="csv|json|ndjson",
+            callback=_check_format,
+            help="File format: CSV (RFC 4180, UTF-8), a JSON list of objects, or NDJSON.",
+        ),
+    ] = "csv",
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help=(
+                "CSV for spreadsheets: a UTF-8 BOM, and cells starting with = + - @ tab CR LF "
+                "prefixed with ' (CSV injection). Without it, values are written as stored."
+            ),
+        ),
+    ] = False,
+    force: ForceOpt = False,
+    list_tables: Annotated[
+        bool, typer.Option("--list", help="List the exportable tables and their columns.")
+    ] = False,
+) -> None:
+    """Export tables to CSV, JSON or NDJSON files, from one consistent snapshot.
+
+    Keys are readable (ISO3 codes, alliance and source keys, pillar numbers, statement
+    ids), columns and row order are fixed, so exports diff cleanly. Each file is written
+    beside its target and moved into place only when every table is complete.
+
+    Examples: alliancekb export --out kb/ ;
+    alliancekb export statements --out statements.csv --excel
+    """
+    from alliancekb.errors import UsageError
+    from alliancekb.export import TABLES, export, plan
+
+    if list_tables:
+        _print_tables(TABLES)
+        return
+    if out is None:
+        raise UsageError("--out PATH is required (a directory, or a file for one table)")
+    targets = plan(tables or [], out, fmt)
+    engine = state_of(ctx).engine()
+    with _terminating_cleanly(), _export_progress() as progress:
+        written = export(
+            engine,
+            targets,
+            fmt,
+            excel=excel,
+            force=force,
+            progress=progress,
+            count_rows=progress is not None,
+        )
+    for item in written:
+        typer.echo(f"{item.path}: {item.rows} row(s)", err=True)
+
+
+def dump_cmd(
+    ctx: typer.Context,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="The YAML file to write.", show_default=False
+        ),
+    ],
+    force: ForceOpt = False,
+) -> None:
+    """Dump the whole knowledge base as one YAML document in the load format.
+
+    Loading the dump into an empty database gives the same knowledge (statements keep
+    their ids); the order is stable, so dumps diff cleanly in git. Load history is not
+    part of it.
+
+    Example: alliancekb dump --out kb.yaml
+    """
+    from alliancekb.dump import dump
+
+    engine = state_of(ctx).engine()
+    with _terminating_cleanly():
+        report = dump(engine, out, force=force)
+    summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in report.counts.items())
+    typer.echo(f"{out}: {summary}", err=True)
+
+
+def _print_tables(tables: Any) -> None:
+    from alliancekb.output import Column, Table, emit
+
+    rows = [{"table": t.name, "description": t.description, "columns": t.columns} for t in tables]
+    columns = [Column("table", min_width=26), Column("description"), Column("columns")]
+    emit(Table(columns, rows, title="Exportable tables"), "table")
+
+
+@contextmanager
+def _terminating_cleanly() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed (SIGKILL cannot be)."""
+    if sys.platform == "win32":
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (tests)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _export_progress() -> Iterator[ExportProgress | None]:
+    """A Rich progress bar per table on a terminal (stderr); None elsewhere."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(table: str, rows: int, total: int | None) -> None:
+        if table not in tasks:
+            tasks[table] = bar.add_task(table, total=total)
+        bar.update(tasks[table], completed=rows)
+
+    with bar:
+        yield update

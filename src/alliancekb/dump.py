@@ -1,0 +1,433 @@
+"""Dump the whole knowledge base as one YAML document in the load format (docs/export.md).
+
+`load` of a dump into an empty, migrated database gives the same knowledge: every table
+that `export` writes (except the load history) comes out identical. To get there:
+
+- every stored field is written (empty ones are left out, which the loader reads as
+  "not given": NULL or the empty EDTF text in a new database); statements keep their ids;
+- every reference (a statement's speaker, a membership's scope, ...) is written as a name
+  that the loader's resolver maps to exactly that entity *in the dumped database*: the key
+  or code when it is unambiguous, else the first unambiguous name or alias. Aliases may
+  collide (the loader allows it), so a key alone is not always enough; a reference that
+  no name can express is an error rather than a dump that loads differently;
+- sections come in dependency order, records by natural key, aliases and links sorted,
+  so dumps of the same knowledge are byte-identical and diff cleanly in git.
+
+The document is written record by record from one read snapshot: statements and
+memberships are streamed in batches with their links fetched per batch, so memory does
+not grow with them. The file appears only when complete (`atomicfile`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from sqlalchemy import Connection, Engine, String, Table, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from alliancekb import models as m
+from alliancekb.atomicfile import check_targets, commit, discard, partial_file
+from alliancekb.db import read_session
+from alliancekb.errors import RuntimeFailure
+from alliancekb.export import SqlDialect, scope_key_joins
+from alliancekb.output import Format
+from alliancekb.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, load_index
+from alliancekb.yamlio import dump_document
+
+#: Statements and memberships read per round trip (their links: one query per batch).
+BATCH: Final = 1000
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DumpReport:
+    """What a dump wrote: records per section."""
+
+    path: Path | None
+    counts: dict[str, int]
+
+
+def dump(engine: Engine, out: Path, *, force: bool = False) -> DumpReport:
+    """Write the knowledge base to `out` atomically; refuse an existing file without `force`."""
+    check_targets([out], force=force)
+    pending = []
+    try:
+        with read_session(engine) as session, partial_file(out) as (stream, item):
+            pending.append(item)
+            counts = write_dump(session, stream)
+    except BaseException:
+        discard(pending)
+        raise
+    commit(pending, force=force)
+    return DumpReport(out, counts)
+
+
+def write_dump(session: Session, out: TextIO) -> dict[str, int]:
+    """Write the load-format document to a text stream; return records per section."""
+    dumper = _Dumper(session)
+    counts: dict[str, int] = {}
+
+    def counted(name: str, records: Iterable[Record]) -> Iterator[Record]:
+        counts[name] = 0
+        for record in records:
+            counts[name] += 1
+            yield record
+
+    dump_document(
+        {
+            "sources": counted("sources", dumper.sources()),
+            "countries": counted("countries", dumper.countries()),
+            "technology_areas": counted("technology_areas", dumper.technology_areas()),
+            "alliances": counted("alliances", dumper.alliances()),
+            "officials": counted("officials", dumper.officials()),
+            "memberships": counted("memberships", dumper.memberships()),
+            "statements": counted("statements", dumper.statements()),
+        },
+        out,
+    )
+    return counts
+
+
+def _put(record: Record, name: str, value: Any) -> None:
+    """Set a field unless it is empty (None, '', []): left out means "not given"."""
+    if value is None or value == "" or value == []:
+        return
+    record[name] = value
+
+
+def _edtf(value: str | None) -> str | None:
+    return value or None
+
+
+class _Refs:
+    """For each entity, a name that resolves to it alone, found once and remembered."""
+
+    def __init__(self, session: Session, conn: Connection) -> None:
+        self.index: NameIndex = load_index(session)
+        self._names: dict[tuple[Kind, int], list[str]] = {}
+        self._chosen: dict[tuple[Kind, int, frozenset[Kind]], str] = {}
+        self._labels: dict[tuple[Kind, int], str] = {}
+        self._read_names(conn)
+
+    def _read_names(self, conn: Connection) -> None:
+        aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
+        for kind, model, owner in (
+            (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
+            (Kind.ALLIANCE, m.AllianceAlias, m.AllianceAlias.alliance_id),
+            (Kind.PILLAR, m.PillarAlias, m.PillarAlias.pillar_id),
+            (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
+            (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
+        ):
+            for owner_id, alias in conn.execute(select(owner, model.alias)):
+                aliases[(kind, owner_id)].append(alias)
+        for names in aliases.values():
+            names.sort()
+        # Candidates in order of preference: the key or code first, then names, then aliases.
+        for cid, iso3, iso2, name in conn.execute(
+            select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name)
+        ):
+            names = [iso3, name, *([iso2] if iso2 else []), *aliases[(Kind.COUNTRY, cid)]]
+            self._add(Kind.COUNTRY, cid, iso3, names)
+        alliance_names: dict[int, list[str]] = {}
+        for aid, key, name, full_name in conn.execute(
+            select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name)
+        ):
+            names = [key, name, *([full_name] if full_name else []), *aliases[(Kind.ALLIANCE, aid)]]
+            alliance_names[aid] = names
+            self._add(Kind.ALLIANCE, aid, key, names)
+        for pid, aid, number, name in conn.execute(
+            select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name)
+        ):
+            own = [f"pillar {number}", name, *aliases[(Kind.PILLAR, pid)]]
+            combined = [f"{a} {p}" for a in alliance_names[aid] for p in own]
+            self._add(
+                Kind.PILLAR, pid, combined[0], [*combined, name, *aliases[(Kind.PILLAR, pid)]]
+            )
+        for tid, key, name in conn.execute(
+            select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name)
+        ):
+            names = [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]]
+            self._add(Kind.TECHNOLOGY_AREA, tid, key, names)
+        for oid, key, name in conn.execute(select(m.Official.id, m.Official.key, m.Official.name)):
+            self._add(Kind.OFFICIAL, oid, key, [key, name, *aliases[(Kind.OFFICIAL, oid)]])
+
+    def _add(self, kind: Kind, entity_id: int, label: str, names: list[str]) -> None:
+        self._names[(kind, entity_id)] = names
+        self._labels[(kind, entity_id)] = label
+
+    def name(self, kind: Kind, entity_id: int, kinds: frozenset[Kind]) -> str:
+        """A name for the entity that resolves to it alone among `kinds`."""
+        key = (kind, entity_id, kinds)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._chosen[key] = self._choose(kind, entity_id, kinds)
+        return chosen
+
+    def _choose(self, kind: Kind, entity_id: int, kinds: frozenset[Kind]) -> str:
+        names = self._names[(kind, entity_id)]
+        for name in names:
+            found = self.index.candidates(name, kinds)
+            if len(found) == 1 and (found[0].kind, found[0].id) == (kind, entity_id):
+                return name
+        raise RuntimeFailure(
+            f"cannot dump: no name of {kind} {self._labels[(kind, entity_id)]!r} refers to it "
+            f"alone (its names are shared with other entities: {', '.join(names)}); "
+            "give it a distinct alias and dump again"
+        )
+
+
+_ONE: Final = {kind: frozenset({kind}) for kind in Kind}
+
+
+class _Dumper:
+    """The records of each section, built from one session's snapshot."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.conn = session.connection()
+        self.refs = _Refs(session, self.conn)
+        self.sql = SqlDialect(self.conn, Format.CSV)
+        self.source_keys: dict[int, str] = {
+            sid: key for sid, key in self.conn.execute(select(m.Source.id, m.Source.key))
+        }
+
+    # -- small sections ---------------------------------------------------------------------
+
+    def _aliases(self, model: Any, owner: Any) -> dict[int, list[str]]:
+        grouped: dict[int, list[str]] = defaultdict(list)
+        for owner_id, alias in self.conn.execute(select(owner, model.alias)):
+            grouped[owner_id].append(alias)
+        return {k: sorted(v) for k, v in grouped.items()}
+
+    def _links(self, table: Table, owner: str, target: str) -> dict[Any, list[int]]:
+        grouped: dict[Any, list[int]] = defaultdict(list)
+        for owner_id, target_id in self.conn.execute(select(table.c[owner], table.c[target])):
+            grouped[owner_id].append(target_id)
+        return grouped
+
+    def _source_list(self, ids: Iterable[int]) -> list[str]:
+        return sorted(self.source_keys[i] for i in ids)
+
+    def _ref_list(self, kind: Kind, ids: Iterable[int], kinds: frozenset[Kind]) -> list[str]:
+        return sorted(self.refs.name(kind, i, kinds) for i in ids)
+
+    def sources(self) -> Iterator[Record]:
+        s = m.Source
+        for row in self.conn.execute(
+            select(s.key, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
+                   type_coerce(s.kind, String()), s.note).order_by(self.sql.key(s.key))
+        ):  # fmt: skip
+            record: Record = {}
+            for name, value in zip(
+                ("key", "title", "publisher", "author", "url"), row[:5], strict=True
+            ):
+                _put(record, name, value)
+            # `published` is required: an unknown date is the word `unknown`.
+            record["published"] = row.published or "unknown"
+            _put(record, "retrieved", row.retrieved)
+            record["kind"] = row[7]
+            _put(record, "note", row.note)
+            yield record
+
+    def countries(self) -> Iterator[Record]:
+        aliases = self._aliases(m.CountryAlias, m.CountryAlias.country_id)
+        c = m.Country
+        for cid, iso3, iso2, name in self.conn.execute(
+            select(c.id, c.iso3, c.iso2, c.name).order_by(self.sql.key(c.iso3))
+        ):
+            record: Record = {"iso3": iso3, "name": name}
+            _put(record, "iso2", iso2)
+            _put(record, "aliases", aliases.get(cid, []))
+            yield record
+
+    def technology_areas(self) -> Iterator[Record]:
+        aliases = self._aliases(m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id)
+        t = m.TechnologyArea
+        for tid, key, name, description in self.conn.execute(
+            select(t.id, t.key, t.name, t.description).order_by(self.sql.key(t.key))
+        ):
+            record: Record = {"key": key, "name": name}
+            _put(record, "description", description)
+            _put(record, "aliases", aliases.get(tid, []))
+            yield record
+
+    def alliances(self) -> Iterator[Record]:
+        aliases = self._aliases(m.AllianceAlias, m.AllianceAlias.alliance_id)
+        pillar_aliases = self._aliases(m.PillarAlias, m.PillarAlias.pillar_id)
+        sources = self._links(m.alliance_sources, "alliance_id", "source_id")
+        areas = self._links(m.pillar_technology_areas, "pillar_id", "technology_area_id")
+        pillars: dict[int, list[Any]] = defaultdict(list)
+        p = m.Pillar
+        for pillar_row in self.conn.execute(
+            select(p.id, p.alliance_id, p.number, p.name, p.description).order_by(p.number)
+        ):
+            pillars[pillar_row.alliance_id].append(pillar_row)
+        a = m.Alliance
+        for row in self.conn.execute(
+            select(a.id, a.key, a.name, a.full_name, type_coerce(a.kind, String()).label("kind"),
+                   a.founded, a.description).order_by(self.sql.key(a.key))
+        ):  # fmt: skip
+            record: Record = {"key": row.key, "name": row.name}
+            _put(record, "full_name", row.full_name)
+            record["kind"] = row.kind
+            _put(record, "founded", _edtf(row.founded))
+            _put(record, "description", row.description)
+            _put(record, "aliases", aliases.get(row.id, []))
+            _put(record, "sources", self._source_list(sources.get(row.id, [])))
+            pillar_records = []
+            for pillar in pillars.get(row.id, []):
+                pr: Record = {"number": pillar.number, "name": pillar.name}
+                _put(pr, "description", pillar.description)
+                _put(pr, "aliases", pillar_aliases.get(pillar.id, []))
+                _put(pr, "technology_areas", self._ref_list(
+                    Kind.TECHNOLOGY_AREA, areas.get(pillar.id, []), _ONE[Kind.TECHNOLOGY_AREA]
+                ))  # fmt: skip
+                pillar_records.append(pr)
+            _put(record, "pillars", pillar_records)
+            yield record
+
+    def officials(self) -> Iterator[Record]:
+        aliases = self._aliases(m.OfficialAlias, m.OfficialAlias.official_id)
+        sources = self._links(m.position_sources, "position_id", "source_id")
+        positions: dict[int, list[Any]] = defaultdict(list)
+        p = m.Position
+        for row in self.conn.execute(
+            select(p.id, p.official_id, p.title, p.country_id, p.alliance_id, p.organisation,
+                   p.from_text, p.from_lower, p.to_text, p.note)
+        ):  # fmt: skip
+            positions[row.official_id].append(row)
+        o = m.Official
+        for oid, key, name, note in self.conn.execute(
+            select(o.id, o.key, o.name, o.note).order_by(self.sql.key(o.key))
+        ):
+            record: Record = {"key": key, "name": name}
+            _put(record, "aliases", aliases.get(oid, []))
+            _put(record, "note", note)
+            position_records = []
+            # Chronological (unknown starts first), then by title: how a reader reads a career.
+            for pos in sorted(
+                positions.get(oid, []),
+                key=lambda r: (r.from_lower or dt.date.min, r.from_text, r.title),
+            ):
+                pr: Record = {"title": pos.title}
+                if pos.country_id is not None:
+                    pr["country"] = self.refs.name(Kind.COUNTRY, pos.country_id, _ONE[Kind.COUNTRY])
+                if pos.alliance_id is not None:
+                    pr["alliance"] = self.refs.name(
+                        Kind.ALLIANCE, pos.alliance_id, _ONE[Kind.ALLIANCE]
+                    )
+                _put(pr, "organisation", pos.organisation)
+                _put(pr, "from", _edtf(pos.from_text))
+                _put(pr, "to", _edtf(pos.to_text))
+                _put(pr, "note", pos.note)
+                pr["sources"] = self._source_list(sources.get(pos.id, []))
+                position_records.append(pr)
+            _put(record, "positions", position_records)
+            yield record
+
+    # -- large sections: streamed ------------------------------------------------------------
+
+    def _scope_names(self) -> dict[int, str]:
+        """scope id -> the name of its alliance or pillar (resolving among scopes alone)."""
+        names: dict[int, str] = {}
+        for aid, scope_id in self.conn.execute(select(m.Alliance.id, m.Alliance.scope_id)):
+            names[scope_id] = self.refs.name(Kind.ALLIANCE, aid, SCOPE_KINDS)
+        for pid, scope_id in self.conn.execute(select(m.Pillar.id, m.Pillar.scope_id)):
+            names[scope_id] = self.refs.name(Kind.PILLAR, pid, SCOPE_KINDS)
+        return names
+
+    def _batched(self, stmt: Any) -> Iterator[Sequence[Any]]:
+        result = self.conn.execution_options(yield_per=BATCH).execute(stmt)
+        try:
+            yield from result.partitions()
+        finally:
+            result.close()
+
+    def _links_for(
+        self, table: Table, owner: str, target: str, owner_ids: Sequence[Any]
+    ) -> dict[Any, list[int]]:
+        grouped: dict[Any, list[int]] = defaultdict(list)
+        for owner_id, target_id in self.conn.execute(
+            select(table.c[owner], table.c[target]).where(table.c[owner].in_(owner_ids))
+        ):
+            grouped[owner_id].append(target_id)
+        return grouped
+
+    def memberships(self) -> Iterator[Record]:
+        scopes = self._scope_names()
+        ms, c = m.Membership, m.Country
+        sql = self.sql
+        # The export's order (country, alliance key, pillar number, role, from): natural, so
+        # it does not depend on the database's surrogate ids.
+        stmt, alliance, pillar = scope_key_joins(
+            select().select_from(ms).join(c, c.id == ms.country_id), ms.scope_id
+        )
+        stmt = stmt.add_columns(
+            ms.id, ms.country_id, ms.scope_id, type_coerce(ms.role, String()).label("role"),
+            type_coerce(ms.status, String()).label("status"), ms.from_text, ms.to_text, ms.note,
+        ).order_by(sql.key(c.iso3), sql.key(alliance), func.coalesce(pillar, 0),
+                   sql.key(type_coerce(ms.role, String())), sql.key(ms.from_text))  # fmt: skip
+        for batch in self._batched(stmt):
+            sources = self._links_for(
+                m.membership_sources, "membership_id", "source_id", [r.id for r in batch]
+            )
+            for row in batch:
+                record: Record = {
+                    "country": self.refs.name(Kind.COUNTRY, row.country_id, _ONE[Kind.COUNTRY]),
+                    "scope": scopes[row.scope_id],
+                    "role": row.role,
+                    "status": row.status,
+                }
+                _put(record, "from", _edtf(row.from_text))
+                _put(record, "to", _edtf(row.to_text))
+                _put(record, "note", row.note)
+                record["sources"] = self._source_list(sources.get(row.id, []))
+                yield record
+
+    def statements(self) -> Iterator[Record]:
+        scopes = self._scope_names()
+        st = m.Statement
+        stmt = select(
+            st.id, st.speaker_official_id, st.speaker_country_id, st.speaker_alliance_id,
+            st.speaker_label, st.date_text, st.text, st.quote,
+            type_coerce(st.stance, String()).label("stance"), st.source_id, st.note,
+        ).order_by(self.sql.key(st.id))  # fmt: skip
+        name = self.refs.name
+        for batch in self._batched(stmt):
+            ids = [r.id for r in batch]
+            countries = self._links_for(m.statement_countries, "statement_id", "country_id", ids)
+            scope_links = self._links_for(m.statement_scopes, "statement_id", "scope_id", ids)
+            areas = self._links_for(
+                m.statement_technology_areas, "statement_id", "technology_area_id", ids
+            )
+            for row in batch:
+                if row.speaker_official_id is not None:
+                    speaker = name(Kind.OFFICIAL, row.speaker_official_id, SPEAKER_KINDS)
+                elif row.speaker_country_id is not None:
+                    speaker = name(Kind.COUNTRY, row.speaker_country_id, SPEAKER_KINDS)
+                else:
+                    speaker = name(Kind.ALLIANCE, row.speaker_alliance_id, SPEAKER_KINDS)
+                record: Record = {"id": row.id, "speaker": speaker}
+                _put(record, "speaker_label", row.speaker_label)
+                record["date"] = row.date_text
+                record["text"] = row.text
+                record["quote"] = bool(row.quote)
+                record["stance"] = row.stance
+                about: Record = {}
+                _put(about, "countries", self._ref_list(
+                    Kind.COUNTRY, countries.get(row.id, []), _ONE[Kind.COUNTRY]
+                ))  # fmt: skip
+                _put(about, "scopes", sorted(scopes[s] for s in scope_links.get(row.id, [])))
+                _put(about, "technology_areas", self._ref_list(
+                    Kind.TECHNOLOGY_AREA, areas.get(row.id, []), _ONE[Kind.TECHNOLOGY_AREA]
+                ))  # fmt: skip
+                _put(record, "about", about or None)
+                record["source"] = self.source_keys[row.source_id]
+                _put(record, "note", row.note)
+                yield record
