@@ -1,0 +1,318 @@
+"""`export`: exact CSV bytes, Excel safety, JSON keys, snapshots, atomic files, no overwrite."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from alliancekb import export as ex
+from alliancekb.cli.app import app
+from alliancekb.db import read_session
+from alliancekb.errors import UsageError
+from alliancekb.export import TABLES, export, plan, rows_of
+from alliancekb.output import EXCEL_FORMULA_STARTS, Column, write_csv
+from tests.conftest import TestDatabase
+from tests.helpers import BASE, load_text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def exported(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every exportable table's rows (JSON-typed values), read in one snapshot."""
+    with read_session(engine) as session:
+        conn = session.connection()
+        return {t.name: list(rows_of(conn, t, "json")) for t in TABLES}
+
+
+TRICKY_TEXT = 'He said "yes, now",\nthen left.'
+DOC = """
+sources:
+  - key: s1
+    title: 'Report, "final"'
+    published: '2024-04~'
+    kind: news
+technology_areas:
+  - key: quantum
+    name: Quantum
+    description: "=HYPERLINK(\\"http://x\\")"
+  - key: radar
+    name: '-radar'
+    description: "He said \\"yes, now\\",\\nthen left."
+"""
+
+
+def _read_csv(path: Path, encoding: str = "utf-8") -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as stream:
+        return list(csv.reader(stream))
+
+
+def test_csv_golden_bytes(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, DOC)
+    out = tmp_path / "areas.csv"
+    export(db.engine, plan(["technology_areas"], out), "csv")
+    assert out.read_bytes() == (
+        b"key,name,description\r\n"
+        b'quantum,Quantum,"=HYPERLINK(""http://x"")"\r\n'
+        b'radar,-radar,"He said ""yes, now"",\nthen left."\r\n'
+    )
+    rows = _read_csv(out)
+    assert rows[2] == ["radar", "-radar", TRICKY_TEXT]
+
+    excel = tmp_path / "areas-excel.csv"
+    export(db.engine, plan(["technology_areas"], excel), "csv", excel=True)
+    assert excel.read_bytes() == (
+        b"\xef\xbb\xbfkey,name,description\r\n"
+        b'quantum,Quantum,"\'=HYPERLINK(""http://x"")"\r\n'
+        b'radar,\'-radar,"He said ""yes, now"",\nthen left."\r\n'
+    )
+    rows = _read_csv(excel, encoding="utf-8-sig")
+    assert rows[1][2] == '\'=HYPERLINK("http://x")'
+
+
+def test_csv_matches_the_shared_writer(seeded_db: TestDatabase, tmp_path: Path) -> None:
+    """The fast path writes the same text as output.write_csv does from the same rows."""
+    out = tmp_path / "statements.csv"
+    export(seeded_db.engine, plan(["statements"], out), "csv")
+    with read_session(seeded_db.engine) as session:
+        table = ex.BY_NAME["statements"]
+        rows = [dict(zip(table.columns, r, strict=True))
+                for r in rows_of(session.connection(), table, "json")]  # fmt: skip
+    buffer = io.StringIO(newline="")
+    write_csv(buffer, [Column(c) for c in table.columns], rows)
+    assert out.read_bytes() == buffer.getvalue().encode("utf-8")
+
+
+# -- CSV injection ---------------------------------------------------------------------------
+
+dangerous = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(EXCEL_FORMULA_STARTS),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+)
+
+
+def _one_cell(writer: Any, value: str, excel: bool) -> tuple[bytes, str]:
+    stream = io.StringIO(newline="")
+    writer(stream, value, excel)
+    data = stream.getvalue()
+    body = data.removeprefix("\ufeff")
+    assert (data != body) is excel  # a BOM with --excel only
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    assert rows[0] == ["v"]
+    return data.encode(), rows[1][0]
+
+
+def _fast(stream: Any, value: str, excel: bool) -> None:
+    ex._write_csv(stream, ["v"], [[(value,)]], excel=excel, progress=None)
+
+
+def _shared(stream: Any, value: str, excel: bool) -> None:
+    write_csv(stream, [Column("v")], [{"v": value}], excel=excel)
+
+
+@settings(max_examples=300)
+@given(value=dangerous)
+def test_excel_neutralises_every_formula_start(value: str) -> None:
+    for writer in (_fast, _shared):
+        _, cell = _one_cell(writer, value, excel=True)
+        assert cell == "'" + value
+        _, cell = _one_cell(writer, value, excel=False)
+        assert cell == value  # without --excel: exactly as stored
+
+
+@given(value=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
+def test_excel_leaves_harmless_cells_alone(value: str) -> None:
+    expected = "'" + value if value.startswith(EXCEL_FORMULA_STARTS) else value
+    for writer in (_fast, _shared):
+        assert _one_cell(writer, value, excel=True)[1] == expected
+
+
+def test_excel_on_the_database(db: TestDatabase, tmp_path: Path) -> None:
+    load_text(db.engine, tmp_path, DOC)
+    out = tmp_path / "e.csv"
+    export(db.engine, plan(["technology_areas"], out), "csv", excel=True)
+    cells = [c for row in _read_csv(out, "utf-8-sig")[1:] for c in row]
+    assert all(not c.startswith(EXCEL_FORMULA_STARTS) for c in cells)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def test_json_and_ndjson_have_the_documented_keys(seeded_db: TestDatabase, tmp_path: Path) -> None:
+    export(seeded_db.engine, plan([], tmp_path / "j", "json"), "json")
+    export(seeded_db.engine, plan([], tmp_path / "n", "ndjson"), "ndjson")
+    for table in TABLES:
+        objects = json.loads((tmp_path / "j" / f"{table.name}.json").read_text(encoding="utf-8"))
+        lines = (tmp_path / "n" / f"{table.name}.ndjson").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in lines] == objects
+        assert objects, table.name
+        for obj in objects:
+            assert list(obj) == table.columns
+    statements = json.loads((tmp_path / "j" / "statements.json").read_text(encoding="utf-8"))
+    assert {type(s["quote"]) for s in statements} == {bool}
+    assert all(len(s["date_lower"]) == 10 for s in statements)
+    pillars = json.loads((tmp_path / "j" / "pillars.json").read_text(encoding="utf-8"))
+    assert {k: pillars[1][k] for k in ("alliance", "number")} == {"alliance": "aukus", "number": 2}
+
+
+def test_rows_are_ordered_by_natural_key(seeded_db: TestDatabase) -> None:
+    tables = exported(seeded_db.engine)
+    assert tables["countries"] == sorted(tables["countries"])
+    ids = [r[0] for r in tables["statements"]]
+    assert ids == sorted(ids)
+    keys = [(r[0], r[1] or "", r[2] or 0, r[3], r[5]) for r in tables["memberships"]]
+    assert keys == sorted(keys)
+
+
+# -- files: no overwrite, nothing partial ----------------------------------------------------
+
+
+def test_refuses_to_overwrite_without_force(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    out = tmp_path / "kb"
+    args = ["--db", seeded_db.url, "export", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / "countries.csv").write_text("mine\n", encoding="utf-8")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "--force" in result.output
+    assert (out / "countries.csv").read_text(encoding="utf-8") == "mine\n"
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert (out / "countries.csv").read_text(encoding="utf-8").startswith("iso3,")
+
+
+def test_cli_usage_errors(runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path) -> None:
+    base = ["--db", seeded_db.url, "export"]
+    assert runner.invoke(app, [*base, "nope", "--out", str(tmp_path / "x")]).exit_code == 2
+    assert runner.invoke(app, base).exit_code == 2  # no --out
+    result = runner.invoke(app, [*base, "-f", "json", "--excel", "--out", str(tmp_path / "y")])
+    assert result.exit_code == 2
+    result = runner.invoke(app, [*base, "--list"])
+    assert result.exit_code == 0
+    assert "statement_scopes" in result.output
+    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "y").exists()
+
+
+def test_one_table_to_a_file_or_a_directory(seeded_db: TestDatabase, tmp_path: Path) -> None:
+    assert plan(["statements"], tmp_path / "s.csv")[0].path == tmp_path / "s.csv"
+    assert plan(["statements"], tmp_path, "ndjson")[0].path == tmp_path / "statements.ndjson"
+    with pytest.raises(UsageError):
+        plan(["statements", "statements"], tmp_path)
+
+
+def test_a_failure_midway_leaves_no_file(
+    seeded_db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "kb"
+    out.mkdir()
+    (out / "sources.csv").write_text("old\n", encoding="utf-8")
+    real = ex._batches
+
+    def failing(conn: Any, table: ex.ExportTable, sql: Any) -> Any:
+        batches = real(conn, table, sql)
+        if table.name == "statements":
+            yield next(batches)
+            raise OSError("disk full")
+        yield from batches
+
+    monkeypatch.setattr(ex, "_batches", failing)
+    monkeypatch.setattr(ex, "BATCH_ROWS", 5)
+    with pytest.raises(OSError, match="disk full"):
+        export(seeded_db.engine, plan([], out), "csv", force=True)
+    # Nothing replaced, nothing added, no temporary file left.
+    assert sorted(p.name for p in out.iterdir()) == ["sources.csv"]
+    assert (out / "sources.csv").read_text(encoding="utf-8") == "old\n"
+
+
+@pytest.mark.slow
+def test_sigkill_midway_leaves_no_file(make_database: Any, tmp_path: Path) -> None:
+    """A real export process killed while writing: the target never appears."""
+    database = make_database(seeded=True)
+    kb = tmp_path / "kb.yaml"
+    subprocess.run(
+        [sys.executable, "-m", "bench.generate", "--statements", "20000", "--out", str(kb)],
+        check=True, cwd=REPO, capture_output=True,
+    )  # fmt: skip
+    from alliancekb.loader import load_files
+
+    load_files(database.engine, [kb])
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "statements.csv"
+    command = [sys.executable, "-m", "alliancekb", "--db", database.url,
+               "export", "statements", "--out", str(target)]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    partial: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        partial = [p for p in out_dir.glob(".statements.csv.*.partial") if p.stat().st_size > 0]
+        if partial:
+            break
+        time.sleep(0.002)
+    assert partial, "the export finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not target.exists()
+    # The next export removes the dead process's leftover and writes the whole file.
+    export(database.engine, plan(["statements"], target), "csv")
+    assert [p.name for p in out_dir.iterdir()] == ["statements.csv"]
+    assert len(_read_csv(target)) == 1 + len(exported(database.engine)["statements"])
+
+
+# -- one snapshot ----------------------------------------------------------------------------
+
+
+def test_export_is_one_snapshot_under_a_concurrent_load(db: TestDatabase, tmp_path: Path) -> None:
+    """A load committed while the export runs is not in it (not even in later tables)."""
+    load_text(db.engine, tmp_path, BASE)
+    before = tmp_path / "before"
+    export(db.engine, plan([], before), "csv")
+    loaded: list[str] = []
+
+    def load_during_export(table: str, rows: int, total: int | None) -> None:
+        if not loaded and table == "countries" and rows > 0:
+            # Another connection commits a load after the export has read its first tables.
+            load_text(db.engine, tmp_path, NEW_FACTS, name="new.yaml")
+            loaded.append(table)
+
+    during = tmp_path / "during"
+    export(db.engine, plan([], during), "csv", progress=load_during_export)
+    assert loaded
+    for table in TABLES:
+        if table.name == "loads":
+            continue
+        name = f"{table.name}.csv"
+        assert (during / name).read_bytes() == (before / name).read_bytes(), name
+    after = tmp_path / "after"
+    export(db.engine, plan([], after), "csv")
+    assert b"st-new" in (after / "statements.csv").read_bytes()
+    assert b"st-new" in (after / "statement_countries.csv").read_bytes()
+    assert (after / "sources.csv").read_bytes() != (before / "sources.csv").read_bytes()
+
+
+NEW_FACTS = """
+sources:
+  - {key: zz-new-source, title: New, published: '2025', kind: news}
+countries:
+  - {iso3: NOR, aliases: [Norge]}
+statements:
+  - {id: st-new, speaker: NOR, date: '2025', text: New., stance: asserts,
+     about: {countries: [JPN]}, source: zz-new-source}
+"""
