@@ -1,0 +1,306 @@
+"""The benchmark suite: load, queries, export and CLI start-up, each against its baseline.
+
+    python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
+        [--out DIR] [--write-docs] [--only queries,startup,load,export] [--rebuild]
+
+Writes ``results.json`` and ``report.md`` into ``--out`` (default ``bench/out/``); the full
+run (no ``--quick``) also regenerates ``docs/PERFORMANCE.md``, and ``--write-docs`` asks
+for it in any mode. ``--quick`` runs every piece at tiny sizes (500 statements) with
+fewer repetitions, caches nothing outside ``--out`` and needs no network: ``.ci/run``
+runs it so that the benchmarks never rot. The exit status is 1 if any piece failed.
+
+The full run's query databases (10k, 100k and 1M statements) are built with the real
+loader once and cached under ``bench/.data/`` (see ``bench.kbcache``): the first run
+spends several minutes loading 1M statements, reruns reuse the files. ``--rebuild``
+builds them again.
+
+Sizes: ``--sizes`` are the query and export sizes; the load benchmark (its targets are at
+100k) runs at the sizes up to ``--max-load-size`` (default 100,000), its naive variant
+measured on at most ``--naive-statements`` (default 100,000) and scaled linearly beyond.
+The load of 1M statements is reported from building the 1M query database. PostgreSQL
+(``--postgres-url``, an admin URL: the suite creates and drops its own databases) runs the
+queries at the sizes up to ``--postgres-max-size`` (default 100,000: loading 1M into
+PostgreSQL takes long) and the loader at the load sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import bench_queries, bench_startup, report
+
+_HERE = Path(__file__).resolve().parent
+QUICK_SIZE = 500
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(s.replace("_", "")) for s in text.split(",") if s.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if not sizes or sizes[0] <= 0:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def machine(postgres_url: str | None) -> dict[str, Any]:
+    """The machine and software the figures were measured on."""
+    import sqlalchemy
+
+    info: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "cpu_model": "?",
+        "memory_gb": 0.0,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlite_cli": "not installed",
+        "sqlalchemy": sqlalchemy.__version__,
+        "postgresql": None,
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["memory_gb"] = int(line.split()[1]) / 1024 / 1024
+                break
+    except OSError:
+        pass
+    cli = shutil.which("sqlite3")
+    if cli:
+        done = subprocess.run([cli, "--version"], capture_output=True, text=True, check=False)
+        info["sqlite_cli"] = done.stdout.split()[0] if done.stdout else "?"
+    if postgres_url:
+        try:
+            info["postgresql"] = bench_queries.postgres_version(postgres_url)
+        except Exception as exc:  # reported, not fatal: the PostgreSQL pieces will fail too
+            info["postgresql"] = f"unreachable ({type(exc).__name__})"
+    return info
+
+
+class Suite:
+    """Runs the pieces, collecting results and errors (a failed piece does not stop the rest)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.results: dict[str, Any] = {"errors": []}
+        self.started = time.perf_counter()
+
+    def log(self, message: str) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(f"[{elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def piece(self, name: str, fn: Callable[[], Any]) -> Any:
+        self.log(f"== {name}")
+        try:
+            return fn()
+        except Exception as exc:
+            self.log(f"!! {name} failed: {exc!r}")
+            traceback.print_exc()
+            first = (str(exc).strip().splitlines() or [""])[0]
+            self.results["errors"].append(f"{name}: {type(exc).__name__}: {first}")
+            return {"error": f"{type(exc).__name__}: {first}"}
+
+
+def _optional_module(name: str) -> Any:
+    """`bench.<name>`, or None when it is not there (yet)."""
+    try:
+        return importlib.import_module(f"bench.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"bench.{name}":
+            return None
+        raise
+
+
+def run_load(suite: Suite, sizes: list[int], workdir: Path) -> dict[str, Any] | None:
+    module = _optional_module("bench_load")
+    if module is None:
+        suite.log("load: bench.bench_load not available, skipped")
+        return None
+    args = suite.args
+    runs = []
+    for n in sizes:
+        naive = min(n, args.naive_statements)
+        suite.log(f"load: {n} statements (naive on {naive})")
+        result: dict[str, Any] = module.run(
+            n, workdir / f"load-{n}", args.postgres_url, naive_statements=naive
+        )
+        if hasattr(module, "markdown"):
+            result["markdown"] = module.markdown(result)
+        runs.append(result)
+        for variant, fig in result["sqlite"].items():
+            suite.log(
+                f"  {variant:<6} {fig['seconds']:8.2f} s {fig['statements_per_s']:9,.0f}/s "
+                f"peak {fig['peak_rss_mb']:.0f} MB"
+            )
+        shutil.rmtree(workdir / f"load-{n}", ignore_errors=True)
+    return {"runs": runs}
+
+
+def run_export(suite: Suite, sizes: list[int], workdir: Path) -> dict[str, Any] | None:
+    module = _optional_module("bench_export")
+    if module is None:
+        suite.log("export: bench.bench_export not available, skipped")
+        return None
+    runs = []
+    for n in sizes:
+        suite.log(f"export: {n} statements")
+        result: dict[str, Any] = module.run(n, workdir / f"export-{n}")
+        if hasattr(module, "markdown"):
+            result["markdown"] = module.markdown(result)
+        runs.append(result)
+        shutil.rmtree(workdir / f"export-{n}", ignore_errors=True)
+    return {"runs": runs}
+
+
+def profile_misses(suite: Suite, out: Path) -> dict[str, str]:
+    """A pyinstrument profile of each query that misses its target at the largest size."""
+    profiles: dict[str, str] = {}
+    queries = [r for r in suite.results.get("queries") or [] if r["backend"] == "sqlite"]
+    if not queries:
+        return profiles
+    largest = max(queries, key=lambda r: r["statements"])
+    url = largest.get("url")
+    if not url:
+        return profiles
+    keys = {"members": "q-members", "statements --speaker": "q-speaker"}
+    for q in largest["queries"]:
+        key = keys.get(q["name"], "q-search")
+        if q["median_ms"] < bench_queries.TARGET_MS or key in profiles:
+            continue
+        # For search, profile the slowest word (the most matches).
+        if key == "q-search":
+            q = max(
+                (x for x in largest["queries"] if x["name"].startswith("statements --search")),
+                key=lambda x: x["median_ms"],
+            )
+        suite.log(f"profile: {q['name']} at {largest['statements']:,}")
+        text = bench_queries.profile_query(url, q["name"], out / f"profile-{key}.txt")
+        if text:
+            profiles[key] = text
+    return profiles
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes; a smoke test (CI)")
+    parser.add_argument("--sizes", type=_sizes, default=None, help="statements, e.g. 10000,100000")
+    parser.add_argument("--postgres-url", default=None, help="admin URL of a PostgreSQL server")
+    parser.add_argument("--postgres-max-size", type=int, default=100_000)
+    parser.add_argument("--max-load-size", type=int, default=100_000)
+    parser.add_argument("--naive-statements", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per query (7)")
+    parser.add_argument("--out", type=Path, default=_HERE / "out")
+    parser.add_argument("--write-docs", action="store_true", help="regenerate docs/PERFORMANCE.md")
+    parser.add_argument("--no-docs", action="store_true", help="never write docs/PERFORMANCE.md")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild cached query databases")
+    parser.add_argument(
+        "--only",
+        default="queries,startup,load,export",
+        help="comma-separated pieces to run (queries, startup, load, export)",
+    )
+    args = parser.parse_args(argv)
+    quick: bool = args.quick
+    sizes: list[int] = args.sizes or ([QUICK_SIZE] if quick else list(DEFAULT_SIZES))
+    runs: int = args.runs or (3 if quick else 7)
+    only = {p.strip() for p in args.only.split(",") if p.strip()}
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    if quick:
+        args.naive_statements = min(args.naive_statements, QUICK_SIZE)
+
+    suite = Suite(args)
+    suite.results["meta"] = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": quick,
+        "sizes": sizes,
+        "runs": runs,
+        "command": "python -m bench " + " ".join(_redacted(argv or sys.argv[1:])),
+        "machine": machine(args.postgres_url),
+    }
+    with tempfile.TemporaryDirectory(prefix="alliancekb-bench-") as tmp:
+        workdir = Path(tmp)
+        data_dir = out / ".data" if quick else None  # quick: nothing cached outside --out
+        if "startup" in only:
+            suite.results["startup"] = suite.piece(
+                "startup", lambda: bench_startup.run(workdir / "startup", runs=3 if quick else 10)
+            )
+        if "queries" in only:
+            qs = suite.piece(
+                "queries (sqlite)",
+                lambda: bench_queries.run_sqlite(
+                    sizes, runs=runs, data_dir=data_dir, rebuild=args.rebuild, log=suite.log
+                ),
+            )
+            suite.results["queries"] = qs if isinstance(qs, list) else []
+            if args.postgres_url:
+                pg_sizes = [n for n in sizes if n <= args.postgres_max_size]
+                pg = suite.piece(
+                    "queries (postgresql)",
+                    lambda: bench_queries.run_postgres(
+                        args.postgres_url, pg_sizes, runs=runs, workdir=workdir, log=suite.log
+                    ),
+                )
+                if isinstance(pg, list):
+                    suite.results["queries"] += pg
+        if "load" in only:
+            load_sizes = [n for n in sizes if n <= args.max_load_size] or sizes[:1]
+            suite.results["load"] = suite.piece(
+                "load", lambda: run_load(suite, load_sizes, workdir)
+            )
+        if "export" in only:
+            suite.results["export"] = suite.piece(
+                "export", lambda: run_export(suite, sizes, workdir)
+            )
+        if not quick and suite.results.get("queries"):
+            profiles = suite.piece("profiles", lambda: profile_misses(suite, out))
+            suite.results["profiles"] = profiles if isinstance(profiles, dict) else {}
+    for r in suite.results.get("queries") or []:
+        r.pop("url", None)
+    suite.results["meta"]["duration_s"] = time.perf_counter() - suite.started
+
+    results_path = out / "results.json"
+    results_path.write_text(json.dumps(suite.results, indent=2, default=str) + "\n")
+    text = report.render(suite.results)
+    (out / "report.md").write_text(text)
+    suite.log(f"wrote {results_path} and {out / 'report.md'}")
+    if (args.write_docs or not quick) and not args.no_docs:
+        report.DOCS_PAGE.write_text(text)
+        suite.log(f"wrote {report.DOCS_PAGE}")
+    for t in report.evaluate(suite.results):
+        if t.met is not None:
+            suite.log(f"#{t.issue} {'met   ' if t.met else 'MISSED'} {t.target}: {t.measured}")
+    if suite.results["errors"]:
+        suite.log(f"{len(suite.results['errors'])} piece(s) failed")
+        return 1
+    return 0
+
+
+def _redacted(argv: list[str]) -> list[str]:
+    """The command line with any password in a URL replaced by ***."""
+    from alliancekb.db import masked
+
+    return [masked(a) if "://" in a else a for a in argv]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""The benchmark suite's pieces at tiny sizes, so that the benchmarks never rot.
+
+Not timed tests: they check that each piece runs and reports the figures the report
+needs, and that the report marks targets met or missed from them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench import bench_queries, bench_startup, kbcache, report
+from bench.__main__ import main as bench_main
+
+
+def test_queries_piece_times_every_query_and_caches_the_database(tmp_path: Path) -> None:
+    results = bench_queries.run_sqlite([300], runs=2, data_dir=tmp_path, log=lambda _: None)
+    (r,) = results
+    assert r["backend"] == "sqlite"
+    assert r["statements"] == 300
+    assert r["cached"] is False
+    names = [q["name"] for q in r["queries"]]
+    assert names == [
+        "members",
+        "statements --speaker",
+        "statements --search kestrelmoor",
+        "statements --search lanternfish",
+        "statements --search tidewatch",
+    ]
+    for q in r["queries"]:
+        assert 0 < q["min_ms"] <= q["median_ms"] <= q["max_ms"]
+        assert len(q["samples_ms"]) == 2
+    members = r["queries"][0]
+    assert members["rows"] > 0
+    assert r["build"]["peak_rss_mb"] > 0
+    # Same key: the database is reused, not rebuilt.
+    again = kbcache.sqlite_kb(
+        300, memberships=bench_queries.memberships_for(300), data_dir=tmp_path
+    )
+    assert again.cached
+
+
+def test_startup_piece_compares_with_a_bare_typer_app(tmp_path: Path) -> None:
+    result = bench_startup.run(tmp_path, runs=1)
+    assert result["imports_sqlalchemy"] is False
+    assert result["alliancekb_help_ms"]["median"] > 0
+    assert result["bare_typer_help_ms"]["median"] > 0
+    assert result["ratio"] > 0
+
+
+def _fake_results(members_ms: float) -> dict[str, Any]:
+    def run(statements: int, ms: float) -> dict[str, Any]:
+        return {
+            "backend": "sqlite",
+            "statements": statements,
+            "memberships": statements // 10,
+            "markers": {},
+            "cached": True,
+            "build": {
+                "load_s": 1.0,
+                "seed_load_s": 0.1,
+                "generate_s": 0.1,
+                "statements_per_s": 1000.0,
+                "peak_rss_mb": 100.0,
+                "yaml_bytes": 1000,
+                "built_at": "2026-01-01T00:00:00",
+                "cached": True,
+            },
+            "targets": {"scope": "X", "scope_rows": 1, "speaker": "Y", "speaker_statements": 1},
+            "queries": [
+                {"name": "members", "median_ms": ms, "min_ms": ms, "max_ms": ms, "rows": 1}
+            ],
+        }
+
+    return {
+        "meta": {"date": "today", "runs": 1, "machine": {"cores": 2}},
+        "queries": [run(10_000, 5.0), run(1_000_000, members_ms)],
+        "load": {
+            "runs": [
+                {
+                    "statements": 100_000,
+                    "sqlite": {
+                        "load": {"seconds": 5.0, "statements_per_s": 20_000.0, "peak_rss_mb": 99},
+                        "naive": {"seconds": 100.0, "scaled": False},
+                        "floor": {"seconds": 4.0},
+                    },
+                }
+            ]
+        },
+    }
+
+
+@pytest.mark.parametrize(("members_ms", "met"), [(20.0, True), (80.0, False)])
+def test_report_marks_targets_met_or_missed(members_ms: float, met: bool) -> None:
+    results = _fake_results(members_ms)
+    targets = {t.key: t for t in report.evaluate(results)}
+    assert targets["q-members"].met is met
+    assert f"{members_ms / 5.0:.1f}×" in targets["q-members"].measured
+    assert targets["q-speaker"].met is None  # not in the results: not measured
+    assert targets["load-naive"].met is True
+    assert targets["load-floor"].met is True
+    assert targets["load-rate"].met is True
+    assert targets["load-memory"].met is True
+    text = report.render(results)
+    assert "| #5 | `members` at 1M" in text
+    assert ("Where the time goes" in text) is not met
+
+
+def test_quick_suite_writes_json_and_markdown_but_not_the_docs(tmp_path: Path) -> None:
+    docs = report.DOCS_PAGE
+    before = docs.read_bytes() if docs.exists() else None
+    status = bench_main(["--quick", "--only", "queries", "--runs", "1", "--out", str(tmp_path)])
+    assert status == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["meta"]["quick"] is True
+    assert results["meta"]["machine"]["cores"]
+    assert "## Queries (issue 5)" in (tmp_path / "report.md").read_text()
+    assert (docs.read_bytes() if docs.exists() else None) == before
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("bench.bench_load") is None, reason="bench_load not present"
+)
+def test_load_piece_runs_at_tiny_size(tmp_path: Path) -> None:
+    from bench import bench_load
+
+    result = bench_load.run(200, tmp_path, naive_statements=200)
+    assert set(result["sqlite"]) >= {"load", "naive", "floor"}
+    for figures in result["sqlite"].values():
+        assert figures["seconds"] > 0
+        assert figures["peak_rss_mb"] > 0
