@@ -16,33 +16,6 @@ from bench import bench_queries, bench_startup, kbcache, report
 from bench.__main__ import main as bench_main
 
 
-def test_queries_piece_times_every_query_and_caches_the_database(tmp_path: Path) -> None:
-    results = bench_queries.run_sqlite([300], runs=2, data_dir=tmp_path, log=lambda _: None)
-    (r,) = results
-    assert r["backend"] == "sqlite"
-    assert r["statements"] == 300
-    assert r["cached"] is False
-    names = [q["name"] for q in r["queries"]]
-    assert names == [
-        "members",
-        "statements --speaker",
-        "statements --search kestrelmoor",
-        "statements --search lanternfish",
-        "statements --search tidewatch",
-    ]
-    for q in r["queries"]:
-        assert 0 < q["min_ms"] <= q["median_ms"] <= q["max_ms"]
-        assert len(q["samples_ms"]) == 2
-    members = r["queries"][0]
-    assert members["rows"] > 0
-    assert r["build"]["peak_rss_mb"] > 0
-    # Same key: the database is reused, not rebuilt.
-    again = kbcache.sqlite_kb(
-        300, memberships=bench_queries.memberships_for(300), data_dir=tmp_path
-    )
-    assert again.cached
-
-
 def test_startup_piece_compares_with_a_bare_typer_app(tmp_path: Path) -> None:
     result = bench_startup.run(tmp_path, runs=1)
     assert result["imports_sqlalchemy"] is False
@@ -109,16 +82,37 @@ def test_report_marks_targets_met_or_missed(members_ms: float, met: bool) -> Non
     assert ("Where the time goes" in text) is not met
 
 
-def test_quick_suite_writes_json_and_markdown_but_not_the_docs(tmp_path: Path) -> None:
+def test_quick_queries_time_every_query_write_json_and_markdown_not_the_docs(
+    tmp_path: Path,
+) -> None:
     docs = report.DOCS_PAGE
     before = docs.read_bytes() if docs.exists() else None
-    status = bench_main(["--quick", "--only", "queries", "--runs", "1", "--out", str(tmp_path)])
-    assert status == 0
+    argv = ["--quick", "--only", "queries", "--sizes", "300", "--runs", "2", "--out", str(tmp_path)]
+    assert bench_main(argv) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["meta"]["quick"] is True
     assert results["meta"]["machine"]["cores"]
+    (r,) = results["queries"]
+    assert (r["backend"], r["statements"], r["cached"]) == ("sqlite", 300, False)
+    assert [q["name"] for q in r["queries"]] == [
+        "members",
+        "statements --speaker",
+        "statements --search kestrelmoor",
+        "statements --search lanternfish",
+        "statements --search tidewatch",
+    ]
+    for q in r["queries"]:
+        assert 0 < q["min_ms"] <= q["median_ms"] <= q["max_ms"]
+        assert len(q["samples_ms"]) == 2
+    assert r["queries"][0]["rows"] > 0
+    assert r["build"]["peak_rss_mb"] > 0
     assert "## Queries (issue 5)" in (tmp_path / "report.md").read_text()
     assert (docs.read_bytes() if docs.exists() else None) == before
+    # The same key again: the database is reused, not rebuilt.
+    again = kbcache.sqlite_kb(
+        300, memberships=bench_queries.memberships_for(300), data_dir=tmp_path / ".data"
+    )
+    assert again.cached
 
 
 @pytest.mark.skipif(
@@ -132,3 +126,16 @@ def test_load_piece_runs_at_tiny_size(tmp_path: Path) -> None:
     for figures in result["sqlite"].values():
         assert figures["seconds"] > 0
         assert figures["peak_rss_mb"] > 0
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("bench.bench_export") is None, reason="bench_export not present"
+)
+def test_export_piece_runs_at_tiny_size(tmp_path: Path) -> None:
+    from bench import bench_export
+
+    kb = kbcache.sqlite_kb(200, memberships=20, data_dir=tmp_path / "data")
+    result = bench_export.run(200, tmp_path / "work", database=kb.path)
+    assert result["statements"] == 200
+    assert result["export_peak_mib"] > 0
+    assert result["sqlite3_rows_per_s"] > 0
