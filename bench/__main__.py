@@ -74,6 +74,7 @@ def machine(postgres_url: str | None) -> dict[str, Any]:
         "sqlite_cli": "not installed",
         "sqlalchemy": sqlalchemy.__version__,
         "postgresql": None,
+        "load_average_start": os.getloadavg()[0],
     }
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -333,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in suite.results.get("queries") or []:
         r.pop("url", None)
     suite.results["meta"]["duration_s"] = time.perf_counter() - suite.started
+    suite.results["meta"]["machine"]["load_average_end"] = os.getloadavg()[0]
 
     results_path = out / "results.json"
     results_path.write_text(json.dumps(suite.results, indent=2, default=str) + "\n")

@@ -107,6 +107,12 @@ def _fmt_ms(x: float | None) -> str:
     return "—" if x is None else (f"{x:.1f} ms" if x < 100 else f"{x:.0f} ms")
 
 
+def _fmt_ratio(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.2f}×" if x < 0.95 else f"{x:.1f}×"
+
+
 def _fmt_int(x: float | int | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
 
@@ -375,7 +381,9 @@ def machine_lines(meta: dict[str, Any]) -> list[str]:
         f"- Date: {meta.get('date', '?')} (run took {meta.get('duration_s', 0):.0f} s)",
         f"- CPU: {m.get('cpu_model', '?')}, {m.get('cores', '?')} cores (`os.cpu_count()`)",
         f"- Memory: {m.get('memory_gb', 0):.1f} GB (`/proc/meminfo` MemTotal)",
-        f"- OS: {m.get('os', '?')}",
+        f"- OS: {m.get('os', '?')}; 1-minute load average {m.get('load_average_start', 0):.2f} "
+        f"at the start of the run, {m.get('load_average_end', 0):.2f} at the end (other work on "
+        "the machine shows here)",
         f"- Python {m.get('python', '?')}, SQLite {m.get('sqlite', '?')} (Python's library), "
         f"`sqlite3` CLI {m.get('sqlite_cli', '?')}, SQLAlchemy {m.get('sqlalchemy', '?')}",
         f"- PostgreSQL: {m.get('postgresql') or 'not measured (no --postgres-url)'}",
@@ -397,6 +405,8 @@ def _query_lines(results: dict[str, Any]) -> list[str]:
             for q in r["queries"]:
                 b = _timing(base, q["name"])
                 ratio = q["median_ms"] / b["median_ms"] if b else None
+                lite = _timing(_query_at(results, "sqlite", r["statements"]), q["name"])
+                vs_sqlite = q["median_ms"] / lite["median_ms"] if lite else None
                 rows.append(
                     (
                         backend,
@@ -407,7 +417,8 @@ def _query_lines(results: dict[str, Any]) -> list[str]:
                         _fmt_ms(q["min_ms"]),
                         _fmt_ms(q["max_ms"]),
                         q["rows"],
-                        "1.0×" if r is base else (f"{ratio:.1f}×" if ratio else "—"),
+                        "1.0×" if r is base else _fmt_ratio(ratio),
+                        "" if backend == "sqlite" else _fmt_ratio(vs_sqlite),
                     )
                 )
     if not rows:
@@ -424,6 +435,7 @@ def _query_lines(results: dict[str, Any]) -> list[str]:
             "max",
             "rows",
             f"× {first:,}",
+            "× SQLite",
         ),
         rows,
     )
@@ -529,7 +541,8 @@ def render(results: dict[str, Any]) -> str:
         "function (name resolution included), every row rendered by `output.emit` to an "
         "in-memory CSV (`members`) or JSON (`statements`) stream. One warm-up, then "
         f"{meta.get('runs', '?')} timed runs: median, min, max. `× base` is the median "
-        "divided by the smallest size's median (how cost grows with size). Memberships "
+        "divided by the smallest size's median (how cost grows with size); `× SQLite` is a "
+        "PostgreSQL median divided by SQLite's at the same size. Memberships "
         "are one per ten statements (100,000 at 1M, as issue 5 asks); the 1M knowledge "
         "base has ~300 alliances so that 100,000 memberships fit (the generator needs a "
         "distinct (country, scope) for each).",
@@ -551,6 +564,19 @@ def render(results: dict[str, Any]) -> str:
     out += _build_lines(results) or ["Not measured in this run."]
     out += ["", "## Load (issue 3)", ""]
     out += _generic_section(results.get("load"), "load")
+    builds = [r for r in results.get("queries") or [] if r["backend"] == "sqlite"]
+    if builds:
+        out += [
+            "",
+            "Peak memory of `alliancekb load` at each query-benchmark size (the builds above, "
+            "seed included): "
+            + ", ".join(
+                f"{r['statements']:,} statements {r['build']['peak_rss_mb']:.0f} MB "
+                f"({r['build']['statements_per_s']:,.0f} statements/s)"
+                for r in sorted(builds, key=lambda r: r["statements"])
+            )
+            + ".",
+        ]
     out += ["", "## Export (issue 6)", ""]
     out += _export_lines(results.get("export"))
     out += ["", "## CLI start-up (issue 5)", ""]
