@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -101,7 +101,7 @@ def test_csv_matches_the_shared_writer(seeded_db: TestDatabase, tmp_path: Path) 
 dangerous = st.builds(
     lambda first, rest: first + rest,
     st.sampled_from(EXCEL_FORMULA_STARTS),
-    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
 )
 
 
@@ -112,16 +112,17 @@ def _one_cell(writer: Any, value: str, excel: bool) -> tuple[bytes, str]:
     body = data.removeprefix("\ufeff")
     assert (data != body) is excel  # a BOM with --excel only
     rows = list(csv.reader(io.StringIO(body, newline="")))
-    assert rows[0] == ["v"]
+    assert rows[0] == ["v", "w"]
     return data.encode(), rows[1][0]
 
 
 def _fast(stream: Any, value: str, excel: bool) -> None:
-    ex._write_csv(stream, ["v"], [[(value,)]], excel=excel, progress=None)
+    # Every exported table has two columns or more (a lone empty field would be `""`).
+    ex._write_csv(stream, ["v", "w"], [[(value, "x")]], excel=excel, progress=None)
 
 
 def _shared(stream: Any, value: str, excel: bool) -> None:
-    write_csv(stream, [Column("v")], [{"v": value}], excel=excel)
+    write_csv(stream, [Column("v"), Column("w")], [{"v": value, "w": "x"}], excel=excel)
 
 
 @settings(max_examples=300)
@@ -134,7 +135,7 @@ def test_excel_neutralises_every_formula_start(value: str) -> None:
         assert cell == value  # without --excel: exactly as stored
 
 
-@given(value=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
+@given(value=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")))
 def test_excel_leaves_harmless_cells_alone(value: str) -> None:
     expected = "'" + value if value.startswith(EXCEL_FORMULA_STARTS) else value
     for writer in (_fast, _shared):
@@ -223,16 +224,16 @@ def test_a_failure_midway_leaves_no_file(
     out = tmp_path / "kb"
     out.mkdir()
     (out / "sources.csv").write_text("old\n", encoding="utf-8")
-    real = ex._batches
+    real = ex._line_batches
 
-    def failing(conn: Any, table: ex.ExportTable, sql: Any) -> Any:
-        batches = real(conn, table, sql)
+    def failing(conn: Any, table: ex.ExportTable, sql: Any, **kwargs: Any) -> Any:
+        batches = real(conn, table, sql, **kwargs)
         if table.name == "statements":
             yield next(batches)
             raise OSError("disk full")
         yield from batches
 
-    monkeypatch.setattr(ex, "_batches", failing)
+    monkeypatch.setattr(ex, "_line_batches", failing)
     monkeypatch.setattr(ex, "BATCH_ROWS", 5)
     with pytest.raises(OSError, match="disk full"):
         export(seeded_db.engine, plan([], out), "csv", force=True)
@@ -316,3 +317,25 @@ statements:
   - {id: st-new, speaker: NOR, date: '2025', text: New., stance: asserts,
      about: {countries: [JPN]}, source: zz-new-source}
 """
+
+
+db_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(value=st.one_of(dangerous, db_text))
+def test_database_quotes_fields_like_the_python_writer(db: TestDatabase, value: str) -> None:
+    """The CSV line the database builds is the text the Python writer (and csv) would write."""
+    from sqlalchemy import literal, select
+
+    postgres = db.backend == "postgresql"
+    with db.engine.connect() as conn:
+        for excel in (False, True):
+            sql = ex.csv_field_sql(literal(value), postgres, excel=excel)
+            got = conn.execute(select(sql)).scalar_one()
+            expected = ex._excel_field(value) if excel else ex._csv_field(value)
+            assert got == expected

@@ -26,8 +26,10 @@ JSON is one list of objects; NDJSON one object per line; the keys are the column
 
 from __future__ import annotations
 
-import csv
 import json
+import queue
+import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +40,12 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
+    Text,
     case,
+    cast,
     func,
     literal,
+    or_,
     select,
     text,
     type_coerce,
@@ -843,11 +848,111 @@ def write_table(
     """Stream one table to a text stream (opened with `newline=''`); return the row count."""
     fmt = file_format(fmt)
     sql = sql if sql is not None else SqlDialect(conn, fmt)
-    batches = _batches(conn, table, sql)
+    if fmt is Format.CSV and not table.python_values:
+        return _write_csv_lines(
+            stream, table.columns, _prefetched(_line_batches(conn, table, sql, excel=excel)),
+            excel=excel, progress=progress,
+        )  # fmt: skip
+    batches = _prefetched(_batches(conn, table, sql))
     if fmt is Format.CSV:
         return _write_csv(stream, table.columns, batches, excel=excel, progress=progress)
     return _write_json(stream, table.columns, batches, ndjson=fmt is Format.NDJSON,
                        progress=progress)  # fmt: skip
+
+
+# -- CSV lines made by the database -----------------------------------------------------------
+#
+# For the tables whose values SQL already turns into text, the database also quotes each
+# field and joins the line (as `sqlite3 -csv` does): the driver hands over one string per
+# row instead of a dozen values, and this C work runs while the GIL is released. The
+# text is the same as `_csv_field`/`_excel_field` write (tests compare them).
+
+
+def csv_field_sql(value: Any, postgres: bool, *, kind: Kind = "text", excel: bool = False) -> Any:
+    """SQL for one CSV field: NULL empty, `'` before a formula start (excel), quoted if needed.
+
+    Numbers and dates can need neither, so only text pays for the checks (a few `instr` calls or
+    one regular expression per value).
+    """
+    text_value: Any = func.coalesce(cast(value, Text()), "")
+    if kind in ("int", "date", "bool"):
+        return text_value
+    if excel:
+        char = func.chr if postgres else func.char
+        starts = [literal(c) for c in ("=", "+", "-", "@")] + [char(9), char(13), char(10)]
+        text_value = case(
+            (func.substr(text_value, 1, 1).in_(starts), literal("'") + text_value),
+            else_=text_value,
+        )
+    if postgres:
+        special = text_value.op("~")(literal('[",\r\n]'))
+    else:  # four instr() calls measured faster than one GLOB '*[...]*' (12.5 s vs 15 s, 1M)
+        special = or_(*(func.instr(text_value, c) > 0 for c in ('"', ",", "\n", "\r")))
+    quoted = literal('"') + func.replace(text_value, '"', '""') + literal('"')
+    return case((special, quoted), else_=text_value)
+
+
+def _line_batches(
+    conn: Connection, table: ExportTable, sql: SqlDialect, *, excel: bool
+) -> Iterator[Sequence[Any]]:
+    stmt = table.select(sql)
+    names = [c.name for c in stmt.selected_columns]
+    if names != table.columns:  # a mistake in a table definition, caught by any test
+        raise AssertionError(f"{table.name}: query columns {names} != fields {table.columns}")
+    fields = [
+        csv_field_sql(getattr(c, "element", c), sql.postgres, kind=f.kind, excel=excel)
+        for c, f in zip(stmt.selected_columns, table.fields, strict=True)
+    ]
+    line = fields[0]
+    for field in fields[1:]:
+        line = line + literal(",") + field
+    line = type_coerce(line + literal("\r\n"), String())
+    result = conn.execution_options(yield_per=BATCH_ROWS).execute(
+        stmt.with_only_columns(line.label("line"), maintain_column_froms=True)
+    )
+    try:
+        yield from result.partitions()
+    finally:
+        result.close()
+
+
+def _write_csv_lines(
+    stream: IO[str],
+    columns: list[str],
+    batches: Iterable[Sequence[Any]],
+    *,
+    excel: bool,
+    progress: Callable[[int], None] | None,
+) -> int:
+    if excel:
+        stream.write(UTF8_BOM)
+    stream.write(",".join(map(_csv_field, columns)) + "\r\n")
+    count = 0
+    for batch in batches:
+        stream.write("".join([row[0] for row in batch]))
+        count += len(batch)
+        if progress is not None:
+            progress(count)
+    return count
+
+
+#: A field that needs quoting in RFC 4180 CSV (what csv.QUOTE_MINIMAL quotes).
+_CSV_SPECIAL: Final = re.compile('[",\r\n]').search
+
+
+def _csv_field(value: Any) -> str:
+    """One field as csv.writer (QUOTE_MINIMAL) writes it: None empty, quoted when needed."""
+    if value.__class__ is str:
+        if _CSV_SPECIAL(value) is None:
+            return value
+        return '"' + value.replace('"', '""') + '"'
+    return "" if value is None else str(value)
+
+
+def _excel_field(value: Any) -> str:
+    if value.__class__ is str and value.startswith(EXCEL_FORMULA_STARTS):
+        value = excel_cell(value)
+    return _csv_field(value)
 
 
 def _write_csv(
@@ -858,26 +963,19 @@ def _write_csv(
     excel: bool,
     progress: Callable[[int], None] | None,
 ) -> int:
-    """RFC 4180 CSV, the same text as `output.write_csv`, with no per-cell Python on the
-    plain path: the query already made every value its text (None is written empty)."""
-    writer = csv.writer(stream, lineterminator="\r\n")
+    """RFC 4180 CSV, byte for byte what `output.write_csv` writes for the same rows.
+
+    The query already made every value its text, so a batch becomes one string with one
+    Python call per field: a third faster than `csv.writer`, which examines every
+    character in C but pays per character for it.
+    """
+    field = _excel_field if excel else _csv_field
     if excel:
         stream.write(UTF8_BOM)
-    writer.writerow(columns)
+    stream.write(",".join(map(_csv_field, columns)) + "\r\n")
     count = 0
     for batch in batches:
-        if excel:
-            writer.writerows(
-                [
-                    excel_cell(v)
-                    if v.__class__ is str and v.startswith(EXCEL_FORMULA_STARTS)
-                    else v
-                    for v in row
-                ]
-                for row in batch
-            )
-        else:
-            writer.writerows(batch)
+        stream.write("".join([",".join(map(field, row)) + "\r\n" for row in batch]))
         count += len(batch)
         if progress is not None:
             progress(count)
@@ -910,3 +1008,53 @@ def _write_json(
     if not ndjson:
         stream.write("\n]\n" if count else "]\n")
     return count
+
+
+_END: Final = object()
+
+
+def _prefetched(batches: Iterator[Any], depth: int = 4) -> Iterator[Any]:
+    """Fetch the next batches in a thread while this one is written.
+
+    The driver releases the GIL while the database steps through rows (SQLite) or waits
+    for the server (PostgreSQL), so reading and writing overlap on two cores. At most
+    `depth` batches wait in the queue: memory stays bounded.
+    """
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            put(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # the result is closed in the thread that used it
+
+    thread = threading.Thread(target=produce, name="export-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

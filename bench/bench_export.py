@@ -1,0 +1,155 @@
+"""Benchmark: export N statements to CSV; peak memory and throughput against `sqlite3 -csv`.
+
+    python -m bench.bench_export --statements 10000 1000000 [--workdir DIR] [--db PATH]
+
+For each size: a synthetic knowledge base (bench.generate, on top of the seed's countries)
+is generated and loaded into an SQLite file in the work directory (kept and reused when it
+already exists: loading 1M statements takes minutes). Then, in the same run:
+
+- `alliancekb export statements --out F.csv` runs as a child process; its wall time and
+  peak resident memory (ru_maxrss from wait4, the child alone) are measured;
+- `/usr/bin/sqlite3 -csv` runs the very same SELECT (compiled from the export's query
+  with literal values) into another file, timed the same way.
+
+The result says rows per second of each, their ratio (export / sqlite3; issue 6 asks for at
+least 0.5) and whether both files hold the same bytes. `run()` is importable for `python -m
+bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+
+
+def _child(command: list[str], stdout: Path | None = None) -> tuple[float, int]:
+    """Run a child process; return its wall seconds and peak RSS in MiB."""
+    out = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    finally:
+        if stdout is not None:
+            out.close()  # type: ignore[union-attr]
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        error = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {error}")
+    if proc.stderr:
+        proc.stderr.close()
+    # ru_maxrss is KiB on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    return seconds, round(usage.ru_maxrss * scale / 2**20)
+
+
+def prepare(statements: int, workdir: Path) -> Path:
+    """An SQLite database holding the seed and `statements` synthetic statements (cached)."""
+    database = workdir / f"export-{statements}.sqlite"
+    if database.exists():
+        return database
+    workdir.mkdir(parents=True, exist_ok=True)
+    document = workdir / f"export-{statements}.yaml"
+    python = sys.executable
+    subprocess.run(
+        [python, "-m", "bench.generate", "--statements", str(statements), "--out", str(document)],
+        check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    partial = database.with_suffix(".partial.sqlite")
+    for stale in workdir.glob(partial.name + "*"):
+        stale.unlink()
+    cli = [python, "-m", "alliancekb", "--db", str(partial)]
+    subprocess.run([*cli, "db", "upgrade"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*cli, "load", "--max-mb", "100000", str(document)],
+        check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    document.unlink()
+    os.replace(partial, database)
+    return database
+
+
+def statements_sql() -> str:
+    """The export's statements query as SQLite text, literal values inlined."""
+    from sqlalchemy import create_engine
+
+    from alliancekb.export import BY_NAME, SqlDialect
+    from alliancekb.output import Format
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        stmt = BY_NAME["statements"].select(SqlDialect(conn, Format.CSV))
+        return str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+
+
+def run(statements: int, workdir: Path, database: Path | None = None) -> dict[str, Any]:
+    """Export `statements` statements to CSV and compare with sqlite3 -csv; return the figures."""
+    database = database if database is not None else prepare(statements, workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    ours, theirs = workdir / "export-statements.csv", workdir / "sqlite3-statements.csv"
+    export_cmd = [sys.executable, "-m", "alliancekb", "--db", str(database), "export",
+                  "statements", "--out", str(ours), "--force"]  # fmt: skip
+    # Warm the OS cache once, so neither side pays for the first read of the file.
+    _child([SQLITE3, str(database), "SELECT count(*) FROM statements"])
+    export_s, export_mib = _child(export_cmd)
+    sqlite_s, sqlite_mib = _child(
+        [SQLITE3, "-csv", "-header", str(database), statements_sql()], stdout=theirs
+    )
+    with ours.open("rb") as f:
+        rows = sum(1 for _ in f)  # lines, an upper bound of rows (texts may hold newlines)
+    same = ours.read_bytes() == theirs.read_bytes() if ours.stat().st_size < 2**31 else None
+    result = {
+        "statements": statements,
+        "csv_bytes": ours.stat().st_size,
+        "export_s": round(export_s, 2),
+        "export_peak_mib": export_mib,
+        "export_rows_per_s": round(statements / export_s),
+        "sqlite3_s": round(sqlite_s, 2),
+        "sqlite3_peak_mib": sqlite_mib,
+        "sqlite3_rows_per_s": round(statements / sqlite_s),
+        "throughput_ratio": round(sqlite_s / export_s, 2),
+        "same_bytes": same,
+        "lines": rows,
+    }
+    ours.unlink()
+    theirs.unlink()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliancekb-bench"))
+    parser.add_argument("--db", type=Path, nargs="*", help="existing databases, one per size")
+    args = parser.parse_args(argv)
+    results = []
+    for i, n in enumerate(args.statements):
+        database = args.db[i] if args.db and i < len(args.db) else None
+        results.append(run(n, args.workdir, database))
+        print(json.dumps(results[-1]), flush=True)
+    print("\n| statements | export s | export peak MiB | sqlite3 -csv s | ratio | same bytes |")
+    print("|---:|---:|---:|---:|---:|:---:|")
+    for r in results:
+        print(f"| {r['statements']:,} | {r['export_s']} | {r['export_peak_mib']} | "
+              f"{r['sqlite3_s']} | {r['throughput_ratio']} | {r['same_bytes']} |")  # fmt: skip
+    if len(results) > 1:
+        smallest, largest = results[0], results[-1]
+        growth = largest["export_peak_mib"] / smallest["export_peak_mib"]
+        print(
+            f"\npeak memory {largest['statements']:,} / {smallest['statements']:,}: {growth:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
