@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -108,13 +108,38 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+#: The PostgreSQL advisory lock every write transaction holds (any fixed 64-bit number).
+WRITE_LOCK_KEY = 0x616B625F6C6F6164  # "akb_load"
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One write transaction: committed on success, rolled back on any exception."""
+    """One write transaction: committed on success, rolled back on any exception.
+
+    Writers run one at a time on both backends. SQLite's BEGIN IMMEDIATE makes a second
+    writer wait on the busy timeout; on PostgreSQL the transaction first takes an advisory
+    lock (released by its commit or rollback, or when its connection dies), waiting up to
+    the same timeout. Without it, two loads of the same natural keys in READ COMMITTED
+    both find a key absent and both insert it: a unique violation or a deadlock. A load
+    is one big write, so serializing loads costs nothing that matters, and every read of
+    the loader happens after the lock, on the committed state of the previous writer.
+    """
     with translate_db_errors(engine.url.render_as_string(hide_password=False)):
         bound = engine.execution_options(**{WRITE_OPTION: True})
         with Session(bound, expire_on_commit=False) as session, session.begin():
+            if engine.dialect.name == "postgresql":
+                _lock_writers(session)
             yield session
+
+
+def _lock_writers(session: Session) -> None:
+    """Wait (up to BUSY_TIMEOUT_S) for this transaction's PostgreSQL advisory write lock."""
+    before = session.execute(
+        text("SELECT current_setting('lock_timeout'), set_config('lock_timeout', :ms, true)"),
+        {"ms": f"{int(BUSY_TIMEOUT_S * 1000)}ms"},
+    ).scalar_one()
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    session.execute(text("SELECT set_config('lock_timeout', :before, true)"), {"before": before})
 
 
 @contextmanager
