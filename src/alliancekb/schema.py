@@ -31,8 +31,20 @@ def _edtf(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+def _no_nul(value: str) -> str:
+    # YAML may spell it as an escape ("\0"); PostgreSQL cannot store it in text at all.
+    if "\x00" in value:
+        raise ValueError("text may not contain the character U+0000 (NUL)")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), NoNul
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+]
 Slug = Annotated[
     str,
     StringConstraints(
@@ -50,7 +62,7 @@ def _has_word(value: str) -> str:
 #: Another name for an entity: compared without case, accents and punctuation.
 Alias = Annotated[ShortText, AfterValidator(_has_word)]
 #: A reference to another entity by its key, code, name or any alias.
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul]
 UNKNOWN_DATE = "unknown"
 
 
