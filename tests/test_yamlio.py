@@ -516,7 +516,7 @@ def test_size_cap_refuses_before_parsing(tmp_path: Path) -> None:
         1,
         1,
         "",
-        f"file is {len(content)} bytes, over the limit of 50 bytes; raise it with --max-bytes",
+        f"file is {len(content)} bytes, over the limit of 50 bytes; raise it with --max-mb",
     )
     records, problems = read(tmp_path, content, max_bytes=len(content))
     assert problems == []
@@ -530,7 +530,7 @@ def test_size_cap_while_streaming() -> None:
     assert source.failure == (
         1,
         1,
-        "file is over the limit of 100 bytes (more were read); raise it with --max-bytes",
+        "file is over the limit of 100 bytes (more were read); raise it with --max-mb",
     )
 
 

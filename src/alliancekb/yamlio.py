@@ -53,7 +53,7 @@ __all__ = [
     "render_path",
 ]
 
-#: Files larger than this are refused before parsing (the CLI's --max-bytes raises it).
+#: Files larger than this are refused before parsing (the CLI's --max-mb raises it).
 DEFAULT_MAX_BYTES: Final = 512 * 1024 * 1024
 #: Deepest allowed nesting of collections, the top-level mapping counting as level 1
 #: (a section list is level 2, a record level 3, `about` level 4, its lists level 5).
@@ -204,7 +204,7 @@ class _Source:
                 1,
                 1,
                 f"file is over the limit of {self.limit} bytes (more were read); "
-                "raise it with --max-bytes",
+                "raise it with --max-mb",
             )
         self.hash.update(chunk)
         if (
@@ -384,7 +384,7 @@ class DocumentReader:
                 1,
                 "",
                 f"file is {stat_size} bytes, over the limit of {self.max_bytes} bytes; "
-                "raise it with --max-bytes",
+                "raise it with --max-mb",
             )
             return
         with path.open("rb") as raw:
