@@ -1,0 +1,182 @@
+"""Reliability: every hostile file in tests/corpus/bad/ is refused the documented way.
+
+Each case goes through the real command line (`alliancekb load FILE`) against a database
+that already holds knowledge (tests/helpers.BASE), and must give: the exit code in
+tests/corpus/bad/expected.yaml, one `alliancekb:` message whose problem lines name
+FILE:LINE:COL with the expected text, no traceback, and an unchanged database.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from alliancekb.cli.app import app
+from alliancekb.config import to_url
+from tests.conftest import PostgresServer, TestDatabase, _pg_template
+from tests.helpers import BASE, load_text, snapshot
+from tests.reliability_support import Outcome, assert_clean_failure, child_env
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "bad"
+EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text())
+FIFTY_MB = 50 * 1024 * 1024
+
+
+def test_the_corpus_is_complete() -> None:
+    """At least 40 cases; every committed file has an expectation and every expectation a file."""
+    files = {p.name for p in CORPUS.glob("*.yaml")} - {"expected.yaml"}
+    committed = {name for name, case in EXPECTED.items() if "generate" not in case}
+    assert files == committed
+    assert len(EXPECTED) >= 40
+
+
+def _make(name: str, case: dict[str, Any], tmp_path: Path) -> Path:
+    if "generate" not in case:
+        return CORPUS / name
+    path = tmp_path / name
+    kind = case["generate"]
+    with path.open("w", encoding="utf-8") as out:
+        if kind == "big-string":  # one 50 MB title: refused by the schema's length limit
+            out.write("sources:\n  - key: big-string\n    title: ")
+            chunk = "x" * (1024 * 1024)
+            for _ in range(FIFTY_MB // len(chunk)):
+                out.write(chunk)
+            out.write("\n    published: '2024'\n    kind: news\n")
+        elif kind == "oversize":  # a valid document, just larger than --max-mb
+            out.write("countries:\n")
+            while out.tell() <= 1024 * 1024 + 100:
+                out.write("  - iso3: NOR  # padding padding padding padding padding padding\n")
+        else:  # pragma: no cover - a typo in expected.yaml
+            raise AssertionError(f"unknown generator {kind!r}")
+    return path
+
+
+@dataclass
+class KnownDatabase:
+    """A database holding BASE, and its snapshot: every case must leave it so."""
+
+    db: TestDatabase
+    snapshot: dict[str, list[tuple[Any, ...]]]
+
+
+@pytest.fixture(scope="module")
+def corpus_databases(
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_server: PostgresServer | None,
+    sqlite_template: Path,
+) -> Iterator[Callable[[str], KnownDatabase]]:
+    """One database per backend for the whole corpus (made on first use, dropped after).
+
+    Sharing it is sound because every case asserts the database is unchanged: a case that
+    changed it fails itself (and the cases after it, loudly).
+    """
+    made: dict[str, KnownDatabase] = {}
+    work = tmp_path_factory.mktemp("corpus")
+    pg_names: list[str] = []
+
+    def get(backend: str) -> KnownDatabase:
+        if backend not in made:
+            if backend == "sqlite":
+                path = work / "corpus.sqlite"
+                shutil.copyfile(sqlite_template, path)
+                database = TestDatabase("sqlite", to_url(str(path)))
+            else:
+                assert pg_server is not None
+                name = pg_server.create(_pg_template(pg_server))
+                pg_names.append(name)
+                database = TestDatabase("postgresql", pg_server.url_for(name))
+            load_text(database.engine, work, BASE, name="base.yaml")
+            made[backend] = KnownDatabase(database, snapshot(database.engine))
+        return made[backend]
+
+    yield get
+    for known in made.values():
+        known.db.dispose()
+    for name in pg_names:
+        assert pg_server is not None
+        pg_server.drop(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_hostile_file_is_refused_cleanly(
+    name: str,
+    backend: str,
+    corpus_databases: Callable[[str], KnownDatabase],
+    tmp_path: Path,
+    runner: CliRunner,
+) -> None:
+    case = EXPECTED[name]
+    known = corpus_databases(backend)
+    db, before = known.db, known.snapshot
+    path = _make(name, case, tmp_path)
+    args = ["--db", db.url, "load", str(path)]
+    if "max_mb" in case:
+        args += ["--max-mb", str(case["max_mb"])]
+
+    result = runner.invoke(app, args)
+    outcome = Outcome(result.exit_code, result.stdout, result.stderr)
+
+    assert result.exception is None or isinstance(result.exception, SystemExit), outcome
+    assert_clean_failure(outcome, case["exit"])
+    lines = outcome.stderr.splitlines()
+    place = f"{path}:{case['at']}:"
+    assert any(line.startswith(place) and case["message"] in line for line in lines), (
+        f"expected a line starting {place!r} containing {case['message']!r}",
+        outcome.stderr[:2000],
+    )
+    for at in case.get("also", []):
+        assert any(line.startswith(f"{path}:{at}:") for line in lines), outcome.stderr
+    assert snapshot(db.engine) == before
+
+
+# -- the alias bomb costs nothing -------------------------------------------------------------
+
+BOMB_PROBE = """
+import json, sys, time, tracemalloc
+from pathlib import Path
+from alliancekb.db import create_db_engine
+from alliancekb.errors import InvalidDataError
+from alliancekb.loader import load_files
+
+engine = create_db_engine(sys.argv[1])
+tracemalloc.start()
+began = time.perf_counter()
+try:
+    load_files(engine, [Path(sys.argv[2])])
+except InvalidDataError as exc:
+    problems = len(exc.problems)
+else:
+    problems = 0
+elapsed = time.perf_counter() - began
+_, peak = tracemalloc.get_traced_memory()
+print(json.dumps({"seconds": elapsed, "peak": peak, "problems": problems}))
+"""
+
+
+@pytest.mark.parametrize("name", ["billion-laughs.yaml", "billion-laughs-top-level.yaml"])
+def test_alias_bomb_is_refused_fast_and_small(name: str, db: TestDatabase, tmp_path: Path) -> None:
+    """Refused in well under a second with a few MB at most, in a fresh process."""
+    load_text(db.engine, tmp_path, BASE, name="base.yaml")
+    proc = subprocess.run(
+        [sys.executable, "-c", BOMB_PROBE, db.url, str(CORPUS / name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    measured = json.loads(proc.stdout)
+    assert measured["problems"] > 0
+    assert measured["seconds"] < 1.0, measured
+    assert measured["peak"] < 4 * 1024 * 1024, measured
