@@ -21,6 +21,8 @@ class SafeGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from alliancekb.errors import AlliancekbError
 
+        if not os.environ.get(DEBUG_ENV):
+            _quiet_library_logs()
         try:
             return super().invoke(ctx)
         except AlliancekbError as exc:
@@ -39,6 +41,25 @@ class SafeGroup(TyperGroup):
             message = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
             _fail(ctx, f"{message}\n(set {DEBUG_ENV}=1 to see the traceback)", 1)
         return None
+
+
+#: Libraries that log their own view of a failure the CLI already reports in one message.
+QUIET_LOGGERS = ("psycopg", "sqlalchemy")
+
+
+def _quiet_library_logs() -> None:
+    """Keep library log records off stderr (Python prints them when no handler is set).
+
+    A PostgreSQL connection lost mid-load made psycopg log "error ignored terminating
+    <psycopg.Pipeline [BAD]>: ..." (five lines) before our one message; the pool logs a
+    traceback when it cannot reset a dead connection. ALLIANCEKB_DEBUG=1 lets them through.
+    """
+    import logging
+
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 def _is_framework_signal(exc: BaseException) -> bool:
