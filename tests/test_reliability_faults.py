@@ -1,0 +1,196 @@
+"""Reliability: injected faults during a load, each a clean error and a rolled-back database.
+
+- a database error at the k-th batch of statements or memberships (batches made small);
+- a full disk on SQLite (`PRAGMA max_page_count` set just above the database's size);
+- a lost PostgreSQL connection mid-load (pg_terminate_backend from a second connection).
+
+A clean error, through the command line: exit 1, one `alliancekb:` message, no traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.generate import write_file
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner
+
+from alliancekb import db as db_module
+from alliancekb import loader
+from alliancekb.cli.app import app
+from tests.conftest import TestDatabase
+from tests.helpers import BASE, load_text, snapshot
+from tests.reliability_support import (
+    Outcome,
+    assert_clean_failure,
+    start_cli,
+    statement_count,
+)
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 statements, 400+ memberships: many batches of 50."""
+    path = tmp_path_factory.mktemp("faults") / "kb.yaml"
+    write_file(path, statements=600, officials=40, alliances=8, with_countries=True, seed=5)
+    return path
+
+
+def _invoke(runner: CliRunner, *args: str) -> Outcome:
+    result = runner.invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def _io_error(statement: str) -> OperationalError:
+    return OperationalError(statement, {}, sqlite3.OperationalError("disk I/O error"))
+
+
+# -- a failure at the k-th batch ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "k"),
+    [
+        ("_apply_statements", 1),
+        ("_apply_statements", 5),
+        ("_apply_statements", 12),  # the last batch of 600 in batches of 50
+        ("_apply_memberships", 1),
+        ("_apply_memberships", 3),
+    ],
+)
+def test_failure_at_the_kth_batch_rolls_back(
+    method: str,
+    k: int,
+    db: TestDatabase,
+    document: Path,
+    tmp_path: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    monkeypatch.setattr(loader, "BATCH_SIZE", 50)
+    original = getattr(loader._Loader, method)
+    calls: list[int] = []
+
+    def failing(self: Any, batch: list[Any], final: bool) -> None:
+        if batch:
+            calls.append(len(batch))
+            if len(calls) == k:
+                # A real write first, so the rollback has something to undo.
+                original(self, batch, final)
+                raise _io_error(f"batch {k}")
+        original(self, batch, final)
+
+    monkeypatch.setattr(loader._Loader, method, failing)
+    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+
+    assert len(calls) == k, calls
+    assert_clean_failure(outcome, 1)
+    assert "disk I/O error" in outcome.stderr
+    assert snapshot(db.engine) == before
+
+    monkeypatch.setattr(loader._Loader, method, original)
+    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    assert outcome.code == 0, outcome  # nothing left behind in the way of the next load
+
+
+# -- disk full on SQLite ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Engines the CLI opens get a page limit a few pages above the file's current size."""
+    original = db_module.create_db_engine
+    headroom: list[int] = [8]
+
+    def limited(url: str, **kwargs: Any) -> Engine:
+        engine = original(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _limit(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + headroom[0]}")
+
+        return engine
+
+    monkeypatch.setattr(db_module, "create_db_engine", limited)
+    return headroom
+
+
+def test_disk_full_on_sqlite_is_a_clean_error(
+    db: TestDatabase,
+    document: Path,
+    tmp_path: Path,
+    runner: CliRunner,
+    full_disk: list[int],
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("max_page_count is SQLite's")
+    load_text(db.engine, tmp_path, BASE)
+    db.dispose()
+    before = snapshot(db.engine)
+
+    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+
+    assert_clean_failure(outcome, 1)
+    assert "database or disk is full" in outcome.stderr
+    assert snapshot(db.engine) == before
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+
+    full_disk[0] = 100_000  # room again: the same load now succeeds
+    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    assert outcome.code == 0, outcome
+    assert statement_count(db.engine) == 600 + 2
+
+
+# -- a lost PostgreSQL connection ---------------------------------------------------------------
+
+
+def test_lost_postgresql_connection_mid_load(
+    db: TestDatabase, tmp_path: Path, document: Path
+) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    big = tmp_path / "big.yaml"
+    write_file(big, statements=3000, officials=60, alliances=8, with_countries=True, seed=6)
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    database = db.engine.url.database
+
+    proc = start_cli(db.url, "load", str(big))
+    terminated = False
+    with db.engine.connect() as conn:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            # The loader's connection, once its transaction has written something.
+            pid = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = :db "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                ),
+                {"db": database},
+            ).scalar()
+            if pid is not None:
+                time.sleep(0.2)
+                terminated = bool(
+                    conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+                )
+                break
+            conn.rollback()
+            time.sleep(0.02)
+    out, err = proc.communicate(timeout=120)
+    outcome = Outcome(proc.returncode, out, err)
+
+    assert terminated, ("the load finished before its connection could be cut", outcome)
+    assert_clean_failure(outcome, 1)
+    assert "database error" in outcome.stderr
+    db.dispose()
+    assert snapshot(db.engine) == before
