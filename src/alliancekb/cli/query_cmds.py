@@ -33,6 +33,7 @@ STATUSES = (
     "declined",
 )
 ROLES = ("founding-member", "member", "partner", "candidate", "observer")
+SOURCE_KINDS = ("news", "government", "dataset", "reference", "treaty")
 
 
 def _check_format(value: str) -> str:
@@ -49,6 +50,11 @@ def _check_choices(choices: tuple[str, ...]) -> Callable[[list[str] | None], lis
         return values
 
     return check
+
+
+def _check_source_kind(value: str | None) -> str | None:
+    _check_choices(SOURCE_KINDS)([value] if value is not None else None)
+    return value
 
 
 FormatOpt = Annotated[
@@ -240,7 +246,9 @@ def sources_cmd(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", help="Only this kind: news, government, dataset, reference, treaty."
+            "--kind",
+            callback=_check_source_kind,
+            help=f"Only this kind: {', '.join(SOURCE_KINDS)}.",
         ),
     ] = None,
     fmt: FormatOpt = "table",
