@@ -89,6 +89,14 @@ def assert_clean_failure(outcome: Outcome, codes: int | Sequence[int]) -> None:
     assert outcome.stderr.count("alliancekb: ") == 1, outcome
 
 
+def assert_clean_usage_error(outcome: Outcome) -> None:
+    """Exit 2 as the command-line framework reports it: usage line, one boxed error."""
+    assert outcome.code == 2, outcome
+    assert_no_traceback(outcome)
+    assert "Invalid value" in outcome.stderr, outcome
+    assert not outcome.stdout, outcome
+
+
 def assert_no_traceback(outcome: Outcome) -> None:
     for marker in TRACEBACK_MARKERS:
         assert marker not in outcome.output, outcome
