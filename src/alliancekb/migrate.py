@@ -10,10 +10,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, inspect
 
 from alliancekb.db import WRITE_OPTION
-from alliancekb.errors import RuntimeFailure
+from alliancekb.errors import RuntimeFailure, UsageError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -92,11 +93,20 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate up to `revision` in one transaction: all of it happens or none of it."""
-    with _migration_connection(engine) as conn:
+    with _migration_connection(engine) as conn, _revision_errors():
         command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate down to `revision` (`base` for an empty schema) in one transaction."""
-    with _migration_connection(engine) as conn:
+    with _migration_connection(engine) as conn, _revision_errors():
         command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def _revision_errors() -> Iterator[None]:
+    """A revision Alembic cannot find or reach is the user's mistake (exit 2), not a crash."""
+    try:
+        yield
+    except CommandError as exc:
+        raise UsageError(f"{exc}; see `alliancekb db current`") from None

@@ -75,12 +75,19 @@ def upgrade_cmd(
     typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
 
 
-@app.command("downgrade")
+# `-1` (one step down) is a revision, not an unknown option.
+@app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def downgrade_cmd(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision, or `base` for no schema.")],
+    revision: Annotated[
+        str,
+        typer.Argument(help="Target revision, `-1` for one step down, or `base` for no schema."),
+    ],
 ) -> None:
-    """Migrate the schema down to REVISION, in one transaction. `base` drops every table."""
+    """Migrate the schema down to REVISION, in one transaction. `base` drops every table.
+
+    Example: alliancekb db downgrade -1
+    """
     from alliancekb import migrate
     from alliancekb.db import translate_db_errors
 
