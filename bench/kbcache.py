@@ -221,10 +221,24 @@ def _child(url: str, yaml_path: Path, meta_path: Path) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
     engine.dispose()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_rss_kb()
     meta_path.write_text(
         json.dumps({"seed_load_s": t1 - t0, "load_s": t2 - t1, "peak_rss_mb": peak_kb / 1024})
     )
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory (KiB): VmHWM, which is this program's own.
+
+    `ru_maxrss` is not: on Linux it starts from the parent's resident size at exec time.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def main(argv: list[str] | None = None) -> int:
