@@ -26,8 +26,8 @@ def masked(url: str) -> str:
     """The URL as it may be shown to a user: the password replaced by ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 def password_of(url: str) -> str | None:
@@ -35,8 +35,13 @@ def password_of(url: str) -> str | None:
     try:
         password = make_url(url).password
         return None if password is None else str(password)
-    except ArgumentError:
-        return None
+    except (ArgumentError, ValueError):
+        found = _URL_PASSWORD.search(url)
+        return found.group(2) if found and found.group(2) else None
+
+
+#: `scheme://user:PASSWORD@` in a URL that SQLAlchemy cannot parse.
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)@")
 
 
 def is_sqlite(url: str) -> bool:
@@ -55,7 +60,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise RuntimeFailure(f"not a database URL or path: {masked(url)}") from None
     if is_sqlite(url):
         path = sqlite_path(url)
