@@ -167,9 +167,18 @@ def translate_db_errors(url: str) -> Iterator[None]:
     except OperationalError as exc:
         raise RuntimeFailure(describe_db_error(exc, url)) from None
     except DBAPIError as exc:
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or _sqlstate(exc) in _ENVIRONMENT_SQLSTATES:
             raise RuntimeFailure(describe_db_error(exc, url)) from None
         raise
+
+
+#: SQLSTATEs the driver reports as programming errors that are the environment's doing:
+#: 42501 insufficient_privilege (a role without the right to connect, create or write).
+_ENVIRONMENT_SQLSTATES = frozenset({"42501"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
 
 
 def describe_db_error(exc: DBAPIError, url: str) -> str:
