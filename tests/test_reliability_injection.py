@@ -139,3 +139,18 @@ def test_choice_lists_match_the_vocabulary() -> None:
     assert set(STATUSES) == {s.value for s in Status}
     assert set(ROLES) == {r.value for r in Role}
     assert set(SOURCE_KINDS) == {k.value for k in SourceKind}
+
+
+def test_export_table_names_are_not_sql(
+    seeded_db: TestDatabase, runner: CliRunner, tmp_path: Path
+) -> None:
+    """A table name is looked up in the list of exportable tables, never put into SQL."""
+    before = snapshot(seeded_db.engine)
+    for i, payload in enumerate(PAYLOADS):
+        out = tmp_path / f"out{i}"
+        result = runner.invoke(app, ["--db", seeded_db.url, "export", payload, "--out", str(out)])
+        outcome = Outcome(result.exit_code, result.stdout, result.stderr)
+        assert_clean_failure(outcome, 2)
+        assert "no exportable table" in outcome.stderr
+        assert not out.exists()
+    assert snapshot(seeded_db.engine) == before
