@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from alliancekb import models as m
 from alliancekb.loader import load_files
-from alliancekb.resolve import normalize
+from alliancekb.names import normalize
 from tests.conftest import TestDatabase
 
 TRICKY = ["NO", "no", "yes", "=1+2", "-1", "@SUM(A1)", "012", "0x1F", "1e3", "2024-04-10",
