@@ -556,9 +556,7 @@ class _Loader:
 
     def _new_scope(self, kind: ScopeKind) -> int:
         return int(
-            self.conn.execute(
-                insert(_SCOPES).values(kind=kind).returning(m.Scope.id)
-            ).scalar_one()
+            self.conn.execute(insert(_SCOPES).values(kind=kind).returning(m.Scope.id)).scalar_one()
         )
 
     # -- aliases and links --------------------------------------------------------------
