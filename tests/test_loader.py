@@ -297,3 +297,15 @@ def test_every_load_is_recorded_with_its_files_and_counts(db: TestDatabase, tmp_
     assert load.id == report.load_id
     assert load.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert load.created == report.changed
+
+
+def test_a_file_that_cannot_be_read_is_a_clean_runtime_error(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    from alliancekb.errors import RuntimeFailure
+
+    good = write_yaml(tmp_path, "good.yaml", BASE)
+    before = snapshot(db.engine)
+    with pytest.raises(RuntimeFailure, match="cannot read"):
+        load_files(db.engine, [good, tmp_path])  # a directory is not a readable file
+    assert snapshot(db.engine) == before

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from alliancekb import models as m
 from alliancekb.db import write_session
-from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.errors import InvalidDataError, Problem, RuntimeFailure, UnresolvedReferenceError
 from alliancekb.names import normalize
 from alliancekb.resolve import (
     SCOPE_KINDS,
@@ -214,6 +214,14 @@ def _large_cache(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
+def _readable(reader: DocumentReader, name: str) -> Iterator[RawRecord]:
+    """The reader's records; a file that cannot be read is one clean error, nothing written."""
+    try:
+        yield from reader.records()
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
 def statement_id(speaker: str, date: str, text: str, source: str) -> str:
     """A deterministic id from a statement's content, so re-loading never duplicates it."""
     digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
@@ -249,7 +257,7 @@ class _Loader:
         name = str(path)
         reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
         count = 0
-        for raw in reader.records():
+        for raw in _readable(reader, name):
             count += 1
             model = self._validate(raw, name)
             if model is not None and self._first_time(raw, model, name):
