@@ -191,14 +191,32 @@ def run_export(
     return {"runs": runs}
 
 
-def _fresh_process(suite: Suite, piece: str) -> dict[str, Any]:
+def _pieces_in_fresh_processes(suite: Suite, piece: str, sizes: list[int]) -> dict[str, Any] | None:
+    """The load or export piece, one fresh process per size (see `_fresh_process`)."""
+    runs: list[Any] = []
+    floors: list[float] = []
+    for n in sizes:
+        result = _fresh_process(suite, piece, n)
+        suite.results["errors"] += result.get("errors", [])
+        section = result.get(piece)
+        if section is None:
+            return None  # the benchmark module is not there
+        if "error" in section:
+            raise RuntimeError(section["error"])
+        runs += section["runs"]
+        floors.append(result[f"{piece}_rss_floor_mb"])
+    return {"runs": runs, "rss_floor_mb": max(floors, default=0.0)}
+
+
+def _fresh_process(suite: Suite, piece: str, size: int) -> dict[str, Any]:
     """Run the load or export piece in a new, small process; its results.
 
     Their children report peak memory from `ru_maxrss`, and on Linux a child's
     `ru_maxrss` starts from its parent's resident size when it execs: started from this
     process (grown by the in-process query benchmark) they would report this process's
-    size. A fresh process keeps that floor at the size of an interpreter with the bench
-    modules imported.
+    size. A fresh process per size keeps that floor at the size of an interpreter with the
+    bench modules imported (the export benchmark reads both CSV files back to compare them,
+    which would raise the floor for the next size).
     """
     args = suite.args
     with tempfile.TemporaryDirectory(prefix="alliancekb-piece-") as tmp:
@@ -209,8 +227,7 @@ def _fresh_process(suite: Suite, piece: str) -> dict[str, Any]:
         command += ["--max-load-size", str(args.max_load_size)]
         if args.quick:
             command.append("--quick")
-        if args.sizes:
-            command += ["--sizes", ",".join(str(n) for n in args.sizes)]
+        command += ["--sizes", str(size)]
         if args.postgres_url and piece == "load":
             command += ["--postgres-url", args.postgres_url]
         subprocess.run(command, check=True, cwd=_HERE.parent)
@@ -297,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=_HERE / "out")
     parser.add_argument("--write-docs", action="store_true", help="regenerate docs/PERFORMANCE.md")
     parser.add_argument("--no-docs", action="store_true", help="never write docs/PERFORMANCE.md")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        default=None,
+        help="results.json of an earlier run: keep its pieces that this run does not measure",
+    )
     parser.add_argument("--piece-json", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached query databases")
     parser.add_argument(
@@ -365,14 +388,11 @@ def main(argv: list[str] | None = None) -> int:
             suite.results[f"{next(iter(only))}_rss_floor_mb"] = _peak_rss_kb() / 1024
             args.piece_json.write_text(json.dumps(suite.results, default=str))
             return 0
-        for name in ("load", "export"):
+        for name, piece_sizes in (("load", load_sizes), ("export", sizes)):
             if name in only:
-                piece = suite.piece(name, functools.partial(_fresh_process, suite, name))
-                suite.results[name] = piece.get(name) if "error" not in piece else piece
-                floor = piece.get(f"{name}_rss_floor_mb")
-                if isinstance(suite.results[name], dict) and floor is not None:
-                    suite.results[name]["rss_floor_mb"] = floor
-                suite.results["errors"] += piece.get("errors", [])
+                suite.results[name] = suite.piece(
+                    name, functools.partial(_pieces_in_fresh_processes, suite, name, piece_sizes)
+                )
         if not quick and suite.results.get("queries"):
             profiles = suite.piece("profiles", lambda: profile_misses(suite, out))
             suite.results["profiles"] = profiles if isinstance(profiles, dict) else {}
@@ -380,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         r.pop("url", None)
     suite.results["meta"]["duration_s"] = time.perf_counter() - suite.started
     suite.results["meta"]["machine"]["load_average_end"] = os.getloadavg()[0]
+
+    if args.merge is not None:
+        _merge(suite.results, json.loads(args.merge.read_text()), only)
 
     results_path = out / "results.json"
     results_path.write_text(json.dumps(suite.results, indent=2, default=str) + "\n")
@@ -396,6 +419,31 @@ def main(argv: list[str] | None = None) -> int:
         suite.log(f"{len(suite.results['errors'])} piece(s) failed")
         return 1
     return 0
+
+
+PIECES = ("startup", "queries", "load", "export")
+
+
+def _merge(results: dict[str, Any], earlier: dict[str, Any], only: set[str]) -> None:
+    """Fill the pieces this run did not measure from an earlier run; say which came from where."""
+    now = results["meta"]["date"]
+    sources = dict(earlier["meta"].get("pieces_measured") or {})
+    for piece in PIECES:
+        if piece in only:
+            sources[piece] = now
+        elif piece in earlier:
+            results[piece] = earlier[piece]
+            sources.setdefault(piece, earlier["meta"]["date"])
+    profiles = dict(earlier.get("profiles") or {})
+    profiles.update(results.get("profiles") or {})
+    results["profiles"] = profiles
+    results["errors"] = [*earlier.get("errors", []), *results["errors"]]
+    machine_now, machine_then = results["meta"]["machine"], earlier["meta"].get("machine", {})
+    if not machine_now.get("postgresql") and machine_then.get("postgresql"):
+        machine_now["postgresql"] = machine_then["postgresql"]
+    results["meta"]["pieces_measured"] = sources
+    results["meta"]["merged_from"] = earlier["meta"].get("command")
+    results["meta"]["duration_s"] += earlier["meta"].get("duration_s", 0.0)
 
 
 def _redacted(argv: list[str]) -> list[str]:

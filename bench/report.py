@@ -60,8 +60,9 @@ MISS_NOTES: dict[str, str] = {
         "drives it from the FTS hit list, fetches *every* matching statement with its "
         "joins and sorts them all in a temporary B-tree before the limit. The FTS match "
         "itself is cheap (counting tidewatch's ~100k hits takes ~3 ms), so the cost grows "
-        "with the number of hits: fine for kestrelmoor (0.1%), over budget for "
-        "lanternfish (1%) and tidewatch (10%). **To close the gap** (measured by hand on "
+        "with the number of hits: fine for kestrelmoor (0.1%), close to the budget for "
+        "lanternfish (1%: 44-54 ms in our runs) and far over it for tidewatch (10%). "
+        "**To close the gap** (measured by hand on "
         "the 1M database with the same SQL): apply the limit before the joins (a subquery "
         "selecting the 50 rowids, joined afterwards: lanternfish 127 → 27 ms), and for a "
         "common word walk `ix_statements_date_lower` newest first probing the hit set "
@@ -93,7 +94,36 @@ MISS_NOTES: dict[str, str] = {
         "cost is the floor's."
     ),
     "load-memory": "See the profile below and the loader's batch sizes.",
+    "export-rate": (
+        "Not the database: on the 100k database, fetching the export's rows with the "
+        "stdlib `sqlite3` module (`fetchmany`, no output) takes 0.32 s, less than the "
+        "whole `sqlite3 -csv` run (0.41 s); adding Python's `csv.writer` makes it 1.12 s, "
+        "and `alliancekb export` takes ~1.8 s. So the time goes to turning ~12 values per "
+        "row into CSV text in Python (the fetch thread of `export._prefetched` overlaps "
+        "reading, but the writing thread is the bottleneck: the profile of the main "
+        "thread is `csv` writing plus waiting), plus ~0.7 s of process start-up (imports, "
+        "the schema-revision check) that dominates the small sizes. **To close the gap:** "
+        "build each CSV line in SQL (quote and join the columns with SQLite string "
+        "functions so Python writes one string per row), or write batches with "
+        "`writerows` on pre-converted tuples; even then the ceiling of a pure-Python "
+        "writer on this machine is about the `fetch + csv.writer` figure (~0.35× the CLI), "
+        "so reaching 0.5× needs the line built in SQL."
+    ),
 }
+
+#: Shown under the query table when PostgreSQL was measured.
+PG_NOTE = (
+    "PostgreSQL has no target, but `statements --search` with a rare word is slow there "
+    "(seconds at 1M for kestrelmoor) although the GIN index answers it in ~2 ms. The "
+    "cause (checked with `EXPLAIN`): `queries._batches` reads through a server-side "
+    "cursor (`yield_per`), and PostgreSQL plans a cursor for its first 10% of rows "
+    "(`cursor_tuple_fraction`), so it walks the date index newest first and evaluates "
+    "`to_tsvector(regexp_replace(text))` on every row until 50 match; run as a plain "
+    "query the same SQL uses the GIN index and sorts the few hits. The rarer the word, "
+    "the longer the walk. **Fix:** no server-side cursor when a `LIMIT` fits in one "
+    "batch (or `SET LOCAL cursor_tuple_fraction = 1`), and a stored tsvector column so "
+    "that any per-row check is cheap."
+)
 
 
 @dataclass
@@ -328,16 +358,22 @@ def _export_targets(results: dict[str, Any]) -> list[Target]:
 
 
 def _floor_note(section: Any) -> list[str]:
-    floor = _number(section, "rss_floor_mb")
-    if floor is None:
+    rows = _size_rows(section)
+    cli = [r["sqlite3_peak_mib"] for r in rows if isinstance(r.get("sqlite3_peak_mib"), int)]
+    if not rows or ("rss_floor_mb" not in (section or {}) and not cli):
         return []
+    shown = (
+        f"the `sqlite3` CLI's figure ({max(cli)} MiB; its own use is a few MB) is that floor"
+        if cli
+        else "a figure near the size of a Python process with the bench modules imported "
+        "(~50-60 MB) is that floor"
+    )
     return [
         "",
         "Peak RSS of a child process is its `ru_maxrss`, which on Linux starts from the "
-        "launching process's resident size at exec time. These children were launched from "
-        f"a fresh process (its own peak: {floor:.0f} MB) rather than from the suite, so the "
-        "inherited part is small but not zero: a figure near it (such as the `sqlite3` "
-        "CLI's, whose own peak is a few MB) is that floor, not the program's use.",
+        "launching process's resident size at exec time. Each size ran in a fresh process "
+        "(not the suite, which grows with the in-process query benchmark), so the inherited "
+        f"part is small but not zero: {shown}, not the program's use.",
     ]
 
 
@@ -405,6 +441,21 @@ def machine_lines(meta: dict[str, Any]) -> list[str]:
         f"`sqlite3` CLI {m.get('sqlite_cli', '?')}, SQLAlchemy {m.get('sqlalchemy', '?')}",
         f"- PostgreSQL: {m.get('postgresql') or 'not measured (no --postgres-url)'}",
         f"- Command: `{meta.get('command', 'python -m bench')}`",
+        *_pieces_lines(meta),
+    ]
+
+
+def _pieces_lines(meta: dict[str, Any]) -> list[str]:
+    pieces = meta.get("pieces_measured")
+    if not pieces:
+        return []
+    when: dict[str, list[str]] = {}
+    for piece, date in pieces.items():
+        when.setdefault(date, []).append(piece)
+    return [
+        f"- Merged from two runs on this machine (`--merge`; earlier: "
+        f"`{meta.get('merged_from')}`): "
+        + "; ".join(f"{', '.join(p)} measured {d}" for d, p in sorted(when.items()))
     ]
 
 
@@ -566,6 +617,8 @@ def render(results: dict[str, Any]) -> str:
         "",
     ]
     out += _query_lines(results)
+    if any(r["backend"] == "postgresql" for r in results.get("queries") or []):
+        out += ["", PG_NOTE]
     out += ["", "### Building the query databases (alliancekb load, at each size)", ""]
     out += [
         "Each database is generated (`bench.generate`) and loaded with the real loader "
