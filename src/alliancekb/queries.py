@@ -50,6 +50,9 @@ from alliancekb.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, Ref,
 from alliancekb.search import matches
 from alliancekb.vocab import CLOSED_STATUSES, Role, Status
 
+#: The kinds a statement filter can name (everything but sources).
+_FILTER_KINDS = frozenset(Kind) - {Kind.SOURCE}
+
 #: Rows fetched from the database per round trip (and per link-table query).
 BATCH = 500
 #: Recent statements on a `show` card.
@@ -209,7 +212,7 @@ def members(
     Rows are ordered by status (in-force first), role, country. See the module docstring
     for `as_of` and the default status filter.
     """
-    index = index if index is not None else load_index(session)
+    index = index if index is not None else load_index(session, SCOPE_KINDS)
     ref = index.resolve(scope, SCOPE_KINDS)
     infos = scope_infos(session)
     assert ref.scope_id is not None
@@ -400,7 +403,7 @@ def pillars(session: Session, alliance: str | None = None) -> Table:
         .order_by(m.Alliance.name, m.Pillar.number)
     )
     if alliance is not None:
-        ref = load_index(session).resolve(alliance, {Kind.ALLIANCE})
+        ref = load_index(session, {Kind.ALLIANCE}).resolve(alliance, {Kind.ALLIANCE})
         stmt = stmt.where(m.Pillar.alliance_id == ref.id)
     link = m.pillar_technology_areas
 
@@ -472,7 +475,7 @@ def tech_areas(session: Session, scope: str | None = None) -> Table:
     ).order_by(m.TechnologyArea.name)
     title = "Technology areas"
     if scope is not None:
-        ref = load_index(session).resolve(scope, SCOPE_KINDS)
+        ref = load_index(session, SCOPE_KINDS).resolve(scope, SCOPE_KINDS)
         scope_ids = _scope_ids(session, ref, with_pillars=True)
         covered = (
             select(link.c.technology_area_id)
@@ -577,7 +580,7 @@ def officials(
     stmt = _position_stmt().order_by(m.Official.name, m.Position.from_lower, m.Position.id)
     title = "Officials"
     if country is not None:
-        ref = load_index(session).resolve(country, {Kind.COUNTRY})
+        ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
         stmt = stmt.where(m.Position.country_id == ref.id)
         title += f" of {ref.label}"
     if not all_positions:
@@ -706,7 +709,9 @@ def statements(
     (`--until 2024` keeps all of 2024). `search`: every word must occur in the text (see
     `alliancekb.search`). `limit`: at most that many rows (None or 0: all).
     """
-    index = load_index(session) if (speaker or country or scope or tech_area) else None
+    index = (
+        load_index(session, _FILTER_KINDS) if (speaker or country or scope or tech_area) else None
+    )
     filt = StatementFilter()
     if speaker is not None:
         assert index is not None

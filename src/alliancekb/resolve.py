@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session
 
 from alliancekb.errors import NameResolutionError, describe_unresolved
@@ -168,10 +169,16 @@ def pillar_label(alliance_name: str, number: int, name: str) -> str:
     return f"{alliance_name} Pillar {number} ({name})"
 
 
-def load_index(session: Session) -> NameIndex:
-    """Read every name in the database into a fresh index."""
+def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameIndex:
+    """Read the names of the given kinds (default: every kind) into a fresh index.
+
+    A command that resolves only scopes need not read thousands of source keys.
+    """
     from alliancekb import models as m
 
+    wanted = set(kinds)
+    if Kind.PILLAR in wanted:
+        wanted.add(Kind.ALLIANCE)  # a pillar is also named through its alliance's names
     index = NameIndex()
     aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
     for kind, table, column in (
@@ -181,16 +188,20 @@ def load_index(session: Session) -> NameIndex:
         (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
         (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
     ):
+        if kind not in wanted:
+            continue
         for owner, alias in session.execute(select(column, table.alias)):
             aliases[(kind, owner)].append(alias)
 
-    for cid, iso3, iso2, name in session.execute(
-        select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name)
-    ):
+    for cid, iso3, iso2, name in _rows(
+        session, Kind.COUNTRY in wanted,
+        select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name),
+    ):  # fmt: skip
         ref = Ref(Kind.COUNTRY, cid, country_label(name, iso3))
         index.put(ref, [iso3, iso2, name, *aliases[(Kind.COUNTRY, cid)]])
     alliance_names: dict[int, str] = {}
-    for aid, key, name, full_name, scope_id in session.execute(
+    for aid, key, name, full_name, scope_id in _rows(
+        session, Kind.ALLIANCE in wanted,
         select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name,
                m.Alliance.scope_id)
     ):  # fmt: skip
@@ -199,19 +210,28 @@ def load_index(session: Session) -> NameIndex:
             Ref(Kind.ALLIANCE, aid, name, scope_id),
             [key, name, full_name, *aliases[(Kind.ALLIANCE, aid)]],
         )
-    for pid, aid, number, name, scope_id in session.execute(
+    for pid, aid, number, name, scope_id in _rows(
+        session, Kind.PILLAR in wanted,
         select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name,
                m.Pillar.scope_id)
     ):  # fmt: skip
         ref = Ref(Kind.PILLAR, pid, pillar_label(alliance_names[aid], number, name), scope_id)
         index.put_pillar(aid, number, ref, [name, *aliases[(Kind.PILLAR, pid)]])
-    for tid, key, name in session.execute(
-        select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name)
-    ):
+    for tid, key, name in _rows(
+        session, Kind.TECHNOLOGY_AREA in wanted,
+        select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name),
+    ):  # fmt: skip
         ref = Ref(Kind.TECHNOLOGY_AREA, tid, name)
         index.put(ref, [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]])
-    for oid, key, name in session.execute(select(m.Official.id, m.Official.key, m.Official.name)):
+    for oid, key, name in _rows(
+        session, Kind.OFFICIAL in wanted, select(m.Official.id, m.Official.key, m.Official.name)
+    ):
         index.put(Ref(Kind.OFFICIAL, oid, name), [key, name, *aliases[(Kind.OFFICIAL, oid)]])
-    for sid, key in session.execute(select(m.Source.id, m.Source.key)):
+    for sid, key in _rows(session, Kind.SOURCE in wanted, select(m.Source.id, m.Source.key)):
         index.put(Ref(Kind.SOURCE, sid, key), [key])
     return index
+
+
+def _rows(session: Session, wanted: bool, statement: Executable) -> Sequence[Any]:
+    """The statement's rows when its kind is wanted; no query otherwise."""
+    return session.execute(statement).all() if wanted else []
