@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from alliancekb.cli.state import state_of
+from alliancekb.vocab import Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -22,18 +23,10 @@ if TYPE_CHECKING:
     from alliancekb.queries import Card
 
 FORMATS = ("table", "csv", "json", "ndjson")
-STATUSES = (
-    "in-force",
-    "announced",
-    "expected",
-    "under-consultation",
-    "proposed",
-    "suspended",
-    "ended",
-    "declined",
-)
-ROLES = ("founding-member", "member", "partner", "candidate", "observer")
-SOURCE_KINDS = ("news", "government", "dataset", "reference", "treaty")
+# From the vocabularies (a module of plain enums: cheap to import for --help).
+STATUSES = tuple(s.value for s in Status)
+ROLES = tuple(r.value for r in Role)
+SOURCE_KINDS = tuple(k.value for k in SourceKind)
 
 
 def _check_format(value: str) -> str:
