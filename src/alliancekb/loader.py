@@ -232,7 +232,6 @@ class _Loader:
     """The state of one load run across its files."""
 
     def __init__(self, session: Session, report: LoadReport) -> None:
-        self.session = session
         # Core statements on the session's connection: the ORM's bulk path costs 3x here.
         self.conn = session.connection()
         self.report = report

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from alliancekb.cli.options import one_of
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ EXPORT_FORMATS = ("csv", "json", "ndjson")
 def register(app: typer.Typer) -> None:
     app.command("export")(export_cmd)
     app.command("dump")(dump_cmd)
-
-
-def _check_format(value: str) -> str:
-    if value not in EXPORT_FORMATS:
-        raise typer.BadParameter(f"choose one of: {', '.join(EXPORT_FORMATS)}")
-    return value
 
 
 ForceOpt = Annotated[
@@ -66,7 +61,7 @@ def export_cmd(
             "--format",
             "-f",
             metavar="csv|json|ndjson",
-            callback=_check_format,
+            callback=one_of(EXPORT_FORMATS),
             help="File format: CSV (RFC 4180, UTF-8), a JSON list of objects, or NDJSON.",
         ),
     ] = "csv",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alliancekb.cli.query_cmds import FormatOpt
+from alliancekb.cli.options import FormatOpt
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:

@@ -7,12 +7,13 @@ database to stdout. Every command takes `--format table|csv|json|ndjson`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from alliancekb.cli.options import FormatOpt, each_one_of, one_of
 from alliancekb.cli.state import state_of
 from alliancekb.vocab import Role, SourceKind, Status
 
@@ -22,44 +23,16 @@ if TYPE_CHECKING:
     from alliancekb.output import Table
     from alliancekb.queries import Card
 
-FORMATS = ("table", "csv", "json", "ndjson")
 # From the vocabularies (a module of plain enums: cheap to import for --help).
 STATUSES = tuple(s.value for s in Status)
 ROLES = tuple(r.value for r in Role)
 SOURCE_KINDS = tuple(k.value for k in SourceKind)
 
 
-def _check_format(value: str) -> str:
-    if value not in FORMATS:
-        raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}")
-    return value
-
-
-def _check_choices(choices: tuple[str, ...]) -> Callable[[list[str] | None], list[str] | None]:
-    def check(values: list[str] | None) -> list[str] | None:
-        for value in values or []:
-            if value not in choices:
-                raise typer.BadParameter(f"{value!r}: choose from {', '.join(choices)}")
-        return values
-
-    return check
-
-
 def _check_source_kind(value: str | None) -> str | None:
-    _check_choices(SOURCE_KINDS)([value] if value is not None else None)
-    return value
+    return one_of(SOURCE_KINDS)(value)
 
 
-FormatOpt = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="table|csv|json|ndjson",
-        callback=_check_format,
-        help="Output format: a table for people, or CSV/JSON/NDJSON for tools (streamed).",
-    ),
-]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -102,7 +75,7 @@ def members_cmd(
             "--status",
             "-s",
             metavar="STATUS",
-            callback=_check_choices(STATUSES),
+            callback=each_one_of(STATUSES),
             help=f"Only this status (repeatable): {', '.join(STATUSES)}.",
         ),
     ] = None,
@@ -112,7 +85,7 @@ def members_cmd(
             "--role",
             "-r",
             metavar="ROLE",
-            callback=_check_choices(ROLES),
+            callback=each_one_of(ROLES),
             help=f"Only this role (repeatable): {', '.join(ROLES)}.",
         ),
     ] = None,
