@@ -61,20 +61,29 @@ def pillar_number_names(number: int) -> list[str]:
 
 
 class NameIndex:
-    """Every known name of every entity, kept in step as a load creates or renames them."""
+    """Every known name of every entity, kept in step as a load creates or renames them.
+
+    A pillar is also named `<alliance name> <pillar name>` for every pair of its
+    alliance's and its own names. Those pairs are not stored (hundreds of pillars times
+    their alliances' names would be tens of thousands of strings to build for every
+    command); a lookup splits the name it is given at each space instead.
+    """
 
     def __init__(self) -> None:
         #: Bumped on every change, so callers may cache lookups between changes.
         self.version = 0
         self._by_name: dict[str, set[Ref]] = defaultdict(set)
         self._names_of: dict[tuple[Kind, int], set[str]] = {}
-        self._alliance_names: dict[int, set[str]] = {}
         self._pillars_of: dict[int, dict[int, tuple[Ref, set[str]]]] = defaultdict(dict)
 
     # -- building -------------------------------------------------------------------
 
-    def put(self, ref: Ref, names: Iterable[str | None]) -> None:
-        """Register (or re-register, replacing the old names) an entity under its names."""
+    def put(self, ref: Ref, names: Iterable[str | None], normalized: Iterable[str] = ()) -> None:
+        """Register (or re-register, replacing the old names) an entity under its names.
+
+        `normalized`: names already in `names.normalize` form (stored alias columns),
+        taken as they are.
+        """
         self.version += 1
         key = (ref.kind, ref.id)
         for old in self._names_of.pop(key, set()):
@@ -83,48 +92,84 @@ class NameIndex:
                 bucket.difference_update({r for r in bucket if (r.kind, r.id) == key})
                 if not bucket:
                     del self._by_name[old]
-        normalized = {normalize(n) for n in names if n}
-        normalized.discard("")
-        for name in normalized:
+        own = {normalize(n) for n in names if n}
+        own.update(normalized)
+        own.discard("")
+        for name in own:
             self._by_name[name].add(ref)
-        self._names_of[key] = normalized
+        self._names_of[key] = own
 
-    def put_alliance(self, ref: Ref, names: Iterable[str | None]) -> None:
-        """Register an alliance; its pillars' combined names follow its names."""
-        self.put(ref, names)
-        self._alliance_names[ref.id] = self._names_of[(ref.kind, ref.id)]
-        for pillar_ref, own in self._pillars_of[ref.id].values():
-            self._put_pillar_names(ref.id, pillar_ref, own)
+    def put_alliance(
+        self, ref: Ref, names: Iterable[str | None], normalized: Iterable[str] = ()
+    ) -> None:
+        """Register an alliance (its pillars' combined names follow its names)."""
+        self.put(ref, names, normalized)
 
     def put_pillar(
-        self, alliance_id: int, number: int, ref: Ref, names: Iterable[str | None]
+        self,
+        alliance_id: int,
+        number: int,
+        ref: Ref,
+        names: Iterable[str | None],
+        normalized: Iterable[str] = (),
     ) -> None:
         """Register a pillar under its own names, its number's forms, and `<alliance> <pillar>`."""
-        own = {normalize(n) for n in [*names, *pillar_number_names(number)] if n}
+        own = {normalize(n) for n in names if n}
+        own.update(normalized)
+        own.update(pillar_number_names(number))  # already in normal form
+        own.discard("")
         self._pillars_of[alliance_id][number] = (ref, own)
-        self._put_pillar_names(alliance_id, ref, own)
-
-    def _put_pillar_names(self, alliance_id: int, ref: Ref, own: set[str]) -> None:
-        combined = set(own)
-        for alliance_name in self._alliance_names.get(alliance_id, set()):
-            combined.update(f"{alliance_name} {pillar_name}" for pillar_name in own)
-        self.put(ref, combined)
+        self.put(ref, (), own)
 
     # -- looking up -----------------------------------------------------------------
 
     def candidates(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> list[Ref]:
         """Every entity of the given kinds that `name` can mean, in a stable order."""
-        found = self._by_name.get(normalize(name), set())
+        wanted = normalize(name)
+        found = set(self._by_name.get(wanted, ()))
+        if Kind.PILLAR in kinds:
+            found.update(self._combined(wanted))
         return sorted((r for r in found if r.kind in kinds), key=lambda r: (r.kind, r.label))
+
+    def _combined(self, wanted: str) -> set[Ref]:
+        """Pillars that `wanted` names as `<alliance name> <pillar name>`."""
+        found: set[Ref] = set()
+        start = wanted.find(" ")
+        while start > 0:
+            prefix, suffix = wanted[:start], wanted[start + 1 :]
+            for alliance in self._by_name.get(prefix, ()):
+                if alliance.kind is Kind.ALLIANCE:
+                    for pillar, own in self._pillars_of.get(alliance.id, {}).values():
+                        if suffix in own:
+                            found.add(pillar)
+            start = wanted.find(" ", start + 1)
+        return found
+
+    def _all_names(self, kinds: Collection[Kind]) -> dict[str, set[Ref]]:
+        """Every name of the given kinds, the combined pillar names included."""
+        pool = {
+            name: {r for r in refs if r.kind in kinds}
+            for name, refs in self._by_name.items()
+            if any(r.kind in kinds for r in refs)
+        }
+        if Kind.PILLAR in kinds:
+            for (kind, alliance_id), alliance_names in self._names_of.items():
+                if kind is not Kind.ALLIANCE:
+                    continue
+                for pillar, own in self._pillars_of.get(alliance_id, {}).values():
+                    for a in alliance_names:
+                        for p in own:
+                            pool.setdefault(f"{a} {p}", set()).add(pillar)
+        return pool
 
     def nearest(self, name: str, kinds: Collection[Kind] = ALL_KINDS, n: int = 5) -> list[str]:
         """Labels of the entities whose names are closest to `name`, for "did you mean"."""
         wanted = normalize(name)
-        pool = [k for k, refs in self._by_name.items() if any(r.kind in kinds for r in refs)]
+        pool = self._all_names(kinds)
         labels: list[str] = []
-        for close in difflib.get_close_matches(wanted, pool, n=n * 3, cutoff=0.6):
-            for ref in sorted(self._by_name[close], key=lambda r: r.label):
-                if ref.kind in kinds and ref.label not in labels:
+        for close in difflib.get_close_matches(wanted, list(pool), n=n * 3, cutoff=0.6):
+            for ref in sorted(pool[close], key=lambda r: r.label):
+                if ref.label not in labels:
                     labels.append(ref.label)
         return labels[:n]
 
@@ -180,6 +225,7 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
     if Kind.PILLAR in wanted:
         wanted.add(Kind.ALLIANCE)  # a pillar is also named through its alliance's names
     index = NameIndex()
+    #: Stored aliases in their stored normal form: no need to normalize them again.
     aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
     for kind, table, column in (
         (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
@@ -190,15 +236,15 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
     ):
         if kind not in wanted:
             continue
-        for owner, alias in session.execute(select(column, table.alias)):
-            aliases[(kind, owner)].append(alias)
+        for owner, normalized in session.execute(select(column, table.normalized)):
+            aliases[(kind, owner)].append(normalized)
 
     for cid, iso3, iso2, name in _rows(
         session, Kind.COUNTRY in wanted,
         select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name),
     ):  # fmt: skip
         ref = Ref(Kind.COUNTRY, cid, country_label(name, iso3))
-        index.put(ref, [iso3, iso2, name, *aliases[(Kind.COUNTRY, cid)]])
+        index.put(ref, [iso3, iso2, name], aliases[(Kind.COUNTRY, cid)])
     alliance_names: dict[int, str] = {}
     for aid, key, name, full_name, scope_id in _rows(
         session, Kind.ALLIANCE in wanted,
@@ -208,7 +254,8 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
         alliance_names[aid] = name
         index.put_alliance(
             Ref(Kind.ALLIANCE, aid, name, scope_id),
-            [key, name, full_name, *aliases[(Kind.ALLIANCE, aid)]],
+            [key, name, full_name],
+            aliases[(Kind.ALLIANCE, aid)],
         )
     for pid, aid, number, name, scope_id in _rows(
         session, Kind.PILLAR in wanted,
@@ -216,17 +263,17 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
                m.Pillar.scope_id)
     ):  # fmt: skip
         ref = Ref(Kind.PILLAR, pid, pillar_label(alliance_names[aid], number, name), scope_id)
-        index.put_pillar(aid, number, ref, [name, *aliases[(Kind.PILLAR, pid)]])
+        index.put_pillar(aid, number, ref, [name], aliases[(Kind.PILLAR, pid)])
     for tid, key, name in _rows(
         session, Kind.TECHNOLOGY_AREA in wanted,
         select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name),
     ):  # fmt: skip
         ref = Ref(Kind.TECHNOLOGY_AREA, tid, name)
-        index.put(ref, [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]])
+        index.put(ref, [key, name], aliases[(Kind.TECHNOLOGY_AREA, tid)])
     for oid, key, name in _rows(
         session, Kind.OFFICIAL in wanted, select(m.Official.id, m.Official.key, m.Official.name)
     ):
-        index.put(Ref(Kind.OFFICIAL, oid, name), [key, name, *aliases[(Kind.OFFICIAL, oid)]])
+        index.put(Ref(Kind.OFFICIAL, oid, name), [key, name], aliases[(Kind.OFFICIAL, oid)])
     for sid, key in _rows(session, Kind.SOURCE in wanted, select(m.Source.id, m.Source.key)):
         index.put(Ref(Kind.SOURCE, sid, key), [key])
     return index
