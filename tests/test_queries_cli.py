@@ -528,3 +528,51 @@ def test_fts_table_is_in_step_with_statements(kb: TestDatabase, backend: str) ->
         conn.exec_driver_sql(check)  # raises if the index and the content disagree
         count = conn.execute(text("SELECT count(*) FROM statements_fts")).scalar_one()
     assert count == 5
+
+
+# -- search with a limit: common and rare words ------------------------------------------------
+
+
+def _many_statements(n: int) -> str:
+    """n statements on distinct days, all with `harbour`, every 17th also with `lighthouse`."""
+    lines = ["statements:"]
+    for i in range(n):
+        extra = " lighthouse" if i % 17 == 0 else ""
+        lines += [
+            f"  - id: many-{i:03d}",
+            "    speaker: USA",
+            f"    date: {2000 + i // 12}-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+            f"    text: harbour{extra} note {i}",
+            "    stance: asserts",
+            "    source: wsj-emanuel-2024-04",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("word", ["harbour", "lighthouse"])
+def test_search_with_a_limit_gives_the_newest_hits_for_common_and_rare_words(
+    kb: TestDatabase, tmp_path: Path, word: str
+) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text(_many_statements(120), encoding="utf-8")
+    load_files(kb.engine, [path])
+    kb.dispose()
+    everything = ids(kb, "--search", word, "--limit", "0")
+    assert len(everything) == (120 if word == "harbour" else 8)
+    assert ids(kb, "--search", word, "--limit", "5") == everything[:5]
+
+
+@pytest.mark.parametrize(
+    ("word", "walks"), [("harbour", True), ("lighthouse", False), ("nowhere", False)]
+)
+def test_sqlite_walks_the_date_index_only_for_a_common_word(
+    kb: TestDatabase, backend: str, tmp_path: Path, word: str, walks: bool
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    path = tmp_path / "many.yaml"
+    path.write_text(_many_statements(120), encoding="utf-8")
+    load_files(kb.engine, [path])
+    kb.dispose()
+    plans = "\n".join(_plans(kb, "statements", "--search", word, "--limit", "5"))
+    assert ("SCAN statements USING INDEX ix_statements_date_lower" in plans) is walks, plans

@@ -47,7 +47,7 @@ from alliancekb.dates import parse_as_of, parse_edtf
 from alliancekb.errors import UsageError
 from alliancekb.output import Column, Row, Table
 from alliancekb.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, Ref, load_index
-from alliancekb.search import matches
+from alliancekb.search import matches, walk_dates
 from alliancekb.vocab import CLOSED_STATUSES, Role, Status
 
 #: The kinds a statement filter can name (everything but sources).
@@ -743,7 +743,8 @@ def statements(
     if search is not None:
         dialect = session.get_bind().dialect.name
         rowid: Any = literal_column("statements.rowid")
-        filt.clauses.append(matches(dialect, m.Statement.text, rowid, search))
+        drive = not walk_dates(session.connection(), search, limit)
+        filt.clauses.append(matches(dialect, m.Statement.text, rowid, search, drive=drive))
         filt.described.append(f"containing {search!r}")
     title = "Statements" + (" " + ", ".join(filt.described) if filt.described else "")
     caption = "newest first" + (f"; at most {limit} (--limit)" if limit else "")
