@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alliancekb.errors import NameResolutionError
+from alliancekb.names import _normalize_unicode, normalize
 from alliancekb.resolve import SCOPE_KINDS, Kind, NameIndex, Ref
 
 AUKUS = Ref(Kind.ALLIANCE, 1, "AUKUS", scope_id=10)
@@ -78,3 +79,18 @@ def test_every_alliance_and_pillar_name_pair_names_the_pillar(alliance: str, pil
     index.put_pillar(1, 3, PILLAR_2, [pillar])
     assert PILLAR_2 in index.candidates(f"{alliance} {pillar}", SCOPE_KINDS)
     assert PILLAR_2 in index.candidates(f"{alliance} Pillar III", SCOPE_KINDS)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_shortcut_of_normalize_agrees_with_the_unicode_path(name: str) -> None:
+    assert normalize(name) == _normalize_unicode(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("São Tomé", "sao tome"), ("Côte d'Ivoire", "cote d ivoire"),
+     ("AUKUS/Pillar-2", "aukus pillar 2"), ("ＮＡＴＯ", "nato"), ("Straße", "strasse"),
+     ("  Five_Eyes ", "five eyes")],
+)  # fmt: skip
+def test_normalize_folds_case_accents_and_punctuation(name: str, expected: str) -> None:
+    assert normalize(name) == expected
