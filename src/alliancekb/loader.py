@@ -21,11 +21,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from alliancekb import models as m
@@ -241,6 +242,12 @@ class _Loader:
         self.pending: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self._cache = _Cache(self.conn)
+        self._sqlite: Dialect | None = (
+            self.conn.dialect if self.conn.dialect.name == "sqlite" else None
+        )
+        self._insert_plans: dict[
+            tuple[str, tuple[str, ...]], tuple[str, list[tuple[int, Callable[[Any], Any]]]] | None
+        ] = {}
         self._lookups: dict[tuple[str, frozenset[Kind]], Ref | str] = {}
         self._lookups_version = -1
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}
@@ -617,6 +624,43 @@ class _Loader:
         self._cache.links(table, owner_col, target_col)[owner_id] = wanted
         return "updated"
 
+    def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys, as one executemany.
+
+        On SQLite the statement is written once and the rows go to the driver as tuples,
+        each value through its column type's bind processor (what Core would do): Core's
+        per-row parameter handling costs more than SQLite's insert itself. Other backends
+        take Core's path (psycopg batches it).
+        """
+        if self._sqlite is None:
+            self.conn.execute(insert(table), rows)
+            return
+        columns = tuple(rows[0])
+        key = (table.name, columns)
+        if key not in self._insert_plans:
+            self._insert_plans[key] = _insert_plan(table, columns, self._sqlite)
+        plan = self._insert_plans[key]
+        if plan is None:
+            self.conn.execute(insert(table), rows)
+            return
+        sql, processors = plan
+        # By name, not by position: a row's keys may come in another order.
+        values_of = itemgetter(*columns)
+        params: list[tuple[Any, ...]]
+        if len(columns) == 1:
+            params = [(row[columns[0]],) for row in rows]
+        elif processors:
+            params = []
+            for row in rows:
+                values = list(values_of(row))
+                for i, process in processors:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                params.append(tuple(values))
+        else:
+            params = [values_of(row) for row in rows]
+        self.conn.exec_driver_sql(sql, params)
+
     # -- memberships (batched) ----------------------------------------------------------
 
     def _apply_memberships(self, batch: list[_Pending], final: bool) -> None:
@@ -705,7 +749,7 @@ class _Loader:
                 ]
                 self._count("memberships", "created")
             if link_rows:
-                self.conn.execute(insert(m.membership_sources), link_rows)
+                self._insert_rows(m.membership_sources, link_rows)
 
     # -- statements (batched) -----------------------------------------------------------
 
@@ -753,13 +797,13 @@ class _Loader:
                     ]
             counts.add("updated" if changed or links_changed else "unchanged")
         if inserts:
-            self.conn.execute(insert(_STATEMENTS), inserts)
+            self._insert_rows(_STATEMENTS, inserts)
             counts.created += len(inserts)
             if self._inserted_statements is not None:
                 self._inserted_statements.update(values["id"] for values in inserts)
         for name, link_rows in link_inserts.items():
             if link_rows:
-                self.conn.execute(insert(_STATEMENT_LINKS[name][0]), link_rows)
+                self._insert_rows(_STATEMENT_LINKS[name][0], link_rows)
 
     def _resolve_statement(
         self, item: _Pending, final: bool
@@ -870,6 +914,25 @@ _STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
     "scopes": (m.statement_scopes, "scope_id"),
     "technology_areas": (m.statement_technology_areas, "technology_area_id"),
 }
+
+
+def _insert_plan(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]] | None:
+    """Core's own INSERT for `columns`, and the bind processors of those that have one.
+
+    None when Core would bind anything else (a default for a column left out): then Core
+    inserts.
+    """
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    if compiled.positiontup != list(columns):
+        return None
+    processors: list[tuple[int, Callable[[Any], Any]]] = [
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := table.c[c].type._cached_bind_processor(dialect)) is not None
+    ]
+    return str(compiled), processors
 
 
 class _Cache:
