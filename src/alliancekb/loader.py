@@ -1,11 +1,12 @@
 """Loading YAML into the knowledge base: validate -> resolve -> diff -> apply, in one transaction.
 
-A load run reads its files as streams of records. Small sections (sources, countries,
-alliances, ...) are held until the next flush and applied in dependency order; memberships
-and statements are applied in batches with bulk statements. A reference may point at an
-entity defined later in the same file: a record whose names do not resolve yet waits for
-the end of the file. Every problem of every file is collected; if there is any, the whole
-transaction is rolled back and the database is unchanged.
+A load run reads its files as streams of validated records (a big file is read and
+validated by a child process meanwhile: see alliancekb.records). Small sections (sources,
+countries, alliances, ...) are held until the next flush and applied in dependency order;
+memberships and statements are applied in batches with bulk statements. A reference may
+point at an entity defined later in the same file: a record whose names do not resolve
+yet waits for the end of the file. Every problem of every file is collected; if there is
+any, the whole transaction is rolled back and the database is unchanged.
 
 Records are upserted by natural key. A field left out of a record keeps its stored value;
 a list that is given (aliases, sources, technology areas) replaces the stored list. So
@@ -25,14 +26,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import Connection, Dialect, Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from alliancekb import models as m
 from alliancekb.db import write_session
-from alliancekb.errors import InvalidDataError, Problem, RuntimeFailure, UnresolvedReferenceError
+from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
 from alliancekb.names import normalize
+from alliancekb.records import open_read
 from alliancekb.resolve import (
     SCOPE_KINDS,
     SPEAKER_KINDS,
@@ -55,12 +57,11 @@ from alliancekb.schema import (
     StatementIn,
     TechnologyAreaIn,
     bounds,
-    field_aliases,
     iso_country,
 )
 from alliancekb.search import bulk_indexing
 from alliancekb.vocab import ScopeKind
-from alliancekb.yamlio import DEFAULT_MAX_BYTES, DocumentReader, RawRecord
+from alliancekb.yamlio import DEFAULT_MAX_BYTES, RawRecord
 
 #: Statements and memberships are written in batches of this many records.
 BATCH_SIZE = 2000
@@ -215,14 +216,6 @@ def _large_cache(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _readable(reader: DocumentReader, name: str) -> Iterator[RawRecord]:
-    """The reader's records; a file that cannot be read is one clean error, nothing written."""
-    try:
-        yield from reader.records()
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot read {name}: {exc.strerror or exc}") from None
-
-
 def statement_id(speaker: str, date: str, text: str, source: str) -> str:
     """A deterministic id from a statement's content, so re-loading never duplicates it."""
     digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
@@ -261,40 +254,26 @@ class _Loader:
 
     def load_file(self, path: Path, *, max_bytes: int, progress: ProgressCallback | None) -> None:
         name = str(path)
-        reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
+        read = open_read(path, name=name, max_bytes=max_bytes, problems=self.problems)
         count = 0
-        for raw in _readable(reader, name):
-            count += 1
-            model = self._validate(raw, name)
-            if model is not None and self._first_time(raw, model, name):
-                self.pending[raw.section].append(_Pending(raw, model, name))
-                if len(self.pending["statements"]) >= BATCH_SIZE or (
-                    len(self.pending["memberships"]) >= BATCH_SIZE
-                ):
-                    self.flush(final=False)
-            if progress is not None and count % 500 == 0:
-                progress(path, count, reader.bytes_read, reader.size)
-        self.problems.extend(reader.problems)
+        try:
+            for raw, model in read.records():
+                count += 1
+                if model is not None and self._first_time(raw, model, name):
+                    self.pending[raw.section].append(_Pending(raw, model, name))
+                    if len(self.pending["statements"]) >= BATCH_SIZE or (
+                        len(self.pending["memberships"]) >= BATCH_SIZE
+                    ):
+                        self.flush(final=False)
+                if progress is not None and count % 500 == 0:
+                    progress(path, count, read.bytes_read, read.size)
+        finally:
+            read.close()
+        self.problems.extend(read.reader_problems)
         self.flush(final=True)
         if progress is not None:
-            progress(path, count, reader.size, reader.size)
-        self.report.files.append(FileReport(name, reader.sha256, reader.size, count))
-
-    def _validate(self, raw: RawRecord, file: str) -> BaseModel | None:
-        model_type = SECTIONS[raw.section]
-        try:
-            return model_type.model_validate(raw.data)
-        except ValidationError as exc:
-            aliases = field_aliases(model_type)
-            for error in exc.errors(include_url=False, include_input=False):
-                loc = tuple(
-                    aliases.get(str(p), p) if i == 0 else p for i, p in enumerate(error["loc"])
-                )
-                mark = raw.mark_for(loc)
-                self.problems.append(
-                    Problem(file, mark.line, mark.column, _where(raw, loc), _message(error))
-                )
-            return None
+            progress(path, count, read.size, read.size)
+        self.report.files.append(FileReport(name, read.sha256, read.size, count))
 
     def _first_time(self, raw: RawRecord, model: Any, file: str) -> bool:
         """Refuse a record whose natural key an earlier record of this load already used."""
@@ -1072,15 +1051,6 @@ def _where(raw: RawRecord, loc: Loc) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
-
-
-def _message(error: Any) -> str:
-    kind, msg = error["type"], str(error["msg"])
-    if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r}"
-    if kind == "missing":
-        return f"required field {error['loc'][-1]!r} is missing"
-    return msg.removeprefix("Value error, ")
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ __all__ = [
     "DocumentReader",
     "Mark",
     "MarkMap",
+    "PackedMarks",
     "RawRecord",
     "dump_document",
     "read_all",
@@ -127,6 +129,45 @@ class MarkMap(Mapping[tuple[str | int, ...], Mark]):
 
     def __repr__(self) -> str:
         return f"MarkMap({dict(self)!r})"
+
+    def pack(self) -> bytes:
+        """These marks as bytes, for `PackedMarks` in another process."""
+        return pickle.dumps(
+            {path: (mark.line, mark.column) for path, mark in self._raw.items()},
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+
+class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
+    """A record's marks sent by another process: the record's own at hand, the rest unpacked
+    on first use (only a problem needs them, so most never are)."""
+
+    __slots__ = ("_packed", "_raw", "_start")
+
+    def __init__(self, start: Mark, packed: bytes | None) -> None:
+        self._start = start
+        self._packed = packed
+        self._raw: dict[tuple[str | int, ...], tuple[int, int]] | None = None
+
+    def _marks(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        if self._raw is None:
+            self._raw = pickle.loads(self._packed) if self._packed is not None else {}  # noqa: S301
+        return self._raw
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
+        if not path:
+            return self._start
+        line, column = self._marks()[path]
+        return Mark(line + 1, column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path == () or path in self._marks()
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter({(): None, **self._marks()})
+
+    def __len__(self) -> int:
+        return len({(): None, **self._marks()})
 
 
 @dataclass
