@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -388,3 +390,46 @@ def test_the_child_stops_by_itself_when_the_parent_stops_reading(
     read._process.join(30)
     assert read._process.exitcode == 1  # a broken pipe: it left without waiting for anyone
     read.close()
+
+
+def test_the_child_reads_ahead_only_so_far_and_sends_everything_in_order() -> None:
+    class Gate:
+        """A pipe that takes nothing until it is opened."""
+
+        def __init__(self) -> None:
+            self.open = threading.Event()
+            self.sent: list[tuple[Any, ...]] = []
+
+        def send_bytes(self, data: bytes) -> None:
+            self.open.wait()
+            self.sent.append(pickle.loads(data))
+
+    gate = Gate()
+    outbox = records._Outbox(gate)  # type: ignore[arg-type]
+    held = records.OUTBOX_MESSAGES + 1  # one in the (blocked) pipe, the rest queued
+    for i in range(held):
+        outbox.send((i,))
+    blocked = threading.Thread(target=outbox.send, args=((held,),), daemon=True)
+    blocked.start()
+    blocked.join(0.3)
+    assert blocked.is_alive()  # full: the reader waits instead of reading further ahead
+    gate.open.set()
+    blocked.join(5)
+    outbox.close()
+    assert gate.sent == [(i,) for i in range(held + 1)]
+
+
+def test_a_broken_pipe_stops_the_child_outbox() -> None:
+    class Broken:
+        def send_bytes(self, data: bytes) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def fill(outbox: records._Outbox) -> None:
+        for i in range(records.OUTBOX_MESSAGES + 5):
+            outbox.send((i,))
+
+    outbox = records._Outbox(Broken())  # type: ignore[arg-type]
+    with pytest.raises(records._ParentGone):
+        fill(outbox)
+    with pytest.raises(records._ParentGone):
+        outbox.close()

@@ -2,10 +2,11 @@
 
 Reading records from libyaml events and validating them is about 40% of a load; the
 other 60% (resolving names, diffing, writing) must stay in the process that holds the
-transaction. On Linux, a file of CHILD_MIN_BYTES or more is therefore read by a forked
-child process, which sends the validated records in pickled batches through a pipe
-while the loader works on the ones before: two cores instead of one. The pipe's small
-buffer makes the child wait when it is ahead, so memory stays bounded by a batch or two.
+transaction. On Linux, a file of CHILD_MIN_BYTES (4 MiB) or more is therefore read by a
+forked child process, which sends the validated records in pickled batches through a
+pipe while the loader works on the ones before: two cores instead of one. The child
+reads ahead by at most OUTBOX_MESSAGES batches and a pipe's buffer, then waits for the
+loader, so memory stays bounded whatever the size of the file.
 
 Either way the loader sees the same records, in the same order, with the same problems
 (file:line:column), reported at the same moments; a record's marks come packed and are
@@ -20,10 +21,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
@@ -34,14 +37,17 @@ from alliancekb.errors import Problem, RuntimeFailure
 from alliancekb.schema import SECTIONS, field_aliases
 from alliancekb.yamlio import DocumentReader, Mark, MarkMap, PackedMarks, RawRecord, render_path
 
-#: Files at least this big are read in a child process (where one can be forked). Starting
-#: it, and waiting for its first batch, costs about 20 ms; reading in parallel saves about
-#: 60 ms per MiB of records, so below 2 MiB (some 3,000 statements, a load of well under a
-#: second) the gain would be marginal, and small loads keep to one process.
-CHILD_MIN_BYTES: Final = 2 * 1024 * 1024
+#: Files at least this big are read in a child process (where one can be forked). Forking,
+#: unpickling and the parent's copy-on-write page faults cost more than reading in
+#: parallel saves on small files: measured on generated files (2 cores), one process /
+#: two took 345 / 371 ms at 1.1 MiB, 465 / 479 ms at 2 MiB, 697 / 627 ms at 3.9 MiB,
+#: 1009 / 832 ms at 6.4 MiB. So from 4 MiB up, where two processes are clearly ahead.
+CHILD_MIN_BYTES: Final = 4 * 1024 * 1024
 #: Records per message from the child: large enough that pickling has little overhead per
 #: record, small enough that the loader's first batch arrives quickly.
 CHILD_BATCH: Final = 250
+#: Messages the child may have read ahead of the pipe (some 7 MB at most).
+OUTBOX_MESSAGES: Final = 32
 #: Seconds to wait for a stopped child to exit before killing it.
 _STOP_WAIT: Final = 2.0
 
@@ -281,13 +287,65 @@ class _ParentGone(Exception):
 
 def _child_read(path: Path, name: str, max_bytes: int, sender: Connection) -> int:
     """Read and send everything; the exit status (1 when the parent is gone)."""
+    outbox = _Outbox(sender)
+    try:
+        code = _read_and_send(path, name, max_bytes, outbox.send)
+        outbox.close()
+    except _ParentGone:
+        return 1
+    return code
 
-    def send(message: tuple[Any, ...]) -> None:
-        try:
-            sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            raise _ParentGone from None
 
+class _Outbox:
+    """Sends the child's messages from a thread, holding up to OUTBOX_MESSAGES of them.
+
+    While the loader applies entities (a row at a time) the child would otherwise stop as
+    soon as the pipe is full; with this much in hand it reads ahead, and the loader finds
+    the next statements ready instead of waiting for them. Memory stays bounded.
+    """
+
+    def __init__(self, sender: Connection) -> None:
+        self._sender = sender
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=OUTBOX_MESSAGES)
+        self._broken = False
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
+                self._sender.send_bytes(data)
+            except OSError:
+                self._broken = True  # the parent is gone: drop the rest
+                return
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Queue a message (waiting while the outbox is full); _ParentGone if it cannot go."""
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        while not self._broken:
+            try:
+                self._queue.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _ParentGone
+
+    def close(self) -> None:
+        """Send what is queued (unless the parent is gone), then stop the thread."""
+        while not self._broken and self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if self._broken:
+            raise _ParentGone
+
+
+def _read_and_send(
+    path: Path, name: str, max_bytes: int, send: Callable[[tuple[Any, ...]], None]
+) -> int:
     reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
     problems: list[Problem] = []
     entries: list[tuple[Any, ...]] = []
