@@ -55,6 +55,7 @@ def test_driver_inserts_store_what_core_stores(
     make_database: Any, generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast: TestDatabase = make_database()
+    monkeypatch.setattr(loader, "ROWS_PER_INSERT", 7)  # PostgreSQL: many INSERTs, a short last
     load_files(fast.engine, [generated])
 
     def core_insert(self: Any, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -69,6 +70,16 @@ def test_driver_inserts_store_what_core_stores(
     assert fast_rows == plain_rows
 
 
+def test_postgresql_takes_rows_in_multi_row_inserts() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    table: Any = m.statement_countries
+    plan = loader._insert_plan(table, ("statement_id", "country_id"), postgresql.dialect())
+    assert plan is not None
+    assert plan.sql == "INSERT INTO statement_countries (statement_id, country_id) VALUES "
+    assert plan.row == "(%s, %s)"
+
+
 def test_an_omitted_column_with_a_default_takes_cores_path() -> None:
     from sqlalchemy.dialects import sqlite
 
@@ -79,7 +90,7 @@ def test_an_omitted_column_with_a_default_takes_cores_path() -> None:
     everything = tuple(c.name for c in table.columns)
     plan = loader._insert_plan(table, everything, sqlite.dialect())
     assert plan is not None
-    assert plan[0].startswith("INSERT INTO sources (")
+    assert plan.sql.startswith("INSERT INTO sources (")
 
 
 def test_driver_inserts_bind_values_as_their_column_types_do() -> None:
@@ -89,9 +100,9 @@ def test_driver_inserts_bind_values_as_their_column_types_do() -> None:
     columns = tuple(c.name for c in table.columns)
     plan = loader._insert_plan(table, columns, sqlite.dialect())
     assert plan is not None
-    processed = [columns[i] for i, _ in plan[1]]
+    processed = [columns[i] for i, _ in plan.processors]
     assert processed == ["date_lower", "date_upper", "quote", "stance"]
-    by_name = {columns[i]: process for i, process in plan[1]}
+    by_name = {columns[i]: process for i, process in plan.processors}
     assert by_name["quote"](True) == 1
     with pytest.raises(LookupError):
         by_name["stance"]("not-a-stance")

@@ -235,12 +235,7 @@ class _Loader:
         self.pending: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self._cache = _Cache(self.conn)
-        self._sqlite: Dialect | None = (
-            self.conn.dialect if self.conn.dialect.name == "sqlite" else None
-        )
-        self._insert_plans: dict[
-            tuple[str, tuple[str, ...]], tuple[str, list[tuple[int, Callable[[Any], Any]]]] | None
-        ] = {}
+        self._insert_plans: dict[tuple[str, tuple[str, ...]], _InsertPlan | None] = {}
         self._lookups: dict[tuple[str, frozenset[Kind]], Ref | str] = {}
         self._lookups_version = -1
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}
@@ -604,41 +599,45 @@ class _Loader:
         return "updated"
 
     def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that all have the same keys, as one executemany.
+        """Insert rows that all have the same keys, in as few round trips as can be.
 
-        On SQLite the statement is written once and the rows go to the driver as tuples,
-        each value through its column type's bind processor (what Core would do): Core's
-        per-row parameter handling costs more than SQLite's insert itself. Other backends
-        take Core's path (psycopg batches it).
+        The rows go to the driver as tuples, each value through its column type's bind
+        processor (what Core would do), in one statement written once: Core's per-row
+        parameter handling costs more than SQLite's insert itself. SQLite takes them as
+        one executemany; PostgreSQL as multi-row INSERTs of up to ROWS_PER_INSERT rows
+        (psycopg's executemany sends a statement per row). Other backends take Core's path.
         """
-        if self._sqlite is None:
-            self.conn.execute(insert(table), rows)
-            return
         columns = tuple(rows[0])
         key = (table.name, columns)
         if key not in self._insert_plans:
-            self._insert_plans[key] = _insert_plan(table, columns, self._sqlite)
+            self._insert_plans[key] = _insert_plan(table, columns, self.conn.dialect)
         plan = self._insert_plans[key]
         if plan is None:
             self.conn.execute(insert(table), rows)
             return
-        sql, processors = plan
         # By name, not by position: a row's keys may come in another order.
         values_of = itemgetter(*columns)
         params: list[tuple[Any, ...]]
         if len(columns) == 1:
             params = [(row[columns[0]],) for row in rows]
-        elif processors:
+        elif plan.processors:
             params = []
             for row in rows:
                 values = list(values_of(row))
-                for i, process in processors:
+                for i, process in plan.processors:
                     if values[i] is not None:
                         values[i] = process(values[i])
                 params.append(tuple(values))
         else:
             params = [values_of(row) for row in rows]
-        self.conn.exec_driver_sql(sql, params)
+        if plan.row is None:
+            self.conn.exec_driver_sql(plan.sql, params)
+            return
+        per_insert = max(1, min(ROWS_PER_INSERT, MAX_PARAMETERS // len(columns)))
+        for start in range(0, len(params), per_insert):
+            chunk = params[start : start + per_insert]
+            sql = plan.sql + ", ".join([plan.row] * len(chunk))
+            self.conn.exec_driver_sql(sql, tuple(v for values in chunk for v in values))
 
     # -- memberships (batched) ----------------------------------------------------------
 
@@ -895,23 +894,44 @@ _STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
 }
 
 
-def _insert_plan(
-    table: Table, columns: tuple[str, ...], dialect: Dialect
-) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]] | None:
-    """Core's own INSERT for `columns`, and the bind processors of those that have one.
+#: Rows per multi-row INSERT on PostgreSQL, and the most parameters one may have (the
+#: protocol's limit is 65535).
+ROWS_PER_INSERT = 1000
+MAX_PARAMETERS = 30_000
 
-    None when Core would bind anything else (a default for a column left out): then Core
-    inserts.
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """How `_insert_rows` writes rows of some columns of a table."""
+
+    #: The INSERT of one row (executemany), or the statement up to `VALUES ` (multi-row).
+    sql: str
+    #: The position and bind processor of each column that has one.
+    processors: list[tuple[int, Callable[[Any], Any]]]
+    #: One row's placeholders, `(%s, %s)`, for multi-row INSERTs; None for executemany.
+    row: str | None = None
+
+
+def _insert_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _InsertPlan | None:
+    """The plan for inserting `columns` of `table` (SQLite, PostgreSQL); None: Core inserts.
+
+    None also when Core would bind anything more (a default for a column left out).
     """
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    if compiled.positiontup != list(columns):
+    if set(compiled.params) != set(columns) or dialect.name not in ("sqlite", "postgresql"):
         return None
     processors: list[tuple[int, Callable[[Any], Any]]] = [
         (i, process)
         for i, c in enumerate(columns)
         if (process := table.c[c].type._cached_bind_processor(dialect)) is not None
     ]
-    return str(compiled), processors
+    if dialect.name == "sqlite":
+        if compiled.positiontup != list(columns):
+            return None
+        return _InsertPlan(str(compiled), processors)
+    # Core's statement, its one row of named placeholders replaced by positional ones.
+    head, _, _ = str(compiled).partition(" VALUES ")
+    return _InsertPlan(head + " VALUES ", processors, "(" + ", ".join(["%s"] * len(columns)) + ")")
 
 
 class _Cache:
