@@ -74,7 +74,8 @@ def test_postgresql_takes_rows_in_multi_row_inserts() -> None:
     from sqlalchemy.dialects import postgresql
 
     table: Any = m.statement_countries
-    plan = loader._insert_plan(table, ("statement_id", "country_id"), postgresql.dialect())
+    dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
+    plan = loader._insert_plan(table, ("statement_id", "country_id"), dialect)
     assert plan is not None
     assert plan.sql == "INSERT INTO statement_countries (statement_id, country_id) VALUES "
     assert plan.row == "(%s, %s)"

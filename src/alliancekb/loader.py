@@ -944,6 +944,7 @@ class _Cache:
         self._links: dict[str, dict[Any, set[int]]] = {}
         self._memberships: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] | None = None
         self._reverse: dict[Kind, dict[int, str]] = {}
+        self._inserts: dict[type[Any], Any] = {}
 
     def _table(
         self, model: type[Any], key: str | tuple[str, ...]
@@ -973,11 +974,14 @@ class _Cache:
         if found is None:
             natural = {key: value} if isinstance(key, str) else dict(zip(key, value, strict=True))
             row = {**natural, **values}
-            row_id = int(
-                self.conn.execute(
-                    insert(model.__table__).values(**row).returning(model.__table__.c.id)
-                ).scalar_one()
-            )
+            statement = self._inserts.get(model)
+            if statement is None:
+                # Built once: building and caching a statement per row cost more than the
+                # insert (SQLAlchemy caches the compiled form per set of columns given).
+                statement = self._inserts[model] = insert(model.__table__).returning(
+                    model.__table__.c.id
+                )
+            row_id = int(self.conn.execute(statement, row).scalar_one())
             table[value] = (row_id, {"id": row_id, **row})
             return row_id, "created"
         row_id, stored = found
