@@ -445,3 +445,19 @@ def test_a_broken_pipe_stops_the_child_outbox() -> None:
         fill(outbox)
     with pytest.raises(records._ParentGone):
         outbox.close()
+
+
+def test_packed_marks_are_the_marks(tmp_path: Path) -> None:
+    from alliancekb.yamlio import DocumentReader, MarkMap, PackedMarks
+
+    reader = DocumentReader(write_yaml(tmp_path, "base.yaml", BASE))
+    checked = 0
+    for raw in reader.records():
+        assert isinstance(raw.marks, MarkMap)
+        start = raw.marks[()]
+        packed = PackedMarks(start.line, start.column, raw.marks.pack())
+        assert dict(packed) == dict(raw.marks)
+        for loc in [*raw.marks, ("no", "such", 3)]:
+            assert RawRecord(raw.section, raw.index, {}, packed).mark_for(loc) == raw.mark_for(loc)
+            checked += 1
+    assert checked > 50

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from alliancekb.errors import Problem, RuntimeFailure
 from alliancekb.schema import SECTIONS, field_aliases
-from alliancekb.yamlio import DocumentReader, Mark, MarkMap, PackedMarks, RawRecord, render_path
+from alliancekb.yamlio import DocumentReader, MarkMap, PackedMarks, RawRecord, render_path
 
 #: Files at least this big are read in a child process (where one can be forked). Forking,
 #: unpickling and the parent's copy-on-write page faults cost more than reading in
@@ -183,7 +183,7 @@ class _ChildRead(RecordRead):
                         if model is None:
                             problems.extend(extra)
                             extra = None
-                        marks = PackedMarks(Mark(line, column), extra)
+                        marks = PackedMarks(line, column, extra)
                         yield RawRecord(section, index, {}, marks), model
                 elif kind == _END:
                     self.reader_problems, self.size, self.sha256 = message[1:]

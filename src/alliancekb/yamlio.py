@@ -142,10 +142,11 @@ class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
     """A record's marks sent by another process: the record's own at hand, the rest unpacked
     on first use (only a problem needs them, so most never are)."""
 
-    __slots__ = ("_packed", "_raw", "_start")
+    __slots__ = ("_column", "_line", "_packed", "_raw")
 
-    def __init__(self, start: Mark, packed: bytes | None) -> None:
-        self._start = start
+    def __init__(self, line: int, column: int, packed: bytes | None) -> None:
+        self._line = line  # the record's own mark, 1-based
+        self._column = column
         self._packed = packed
         self._raw: dict[tuple[str | int, ...], tuple[int, int]] | None = None
 
@@ -156,7 +157,7 @@ class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
 
     def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
         if not path:
-            return self._start
+            return Mark(self._line, self._column)
         line, column = self._marks()[path]
         return Mark(line + 1, column + 1)
 
