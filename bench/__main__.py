@@ -154,7 +154,9 @@ def run_load(suite: Suite, sizes: list[int], workdir: Path) -> dict[str, Any] | 
             suite.log(
                 f"  {variant:<6} {fig['seconds']:8.2f} s {fig['statements_per_s']:9,.0f}/s "
                 f"peak {fig['peak_rss_mb']:.0f} MB"
-            )
+                + (f" + {fig['reader_peak_rss_mb']:.0f} MB reader"
+                   if fig.get("reader_peak_rss_mb") else "")
+            )  # fmt: skip
         shutil.rmtree(workdir / f"load-{n}", ignore_errors=True)
     return {"runs": runs}
 

@@ -8,6 +8,8 @@ holds the bundled seed (every ISO country; loading it is not timed):
 
 (a) ``load``: ``alliancekb.loader.load_files`` on the generated file, as ``alliancekb load``
     does it (validation, name resolution, upsert diffing, links, search index, history).
+    On Linux a file of 4 MiB or more is read and validated by a second process
+    (``alliancekb.records``), so (a) uses two cores where (b) and (c) use one.
 (b) ``naive``: ``yaml.safe_load`` of the whole file, then one ORM object per record
     (sources, technology areas, alliances and pillars, officials and positions,
     memberships, statements with their links) added to a session, one commit.
@@ -19,9 +21,11 @@ holds the bundled seed (every ISO country; loading it is not timed):
 
 Each child reports its own peak RSS (``ru_maxrss`` of the child itself: the children's
 figure from ``RUSAGE_CHILDREN`` is a maximum over every child waited for, so it cannot
-tell one variant from the next). The naive way is slow: ``--naive-statements N`` runs it
-on a file of N statements and scales its time linearly to the full size (the table says
-so). ``run()`` returns the figures as a dict and prints nothing.
+tell one variant from the next), and (a) also the peak RSS of its reading process (its
+own ``RUSAGE_CHILDREN``); the memory target is checked against their sum, which
+overstates it (the forked reader shares pages with the loader). The naive way is slow:
+``--naive-statements N`` runs it on a file of N statements and scales its time linearly
+to the full size (the table says so). ``run()`` returns the figures as a dict and prints nothing.
 """
 
 from __future__ import annotations
@@ -122,6 +126,7 @@ def _figures(raw: dict[str, Any], scale: float = 1.0) -> dict[str, Any]:
         "scaled": scale != 1.0,
         "statements_per_s": statements / seconds if seconds else float("inf"),
         "peak_rss_mb": raw["maxrss_kb"] / 1024,
+        "reader_peak_rss_mb": raw.get("reader_maxrss_kb", 0) / 1024,
     }
 
 
@@ -162,7 +167,8 @@ def run(
         if "load_over_floor" in ratios else None,
         "statements/s >= 15000": load["statements_per_s"] >= TARGET_STATEMENTS_PER_S
         if load else None,
-        "peak RSS < 250 MB": load["peak_rss_mb"] < TARGET_PEAK_MB if load else None,
+        "peak RSS < 250 MB": load["peak_rss_mb"] + load["reader_peak_rss_mb"] < TARGET_PEAK_MB
+        if load else None,
     }  # fmt: skip
     out["postgresql"] = None
     if postgres_url:
@@ -191,13 +197,13 @@ def markdown(result: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {names[variant]}{note} | {fig['seconds']:.2f} | {fig['statements_per_s']:,.0f} "
-            f"| {fig['peak_rss_mb']:.0f} |"
+            f"| {_peak(fig)} |"
         )
     pg = result.get("postgresql")
     if pg:
         lines.append(
             f"| (a) alliancekb load, PostgreSQL | {pg['seconds']:.2f} "
-            f"| {pg['statements_per_s']:,.0f} | {pg['peak_rss_mb']:.0f} |"
+            f"| {pg['statements_per_s']:,.0f} | {_peak(pg)} |"
         )
     lines.append("")
     ratios = result["ratios"]
@@ -209,6 +215,13 @@ def markdown(result: dict[str, Any]) -> str:
         if met is not None:
             lines.append(f"- {target}: {'met' if met else 'MISSED'}")
     return "\n".join(lines)
+
+
+def _peak(fig: dict[str, Any]) -> str:
+    """`153`, or `153 + 72 (reader)` when a reading process ran beside the loader."""
+    reader = fig.get("reader_peak_rss_mb", 0.0)
+    own = f"{fig['peak_rss_mb']:.0f}"
+    return f"{own} + {reader:.0f} (reader)" if reader else own
 
 
 # --------------------------------------------------------------------------- the children
@@ -493,7 +506,12 @@ def _run_variant(variant: str, file: Path, url: str) -> None:
         file, url
     )
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"seconds": _STOPPED[-1], "statements": count, "maxrss_kb": maxrss_kb}))
+    # The processes this one waited for: the reading processes of its loads, if any (the
+    # seed is too small for one, so only the timed load's).
+    reader_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures = {"seconds": _STOPPED[-1], "statements": count, "maxrss_kb": maxrss_kb,
+               "reader_maxrss_kb": reader_kb}  # fmt: skip
+    print(json.dumps(figures))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,8 +9,9 @@ revision); a rerun with the same key opens the file and skips the build. Delete 
 directory (or pass ``--rebuild``) to build again, e.g. after a loader change.
 
 The load runs in a child process (``python -m bench.kbcache``) so that its wall time and
-peak resident memory (``ru_maxrss``) are its own; they are stored beside the database
-(``<key>.json``) and reported again, marked as cached, when the database is reused.
+peak resident memory (``ru_maxrss``) are its own (the loader's: the process that reads a
+big file for it, see ``alliancekb.records``, is not counted); they are stored beside the
+database (``<key>.json``) and reported again, marked as cached, when the database is reused.
 PostgreSQL databases are not cached: the caller creates a database, builds into it, and
 drops it when done.
 """

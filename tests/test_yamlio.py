@@ -572,6 +572,34 @@ def test_multibyte_character_split_across_chunks_is_fine(tmp_path: Path) -> None
     assert records[0].data["text"] == pad + "€uro"
 
 
+@pytest.mark.parametrize("char", ["\x9b", "\ufffe"])
+def test_control_character_split_across_chunks_is_refused(tmp_path: Path, char: str) -> None:
+    # Its bytes straddle the boundary: neither chunk alone holds the whole character.
+    prefix = "statements:\n  - text: é"
+    pad = "a" * (yamlio.CHUNK_BYTES - len(prefix.encode()) - 1)
+    content = prefix + pad + char + "x\n"
+    assert len((prefix + pad).encode()) + 1 == yamlio.CHUNK_BYTES
+    _, problems = read(tmp_path, content)
+    problem = only(problems)
+    assert (problem.line, problem.column) == (2, len(prefix) + len(pad) - len("statements:\n") + 1)
+    assert problem.message.startswith(
+        f"character U+{ord(char):04X} at byte {yamlio.CHUNK_BYTES - 1}"
+    )
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\x85", "\r"])
+def test_odd_line_breaks_in_a_non_ascii_chunk_count_as_lines(tmp_path: Path, brk: str) -> None:
+    # The first chunk is not pure ASCII and holds the odd break; the problem is in a later
+    # chunk, so its line depends on how the first chunk's lines were counted.
+    head = f"statements:\n  - text: 'é{brk}x'\n"
+    line = "  - text: a\n"
+    count = yamlio.CHUNK_BYTES // len(line) + 5
+    content = head + line * count + "  - text: b\x07\n"
+    _, problems = read(tmp_path, content)
+    problem = only(problems)
+    assert (problem.line, problem.column) == (count + 4, 12)
+
+
 def test_truncated_utf8_at_end_of_file(tmp_path: Path) -> None:
     _, problems = read(tmp_path, b"statements:\n  - id: \xe2\x82")
     problem = only(problems)

@@ -1,11 +1,12 @@
 """Loading YAML into the knowledge base: validate -> resolve -> diff -> apply, in one transaction.
 
-A load run reads its files as streams of records. Small sections (sources, countries,
-alliances, ...) are held until the next flush and applied in dependency order; memberships
-and statements are applied in batches with bulk statements. A reference may point at an
-entity defined later in the same file: a record whose names do not resolve yet waits for
-the end of the file. Every problem of every file is collected; if there is any, the whole
-transaction is rolled back and the database is unchanged.
+A load run reads its files as streams of validated records (a big file is read and
+validated by a child process meanwhile: see alliancekb.records). Small sections (sources,
+countries, alliances, ...) are held until the next flush and applied in dependency order;
+memberships and statements are applied in batches with bulk statements. A reference may
+point at an entity defined later in the same file: a record whose names do not resolve
+yet waits for the end of the file. Every problem of every file is collected; if there is
+any, the whole transaction is rolled back and the database is unchanged.
 
 Records are upserted by natural key. A field left out of a record keeps its stored value;
 a list that is given (aliases, sources, technology areas) replaces the stored list. So
@@ -21,17 +22,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from pydantic import BaseModel
+from sqlalchemy import Connection, Dialect, Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from alliancekb import models as m
 from alliancekb.db import write_session
-from alliancekb.errors import InvalidDataError, Problem, RuntimeFailure, UnresolvedReferenceError
+from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
 from alliancekb.names import normalize
+from alliancekb.records import open_read
 from alliancekb.resolve import (
     SCOPE_KINDS,
     SPEAKER_KINDS,
@@ -54,12 +57,11 @@ from alliancekb.schema import (
     StatementIn,
     TechnologyAreaIn,
     bounds,
-    field_aliases,
     iso_country,
 )
 from alliancekb.search import bulk_indexing
 from alliancekb.vocab import ScopeKind
-from alliancekb.yamlio import DEFAULT_MAX_BYTES, DocumentReader, RawRecord
+from alliancekb.yamlio import DEFAULT_MAX_BYTES, RawRecord
 
 #: Statements and memberships are written in batches of this many records.
 BATCH_SIZE = 2000
@@ -214,14 +216,6 @@ def _large_cache(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _readable(reader: DocumentReader, name: str) -> Iterator[RawRecord]:
-    """The reader's records; a file that cannot be read is one clean error, nothing written."""
-    try:
-        yield from reader.records()
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot read {name}: {exc.strerror or exc}") from None
-
-
 def statement_id(speaker: str, date: str, text: str, source: str) -> str:
     """A deterministic id from a statement's content, so re-loading never duplicates it."""
     digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
@@ -241,6 +235,7 @@ class _Loader:
         self.pending: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[_Pending]] = {name: [] for name in SECTIONS}
         self._cache = _Cache(self.conn)
+        self._insert_plans: dict[tuple[str, tuple[str, ...]], _InsertPlan | None] = {}
         self._lookups: dict[tuple[str, frozenset[Kind]], Ref | str] = {}
         self._lookups_version = -1
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}
@@ -254,40 +249,26 @@ class _Loader:
 
     def load_file(self, path: Path, *, max_bytes: int, progress: ProgressCallback | None) -> None:
         name = str(path)
-        reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
+        read = open_read(path, name=name, max_bytes=max_bytes, problems=self.problems)
         count = 0
-        for raw in _readable(reader, name):
-            count += 1
-            model = self._validate(raw, name)
-            if model is not None and self._first_time(raw, model, name):
-                self.pending[raw.section].append(_Pending(raw, model, name))
-                if len(self.pending["statements"]) >= BATCH_SIZE or (
-                    len(self.pending["memberships"]) >= BATCH_SIZE
-                ):
-                    self.flush(final=False)
-            if progress is not None and count % 500 == 0:
-                progress(path, count, reader.bytes_read, reader.size)
-        self.problems.extend(reader.problems)
+        try:
+            for raw, model in read.records():
+                count += 1
+                if model is not None and self._first_time(raw, model, name):
+                    self.pending[raw.section].append(_Pending(raw, model, name))
+                    if len(self.pending["statements"]) >= BATCH_SIZE or (
+                        len(self.pending["memberships"]) >= BATCH_SIZE
+                    ):
+                        self.flush(final=False)
+                if progress is not None and count % 500 == 0:
+                    progress(path, count, read.bytes_read, read.size)
+        finally:
+            read.close()
+        self.problems.extend(read.reader_problems)
         self.flush(final=True)
         if progress is not None:
-            progress(path, count, reader.size, reader.size)
-        self.report.files.append(FileReport(name, reader.sha256, reader.size, count))
-
-    def _validate(self, raw: RawRecord, file: str) -> BaseModel | None:
-        model_type = SECTIONS[raw.section]
-        try:
-            return model_type.model_validate(raw.data)
-        except ValidationError as exc:
-            aliases = field_aliases(model_type)
-            for error in exc.errors(include_url=False, include_input=False):
-                loc = tuple(
-                    aliases.get(str(p), p) if i == 0 else p for i, p in enumerate(error["loc"])
-                )
-                mark = raw.mark_for(loc)
-                self.problems.append(
-                    Problem(file, mark.line, mark.column, _where(raw, loc), _message(error))
-                )
-            return None
+            progress(path, count, read.size, read.size)
+        self.report.files.append(FileReport(name, read.sha256, read.size, count))
 
     def _first_time(self, raw: RawRecord, model: Any, file: str) -> bool:
         """Refuse a record whose natural key an earlier record of this load already used."""
@@ -617,6 +598,47 @@ class _Loader:
         self._cache.links(table, owner_col, target_col)[owner_id] = wanted
         return "updated"
 
+    def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys, in as few round trips as can be.
+
+        The rows go to the driver as tuples, each value through its column type's bind
+        processor (what Core would do), in one statement written once: Core's per-row
+        parameter handling costs more than SQLite's insert itself. SQLite takes them as
+        one executemany; PostgreSQL as multi-row INSERTs of up to ROWS_PER_INSERT rows
+        (psycopg's executemany sends a statement per row). Other backends take Core's path.
+        """
+        columns = tuple(rows[0])
+        key = (table.name, columns)
+        if key not in self._insert_plans:
+            self._insert_plans[key] = _insert_plan(table, columns, self.conn.dialect)
+        plan = self._insert_plans[key]
+        if plan is None:
+            self.conn.execute(insert(table), rows)
+            return
+        # By name, not by position: a row's keys may come in another order.
+        values_of = itemgetter(*columns)
+        params: list[tuple[Any, ...]]
+        if len(columns) == 1:
+            params = [(row[columns[0]],) for row in rows]
+        elif plan.processors:
+            params = []
+            for row in rows:
+                values = list(values_of(row))
+                for i, process in plan.processors:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                params.append(tuple(values))
+        else:
+            params = [values_of(row) for row in rows]
+        if plan.row is None:
+            self.conn.exec_driver_sql(plan.sql, params)
+            return
+        per_insert = max(1, min(ROWS_PER_INSERT, MAX_PARAMETERS // len(columns)))
+        for start in range(0, len(params), per_insert):
+            chunk = params[start : start + per_insert]
+            sql = plan.sql + ", ".join([plan.row] * len(chunk))
+            self.conn.exec_driver_sql(sql, tuple(v for values in chunk for v in values))
+
     # -- memberships (batched) ----------------------------------------------------------
 
     def _apply_memberships(self, batch: list[_Pending], final: bool) -> None:
@@ -705,7 +727,7 @@ class _Loader:
                 ]
                 self._count("memberships", "created")
             if link_rows:
-                self.conn.execute(insert(m.membership_sources), link_rows)
+                self._insert_rows(m.membership_sources, link_rows)
 
     # -- statements (batched) -----------------------------------------------------------
 
@@ -753,13 +775,13 @@ class _Loader:
                     ]
             counts.add("updated" if changed or links_changed else "unchanged")
         if inserts:
-            self.conn.execute(insert(_STATEMENTS), inserts)
+            self._insert_rows(_STATEMENTS, inserts)
             counts.created += len(inserts)
             if self._inserted_statements is not None:
                 self._inserted_statements.update(values["id"] for values in inserts)
         for name, link_rows in link_inserts.items():
             if link_rows:
-                self.conn.execute(insert(_STATEMENT_LINKS[name][0]), link_rows)
+                self._insert_rows(_STATEMENT_LINKS[name][0], link_rows)
 
     def _resolve_statement(
         self, item: _Pending, final: bool
@@ -872,6 +894,46 @@ _STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
 }
 
 
+#: Rows per multi-row INSERT on PostgreSQL, and the most parameters one may have (the
+#: protocol's limit is 65535).
+ROWS_PER_INSERT = 1000
+MAX_PARAMETERS = 30_000
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """How `_insert_rows` writes rows of some columns of a table."""
+
+    #: The INSERT of one row (executemany), or the statement up to `VALUES ` (multi-row).
+    sql: str
+    #: The position and bind processor of each column that has one.
+    processors: list[tuple[int, Callable[[Any], Any]]]
+    #: One row's placeholders, `(%s, %s)`, for multi-row INSERTs; None for executemany.
+    row: str | None = None
+
+
+def _insert_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _InsertPlan | None:
+    """The plan for inserting `columns` of `table` (SQLite, PostgreSQL); None: Core inserts.
+
+    None also when Core would bind anything more (a default for a column left out).
+    """
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    if set(compiled.params) != set(columns) or dialect.name not in ("sqlite", "postgresql"):
+        return None
+    processors: list[tuple[int, Callable[[Any], Any]]] = [
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := table.c[c].type._cached_bind_processor(dialect)) is not None
+    ]
+    if dialect.name == "sqlite":
+        if compiled.positiontup != list(columns):
+            return None
+        return _InsertPlan(str(compiled), processors)
+    # Core's statement, its one row of named placeholders replaced by positional ones.
+    head, _, _ = str(compiled).partition(" VALUES ")
+    return _InsertPlan(head + " VALUES ", processors, "(" + ", ".join(["%s"] * len(columns)) + ")")
+
+
 class _Cache:
     """Stored rows of the small tables, read once per load and kept in step with its writes."""
 
@@ -882,6 +944,7 @@ class _Cache:
         self._links: dict[str, dict[Any, set[int]]] = {}
         self._memberships: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] | None = None
         self._reverse: dict[Kind, dict[int, str]] = {}
+        self._inserts: dict[type[Any], Any] = {}
 
     def _table(
         self, model: type[Any], key: str | tuple[str, ...]
@@ -911,11 +974,14 @@ class _Cache:
         if found is None:
             natural = {key: value} if isinstance(key, str) else dict(zip(key, value, strict=True))
             row = {**natural, **values}
-            row_id = int(
-                self.conn.execute(
-                    insert(model.__table__).values(**row).returning(model.__table__.c.id)
-                ).scalar_one()
-            )
+            statement = self._inserts.get(model)
+            if statement is None:
+                # Built once: building and caching a statement per row cost more than the
+                # insert (SQLAlchemy caches the compiled form per set of columns given).
+                statement = self._inserts[model] = insert(model.__table__).returning(
+                    model.__table__.c.id
+                )
+            row_id = int(self.conn.execute(statement, row).scalar_one())
             table[value] = (row_id, {"id": row_id, **row})
             return row_id, "created"
         row_id, stored = found
@@ -1009,15 +1075,6 @@ def _where(raw: RawRecord, loc: Loc) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
-
-
-def _message(error: Any) -> str:
-    kind, msg = error["type"], str(error["msg"])
-    if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r}"
-    if kind == "missing":
-        return f"required field {error['loc'][-1]!r} is missing"
-    return msg.removeprefix("Value error, ")
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int]:

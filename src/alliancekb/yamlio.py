@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ __all__ = [
     "DocumentReader",
     "Mark",
     "MarkMap",
+    "PackedMarks",
     "RawRecord",
     "dump_document",
     "read_all",
@@ -128,6 +130,46 @@ class MarkMap(Mapping[tuple[str | int, ...], Mark]):
     def __repr__(self) -> str:
         return f"MarkMap({dict(self)!r})"
 
+    def pack(self) -> bytes:
+        """These marks as bytes, for `PackedMarks` in another process."""
+        return pickle.dumps(
+            {path: (mark.line, mark.column) for path, mark in self._raw.items()},
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+
+class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
+    """A record's marks sent by another process: the record's own at hand, the rest unpacked
+    on first use (only a problem needs them, so most never are)."""
+
+    __slots__ = ("_column", "_line", "_packed", "_raw")
+
+    def __init__(self, line: int, column: int, packed: bytes | None) -> None:
+        self._line = line  # the record's own mark, 1-based
+        self._column = column
+        self._packed = packed
+        self._raw: dict[tuple[str | int, ...], tuple[int, int]] | None = None
+
+    def _marks(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        if self._raw is None:
+            self._raw = pickle.loads(self._packed) if self._packed is not None else {}  # noqa: S301
+        return self._raw
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
+        if not path:
+            return Mark(self._line, self._column)
+        line, column = self._marks()[path]
+        return Mark(line + 1, column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path == () or path in self._marks()
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter({(): None, **self._marks()})
+
+    def __len__(self) -> int:
+        return len({(): None, **self._marks()})
+
 
 @dataclass
 class RawRecord:
@@ -207,11 +249,9 @@ class _Source:
                 "raise it with --max-mb",
             )
         self.hash.update(chunk)
-        if (
-            not chunk.translate(None, _PRINTABLE_ASCII)
-            and b"\r" not in chunk
-            and not self.decoder.getstate()[0]
-        ):
+        pending = self.decoder.getstate()[0]
+        rest = chunk.translate(None, _PRINTABLE_ASCII)
+        if not rest and b"\r" not in chunk and not pending:
             # Printable ASCII only: valid UTF-8, nothing forbidden, one byte per character.
             breaks = chunk.count(b"\n")
             if breaks:
@@ -222,7 +262,13 @@ class _Source:
             self.after_cr = False
             return chunk
         text, text_start = self._decode(chunk, final=False, start=start)
-        bad = _NON_PRINTABLE.search(text)
+        # A forbidden character or an odd line break is outside printable ASCII (but "\r"),
+        # so the few bytes that are (with any sequence the last chunk left incomplete)
+        # tell whether there is one; the whole text is searched only to locate it.
+        # An incomplete sequence at the end is replaced by U+FFFD (allowed) here and seen
+        # whole with the next chunk.
+        others = (pending + rest).decode("utf-8", "replace")
+        bad = _NON_PRINTABLE.search(text) if _NON_PRINTABLE.search(others) else None
         if bad is not None:
             before = text[: bad.start()]
             offset = text_start + len(before.encode("utf-8"))
@@ -231,7 +277,8 @@ class _Source:
                 f"character U+{ord(bad.group()):04X} at byte {offset} is not allowed "
                 "in YAML (a control character)",
             )
-        self.line, self.column = self._advance(text)
+        odd = b"\r" in chunk or _ODD_BREAKS.search(others) is not None
+        self.line, self.column = self._advance(text, odd)
         if text:
             self.after_cr = text.endswith("\r")
         return chunk
@@ -255,10 +302,15 @@ class _Source:
             return text[1:], 3
         return text, start
 
-    def _advance(self, text: str) -> tuple[int, int]:
-        """0-based line and column just after `text`, which starts at self.line/column."""
+    def _advance(self, text: str, odd: bool | None = None) -> tuple[int, int]:
+        """0-based line and column just after `text`, which starts at self.line/column.
+
+        `odd`: whether `text` may hold a line break other than "\n" (None: look).
+        """
         line = self.line - (self.after_cr and text[:1] == "\n")  # "\r" + "\n" is one break
-        if _ODD_BREAKS.search(text) is None:
+        if odd is None:
+            odd = _ODD_BREAKS.search(text) is not None
+        if not odd:
             breaks = text.count("\n")
             if not breaks:
                 return line, self.column + len(text)
