@@ -14,6 +14,11 @@ already exists: loading 1M statements takes minutes). Then, in the same run:
 The result says rows per second of each, their ratio (export / sqlite3; issue 6 asks for at
 least 0.5) and whether both files hold the same bytes. `run()` is importable for `python -m
 bench`.
+
+Up to `DUMP_MAX_STATEMENTS`, the same database is also dumped to YAML (`alliancekb dump`,
+a child process) and, as the baseline in the same run, dumped again with every record
+going through PyYAML's safe dumper (`yamlio.emit_record` switched off: the dump as it
+was before it wrote the common records itself); both files must be the same bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+#: Largest database dumped (the dumper baseline runs at ~3k statements/s).
+DUMP_MAX_STATEMENTS = 100_000
 
 
 def _child(command: list[str], stdout: Path | None = None) -> tuple[float, int]:
@@ -124,10 +131,50 @@ def run(statements: int, workdir: Path, database: Path | None = None) -> dict[st
     }
     ours.unlink()
     theirs.unlink()
+    if statements <= DUMP_MAX_STATEMENTS:
+        result.update(run_dump(statements, workdir, database))
     return result
 
 
+def run_dump(statements: int, workdir: Path, database: Path) -> dict[str, Any]:
+    """`alliancekb dump` against the same dump with every record through the safe dumper."""
+    ours, baseline = workdir / "dump.yaml", workdir / "dump-baseline.yaml"
+    args = ["--db", str(database), "dump", "--force", "--out"]
+    dump_s, dump_mib = _child([sys.executable, "-m", "alliancekb", *args, str(ours)])
+    base_s, base_mib = _child(
+        [sys.executable, "-m", "bench.bench_export", "--dumper-only", *args, str(baseline)]
+    )
+    same = ours.read_bytes() == baseline.read_bytes()
+    result = {
+        "dump_bytes": ours.stat().st_size,
+        "dump_s": round(dump_s, 2),
+        "dump_peak_mib": dump_mib,
+        "dump_statements_per_s": round(statements / dump_s),
+        "dump_baseline_s": round(base_s, 2),
+        "dump_baseline_peak_mib": base_mib,
+        "dump_baseline_statements_per_s": round(statements / base_s),
+        "dump_speedup": round(base_s / dump_s, 2),
+        "dump_same_bytes": same,
+    }
+    ours.unlink()
+    baseline.unlink()
+    return result
+
+
+def _dump_with_the_dumper_only(cli_args: list[str]) -> None:
+    """Run `alliancekb <cli_args>` with every dumped record written by PyYAML's dumper."""
+    from alliancekb import yamlio
+    from alliancekb.cli import app
+
+    yamlio.emit_record = lambda record: None
+    app(cli_args, prog_name="alliancekb")
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--dumper-only"]:
+        _dump_with_the_dumper_only(argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliancekb-bench"))
@@ -143,6 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(f"| {r['statements']:,} | {r['export_s']} | {r['export_peak_mib']} | "
               f"{r['sqlite3_s']} | {r['throughput_ratio']} | {r['same_bytes']} |")  # fmt: skip
+    dumped = [r for r in results if "dump_s" in r]
+    if dumped:
+        print("\n| statements | dump s | statements/s | dumper-only s | speed-up | same bytes |")
+        print("|---:|---:|---:|---:|---:|:---:|")
+    for r in dumped:
+        print(f"| {r['statements']:,} | {r['dump_s']} | {r['dump_statements_per_s']:,} | "
+              f"{r['dump_baseline_s']} | {r['dump_speedup']} | "
+              f"{r['dump_same_bytes']} |")  # fmt: skip
     if len(results) > 1:
         smallest, largest = results[0], results[-1]
         growth = largest["export_peak_mib"] / smallest["export_peak_mib"]

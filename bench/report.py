@@ -415,6 +415,44 @@ def _export_lines(section: Any) -> list[str]:
         "on the query benchmark's databases, in the same run.",
         "",
         *table,
+        *_dump_lines(rows),
+    ]
+
+
+def _dump_lines(rows: list[dict[str, Any]]) -> list[str]:
+    dumped = [r for r in rows if "dump_s" in r]
+    if not dumped:
+        return []
+    table = _table(
+        (
+            "statements",
+            "YAML",
+            "alliancekb dump",
+            "peak RSS",
+            "every record through the safe dumper",
+            "speed-up",
+            "same bytes",
+        ),
+        (
+            (
+                f"{r['statements']:,}",
+                f"{r['dump_bytes'] / 1e6:,.0f} MB",
+                f"{r['dump_s']:.2f} s ({r['dump_statements_per_s']:,} statements/s)",
+                f"{r['dump_peak_mib']} MiB",
+                f"{r['dump_baseline_s']:.2f} s ({r['dump_baseline_statements_per_s']:,}/s)",
+                f"{r['dump_speedup']:.2f}×",
+                r.get("dump_same_bytes"),
+            )
+            for r in dumped
+        ),
+    )
+    return [
+        "",
+        "`alliancekb dump --out F.yaml` of the same database as a child process, against the "
+        "same dump with `yamlio.emit_record` switched off (every record through PyYAML's safe "
+        "dumper, as before issue 6), in the same run.",
+        "",
+        *table,
     ]
 
 
