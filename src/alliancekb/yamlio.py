@@ -745,15 +745,31 @@ class _NotSimple(Exception):
     """A record that `emit_record` leaves to the dumper."""
 
 
+# Short strings (keys, codes, dates, names) recur in most records: their text is kept.
+_SHORT: Final = 64
+_CACHE_SIZE: Final = 50_000
+_short_texts: dict[str, str] = {}
+_key_texts: dict[str, str] = {}
+
+
 def _scalar(value: Any) -> str:
     cls = value.__class__
     if cls is str:
         text: str = value
+        known = _short_texts.get(text)
+        if known is not None:
+            return known
         if _NOT_ONE_LINE(text) is not None:
             raise _NotSimple
         if text and _NOT_PLAIN(text) is None and _plain_is_str(text):
-            return text
-        return "'" + text.replace("'", "''") + "'"
+            written = text
+        else:
+            written = "'" + text.replace("'", "''") + "'"
+        if len(text) <= _SHORT:
+            if len(_short_texts) >= _CACHE_SIZE:
+                _short_texts.clear()
+            _short_texts[text] = written
+        return written
     if cls is bool:
         return "true" if value else "false"
     if cls is int:
@@ -773,11 +789,17 @@ def _plain_is_str(value: str) -> bool:
 
 
 def _key(key: Any) -> str:
+    known = _key_texts.get(key) if key.__class__ is str else None
+    if known is not None:
+        return known
     if key.__class__ is not str or len(key) >= 128:  # longer keys are written as `? key`
         raise _NotSimple
     text = _scalar(key)
-    if text is not key:
+    if text != key:  # only plain keys: a quoted key is rare enough for the dumper
         raise _NotSimple
+    if len(_key_texts) >= _CACHE_SIZE:
+        _key_texts.clear()
+    _key_texts[key] = text
     return text
 
 
@@ -796,7 +818,7 @@ def _emit_mapping(mapping: Any, first: str, rest: str, lines: list[str]) -> None
             lines.append(head)
             _emit_sequence(value, rest, lines)
         else:
-            lines.append(head + " " + _scalar(value))
+            lines.append(f"{head} {_scalar(value)}")
 
 
 def _emit_sequence(items: list[Any], indent: str, lines: list[str]) -> None:
