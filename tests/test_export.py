@@ -392,3 +392,35 @@ def test_fixed_words_needing_quotes_keep_the_checks(excel: bool) -> None:
             assert got == (ex._excel_field(word) if excel else ex._csv_field(word))
     # The skip is sound because the database itself holds a vocabulary to its words.
     assert getattr(m.Statement.__table__.c.stance.type, "create_constraint", False)
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_keys_needing_quotes_are_quoted_in_every_table(
+    seeded_db: TestDatabase, tmp_path: Path, excel: bool
+) -> None:
+    """A joined key the loader would refuse (comma, quote, formula start) is still quoted.
+
+    Keys of lookup tables are checked once per export (`_written_as_stored`); one hostile
+    key of each kind must switch its column back to the per-row check.
+    """
+    from sqlalchemy import text
+
+    with seeded_db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sources SET key = 'src,\"x\"' WHERE id = (SELECT min(id) FROM sources)")
+        )
+        conn.execute(text("UPDATE countries SET iso3 = '-1,' WHERE iso3 = 'JPN'"))
+        conn.execute(text("UPDATE alliances SET key = 'a\nb' WHERE key = 'aukus'"))
+    out = tmp_path / "kb"
+    export(seeded_db.engine, plan([], out), "csv", excel=excel)
+    field = ex._excel_field if excel else ex._csv_field
+    hostile = 0
+    with read_session(seeded_db.engine) as session:
+        for table in TABLES:
+            rows = list(rows_of(session.connection(), table, "csv"))
+            expected = ("\ufeff" if excel else "") + ",".join(table.columns) + "\r\n"
+            expected += "".join(",".join(map(field, row)) + "\r\n" for row in rows)
+            got = (out / f"{table.name}.csv").read_bytes().decode("utf-8")
+            assert got == expected, table.name
+            hostile += sum(v in ('src,"x"', "-1,", "a\nb") for row in rows for v in row)
+    assert hostile > 10  # the hostile keys did reach many tables

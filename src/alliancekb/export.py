@@ -44,6 +44,7 @@ from sqlalchemy import (
     Text,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -53,6 +54,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter, Case, Label, TypeCoerce
+from sqlalchemy.sql.functions import coalesce as coalesce_type
+from sqlalchemy.sql.schema import Column
+from sqlalchemy.sql.selectable import Join
 
 from alliancekb import models as m
 from alliancekb.atomicfile import PendingFile, check_targets, commit, discard, partial_file
@@ -927,9 +931,13 @@ def _line_batches(
     names = [c.name for c in stmt.selected_columns]
     if names != table.columns:  # a mistake in a table definition, caught by any test
         raise AssertionError(f"{table.name}: query columns {names} != fields {table.columns}")
+    driving = _driving_table(stmt)
     fields = [
-        csv_field_sql(getattr(c, "element", c), sql.postgres, kind=f.kind, excel=excel)
+        func.coalesce(cast(value, Text()), "")
+        if f.kind == "text" and _written_as_stored(conn, value, driving, sql, excel=excel)
+        else csv_field_sql(value, sql.postgres, kind=f.kind, excel=excel)
         for c, f in zip(stmt.selected_columns, table.fields, strict=True)
+        for value in [getattr(c, "element", c)]
     ]
     line = fields[0]
     for field in fields[1:]:
@@ -938,6 +946,48 @@ def _line_batches(
     yield from _driver_batches(
         conn, stmt.with_only_columns(line.label("line"), maintain_column_froms=True), sql
     )
+
+
+def _driving_table(stmt: AnySelect) -> Any:
+    """The table the query's rows come from: the leftmost of its FROM clause."""
+    froms = stmt.get_final_froms()
+    first: Any = froms[0] if froms else None
+    while isinstance(first, Join):
+        first = first.left
+    return first
+
+
+def _lookup_columns(expr: Any, driving: Any) -> list[Any] | None:
+    """The columns of joined tables that `expr` is one of (a column, or COALESCE of them)."""
+    while isinstance(expr, Label | TypeCoerce):
+        expr = expr.element if isinstance(expr, Label) else expr.clause
+    candidates = list(expr.clauses) if isinstance(expr, coalesce_type) else [expr]
+    # By name: the ORM's columns carry annotated copies of their table.
+    driving_name = getattr(driving, "name", None)
+    if all(isinstance(c, Column) and c.table.name != driving_name for c in candidates):
+        return candidates
+    return None
+
+
+def _written_as_stored(
+    conn: Connection, expr: Any, driving: Any, sql: SqlDialect, *, excel: bool
+) -> bool:
+    """Whether no value `expr` can take needs quoting (or, with `excel`, a `'` prefix).
+
+    Asked of the joined lookup tables (sources, officials, countries, alliances: small)
+    that the value is read from, in this snapshot: one EXISTS per column instead of
+    checking the field on every row of a large table. A key with a comma would make it
+    False, and the field is checked per row as usual.
+    """
+    columns = _lookup_columns(expr, driving)
+    if columns is None:
+        return False
+    for column in columns:
+        written = csv_field_sql(column, sql.postgres, excel=excel)
+        stored = func.coalesce(cast(column, Text()), "")
+        if conn.execute(select(exists().where(written != stored))).scalar_one():
+            return False
+    return True
 
 
 def _driver_batches(conn: Connection, stmt: AnySelect, sql: SqlDialect) -> Iterator[Sequence[Any]]:
