@@ -734,11 +734,24 @@ _RESOLVERS: Final[dict[Any, list[tuple[str, re.Pattern[str]]]]] = _Dumper.yaml_i
 _NOT_ONE_LINE: Final = re.compile(
     "[^\\x20-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufefe\\uff00-\\ufffd]"
 ).search
-# What keeps a one-line string from being a plain block scalar: an indicator first, a
-# document marker, `: ` or a final `:`, ` #`, a space at either end.
-_NOT_PLAIN: Final = re.compile(
-    "^(?:[-?:](?: |$)|[#,\\[\\]{}&*!|>'\"%@`]|---|\\.\\.\\.| )|: |:$| #| $"
-).search
+# A first character that is an indicator keeps a string from being a plain block scalar.
+_INDICATOR_FIRST: Final = frozenset("#,[]{}&*!|>'\"%@`")
+
+
+def _plain_shape(text: str) -> bool:
+    """Whether a non-empty one-line string may be a plain block scalar by its characters.
+
+    Not: an indicator first (`-`, `?`, `:` only before a space or alone), a document
+    marker, a space at either end, `: ` or a final `:`, ` #` (what both emitters check).
+    """
+    first = text[0]
+    if first in _INDICATOR_FIRST:
+        return False
+    if first in "-?:" and (len(text) == 1 or text[1] == " "):
+        return False
+    if text.startswith(("---", "...", " ")) or text.endswith((" ", ":")):
+        return False
+    return ": " not in text and " #" not in text
 
 
 class _NotSimple(Exception):
@@ -759,9 +772,10 @@ def _scalar(value: Any) -> str:
         known = _short_texts.get(text)
         if known is not None:
             return known
-        if _NOT_ONE_LINE(text) is not None:
+        # ASCII text (the usual) is checked by two C loops; a regex scans any other.
+        if not text.isprintable() if text.isascii() else _NOT_ONE_LINE(text) is not None:
             raise _NotSimple
-        if text and _NOT_PLAIN(text) is None and _plain_is_str(text):
+        if text and _plain_shape(text) and _plain_is_str(text):
             written = text
         else:
             written = "'" + text.replace("'", "''") + "'"
