@@ -13,9 +13,10 @@ that `export` writes (except the load history) comes out identical. To get there
 - sections come in dependency order, records by natural key, aliases and links sorted,
   so dumps of the same knowledge are byte-identical and diff cleanly in git.
 
-The document is written record by record from one read snapshot: statements and
-memberships are streamed in batches with their links fetched per batch, so memory does
-not grow with them. The file appears only when complete (`atomicfile`).
+The document is written record by record from one read snapshot: statements are streamed
+with their links read alongside them in the same order, memberships in batches with their
+sources fetched per batch, so memory does not grow with them. The file appears only when
+complete (`atomicfile`).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ How it is written, and why:
 - **Streamed.** Rows are fetched `BATCH_ROWS` at a time (a server-side cursor on
   PostgreSQL) and written as they come; memory does not grow with the table.
 - **Fast.** Values are turned into their output text by SQL where both backends agree
-  (dates as ISO text, vocabulary values as plain text, booleans as `true`/`false` in CSV),
-  so the rows reach `csv.writer.writerows` without a Python function per cell.
+  (dates as ISO text, vocabulary values as plain text, booleans as `true`/`false` in CSV).
+  For CSV the database also quotes the fields and joins each line, which Python reads
+  straight from the DB-API cursor and writes a batch at a time (`_line_batches`).
 - **Whole files or none.** Every file is written to a temporary file beside its target and
   moved into place only after all tables are complete (`atomicfile`); an existing file is
   overwritten only with `force`.

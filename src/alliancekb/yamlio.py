@@ -682,9 +682,10 @@ _LINE_STARTS: Final = re.compile("(?<=[\n\x85\u2028\u2029])(?=[^\n\x85\u2028\u20
 def dump_document(sections: Mapping[str, Iterable[Mapping[str, Any]]], out: TextIO) -> None:
     """Write a load-format document, section by section and record by record.
 
-    Each record is dumped on its own by the safe dumper, so every string YAML 1.1 would
-    read as something else (`NO`, `012`, `2024-04-10`, `true`, `null`, `''`, edge spaces)
-    is quoted, and indented under its section as `  - key: value`. A section without
+    Each record is written on its own, as the safe dumper writes it (by `emit_record` for
+    the common shapes, else by the dumper itself), so every string YAML 1.1 would read as
+    something else (`NO`, `012`, `2024-04-10`, `true`, `null`, `''`, edge spaces) is
+    quoted, and indented under its section as `  - key: value`. A section without
     records is written as `name: []`, a document without sections as `{}`.
     """
     if not sections:
