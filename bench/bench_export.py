@@ -14,11 +14,18 @@ already exists: loading 1M statements takes minutes). Then, in the same run:
 The result says rows per second of each, their ratio (export / sqlite3; issue 6 asks for at
 least 0.5) and whether both files hold the same bytes. `run()` is importable for `python -m
 bench`.
+
+Up to `DUMP_MAX_STATEMENTS`, the same database is also dumped to YAML (`alliancekb dump`,
+a child process) and, as the baseline in the same run, dumped again with every record
+going through PyYAML's safe dumper (`yamlio.emit_record` switched off: the dump as it
+was before it wrote the common records itself); both files must be the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import json
 import os
 import shutil
@@ -30,6 +37,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+#: Largest database dumped (the dumper baseline runs at ~3k statements/s).
+DUMP_MAX_STATEMENTS = 100_000
 
 
 def _child(command: list[str], stdout: Path | None = None) -> tuple[float, int]:
@@ -106,9 +115,16 @@ def run(statements: int, workdir: Path, database: Path | None = None) -> dict[st
     sqlite_s, sqlite_mib = _child(
         [SQLITE3, "-csv", "-header", str(database), statements_sql()], stdout=theirs
     )
+    # Dumped before the CSV files are read back, which would raise this process's resident
+    # size, and with it the floor of the dump children's peak (see `python -m bench`).
+    dumped = run_dump(statements, workdir, database) if statements <= DUMP_MAX_STATEMENTS else {}
     with ours.open("rb") as f:
         rows = sum(1 for _ in f)  # lines, an upper bound of rows (texts may hold newlines)
     same = ours.read_bytes() == theirs.read_bytes() if ours.stat().st_size < 2**31 else None
+    # The bytes differ by design: the export ends rows with CRLF (RFC 4180) and quotes only
+    # what needs it (csv.QUOTE_MINIMAL); sqlite3 3.40 ends them with LF and also quotes
+    # fields holding a space or any non-ASCII byte. The values must be the same.
+    same_rows = _same_rows(ours, theirs)
     result = {
         "statements": statements,
         "csv_bytes": ours.stat().st_size,
@@ -120,14 +136,63 @@ def run(statements: int, workdir: Path, database: Path | None = None) -> dict[st
         "sqlite3_rows_per_s": round(statements / sqlite_s),
         "throughput_ratio": round(sqlite_s / export_s, 2),
         "same_bytes": same,
+        "same_rows": same_rows,
         "lines": rows,
     }
     ours.unlink()
     theirs.unlink()
+    result.update(dumped)
     return result
 
 
+def _same_rows(ours: Path, theirs: Path) -> bool:
+    """Whether two CSV files hold the same rows of the same values (read as CSV, streamed)."""
+    with (
+        ours.open(encoding="utf-8", newline="") as a,
+        theirs.open(encoding="utf-8", newline="") as b,
+    ):
+        return all(x == y for x, y in itertools.zip_longest(csv.reader(a), csv.reader(b)))
+
+
+def run_dump(statements: int, workdir: Path, database: Path) -> dict[str, Any]:
+    """`alliancekb dump` against the same dump with every record through the safe dumper."""
+    ours, baseline = workdir / "dump.yaml", workdir / "dump-baseline.yaml"
+    args = ["--db", str(database), "dump", "--force", "--out"]
+    dump_s, dump_mib = _child([sys.executable, "-m", "alliancekb", *args, str(ours)])
+    base_s, base_mib = _child(
+        [sys.executable, "-m", "bench.bench_export", "--dumper-only", *args, str(baseline)]
+    )
+    same = ours.read_bytes() == baseline.read_bytes()
+    result = {
+        "dump_bytes": ours.stat().st_size,
+        "dump_s": round(dump_s, 2),
+        "dump_peak_mib": dump_mib,
+        "dump_statements_per_s": round(statements / dump_s),
+        "dump_baseline_s": round(base_s, 2),
+        "dump_baseline_peak_mib": base_mib,
+        "dump_baseline_statements_per_s": round(statements / base_s),
+        "dump_speedup": round(base_s / dump_s, 2),
+        "dump_same_bytes": same,
+    }
+    ours.unlink()
+    baseline.unlink()
+    return result
+
+
+def _dump_with_the_dumper_only(cli_args: list[str]) -> None:
+    """Run `alliancekb <cli_args>` with every dumped record written by PyYAML's dumper."""
+    from alliancekb import yamlio
+    from alliancekb.cli import app
+
+    yamlio.emit_record = lambda record: None
+    app(cli_args, prog_name="alliancekb")
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--dumper-only"]:
+        _dump_with_the_dumper_only(argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliancekb-bench"))
@@ -143,6 +208,14 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(f"| {r['statements']:,} | {r['export_s']} | {r['export_peak_mib']} | "
               f"{r['sqlite3_s']} | {r['throughput_ratio']} | {r['same_bytes']} |")  # fmt: skip
+    dumped = [r for r in results if "dump_s" in r]
+    if dumped:
+        print("\n| statements | dump s | statements/s | dumper-only s | speed-up | same bytes |")
+        print("|---:|---:|---:|---:|---:|:---:|")
+    for r in dumped:
+        print(f"| {r['statements']:,} | {r['dump_s']} | {r['dump_statements_per_s']:,} | "
+              f"{r['dump_baseline_s']} | {r['dump_speedup']} | "
+              f"{r['dump_same_bytes']} |")  # fmt: skip
     if len(results) > 1:
         smallest, largest = results[0], results[-1]
         growth = largest["export_peak_mib"] / smallest["export_peak_mib"]

@@ -139,3 +139,10 @@ def test_export_piece_runs_at_tiny_size(tmp_path: Path) -> None:
     assert result["statements"] == 200
     assert result["export_peak_mib"] > 0
     assert result["sqlite3_rows_per_s"] > 0
+    assert result["same_rows"] is True  # bytes differ (CRLF, quoting), values do not
+    # The dump and its baseline (every record through the safe dumper) write the same bytes.
+    assert result["dump_statements_per_s"] > 0
+    assert result["dump_baseline_statements_per_s"] > 0
+    assert result["dump_same_bytes"] is True
+    page = report.render({"meta": {"date": "today", "machine": {}}, "export": {"runs": [result]}})
+    assert "every record through the safe dumper" in page

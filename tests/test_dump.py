@@ -330,3 +330,24 @@ def test_any_document_round_trips(
         round_trip(source, make_database, tmp_path)
     finally:
         source.dispose()
+
+
+def test_links_read_in_step_are_taken_owner_by_owner() -> None:
+    from alliancekb.dump import _InStep
+
+    links = _InStep("statement_countries", iter([("a", 1), ("a", 2), ("c", 3)]))
+    assert links.take("a") == [1, 2]
+    assert links.take("b") == []
+    assert links.take("c") == [3]
+    links.check_consumed()
+
+
+def test_links_out_of_order_fail_the_dump_rather_than_vanish() -> None:
+    from alliancekb.dump import _InStep
+    from alliancekb.errors import RuntimeFailure
+
+    links = _InStep("statement_countries", iter([("c", 3), ("a", 1)]))
+    assert links.take("a") == []
+    assert links.take("c") == [3]
+    with pytest.raises(RuntimeFailure, match="statement 'a'"):
+        links.check_consumed()

@@ -24,7 +24,7 @@ from alliancekb.cli.app import app
 from alliancekb.db import read_session
 from alliancekb.errors import UsageError
 from alliancekb.export import TABLES, export, plan, rows_of
-from alliancekb.output import EXCEL_FORMULA_STARTS, Column, write_csv
+from alliancekb.output import EXCEL_FORMULA_STARTS, Column, Format, write_csv
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
 
@@ -339,3 +339,88 @@ def test_database_quotes_fields_like_the_python_writer(db: TestDatabase, value: 
             got = conn.execute(select(sql)).scalar_one()
             expected = ex._excel_field(value) if excel else ex._csv_field(value)
             assert got == expected
+
+
+def test_only_closed_vocabularies_skip_the_quoting_checks() -> None:
+    """The columns written without quoting checks are exactly those with fixed values."""
+    from sqlalchemy import create_engine, literal
+
+    from alliancekb import models as m
+    from alliancekb.vocab import Stance
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        sql = ex.SqlDialect(conn, Format.CSV)
+        fixed = {
+            (t.name, c.name)
+            for t in TABLES
+            for c in t.select(sql).selected_columns
+            if ex.fixed_words(c) is not None
+        }
+    assert fixed == {
+        ("alliances", "kind"),
+        ("memberships", "role"),
+        ("memberships", "status"),
+        ("membership_sources", "role"),
+        ("statements", "speaker_kind"),
+        ("statements", "quote"),
+        ("statements", "stance"),
+        ("sources", "kind"),
+    }
+    assert ex.fixed_words(sql.text(m.Statement.stance)) == frozenset(s.value for s in Stance)
+    # Open text, a computed value, a CASE that can yield a column: no fixed words.
+    assert ex.fixed_words(m.Statement.text) is None
+    assert ex.fixed_words(literal("a") + m.Statement.id) is None
+    from sqlalchemy import case
+
+    assert ex.fixed_words(case((m.Statement.quote, literal("x")), else_=m.Statement.id)) is None
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_fixed_words_needing_quotes_keep_the_checks(excel: bool) -> None:
+    """A literal that needs quoting (or a formula start, with --excel) is still checked."""
+    from sqlalchemy import case, create_engine, literal, select
+
+    from alliancekb import models as m
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        for word in ("a,b", 'say "x"', "two\nlines", "=1+1", "-x", "plain"):
+            expr = case((literal(1) == 1, literal(word)), else_=literal("other"))
+            assert ex.fixed_words(expr) == frozenset({word, "other"})
+            got = conn.execute(select(ex.csv_field_sql(expr, False, excel=excel))).scalar_one()
+            assert got == (ex._excel_field(word) if excel else ex._csv_field(word))
+    # The skip is sound because the database itself holds a vocabulary to its words.
+    assert getattr(m.Statement.__table__.c.stance.type, "create_constraint", False)
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_keys_needing_quotes_are_quoted_in_every_table(
+    seeded_db: TestDatabase, tmp_path: Path, excel: bool
+) -> None:
+    """A joined key the loader would refuse (comma, quote, formula start) is still quoted.
+
+    Keys of lookup tables are checked once per export (`_written_as_stored`); one hostile
+    key of each kind must switch its column back to the per-row check.
+    """
+    from sqlalchemy import text
+
+    with seeded_db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sources SET key = 'src,\"x\"' WHERE id = (SELECT min(id) FROM sources)")
+        )
+        conn.execute(text("UPDATE countries SET iso3 = '-1,' WHERE iso3 = 'JPN'"))
+        conn.execute(text("UPDATE alliances SET key = 'a\nb' WHERE key = 'aukus'"))
+    out = tmp_path / "kb"
+    export(seeded_db.engine, plan([], out), "csv", excel=excel)
+    field = ex._excel_field if excel else ex._csv_field
+    hostile = 0
+    with read_session(seeded_db.engine) as session:
+        for table in TABLES:
+            rows = list(rows_of(session.connection(), table, "csv"))
+            expected = ("\ufeff" if excel else "") + ",".join(table.columns) + "\r\n"
+            expected += "".join(",".join(map(field, row)) + "\r\n" for row in rows)
+            got = (out / f"{table.name}.csv").read_bytes().decode("utf-8")
+            assert got == expected, table.name
+            hostile += sum(v in ('src,"x"', "-1,", "a\nb") for row in rows for v in row)
+    assert hostile > 10  # the hostile keys did reach many tables

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from alliancekb import migrate
+from alliancekb.bootstrap import prepare
+from alliancekb.errors import RuntimeFailure
 from alliancekb.models import Base
 from alliancekb.search import include_name
 from tests.conftest import TestDatabase
@@ -51,3 +57,36 @@ def test_every_revision_steps_down_and_up_one_at_a_time(empty_db: TestDatabase) 
     for revision in reversed(revisions):
         migrate.downgrade(empty_db.engine, f"{revision}-1" if revision != revisions[0] else "base")
     assert migrate.current_revision(empty_db.engine) is None
+
+
+def test_the_scanned_head_is_alembics_head() -> None:
+    """The start-up fast path reads the head from the scripts; it must agree with Alembic."""
+    assert migrate.scanned_head() == migrate.head_revision()
+
+
+def test_is_at_head_only_at_the_head(empty_db: TestDatabase) -> None:
+    assert not migrate.is_at_head(empty_db.engine)  # no version table: not sure, so False
+    migrate.upgrade(empty_db.engine, "0001")
+    assert not migrate.is_at_head(empty_db.engine)
+    migrate.upgrade(empty_db.engine)
+    assert migrate.is_at_head(empty_db.engine)
+
+
+def test_a_database_behind_the_scripts_is_refused_not_migrated(db: TestDatabase) -> None:
+    """The fast path says "not at head"; the slow path names both revisions."""
+    migrate.downgrade(db.engine, "0001")
+    with pytest.raises(RuntimeFailure, match=r"at revision 0001.*db upgrade"):
+        prepare(db.engine)
+    assert migrate.current_revision(db.engine) == "0001"
+
+
+def test_a_command_on_a_database_at_head_does_not_import_alembic(db: TestDatabase) -> None:
+    code = (
+        "import sys\n"
+        "from alliancekb.bootstrap import prepare\n"
+        "from alliancekb.db import create_db_engine\n"
+        f"assert prepare(create_db_engine({db.url!r})) is False\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -782,3 +782,110 @@ def test_dump_document_multiline_and_unicode_line_breaks(tmp_path: Path) -> None
     records, problems = read(tmp_path, out.getvalue())
     assert problems == []
     assert [r.data for r in records] == [record, {"a": "b"}]
+
+
+# -- the hand-written emitter against the safe dumper ----------------------------------------
+
+HOSTILE = [
+    *TRICKY,
+    "",
+    "yes",
+    "No",
+    "off",
+    "y",
+    "n",
+    "true",
+    "False",
+    "~",
+    "null",
+    "Null",
+    "1e3",
+    ".5",
+    "+1",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "12:30:00",
+    "2024-04-10",
+    "2024-04-10T10:00:00Z",
+    "<<",
+    "=",
+    "?",
+    "? x",
+    "?x",
+    ":",
+    ":x",
+    "a:b",
+    "a:",
+    "a :b",
+    "a #b",
+    "a#b",
+    "---",
+    "---x",
+    "...",
+    "..x",
+    "it's",
+    "[x]",
+    "{x}",
+    "a,b",
+    "&a",
+    "*a",
+    "!t",
+    "|",
+    ">",
+    "%x",
+    "`x",
+    "a  b",
+    "é",
+    "漢字",
+    "😀",
+    "\ufeff",
+    "\u2028",
+    "tab\there",
+    "cr\rlf",
+    "nel\x85",
+    "\x7f",
+    "\xa0",
+]
+scalars = st.one_of(
+    st.text(), st.sampled_from(HOSTILE), st.integers(), st.booleans(), st.none(), st.floats()
+)
+emitted = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+def _dumped(record: dict[str, Any]) -> str:
+    return "  " + yamlio._LINE_STARTS.sub("  ", yamlio._safe_dump_record(record))
+
+
+@settings(max_examples=400)
+@given(record=st.dictionaries(st.one_of(texts, st.sampled_from(HOSTILE)), emitted, max_size=5))
+def test_emit_record_writes_what_the_dumper_writes(record: dict[str, Any]) -> None:
+    """Whatever `emit_record` writes is byte for byte the safe dumper's text (else None)."""
+    text = yamlio.emit_record(record)
+    if text is not None:
+        assert text == _dumped(record)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_emit_record_on_hostile_scalars(value: str) -> None:
+    """Each hostile string as a value, a list item and a key: the dumper's bytes, or None."""
+    for record in ({"k": value}, {"k": [value, 1, True]}, {value: "v"}, {"k": {"n": [value]}}):
+        text = yamlio.emit_record(record)
+        if text is not None:
+            assert text == _dumped(record)
+    one_line = value and all(c not in value for c in "\t\r\n\x85\u2028\ufeff\x7f😀")
+    if one_line:  # the common case must take the fast path
+        assert yamlio.emit_record({"k": value}) is not None
+
+
+def test_emit_record_leaves_the_rare_cases_to_the_dumper() -> None:
+    rare: list[Any] = [{}, {"k": []}, {"k": {}}, {"k": None}, {"k": 1.5}, {"k": "a\nb"},
+            {"k": [[1]]}, {"k" * 128: 1}, {1: "a"}]  # fmt: skip
+    for record in rare:
+        assert yamlio.emit_record(record) is None
+    expected = "  - id: x\n    n: 3\n    q: false\n"
+    assert yamlio.emit_record({"id": "x", "n": 3, "q": False}) == expected

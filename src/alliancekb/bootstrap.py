@@ -32,6 +32,8 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
     user's first command answers. A database at another revision is never migrated
     behind the user's back: that is `alliancekb db upgrade`.
     """
+    if migrate.is_at_head(engine):  # the usual case, answered without Alembic
+        return False
     if not migrate.has_tables(engine):
         migrate.upgrade(engine)
         if seed:

@@ -13,14 +13,16 @@ that `export` writes (except the load history) comes out identical. To get there
 - sections come in dependency order, records by natural key, aliases and links sorted,
   so dumps of the same knowledge are byte-identical and diff cleanly in git.
 
-The document is written record by record from one read snapshot: statements and
-memberships are streamed in batches with their links fetched per batch, so memory does
-not grow with them. The file appears only when complete (`atomicfile`).
+The document is written record by record from one read snapshot: statements are streamed
+with their links read alongside them in the same order, memberships in batches with their
+sources fetched per batch, so memory does not grow with them. The file appears only when
+complete (`atomicfile`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -399,13 +401,10 @@ class _Dumper:
             type_coerce(st.stance, String()).label("stance"), st.source_id, st.note,
         ).order_by(self.sql.key(st.id))  # fmt: skip
         name = self.refs.name
+        countries = self._links_in_order(m.statement_countries, "country_id")
+        scope_links = self._links_in_order(m.statement_scopes, "scope_id")
+        areas = self._links_in_order(m.statement_technology_areas, "technology_area_id")
         for batch in self._batched(stmt):
-            ids = [r.id for r in batch]
-            countries = self._links_for(m.statement_countries, "statement_id", "country_id", ids)
-            scope_links = self._links_for(m.statement_scopes, "statement_id", "scope_id", ids)
-            areas = self._links_for(
-                m.statement_technology_areas, "statement_id", "technology_area_id", ids
-            )
             for row in batch:
                 if row.speaker_official_id is not None:
                     speaker = name(Kind.OFFICIAL, row.speaker_official_id, SPEAKER_KINDS)
@@ -421,13 +420,51 @@ class _Dumper:
                 record["stance"] = row.stance
                 about: Record = {}
                 _put(about, "countries", self._ref_list(
-                    Kind.COUNTRY, countries.get(row.id, []), _ONE[Kind.COUNTRY]
+                    Kind.COUNTRY, countries.take(row.id), _ONE[Kind.COUNTRY]
                 ))  # fmt: skip
-                _put(about, "scopes", sorted(scopes[s] for s in scope_links.get(row.id, [])))
+                _put(about, "scopes", sorted(scopes[s] for s in scope_links.take(row.id)))
                 _put(about, "technology_areas", self._ref_list(
-                    Kind.TECHNOLOGY_AREA, areas.get(row.id, []), _ONE[Kind.TECHNOLOGY_AREA]
+                    Kind.TECHNOLOGY_AREA, areas.take(row.id), _ONE[Kind.TECHNOLOGY_AREA]
                 ))  # fmt: skip
                 _put(record, "about", about or None)
                 record["source"] = self.source_keys[row.source_id]
                 _put(record, "note", row.note)
                 yield record
+        for links in (countries, scope_links, areas):
+            links.check_consumed()
+
+    def _links_in_order(self, table: Table, target: str) -> _InStep:
+        """A statement link table read in the statements' own order, alongside them."""
+        owner = table.c.statement_id
+        stmt = select(owner, table.c[target]).order_by(self.sql.key(owner))
+        return _InStep(table.name, itertools.chain.from_iterable(self._batched(stmt)))
+
+
+class _InStep:
+    """Link rows (owner, target) in the owners' order, taken owner by owner.
+
+    One streamed query per link table instead of one per batch of statements: the links
+    are read alongside the statements, both ordered by the same key. A link row whose
+    owner is never asked for (which an ordering mismatch would cause) stays unconsumed,
+    and `check_consumed` turns that into an error rather than a dump that loses it.
+    """
+
+    def __init__(self, name: str, rows: Iterator[Any]) -> None:
+        self.name = name
+        self._rows = rows
+        self._next: Any = next(rows, None)
+
+    def take(self, owner: Any) -> list[Any]:
+        """The targets linked to `owner` (the next owner in order, or one without links)."""
+        found = []
+        while self._next is not None and self._next[0] == owner:
+            found.append(self._next[1])
+            self._next = next(self._rows, None)
+        return found
+
+    def check_consumed(self) -> None:
+        if self._next is not None:
+            raise RuntimeFailure(
+                f"cannot dump: {self.name} links statement {self._next[0]!r}, which was not "
+                "read in the expected order; nothing was written"
+            )

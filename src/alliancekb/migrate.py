@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from alliancekb.db import WRITE_OPTION
 from alliancekb.errors import RuntimeFailure, UsageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (and Mako, which it imports) costs ~0.1 s of every command's start; it is imported
+# only to migrate or to explain a revision mismatch (see `is_at_head`).
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,6 +36,8 @@ def scripts_location() -> Path:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic Config pointing at our scripts, optionally bound to an open connection."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(scripts_location()))
     cfg.set_main_option("path_separator", "os")
@@ -42,6 +48,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision the scripts know."""
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     if len(heads) != 1:
         raise RuntimeFailure(f"the migration scripts have {len(heads)} heads; expected one")
@@ -50,6 +58,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The database's revision, or None when it has never been migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -58,6 +68,49 @@ def has_tables(engine: Engine) -> bool:
     """Whether the database holds any table at all (a non-empty database is never auto-created)."""
     with engine.connect() as conn:
         return bool(set(inspect(conn).get_table_names()) - {"alembic_version"})
+
+
+_REVISION: Final = re.compile(r"""^revision\b[^=\n]*=\s*["']([^"'\n]+)["']\s*$""", re.M)
+_DOWN_REVISION: Final = re.compile(
+    r"""^down_revision\b[^=\n]*=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
+)
+
+
+def scanned_head() -> str | None:
+    """The scripts' one head, read from their `revision =` lines; None when unsure.
+
+    Unsure: a script without both lines in their simple form (one string or None), a merge,
+    or not exactly one head. Tests check it equals Alembic's `head_revision()`.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (scripts_location() / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision, parent = _REVISION.findall(source), _DOWN_REVISION.findall(source)
+        if len(revision) != 1 or len(parent) != 1:
+            return None
+        revisions.add(revision[0])
+        if parent[0]:
+            parents.add(parent[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_at_head(engine: Engine) -> bool:
+    """Whether the database is at the scripts' head, found without importing Alembic.
+
+    False whenever that is not certain (no version table, an unreachable database, scripts
+    not read as expected): the caller then asks Alembic, which also explains any problem.
+    """
+    head = scanned_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:
+        return False
+    return list(found) == [head]
 
 
 @contextmanager
@@ -93,12 +146,16 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate up to `revision` in one transaction: all of it happens or none of it."""
+    from alembic import command
+
     with _migration_connection(engine) as conn, _revision_errors():
         command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate down to `revision` (`base` for an empty schema) in one transaction."""
+    from alembic import command
+
     with _migration_connection(engine) as conn, _revision_errors():
         command.downgrade(alembic_config(conn), revision)
 
@@ -106,6 +163,8 @@ def downgrade(engine: Engine, revision: str) -> None:
 @contextmanager
 def _revision_errors() -> Iterator[None]:
     """A revision Alembic cannot find or reach is the user's mistake (exit 2), not a crash."""
+    from alembic.util.exc import CommandError
+
     try:
         yield
     except CommandError as exc:
