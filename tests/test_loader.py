@@ -309,3 +309,13 @@ def test_a_file_that_cannot_be_read_is_a_clean_runtime_error(
     with pytest.raises(RuntimeFailure, match="cannot read"):
         load_files(db.engine, [good, tmp_path])  # a directory is not a readable file
     assert snapshot(db.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("section", "word"),
+    [("countries", "country"), ("sources", "source"), ("technology_areas", "technology area")],
+)
+def test_a_section_names_one_record_in_the_singular(section: str, word: str) -> None:
+    from alliancekb.loader import singular
+
+    assert singular(section) == word

@@ -281,7 +281,7 @@ class _Loader:
             self.problems.append(
                 Problem(
                     file, mark.line, mark.column, raw.where,
-                    f"the same {raw.section[:-1].replace('_', ' ')} ({key}) is already defined "
+                    f"the same {singular(raw.section)} ({key}) is already defined "
                     f"at {earlier[0]}:{earlier[1]}",
                 )
             )  # fmt: skip
@@ -1079,3 +1079,9 @@ def _where(raw: RawRecord, loc: Loc) -> str:
 
 def _problem_order(p: Problem) -> tuple[str, int, int]:
     return (p.file, p.line, p.column)
+
+
+def singular(section: str) -> str:
+    """A section's name for one of its records: `countries` -> `country`."""
+    name = section.replace("_", " ")
+    return name[:-3] + "y" if name.endswith("ies") else name[:-1]
