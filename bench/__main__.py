@@ -282,9 +282,9 @@ def profile_load(statements: int, out_path: Path) -> str:
         from pyinstrument import Profiler
     except ImportError:
         return ""
-    from alliancekb.bootstrap import prepare
-    from alliancekb.db import create_db_engine
-    from alliancekb.loader import load_files
+    from alliancekb.load.bootstrap import prepare
+    from alliancekb.load.loader import load_files
+    from alliancekb.store.db import create_db_engine
     from bench.generate import write_file
 
     with tempfile.TemporaryDirectory(prefix="alliancekb-profile-") as tmp:
@@ -450,7 +450,7 @@ def _merge(results: dict[str, Any], earlier: dict[str, Any], only: set[str]) -> 
 
 def _redacted(argv: list[str]) -> list[str]:
     """The command line with any password in a URL replaced by ***."""
-    from alliancekb.db import masked
+    from alliancekb.store.db import masked
 
     return [masked(a) if "://" in a else a for a in argv]
 

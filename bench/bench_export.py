@@ -94,8 +94,8 @@ def statements_sql() -> str:
     """The export's statements query as SQLite text, literal values inlined."""
     from sqlalchemy import create_engine
 
-    from alliancekb.export import BY_NAME, SqlDialect
-    from alliancekb.output import Format
+    from alliancekb.core.formats import Format
+    from alliancekb.export.tables import BY_NAME, SqlDialect
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
@@ -183,10 +183,10 @@ def run_dump(statements: int, workdir: Path, database: Path) -> dict[str, Any]:
 
 def _dump_with_the_dumper_only(cli_args: list[str]) -> None:
     """Run `alliancekb <cli_args>` with every dumped record written by PyYAML's dumper."""
-    from alliancekb import yamlio
     from alliancekb.cli import app
+    from alliancekb.dump import yaml_writer
 
-    yamlio.emit_record = lambda record: None
+    yaml_writer.emit_record = lambda record: None
     app(cli_args, prog_name="alliancekb")
 
 

@@ -6,10 +6,10 @@
 Variants, each timed in a fresh child process on a fresh migrated database that already
 holds the bundled seed (every ISO country; loading it is not timed):
 
-(a) ``load``: ``alliancekb.loader.load_files`` on the generated file, as ``alliancekb load``
+(a) ``load``: ``alliancekb.load.loader.load_files`` on the generated file, as ``alliancekb load``
     does it (validation, name resolution, upsert diffing, links, search index, history).
     On Linux a file of 4 MiB or more is read and validated by a second process
-    (``alliancekb.records``), so (a) uses two cores where (b) and (c) use one.
+    (``alliancekb.load.records``), so (a) uses two cores where (b) and (c) use one.
 (b) ``naive``: ``yaml.safe_load`` of the whole file, then one ORM object per record
     (sources, technology areas, alliances and pillars, officials and positions,
     memberships, statements with their links) added to a session, one commit.
@@ -102,7 +102,7 @@ def _postgres_url(admin_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from alliancekb.config import to_url
+    from alliancekb.core.config import to_url
 
     admin = create_engine(to_url(admin_url), isolation_level="AUTOCOMMIT")
     name = f"akb_bench_{uuid.uuid4().hex[:10]}"
@@ -229,10 +229,10 @@ def _peak(fig: dict[str, Any]) -> str:
 
 def _prepare(url: str, *prefix_files: Path) -> Any:
     """A migrated database holding the seed (and the given files): the untimed setup."""
-    from alliancekb import migrate
-    from alliancekb.bootstrap import seed_path
-    from alliancekb.db import create_db_engine
-    from alliancekb.loader import load_files
+    from alliancekb.load.bootstrap import seed_path
+    from alliancekb.load.loader import load_files
+    from alliancekb.store import migrate
+    from alliancekb.store.db import create_db_engine
 
     engine = create_db_engine(url)
     migrate.upgrade(engine)
@@ -242,7 +242,7 @@ def _prepare(url: str, *prefix_files: Path) -> Any:
 
 
 def _variant_load(file: Path, url: str) -> int:
-    from alliancekb.loader import load_files
+    from alliancekb.load.loader import load_files
 
     engine = _prepare(url)
     started = time.perf_counter()
@@ -255,10 +255,10 @@ def _variant_naive(file: Path, url: str) -> int:
     import yaml
     from sqlalchemy.orm import Session
 
-    from alliancekb import models as m
-    from alliancekb.dates import parse_edtf
-    from alliancekb.loader import statement_id
-    from alliancekb.vocab import ScopeKind
+    from alliancekb.core.dates import parse_edtf
+    from alliancekb.core.vocab import ScopeKind
+    from alliancekb.load.loader import statement_id
+    from alliancekb.store import models as m
 
     engine = _prepare(url)
     started = time.perf_counter()
@@ -394,10 +394,10 @@ def _variant_floor(file: Path, url: str) -> int:
         SequenceStartEvent,
     )
 
-    from alliancekb import models as m
-    from alliancekb.dates import parse_edtf
-    from alliancekb.loader import statement_id
-    from alliancekb.search import bulk_indexing
+    from alliancekb.core.dates import parse_edtf
+    from alliancekb.load.loader import statement_id
+    from alliancekb.store import models as m
+    from alliancekb.store.search import bulk_indexing
 
     prefix = _prefix_file(file)
     try:

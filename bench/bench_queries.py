@@ -2,7 +2,7 @@
 
 Each timed run does what `alliancekb members SCOPE --format csv` (or `statements ...
 --format json`) does after parsing its arguments: open one read transaction
-(`db.read_session`), call the `alliancekb.queries` function (which loads the name index
+(`db.read_session`), call the `alliancekb.query.queries` function (which loads the name index
 and resolves the names), and write every row with `output.emit` to an in-memory stream.
 The engine (its connection pool) is made once per database, as a long-lived process
 would; process start-up is measured separately (`bench.bench_startup`).
@@ -67,8 +67,8 @@ def pick_targets(engine: Any) -> Targets:
     """The busiest alliance (membership rows) and the official who speaks most."""
     from sqlalchemy import func, select
 
-    from alliancekb import models as m
-    from alliancekb.db import read_session
+    from alliancekb.store import models as m
+    from alliancekb.store.db import read_session
 
     with read_session(engine) as s:
         scope_name, scope_rows = s.execute(
@@ -90,7 +90,7 @@ def pick_targets(engine: Any) -> Targets:
 
 def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], Any]]]:
     """(name, CLI command, format, function of a session returning an output.Table)."""
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     def members(s: Any) -> Any:
         return queries.members(s, targets.scope)
@@ -126,8 +126,8 @@ def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], A
 
 def time_query(engine: Any, make_table: Callable[[Any], Any], fmt: str, runs: int) -> QueryTiming:
     """Warm up once, then time `runs` complete runs (session, query, names, rendering)."""
-    from alliancekb.db import read_session
-    from alliancekb.output import emit
+    from alliancekb.present.output import emit
+    from alliancekb.store.db import read_session
 
     def once() -> tuple[float, int]:
         out = io.StringIO()
@@ -158,7 +158,7 @@ def time_query(engine: Any, make_table: Callable[[Any], Any], fmt: str, runs: in
 
 def run_on(kb: KnowledgeBase, runs: int) -> dict[str, Any]:
     """Every query on one database."""
-    from alliancekb.db import create_db_engine
+    from alliancekb.store.db import create_db_engine
 
     engine = create_db_engine(kb.url)
     try:
@@ -239,7 +239,7 @@ def run_postgres(
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from alliancekb.config import to_url
+    from alliancekb.core.config import to_url
 
     admin_url = to_url(admin_url)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -272,7 +272,7 @@ def run_postgres(
 def postgres_version(admin_url: str) -> str:
     from sqlalchemy import create_engine
 
-    from alliancekb.config import to_url
+    from alliancekb.core.config import to_url
 
     engine = create_engine(to_url(admin_url))
     try:
@@ -288,8 +288,8 @@ def profile_query(kb_url: str, name: str, out_path: Path) -> str:
         from pyinstrument import Profiler
     except ImportError:
         return ""
-    from alliancekb.db import create_db_engine, read_session
-    from alliancekb.output import emit
+    from alliancekb.present.output import emit
+    from alliancekb.store.db import create_db_engine, read_session
 
     engine = create_db_engine(kb_url)
     try:

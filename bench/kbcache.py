@@ -2,7 +2,7 @@
 
 The query benchmark needs databases of 10k, 100k and 1M statements. Building one means
 generating the YAML (`bench.generate`) and loading it with the real loader
-(`alliancekb.loader.load_files`, after the bundled seed that holds every ISO country):
+(`alliancekb.load.loader.load_files`, after the bundled seed that holds every ISO country):
 about a minute or more per million statements. SQLite databases are therefore cached
 under ``bench/.data/`` (gitignored), one file per (statements, memberships, seed, schema
 revision); a rerun with the same key opens the file and skips the build. Delete the
@@ -10,7 +10,7 @@ directory (or pass ``--rebuild``) to build again, e.g. after a loader change.
 
 The load runs in a child process (``python -m bench.kbcache``) so that its wall time and
 peak resident memory (``ru_maxrss``) are its own (the loader's: the process that reads a
-big file for it, see ``alliancekb.records``, is not counted); they are stored beside the
+big file for it, see ``alliancekb.load.records``, is not counted); they are stored beside the
 database (``<key>.json``) and reported again, marked as cached, when the database is reused.
 PostgreSQL databases are not cached: the caller creates a database, builds into it, and
 drops it when done.
@@ -73,7 +73,7 @@ class KnowledgeBase:
 
 
 def schema_revision() -> str:
-    from alliancekb.migrate import head_revision
+    from alliancekb.store.migrate import head_revision
 
     return head_revision()
 
@@ -203,9 +203,9 @@ def build_into(
 
 def _child(url: str, yaml_path: Path, meta_path: Path) -> None:
     """In the child process: migrate, load the seed, load the generated file; record costs."""
-    from alliancekb.bootstrap import prepare
-    from alliancekb.db import create_db_engine
-    from alliancekb.loader import load_files
+    from alliancekb.load.bootstrap import prepare
+    from alliancekb.load.loader import load_files
+    from alliancekb.store.db import create_db_engine
 
     engine = create_db_engine(url)
     t0 = time.perf_counter()

@@ -648,7 +648,7 @@ def render(results: dict[str, Any]) -> str:
 
     out += ["## Queries (issue 5)", ""]
     out += [
-        "In-process, as the CLI runs them: one read transaction, the `alliancekb.queries` "
+        "In-process, as the CLI runs them: one read transaction, the `alliancekb.query.queries` "
         "function (name resolution included), every row rendered by `output.emit` to an "
         "in-memory CSV (`members`) or JSON (`statements`) stream. One warm-up, then "
         f"{meta.get('runs', '?')} timed runs: median, min, max. `× base` is the median "

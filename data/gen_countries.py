@@ -1,7 +1,7 @@
 """Print the `countries:` section of data/seed.yaml: every ISO 3166-1 country from pycountry.
 
 Each country gets its ISO codes, the name analysts use (pycountry's common name when it has
-one, else its name, the same rule as `alliancekb.schema.iso_country`) and aliases: pycountry's
+one, else its name, the same rule as `alliancekb.load.schema.iso_country`) and aliases: pycountry's
 name and official name where they differ from that name, plus the common names analysts type
 ("UK", "South Korea", "Czech Republic", ...). An alias never names two countries and never
 repeats the country's own name or codes (those are matched anyway).

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from alliancekb.config import resolve_target
-from alliancekb.db import create_db_engine
-from alliancekb.models import Base
-from alliancekb.search import include_name
+from alliancekb.core.config import resolve_target
+from alliancekb.store.db import create_db_engine
+from alliancekb.store.models import Base
+from alliancekb.store.search import include_name
 
 config = context.config
 target_metadata = Base.metadata

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from alliancekb.config import to_url
-from alliancekb.db import create_db_engine
+from alliancekb.core.config import to_url
+from alliancekb.store.db import create_db_engine
 
 PG_ENV = "ALLIANCEKB_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", *(["postgresql"] if os.environ.get(PG_ENV) else [])]
@@ -92,7 +92,7 @@ def pg_server() -> Iterator[PostgresServer | None]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty SQLite file to copy for each test."""
-    from alliancekb import migrate
+    from alliancekb.store import migrate
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     engine = create_db_engine(to_url(str(path)))
@@ -111,8 +111,8 @@ def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory, sqlite_temp
 
 
 def _seed(url: str) -> None:
-    from alliancekb.bootstrap import seed_path
-    from alliancekb.loader import load_files
+    from alliancekb.load.bootstrap import seed_path
+    from alliancekb.load.loader import load_files
 
     engine = create_db_engine(url)
     load_files(engine, [seed_path()])
@@ -129,7 +129,7 @@ def _pg_seeded_template(server: PostgresServer) -> str:
 
 def _pg_template(server: PostgresServer) -> str:
     if server.template is None:
-        from alliancekb import migrate
+        from alliancekb.store import migrate
 
         name = server.create()
         engine = create_db_engine(server.url_for(name))

@@ -174,11 +174,11 @@ def record(names: Sequence[str], db: str, workdir: Path) -> None:
 if __name__ == "__main__":
     import tempfile
 
-    from alliancekb import migrate
-    from alliancekb.bootstrap import seed_path
-    from alliancekb.config import to_url
-    from alliancekb.db import create_db_engine
-    from alliancekb.loader import load_files
+    from alliancekb.core.config import to_url
+    from alliancekb.load.bootstrap import seed_path
+    from alliancekb.load.loader import load_files
+    from alliancekb.store import migrate
+    from alliancekb.store.db import create_db_engine
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, select
 
-from alliancekb.loader import LoadReport, load_files
+from alliancekb.load.loader import LoadReport, load_files
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

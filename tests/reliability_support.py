@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from alliancekb import models as m
+from alliancekb.store import models as m
 
 REPO = Path(__file__).resolve().parent.parent
 # A traceback, or SafeGroup's last-resort message for an exception nobody translated.

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bench.generate import MARKERS, GeneratedCounts, generate, main, q, write_file
 
-from alliancekb.schema import SECTIONS, Record
+from alliancekb.load.schema import SECTIONS, Record
 
 ISO3 = {c.alpha_3 for c in pycountry.countries}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from alliancekb.cli import app
-from alliancekb.migrate import head_revision
+from alliancekb.store.migrate import head_revision
 from tests.conftest import TestDatabase
 
 
@@ -95,7 +95,7 @@ def _countries(db: TestDatabase) -> int:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from alliancekb.models import Country
+    from alliancekb.store.models import Country
 
     with Session(db.engine) as session:
         return int(session.scalar(select(func.count()).select_from(Country)) or 0)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from alliancekb.db import write_session
-from alliancekb.models import Country, Membership, Scope, Source
+from alliancekb.store.db import write_session
+from alliancekb.store.models import Country, Membership, Scope, Source
 from tests.conftest import TestDatabase
 
 

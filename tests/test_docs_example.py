@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from alliancekb.loader import load_files
+from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "yaml-format.md"

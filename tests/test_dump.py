@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from alliancekb import dump as dump_module
 from alliancekb.cli.app import app
-from alliancekb.dump import dump
-from alliancekb.errors import InvalidDataError, RuntimeFailure
-from alliancekb.export import TABLES
-from alliancekb.loader import load_files
-from alliancekb.yamlio import dump_document
+from alliancekb.core.errors import InvalidDataError, RuntimeFailure
+from alliancekb.dump import dumper as dump_module
+from alliancekb.dump.dumper import dump
+from alliancekb.dump.yaml_writer import dump_document
+from alliancekb.export.tables import TABLES
+from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
 from tests.test_export import exported
@@ -333,7 +333,7 @@ def test_any_document_round_trips(
 
 
 def test_links_read_in_step_are_taken_owner_by_owner() -> None:
-    from alliancekb.dump import _InStep
+    from alliancekb.dump.dumper import _InStep
 
     links = _InStep("statement_countries", iter([("a", 1), ("a", 2), ("c", 3)]))
     assert links.take("a") == [1, 2]
@@ -343,8 +343,8 @@ def test_links_read_in_step_are_taken_owner_by_owner() -> None:
 
 
 def test_links_out_of_order_fail_the_dump_rather_than_vanish() -> None:
-    from alliancekb.dump import _InStep
-    from alliancekb.errors import RuntimeFailure
+    from alliancekb.core.errors import RuntimeFailure
+    from alliancekb.dump.dumper import _InStep
 
     links = _InStep("statement_countries", iter([("c", 3), ("a", 1)]))
     assert links.take("a") == []

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from alliancekb import export as ex
 from alliancekb.cli.app import app
-from alliancekb.db import read_session
-from alliancekb.errors import UsageError
-from alliancekb.export import TABLES, export, plan, rows_of
-from alliancekb.output import EXCEL_FORMULA_STARTS, Column, Format, write_csv
+from alliancekb.core.errors import UsageError
+from alliancekb.core.formats import EXCEL_FORMULA_STARTS, Format, write_csv
+from alliancekb.export import tables as ex
+from alliancekb.export.tables import TABLES, export, plan, rows_of
+from alliancekb.store.db import read_session
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
 
@@ -92,7 +92,7 @@ def test_csv_matches_the_shared_writer(seeded_db: TestDatabase, tmp_path: Path) 
         rows = [dict(zip(table.columns, r, strict=True))
                 for r in rows_of(session.connection(), table, "json")]  # fmt: skip
     buffer = io.StringIO(newline="")
-    write_csv(buffer, [Column(c) for c in table.columns], rows)
+    write_csv(buffer, list(table.columns), rows)
     assert out.read_bytes() == buffer.getvalue().encode("utf-8")
 
 
@@ -122,7 +122,7 @@ def _fast(stream: Any, value: str, excel: bool) -> None:
 
 
 def _shared(stream: Any, value: str, excel: bool) -> None:
-    write_csv(stream, [Column("v"), Column("w")], [{"v": value, "w": "x"}], excel=excel)
+    write_csv(stream, ["v", "w"], [{"v": value, "w": "x"}], excel=excel)
 
 
 @settings(max_examples=300)
@@ -251,7 +251,7 @@ def test_sigkill_midway_leaves_no_file(make_database: Any, tmp_path: Path) -> No
         [sys.executable, "-m", "bench.generate", "--statements", "20000", "--out", str(kb)],
         check=True, cwd=REPO, capture_output=True,
     )  # fmt: skip
-    from alliancekb.loader import load_files
+    from alliancekb.load.loader import load_files
 
     load_files(database.engine, [kb])
     out_dir = tmp_path / "out"
@@ -345,8 +345,8 @@ def test_only_closed_vocabularies_skip_the_quoting_checks() -> None:
     """The columns written without quoting checks are exactly those with fixed values."""
     from sqlalchemy import create_engine, literal
 
-    from alliancekb import models as m
-    from alliancekb.vocab import Stance
+    from alliancekb.core.vocab import Stance
+    from alliancekb.store import models as m
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
@@ -381,7 +381,7 @@ def test_fixed_words_needing_quotes_keep_the_checks(excel: bool) -> None:
     """A literal that needs quoting (or a formula start, with --excel) is still checked."""
     from sqlalchemy import case, create_engine, literal, select
 
-    from alliancekb import models as m
+    from alliancekb.store import models as m
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:

@@ -17,12 +17,12 @@ from bench.generate import write_file
 from sqlalchemy import Engine, MetaData, insert
 from typer.testing import CliRunner
 
-from alliancekb import loader, records
-from alliancekb import models as m
 from alliancekb.cli.app import app
-from alliancekb.errors import InputError, Problem, RuntimeFailure
-from alliancekb.loader import load_files
-from alliancekb.yamlio import RawRecord
+from alliancekb.core.errors import InputError, Problem, RuntimeFailure
+from alliancekb.load import loader, records
+from alliancekb.load.loader import load_files
+from alliancekb.load.yaml_reader import RawRecord
+from alliancekb.store import models as m
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, snapshot, write_yaml
 from tests.reliability_support import Outcome, assert_clean_failure
@@ -448,7 +448,7 @@ def test_a_broken_pipe_stops_the_child_outbox() -> None:
 
 
 def test_packed_marks_are_the_marks(tmp_path: Path) -> None:
-    from alliancekb.yamlio import DocumentReader, MarkMap, PackedMarks
+    from alliancekb.load.yaml_reader import DocumentReader, MarkMap, PackedMarks
 
     reader = DocumentReader(write_yaml(tmp_path, "base.yaml", BASE))
     checked = 0

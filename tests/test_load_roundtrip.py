@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.loader import load_files
-from alliancekb.names import normalize
+from alliancekb.core.names import normalize
+from alliancekb.load.loader import load_files
+from alliancekb.store import models as m
 from tests.conftest import TestDatabase
 
 TRICKY = ["NO", "no", "yes", "=1+2", "-1", "@SUM(A1)", "012", "0x1F", "1e3", "2024-04-10",

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.errors import InvalidDataError, UnresolvedReferenceError
-from alliancekb.loader import load_files, statement_id
+from alliancekb.core.errors import InvalidDataError, UnresolvedReferenceError
+from alliancekb.load.loader import load_files, statement_id
+from alliancekb.store import models as m
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text, snapshot, write_yaml
 
@@ -288,7 +288,7 @@ def test_a_code_that_iso_does_not_know_is_refused(db: TestDatabase, tmp_path: Pa
 def test_every_load_is_recorded_with_its_files_and_counts(db: TestDatabase, tmp_path: Path) -> None:
     import hashlib
 
-    from alliancekb.history import recent_loads
+    from alliancekb.query.history import recent_loads
 
     path = write_yaml(tmp_path, "kb.yaml", BASE)
     report = load_files(db.engine, [path])
@@ -302,7 +302,7 @@ def test_every_load_is_recorded_with_its_files_and_counts(db: TestDatabase, tmp_
 def test_a_file_that_cannot_be_read_is_a_clean_runtime_error(
     db: TestDatabase, tmp_path: Path
 ) -> None:
-    from alliancekb.errors import RuntimeFailure
+    from alliancekb.core.errors import RuntimeFailure
 
     good = write_yaml(tmp_path, "good.yaml", BASE)
     before = snapshot(db.engine)
@@ -316,6 +316,6 @@ def test_a_file_that_cannot_be_read_is_a_clean_runtime_error(
     [("countries", "country"), ("sources", "source"), ("technology_areas", "technology area")],
 )
 def test_a_section_names_one_record_in_the_singular(section: str, word: str) -> None:
-    from alliancekb.loader import singular
+    from alliancekb.load.loader import singular
 
     assert singular(section) == word

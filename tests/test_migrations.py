@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from alliancekb import migrate
-from alliancekb.bootstrap import prepare
-from alliancekb.errors import RuntimeFailure
-from alliancekb.models import Base
-from alliancekb.search import include_name
+from alliancekb.core.errors import RuntimeFailure
+from alliancekb.load.bootstrap import prepare
+from alliancekb.store import migrate
+from alliancekb.store.models import Base
+from alliancekb.store.search import include_name
 from tests.conftest import TestDatabase
 
 
@@ -83,8 +83,8 @@ def test_a_database_behind_the_scripts_is_refused_not_migrated(db: TestDatabase)
 def test_a_command_on_a_database_at_head_does_not_import_alembic(db: TestDatabase) -> None:
     code = (
         "import sys\n"
-        "from alliancekb.bootstrap import prepare\n"
-        "from alliancekb.db import create_db_engine\n"
+        "from alliancekb.load.bootstrap import prepare\n"
+        "from alliancekb.store.db import create_db_engine\n"
         f"assert prepare(create_db_engine({db.url!r})) is False\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
     )

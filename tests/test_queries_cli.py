@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, text
 from typer.testing import CliRunner, Result
 
 from alliancekb.cli import app
-from alliancekb.loader import load_files
+from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb.yaml"

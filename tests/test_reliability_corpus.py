@@ -22,7 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
-from alliancekb.config import to_url
+from alliancekb.core.config import to_url
 from tests.conftest import PostgresServer, TestDatabase, _pg_template
 from tests.helpers import BASE, load_text, snapshot
 from tests.reliability_support import Outcome, assert_clean_failure, child_env
@@ -144,9 +144,9 @@ def test_hostile_file_is_refused_cleanly(
 BOMB_PROBE = """
 import json, sys, time, tracemalloc
 from pathlib import Path
-from alliancekb.db import create_db_engine
-from alliancekb.errors import InvalidDataError
-from alliancekb.loader import load_files
+from alliancekb.store.db import create_db_engine
+from alliancekb.core.errors import InvalidDataError
+from alliancekb.load.loader import load_files
 
 engine = create_db_engine(sys.argv[1])
 tracemalloc.start()

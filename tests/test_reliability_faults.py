@@ -20,9 +20,9 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-from alliancekb import db as db_module
-from alliancekb import loader
 from alliancekb.cli.app import app
+from alliancekb.load import loader
+from alliancekb.store import db as db_module
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text, snapshot
 from tests.reliability_support import (

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
 from alliancekb.cli.query_cmds import ROLES, SOURCE_KINDS, STATUSES
-from alliancekb.vocab import Role, SourceKind, Status
+from alliancekb.core.vocab import Role, SourceKind, Status
 from tests.conftest import TestDatabase
 from tests.helpers import snapshot
 from tests.reliability_support import Outcome, assert_clean_failure, assert_clean_usage_error

@@ -20,7 +20,7 @@ import pytest
 from bench.generate import write_file
 from sqlalchemy import text
 
-from alliancekb.loader import load_files
+from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 from tests.helpers import snapshot
 from tests.reliability_support import load_count, start_cli, statement_count

@@ -19,9 +19,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from alliancekb import migrate
 from alliancekb.cli.app import app
-from alliancekb.loader import load_files
+from alliancekb.load.loader import load_files
+from alliancekb.store import migrate
 from tests.conftest import TestDatabase
 from tests.helpers import snapshot
 from tests.test_dump import knowledge

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alliancekb.errors import NameResolutionError
-from alliancekb.names import _normalize_unicode, normalize
-from alliancekb.resolve import SCOPE_KINDS, Kind, NameIndex, Ref
+from alliancekb.core.errors import NameResolutionError
+from alliancekb.core.names import _normalize_unicode, normalize
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref
 
 AUKUS = Ref(Kind.ALLIANCE, 1, "AUKUS", scope_id=10)
 PILLAR_2 = Ref(Kind.PILLAR, 7, "AUKUS Pillar 2 (Advanced Capabilities)", scope_id=11)

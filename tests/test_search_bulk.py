@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Connection, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.errors import InvalidDataError
-from alliancekb.search import FTS_INSERT_TRIGGER, bulk_indexing, matches
+from alliancekb.core.errors import InvalidDataError
+from alliancekb.store import models as m
+from alliancekb.store.search import FTS_INSERT_TRIGGER, bulk_indexing, matches
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
 

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from alliancekb import models as m
-from alliancekb.bootstrap import seed_path
 from alliancekb.cli import app
-from alliancekb.loader import load_files
+from alliancekb.load.bootstrap import seed_path
+from alliancekb.load.loader import load_files
+from alliancekb.store import models as m
 from tests.conftest import TestDatabase
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from alliancekb.db import write_session
-from alliancekb.models import Country
+from alliancekb.store.db import write_session
+from alliancekb.store.models import Country
 from tests.conftest import TestDatabase
 
 
@@ -51,8 +51,8 @@ def test_ddl_is_rolled_back_with_its_transaction(db: TestDatabase) -> None:
 WRITER = """
 import sys, time
 from sqlalchemy import insert
-from alliancekb.db import create_db_engine, write_session
-from alliancekb.models import Country
+from alliancekb.store.db import create_db_engine, write_session
+from alliancekb.store.models import Country
 url, codes = sys.argv[1], sys.argv[2].split(",")
 engine = create_db_engine(url)
 with write_session(engine) as session:

@@ -14,15 +14,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliancekb import yamlio
-from alliancekb.errors import Problem
-from alliancekb.schema import SECTIONS
-from alliancekb.yamlio import (
+from alliancekb.core.errors import Problem
+from alliancekb.dump import yaml_writer
+from alliancekb.dump.yaml_writer import dump_document
+from alliancekb.load import yaml_reader as yamlio
+from alliancekb.load.schema import SECTIONS
+from alliancekb.load.yaml_reader import (
     MAX_DEPTH,
     DocumentReader,
     Mark,
     RawRecord,
-    dump_document,
     read_all,
     render_path,
 )
@@ -39,7 +40,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         pytest.skip("libyaml is not available")
     monkeypatch.setattr(yamlio, "_Loader", cls)
     dumper = yaml.SafeDumper if name == "python" else yaml.CSafeDumper
-    monkeypatch.setattr(yamlio, "_Dumper", yamlio._dumper_class(dumper))
+    monkeypatch.setattr(yaml_writer, "_Dumper", yaml_writer._dumper_class(dumper))
     return name
 
 
@@ -858,14 +859,14 @@ emitted = st.recursive(
 
 
 def _dumped(record: dict[str, Any]) -> str:
-    return "  " + yamlio._LINE_STARTS.sub("  ", yamlio._safe_dump_record(record))
+    return "  " + yaml_writer._LINE_STARTS.sub("  ", yaml_writer._safe_dump_record(record))
 
 
 @settings(max_examples=400)
 @given(record=st.dictionaries(st.one_of(texts, st.sampled_from(HOSTILE)), emitted, max_size=5))
 def test_emit_record_writes_what_the_dumper_writes(record: dict[str, Any]) -> None:
     """Whatever `emit_record` writes is byte for byte the safe dumper's text (else None)."""
-    text = yamlio.emit_record(record)
+    text = yaml_writer.emit_record(record)
     if text is not None:
         assert text == _dumped(record)
 
@@ -874,18 +875,18 @@ def test_emit_record_writes_what_the_dumper_writes(record: dict[str, Any]) -> No
 def test_emit_record_on_hostile_scalars(value: str) -> None:
     """Each hostile string as a value, a list item and a key: the dumper's bytes, or None."""
     for record in ({"k": value}, {"k": [value, 1, True]}, {value: "v"}, {"k": {"n": [value]}}):
-        text = yamlio.emit_record(record)
+        text = yaml_writer.emit_record(record)
         if text is not None:
             assert text == _dumped(record)
     one_line = value and all(c not in value for c in "\t\r\n\x85\u2028\ufeff\x7f😀")
     if one_line:  # the common case must take the fast path
-        assert yamlio.emit_record({"k": value}) is not None
+        assert yaml_writer.emit_record({"k": value}) is not None
 
 
 def test_emit_record_leaves_the_rare_cases_to_the_dumper() -> None:
     rare: list[Any] = [{}, {"k": []}, {"k": {}}, {"k": None}, {"k": 1.5}, {"k": "a\nb"},
             {"k": [[1]]}, {"k" * 128: 1}, {1: "a"}]  # fmt: skip
     for record in rare:
-        assert yamlio.emit_record(record) is None
+        assert yaml_writer.emit_record(record) is None
     expected = "  - id: x\n    n: 3\n    q: false\n"
-    assert yamlio.emit_record({"id": "x", "n": 3, "q": False}) == expected
+    assert yaml_writer.emit_record({"id": "x", "n": 3, "q": False}) == expected

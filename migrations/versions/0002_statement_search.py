@@ -2,7 +2,7 @@
 
 SQLite: an FTS5 external-content table over statements.text, kept in step by triggers,
 built for the rows already there. PostgreSQL: a GIN expression index. Both tokenize text
-the same way (see alliancekb.search), so a search gives the same rows on both.
+the same way (see alliancekb.store.search), so a search gives the same rows on both.
 
 A later migration that rebuilds `statements` on SQLite (batch mode copies the table and
 drops the old one) drops these triggers with it and may renumber rowids: it must re-create
@@ -26,7 +26,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Literal SQL (not built from alliancekb.search): a migration is a frozen record of what
+# Literal SQL (not built from alliancekb.store.search): a migration is a frozen record of what
 # it did, whatever the package says later.
 _SQLITE_UP = [
     # unicode61 with diacritics kept: PostgreSQL's 'simple' configuration keeps them too.

@@ -19,7 +19,7 @@ class SafeGroup(TyperGroup):
     """Runs every command so that no traceback reaches a user: one message, one exit code."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        from alliancekb.errors import AlliancekbError
+        from alliancekb.core.errors import AlliancekbError
 
         if not os.environ.get(DEBUG_ENV):
             _quiet_library_logs()

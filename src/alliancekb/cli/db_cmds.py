@@ -17,7 +17,7 @@ app = typer.Typer(
 @app.command("path")
 def path_cmd(ctx: typer.Context) -> None:
     """Print which database is used and why (option, environment or default)."""
-    from alliancekb.db import masked, sqlite_path
+    from alliancekb.store.db import masked, sqlite_path
 
     target = state_of(ctx).target()
     file = sqlite_path(target.url)
@@ -28,8 +28,8 @@ def path_cmd(ctx: typer.Context) -> None:
 @app.command("current")
 def current_cmd(ctx: typer.Context) -> None:
     """Print the database's schema revision and whether it is the newest."""
-    from alliancekb import migrate
-    from alliancekb.db import translate_db_errors
+    from alliancekb.store import migrate
+    from alliancekb.store.db import translate_db_errors
 
     state = state_of(ctx)
     engine = state.engine(prepare=False)
@@ -56,8 +56,8 @@ def upgrade_cmd(
     ] = True,
 ) -> None:
     """Create or migrate the schema up to REVISION (default: head), in one transaction."""
-    from alliancekb import migrate
-    from alliancekb.db import translate_db_errors
+    from alliancekb.store import migrate
+    from alliancekb.store.db import translate_db_errors
 
     state = state_of(ctx)
     engine = state.engine(prepare=False)
@@ -67,8 +67,8 @@ def upgrade_cmd(
         migrate.upgrade(engine, revision)
         after = migrate.current_revision(engine)
         if seed and was_empty:
-            from alliancekb.bootstrap import seed_path
-            from alliancekb.loader import load_files
+            from alliancekb.load.bootstrap import seed_path
+            from alliancekb.load.loader import load_files
 
             load_files(engine, [seed_path()])
     seeded = " and loaded the bundled knowledge" if seed and was_empty else ""
@@ -88,8 +88,8 @@ def downgrade_cmd(
 
     Example: alliancekb db downgrade -1
     """
-    from alliancekb import migrate
-    from alliancekb.db import translate_db_errors
+    from alliancekb.store import migrate
+    from alliancekb.store.db import translate_db_errors
 
     state = state_of(ctx)
     engine = state.engine(prepare=False)

@@ -1,6 +1,6 @@
 """`export` and `dump`: tables out to CSV/JSON/NDJSON files, the whole knowledge out as YAML.
 
-Thin wrappers over `alliancekb.export` and `alliancekb.dump`: both read one snapshot,
+Thin wrappers over `alliancekb.export.tables` and `alliancekb.dump.dumper`: both read one snapshot,
 write beside the target and move the finished file into place, and refuse to overwrite
 an existing file without --force (exit 2). A Rich progress bar is shown on a terminal.
 """
@@ -20,7 +20,7 @@ from alliancekb.cli.options import one_of
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
-    from alliancekb.export import ExportProgress
+    from alliancekb.export.tables import ExportProgress
 
 EXPORT_FORMATS = ("csv", "json", "ndjson")
 
@@ -89,8 +89,8 @@ def export_cmd(
     Examples: alliancekb export --out kb/ ;
     alliancekb export statements --out statements.csv --excel
     """
-    from alliancekb.errors import UsageError
-    from alliancekb.export import TABLES, export, plan
+    from alliancekb.core.errors import UsageError
+    from alliancekb.export.tables import TABLES, export, plan
 
     if list_tables:
         _print_tables(TABLES)
@@ -131,7 +131,7 @@ def dump_cmd(
 
     Example: alliancekb dump --out kb.yaml
     """
-    from alliancekb.dump import dump
+    from alliancekb.dump.dumper import dump
 
     engine = state_of(ctx).engine()
     with _terminating_cleanly():
@@ -141,7 +141,7 @@ def dump_cmd(
 
 
 def _print_tables(tables: Any) -> None:
-    from alliancekb.output import Column, Table, emit
+    from alliancekb.present.output import Column, Table, emit
 
     rows = [{"table": t.name, "description": t.description, "columns": t.columns} for t in tables]
     columns = [Column("table", min_width=26), Column("description"), Column("columns")]

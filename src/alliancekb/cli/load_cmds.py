@@ -12,7 +12,7 @@ from alliancekb.cli.options import FormatOpt
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
-    from alliancekb.loader import LoadReport, ProgressCallback
+    from alliancekb.load.loader import LoadReport, ProgressCallback
 
 DEFAULT_MAX_MB = 512
 
@@ -87,9 +87,9 @@ def history_cmd(
 
     Example: alliancekb history --limit 5 --format json
     """
-    from alliancekb.db import read_session
-    from alliancekb.history import recent_loads
-    from alliancekb.output import Column, Table, emit
+    from alliancekb.present.output import Column, Table, emit
+    from alliancekb.query.history import recent_loads
+    from alliancekb.store.db import read_session
 
     engine = state_of(ctx).engine()
     with read_session(engine) as session:
@@ -120,7 +120,7 @@ def history_cmd(
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:
-    from alliancekb.loader import load_files
+    from alliancekb.load.loader import load_files
 
     engine = state_of(ctx).engine()
     max_bytes = max_mb * 1024 * 1024
@@ -172,7 +172,7 @@ class _progress:
 
 
 def _print_report(report: LoadReport, verb: str) -> None:
-    from alliancekb.output import Column, Table, emit
+    from alliancekb.present.output import Column, Table, emit
 
     rows = [
         {"kind": kind.replace("_", " "), **counts}

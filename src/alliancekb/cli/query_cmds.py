@@ -1,7 +1,7 @@
 """The analyst's read commands: members, lists, statements, show, timeline.
 
-Each command opens one read transaction, calls one `alliancekb.queries` function and
-hands the rows to `alliancekb.output`, inside the transaction: the rows stream from the
+Each command opens one read transaction, calls one `alliancekb.query.queries` function and
+hands the rows to `alliancekb.present.output`, inside the transaction: the rows stream from the
 database to stdout. Every command takes `--format table|csv|json|ndjson`.
 """
 
@@ -15,13 +15,13 @@ import typer
 
 from alliancekb.cli.options import FormatOpt, each_one_of, one_of
 from alliancekb.cli.state import state_of
-from alliancekb.vocab import Role, SourceKind, Status
+from alliancekb.core.vocab import Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from alliancekb.output import Table
-    from alliancekb.queries import Card
+    from alliancekb.present.output import Table
+    from alliancekb.query.queries import Card
 
 # From the vocabularies (a module of plain enums: cheap to import for --help).
 STATUSES = tuple(s.value for s in Status)
@@ -45,14 +45,14 @@ AsOfOpt = Annotated[
 
 @contextmanager
 def _session(ctx: typer.Context) -> Iterator[Session]:
-    from alliancekb.db import read_session
+    from alliancekb.store.db import read_session
 
     with read_session(state_of(ctx).engine()) as session:
         yield session
 
 
 def _emit(table: Table, fmt: str) -> None:
-    from alliancekb.output import emit
+    from alliancekb.present.output import emit
 
     emit(table, fmt)
 
@@ -60,7 +60,7 @@ def _emit(table: Table, fmt: str) -> None:
 def _as_of(value: str | None) -> Any:
     if value is None:
         return None
-    from alliancekb.queries import parse_date_option
+    from alliancekb.query.queries import parse_date_option
 
     return parse_date_option(value, "--as-of")
 
@@ -108,8 +108,8 @@ def members_cmd(
 
       alliancekb members NATO --as-of 2023-06
     """
-    from alliancekb import queries
-    from alliancekb.vocab import Role, Status
+    from alliancekb.core.vocab import Role, Status
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         table = queries.members(
@@ -127,7 +127,7 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
 
     Example: alliancekb countries --format csv > countries.csv
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.countries(session), fmt)
@@ -138,7 +138,7 @@ def alliances_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
 
     Example: alliancekb alliances
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.alliances(session), fmt)
@@ -155,7 +155,7 @@ def pillars_cmd(
 
     Example: alliancekb pillars --alliance AUKUS
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.pillars(session, alliance), fmt)
@@ -175,7 +175,7 @@ def tech_areas_cmd(
 
     Example: alliancekb tech-areas --scope 'AUKUS Pillar 2'
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.tech_areas(session, scope), fmt)
@@ -200,7 +200,7 @@ def officials_cmd(
 
       alliancekb officials --as-of 2023-01 --format json
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         table = queries.officials(session, country, _as_of(as_of), all_positions=all_positions)
@@ -223,7 +223,7 @@ def sources_cmd(
 
     Example: alliancekb sources --kind government
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.sources(session, kind), fmt)
@@ -278,7 +278,7 @@ def statements_cmd(
 
       alliancekb statements --search 'japan partner' --limit 10
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         table = queries.statements(
@@ -317,7 +317,7 @@ def show_cmd(
 
       alliancekb show 'AUKUS Pillar II' --format json
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         card = queries.show(session, name)
@@ -328,7 +328,8 @@ def _emit_card(card: Card, fmt: str) -> None:
     import json
     import sys
 
-    from alliancekb.output import Column, Table, emit, json_value
+    from alliancekb.core.formats import json_value
+    from alliancekb.present.output import Column, Table, emit
 
     if fmt == "table":
         _render_card(card)
@@ -357,7 +358,8 @@ def _render_card(card: Card) -> None:
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    from alliancekb.output import console_for, rich_table, text_value
+    from alliancekb.core.formats import text_value
+    from alliancekb.present.output import console_for, rich_table
 
     console = console_for()
     facts = RichTable.grid(padding=(0, 2))
@@ -390,7 +392,7 @@ def timeline_cmd(
 
       alliancekb timeline 'AUKUS Pillar 2' --format csv
     """
-    from alliancekb import queries
+    from alliancekb.query import queries
 
     with _session(ctx) as session:
         _emit(queries.timeline(session, name), fmt)

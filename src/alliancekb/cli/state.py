@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from alliancekb.config import DatabaseTarget
+    from alliancekb.core.config import DatabaseTarget
 
 
 @dataclass
@@ -22,8 +22,8 @@ class CliState:
     _secrets: list[str] = field(default_factory=list, repr=False)
 
     def target(self) -> DatabaseTarget:
-        from alliancekb.config import resolve_target
-        from alliancekb.db import password_of
+        from alliancekb.core.config import resolve_target
+        from alliancekb.store.db import password_of
 
         target = resolve_target(self.db_option)
         password = password_of(target.url)
@@ -36,12 +36,12 @@ class CliState:
     def engine(self, *, prepare: bool = True) -> Engine:
         """The database engine; with `prepare`, created, migrated and seeded on first use."""
         if self._engine is None:
-            from alliancekb.db import create_db_engine
+            from alliancekb.store.db import create_db_engine
 
             self._engine = create_db_engine(self.target().url)
             if prepare:
-                from alliancekb.bootstrap import prepare as prepare_db
-                from alliancekb.db import translate_db_errors
+                from alliancekb.load.bootstrap import prepare as prepare_db
+                from alliancekb.store.db import translate_db_errors
 
                 with translate_db_errors(self.target().url):
                     prepare_db(self._engine)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Final
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from alliancekb.db import WRITE_OPTION
-from alliancekb.errors import RuntimeFailure, UsageError
+from alliancekb.core.errors import RuntimeFailure, UsageError
+from alliancekb.store.db import WRITE_OPTION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Alembic (and Mako, which it imports) costs ~0.1 s of every command's start; it is imported
 # only to migrate or to explain a revision mismatch (see `is_at_head`).
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/alliancekb (or the installed package)
 
 
 def scripts_location() -> Path:

@@ -14,35 +14,14 @@ do) without importing Rich.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
+
+from alliancekb.core.formats import WRITERS, Format, Row, text_value
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
-
-Row = Mapping[str, Any]
-
-#: How lists are joined in CSV (and in table cells when `list_separator` is not set).
-CSV_LIST_SEPARATOR = "; "
-#: What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): `--excel`
-#: prefixes such a cell with `'`, which spreadsheets show as text.
-EXCEL_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-#: Written first by `--excel`, so Excel reads the file as UTF-8 rather than the ANSI code page.
-UTF8_BOM = "\ufeff"
-
-
-class Format(StrEnum):
-    """The output formats every read command offers."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-    NDJSON = "ndjson"
 
 
 @dataclass(frozen=True)
@@ -77,97 +56,6 @@ class Table:
     caption: str | None = None
     #: A row's style in the Rich table (e.g. dim for a relation that is not in force).
     row_style: Callable[[Row], str | None] | None = field(default=None, repr=False)
-
-
-# -- values -------------------------------------------------------------------------------
-
-
-def json_value(value: Any) -> Any:
-    """A value as JSON can hold it: enums as their value, dates as ISO text, lists kept."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    return value
-
-
-def text_value(value: Any, list_separator: str = CSV_LIST_SEPARATOR) -> str:
-    """A value as one cell of text: lists joined, booleans `true`/`false`, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return list_separator.join(text_value(v, list_separator) for v in value)
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return str(value)
-
-
-# -- streamed writers ------------------------------------------------------------------------
-
-
-def write_csv(
-    stream: IO[str], columns: Sequence[Column], rows: Iterable[Row], *, excel: bool = False
-) -> int:
-    """Write RFC 4180 CSV (a header, then one line per row, CRLF); return the row count.
-
-    `stream` must be opened with `newline=''` when it is a file. With `excel`, a UTF-8 BOM
-    comes first and every cell is passed through `excel_cell`; without it every value is
-    written exactly as stored.
-    """
-    writer = csv.writer(stream, lineterminator="\r\n")
-    cell: Callable[[Any], str] = (lambda v: excel_cell(text_value(v))) if excel else text_value
-    if excel:
-        stream.write(UTF8_BOM)
-    writer.writerow([c.key for c in columns])
-    count = 0
-    for row in rows:
-        writer.writerow([cell(row.get(c.key)) for c in columns])
-        count += 1
-    return count
-
-
-def excel_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: `'` before a formula-like start (OWASP)."""
-    return "'" + text if text.startswith(EXCEL_FORMULA_STARTS) else text
-
-
-def _json_object(columns: Sequence[Column], row: Row) -> str:
-    return json.dumps({c.key: json_value(row.get(c.key)) for c in columns}, ensure_ascii=False)
-
-
-def write_json(stream: IO[str], columns: Sequence[Column], rows: Iterable[Row]) -> int:
-    """Write a JSON list of objects with the columns' keys, row by row; return the row count."""
-    count = 0
-    stream.write("[")
-    for row in rows:
-        stream.write(",\n" if count else "\n")
-        stream.write(_json_object(columns, row))
-        count += 1
-    stream.write("\n]\n" if count else "]\n")
-    return count
-
-
-def write_ndjson(stream: IO[str], columns: Sequence[Column], rows: Iterable[Row]) -> int:
-    """Write one JSON object per line; return the row count."""
-    count = 0
-    for row in rows:
-        stream.write(_json_object(columns, row))
-        stream.write("\n")
-        count += 1
-    return count
-
-
-WRITERS: dict[Format, Callable[[IO[str], Sequence[Column], Iterable[Row]], int]] = {
-    Format.CSV: write_csv,
-    Format.JSON: write_json,
-    Format.NDJSON: write_ndjson,
-}
 
 
 # -- Rich ---------------------------------------------------------------------------------
@@ -251,7 +139,7 @@ def emit(table: Table, fmt: Format | str, stream: IO[str] | None = None) -> int 
         render_table(table, console_for(stream))
         return None
     out = stream if stream is not None else sys.stdout
-    return WRITERS[fmt](out, data_columns(table.columns), table.rows)
+    return WRITERS[fmt](out, [c.key for c in data_columns(table.columns)], table.rows)
 
 
 def data_columns(columns: Sequence[Column]) -> list[Column]:

@@ -21,7 +21,7 @@ How it is written, and why:
   overwritten only with `force`.
 
 CSV is RFC 4180 (header row, CRLF, quoted as needed), UTF-8, values exactly as stored;
-`excel=True` adds a UTF-8 BOM and neutralises formula-like cells (`output.excel_cell`).
+`excel=True` adds a UTF-8 BOM and neutralises formula-like cells (`core.formats.excel_cell`).
 JSON is one list of objects; NDJSON one object per line; the keys are the column names.
 """
 
@@ -59,11 +59,9 @@ from sqlalchemy.sql.functions import coalesce as coalesce_type
 from sqlalchemy.sql.schema import Column
 from sqlalchemy.sql.selectable import Join
 
-from alliancekb import models as m
-from alliancekb.atomicfile import PendingFile, check_targets, commit, discard, partial_file
-from alliancekb.db import read_session
-from alliancekb.errors import UsageError
-from alliancekb.output import (
+from alliancekb.core.atomicfile import PendingFile, check_targets, commit, discard, partial_file
+from alliancekb.core.errors import UsageError
+from alliancekb.core.formats import (
     EXCEL_FORMULA_STARTS,
     UTF8_BOM,
     Format,
@@ -71,6 +69,8 @@ from alliancekb.output import (
     json_value,
     text_value,
 )
+from alliancekb.store import models as m
+from alliancekb.store.db import read_session
 
 #: Rows fetched per round trip (and held at most at once).
 BATCH_ROWS: Final = 2000

@@ -42,13 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.dates import parse_as_of, parse_edtf
-from alliancekb.errors import UsageError
-from alliancekb.output import Column, Row, Table
-from alliancekb.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, Ref, load_index
-from alliancekb.search import matches, walk_dates
-from alliancekb.vocab import CLOSED_STATUSES, Role, Status
+from alliancekb.core.dates import parse_as_of, parse_edtf
+from alliancekb.core.errors import UsageError
+from alliancekb.core.formats import Row
+from alliancekb.core.vocab import CLOSED_STATUSES, Role, Status
+from alliancekb.present.output import Column, Table
+from alliancekb.store import models as m
+from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, Ref, load_index
+from alliancekb.store.search import matches, walk_dates
 
 #: The kinds a statement filter can name (everything but sources).
 _FILTER_KINDS = frozenset(Kind) - {Kind.SOURCE}
@@ -63,7 +64,7 @@ CARD_STATEMENTS = 10
 
 def parse_date_option(text: str, option: str, *, upper: bool = False) -> dt.date:
     """An EDTF date from the command line: its first day, or with `upper` its last day."""
-    from alliancekb.dates import EdtfError
+    from alliancekb.core.dates import EdtfError
 
     try:
         if upper and text.strip().lower() != "today":
@@ -707,7 +708,7 @@ def statements(
     about its pillars. `since`/`until`: EDTF dates; a statement is kept when its date's
     first day is on or after `since`'s first day and on or before `until`'s last day
     (`--until 2024` keeps all of 2024). `search`: every word must occur in the text (see
-    `alliancekb.search`). `limit`: at most that many rows (None or 0: all).
+    `alliancekb.store.search`). `limit`: at most that many rows (None or 0: all).
     """
     index = (
         load_index(session, _FILTER_KINDS) if (speaker or country or scope or tech_area) else None
@@ -867,7 +868,7 @@ class Card:
 
     def as_json(self) -> dict[str, Any]:
         """The card as one JSON-ready object: kind, name, fields, and rows per section."""
-        from alliancekb.output import json_value
+        from alliancekb.core.formats import json_value
 
         return {
             "kind": self.kind,

@@ -1,7 +1,7 @@
 """Loading YAML into the knowledge base: validate -> resolve -> diff -> apply, in one transaction.
 
 A load run reads its files as streams of validated records (a big file is read and
-validated by a child process meanwhile: see alliancekb.records). Small sections (sources,
+validated by a child process meanwhile: see alliancekb.load.records). Small sections (sources,
 countries, alliances, ...) are held until the next flush and applied in dependency order;
 memberships and statements are applied in batches with bulk statements. A reference may
 point at an entity defined later in the same file: a record whose names do not resolve
@@ -30,22 +30,11 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Dialect, Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.db import write_session
-from alliancekb.errors import InvalidDataError, Problem, UnresolvedReferenceError
-from alliancekb.names import normalize
-from alliancekb.records import open_read
-from alliancekb.resolve import (
-    SCOPE_KINDS,
-    SPEAKER_KINDS,
-    Kind,
-    NameIndex,
-    Ref,
-    country_label,
-    load_index,
-    pillar_label,
-)
-from alliancekb.schema import (
+from alliancekb.core.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.core.names import normalize
+from alliancekb.core.vocab import ScopeKind
+from alliancekb.load.records import open_read
+from alliancekb.load.schema import (
     SECTIONS,
     AllianceIn,
     CountryIn,
@@ -59,9 +48,20 @@ from alliancekb.schema import (
     bounds,
     iso_country,
 )
-from alliancekb.search import bulk_indexing
-from alliancekb.vocab import ScopeKind
-from alliancekb.yamlio import DEFAULT_MAX_BYTES, RawRecord
+from alliancekb.load.yaml_reader import DEFAULT_MAX_BYTES, RawRecord
+from alliancekb.store import models as m
+from alliancekb.store.db import write_session
+from alliancekb.store.resolve import (
+    SCOPE_KINDS,
+    SPEAKER_KINDS,
+    Kind,
+    NameIndex,
+    Ref,
+    country_label,
+    load_index,
+    pillar_label,
+)
+from alliancekb.store.search import bulk_indexing
 
 #: Statements and memberships are written in batches of this many records.
 BATCH_SIZE = 2000

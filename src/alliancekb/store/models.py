@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from alliancekb.vocab import AllianceKind, Role, ScopeKind, SourceKind, Stance, Status
+from alliancekb.core.vocab import AllianceKind, Role, ScopeKind, SourceKind, Stance, Status
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

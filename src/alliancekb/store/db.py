@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from alliancekb.errors import RuntimeFailure
+from alliancekb.core.errors import RuntimeFailure
 
 #: How long a writer waits for another writer before giving up (seconds).
 BUSY_TIMEOUT_S = 60.0

@@ -33,9 +33,9 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from alliancekb.errors import Problem, RuntimeFailure
-from alliancekb.schema import SECTIONS, field_aliases
-from alliancekb.yamlio import DocumentReader, MarkMap, PackedMarks, RawRecord, render_path
+from alliancekb.core.errors import Problem, RuntimeFailure
+from alliancekb.load.schema import SECTIONS, field_aliases
+from alliancekb.load.yaml_reader import DocumentReader, MarkMap, PackedMarks, RawRecord, render_path
 
 #: Files at least this big are read in a child process (where one can be forked). Forking,
 #: unpickling and the parent's copy-on-write page faults cost more than reading in

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from alliancekb import migrate
-from alliancekb.db import masked
-from alliancekb.errors import RuntimeFailure
+from alliancekb.core.errors import RuntimeFailure
+from alliancekb.store import migrate
+from alliancekb.store.db import masked
 
 ENV_NO_SEED = "ALLIANCEKB_NO_SEED"
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/alliancekb (or the installed package)
 
 
 def seed_path() -> Path:
@@ -37,7 +37,7 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
     if not migrate.has_tables(engine):
         migrate.upgrade(engine)
         if seed:
-            from alliancekb.loader import load_files
+            from alliancekb.load.loader import load_files
 
             load_files(engine, [seed_path()])
         return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alliancekb import models as m
+from alliancekb.store import models as m
 
 
 @dataclass(frozen=True)

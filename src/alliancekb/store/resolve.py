@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session
 
-from alliancekb.errors import NameResolutionError, describe_unresolved
-from alliancekb.names import normalize
+from alliancekb.core.errors import NameResolutionError, describe_unresolved
+from alliancekb.core.names import normalize
 
 
 class Kind(StrEnum):
@@ -219,7 +219,7 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
 
     A command that resolves only scopes need not read thousands of source keys.
     """
-    from alliancekb import models as m
+    from alliancekb.store import models as m
 
     wanted = set(kinds)
     if Kind.PILLAR in wanted:

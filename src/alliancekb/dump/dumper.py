@@ -32,14 +32,14 @@ from typing import Any, Final, TextIO
 from sqlalchemy import Connection, Engine, String, Table, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from alliancekb import models as m
-from alliancekb.atomicfile import check_targets, commit, discard, partial_file
-from alliancekb.db import read_session
-from alliancekb.errors import RuntimeFailure
-from alliancekb.export import SqlDialect, scope_key_joins
-from alliancekb.output import Format
-from alliancekb.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, load_index
-from alliancekb.yamlio import dump_document
+from alliancekb.core.atomicfile import check_targets, commit, discard, partial_file
+from alliancekb.core.errors import RuntimeFailure
+from alliancekb.core.formats import Format
+from alliancekb.dump.yaml_writer import dump_document
+from alliancekb.export.tables import SqlDialect, scope_key_joins
+from alliancekb.store import models as m
+from alliancekb.store.db import read_session
+from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, load_index
 
 #: Statements and memberships read per round trip (their links: one query per batch).
 BATCH: Final = 1000

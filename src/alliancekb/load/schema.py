@@ -19,9 +19,9 @@ from pydantic import (
     model_validator,
 )
 
-from alliancekb.dates import EdtfDate, EdtfError, parse_edtf
-from alliancekb.names import normalize
-from alliancekb.vocab import AllianceKind, Role, SourceKind, Stance, Status
+from alliancekb.core.dates import EdtfDate, EdtfError, parse_edtf
+from alliancekb.core.names import normalize
+from alliancekb.core.vocab import AllianceKind, Role, SourceKind, Stance, Status
 
 
 def _edtf(value: str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from alliancekb.errors import RuntimeFailure, UsageError
+from alliancekb.core.errors import RuntimeFailure, UsageError
 
 #: Suffix of the temporary files; recognisable, and hidden by the leading dot.
 PARTIAL_SUFFIX = ".partial"

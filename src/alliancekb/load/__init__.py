@@ -1,0 +1,3 @@
+"""YAML into the knowledge base: read, validate, resolve, plan, apply; the bundled seed.
+
+See docs/architecture.md."""

@@ -1,0 +1,3 @@
+"""The one place that turns results into a Rich table, a card, CSV, JSON or NDJSON.
+
+See docs/architecture.md."""

@@ -1,0 +1,3 @@
+"""Read questions answered as plain data (rows and their meta), never styled.
+
+See docs/architecture.md."""
