@@ -18,10 +18,6 @@ class DatabaseTarget:
     url: str
     origin: str  # "--db", the environment variable's name, or "default"
 
-    @property
-    def is_default(self) -> bool:
-        return self.origin == "default"
-
 
 def default_database_path() -> Path:
     """The SQLite file used when nothing else is configured (per-user data directory)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from alliancekb.core.errors import RuntimeFailure
-from alliancekb.store import migrate
+from alliancekb.store import fast_head, migrate
 from alliancekb.store.db import masked
 
 ENV_NO_SEED = "ALLIANCEKB_NO_SEED"
@@ -32,7 +32,7 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
     user's first command answers. A database at another revision is never migrated
     behind the user's back: that is `alliancekb db upgrade`.
     """
-    if migrate.is_at_head(engine):  # the usual case, answered without Alembic
+    if fast_head.is_at_head(engine):  # the usual case, answered without Alembic
         return False
     if not migrate.has_tables(engine):
         migrate.upgrade(engine)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, inspect
 
 from alliancekb.core.errors import RuntimeFailure, UsageError
 from alliancekb.store.db import WRITE_OPTION
@@ -18,7 +16,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # Alembic (and Mako, which it imports) costs ~0.1 s of every command's start; it is imported
-# only to migrate or to explain a revision mismatch (see `is_at_head`).
+# only to migrate or to explain a revision mismatch; `store.fast_head.is_at_head` answers
+# the usual question (is the database at the scripts' head?) without it.
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/alliancekb (or the installed package)
 
@@ -68,49 +67,6 @@ def has_tables(engine: Engine) -> bool:
     """Whether the database holds any table at all (a non-empty database is never auto-created)."""
     with engine.connect() as conn:
         return bool(set(inspect(conn).get_table_names()) - {"alembic_version"})
-
-
-_REVISION: Final = re.compile(r"""^revision\b[^=\n]*=\s*["']([^"'\n]+)["']\s*$""", re.M)
-_DOWN_REVISION: Final = re.compile(
-    r"""^down_revision\b[^=\n]*=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
-)
-
-
-def scanned_head() -> str | None:
-    """The scripts' one head, read from their `revision =` lines; None when unsure.
-
-    Unsure: a script without both lines in their simple form (one string or None), a merge,
-    or not exactly one head. Tests check it equals Alembic's `head_revision()`.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (scripts_location() / "versions").glob("*.py"):
-        source = script.read_text(encoding="utf-8")
-        revision, parent = _REVISION.findall(source), _DOWN_REVISION.findall(source)
-        if len(revision) != 1 or len(parent) != 1:
-            return None
-        revisions.add(revision[0])
-        if parent[0]:
-            parents.add(parent[0])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
-def is_at_head(engine: Engine) -> bool:
-    """Whether the database is at the scripts' head, found without importing Alembic.
-
-    False whenever that is not certain (no version table, an unreachable database, scripts
-    not read as expected): the caller then asks Alembic, which also explains any problem.
-    """
-    head = scanned_head()
-    if head is None:
-        return False
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    except DBAPIError:
-        return False
-    return list(found) == [head]
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -35,7 +35,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from alliancekb.core.vocab import AllianceKind, Role, ScopeKind, SourceKind, Stance, Status
 
@@ -358,70 +358,67 @@ class Statement(Base):
     )
 
 
-def _alias_columns(owner: str) -> tuple[Any, ...]:
-    return (UniqueConstraint(f"{owner}_id", "normalized"), Index(None, "normalized"))
+class Alias:
+    """Another name an entity goes by: as written, and in normal form for lookups.
+
+    One mixin, not one table for all kinds: each kind keeps its own table so that the
+    owner is a real foreign key (ON DELETE CASCADE) rather than an unchecked (kind, id) pair.
+    A subclass names its owner (`__owner__`) and declares the `<owner>_id` column.
+    """
+
+    __owner__: ClassVar[str]
+
+    # first, as in the tables the migrations made (a mixin's columns otherwise come last)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    alias: Mapped[name_text]
+    normalized: Mapped[name_text]
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint(f"{cls.__owner__}_id", "normalized"), Index(None, "normalized"))
 
 
-class CountryAlias(Base):
+class CountryAlias(Alias, Base):
     """Another name a country goes by ("UK", "Britain")."""
 
     __tablename__ = "country_aliases"
-    __table_args__ = _alias_columns("country")
-
-    id: Mapped[intpk]
+    __owner__ = "country"
     country_id: Mapped[int] = mapped_column(ForeignKey("countries.id", ondelete="CASCADE"))
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
 
 
-class AllianceAlias(Base):
+class AllianceAlias(Alias, Base):
     """Another name an alliance goes by."""
 
     __tablename__ = "alliance_aliases"
-    __table_args__ = _alias_columns("alliance")
-
-    id: Mapped[intpk]
+    __owner__ = "alliance"
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id", ondelete="CASCADE"))
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
 
 
-class PillarAlias(Base):
+class PillarAlias(Alias, Base):
     """Another name a pillar goes by ("Pillar II")."""
 
     __tablename__ = "pillar_aliases"
-    __table_args__ = _alias_columns("pillar")
-
-    id: Mapped[intpk]
+    __owner__ = "pillar"
     pillar_id: Mapped[int] = mapped_column(ForeignKey("pillars.id", ondelete="CASCADE"))
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
 
 
-class TechnologyAreaAlias(Base):
+class TechnologyAreaAlias(Alias, Base):
     """Another name a technology area goes by."""
 
     __tablename__ = "technology_area_aliases"
-    __table_args__ = _alias_columns("technology_area")
-
-    id: Mapped[intpk]
+    __owner__ = "technology_area"
     technology_area_id: Mapped[int] = mapped_column(
         ForeignKey("technology_areas.id", ondelete="CASCADE")
     )
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
 
 
-class OfficialAlias(Base):
+class OfficialAlias(Alias, Base):
     """Another name an official goes by."""
 
     __tablename__ = "official_aliases"
-    __table_args__ = _alias_columns("official")
-
-    id: Mapped[intpk]
+    __owner__ = "official"
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"))
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
 
 
 class Load(Base):

@@ -9,30 +9,37 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Executable, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.errors import NameResolutionError, describe_unresolved
 from alliancekb.core.names import normalize
+from alliancekb.store.entities import (
+    ALL_KINDS,
+    ENTITIES,
+    SCOPE_KINDS,
+    SPEAKER_KINDS,
+    Kind,
+    country_label,
+    pillar_label,
+)
 
-
-class Kind(StrEnum):
-    COUNTRY = "country"
-    ALLIANCE = "alliance"
-    PILLAR = "pillar"
-    TECHNOLOGY_AREA = "technology area"
-    OFFICIAL = "official"
-    SOURCE = "source"
-
-
-ALL_KINDS: frozenset[Kind] = frozenset(Kind)
-SCOPE_KINDS: frozenset[Kind] = frozenset({Kind.ALLIANCE, Kind.PILLAR})
-SPEAKER_KINDS: frozenset[Kind] = frozenset({Kind.OFFICIAL, Kind.COUNTRY, Kind.ALLIANCE})
+# Callers resolve names through this module; the kinds themselves are described in entities.
+__all__ = [
+    "ALL_KINDS",
+    "SCOPE_KINDS",
+    "SPEAKER_KINDS",
+    "Kind",
+    "NameIndex",
+    "Ref",
+    "country_label",
+    "load_index",
+    "pillar_label",
+    "pillar_number_names",
+]
 
 
 @dataclass(frozen=True)
@@ -206,79 +213,39 @@ def _kinds_label(kinds: Collection[Kind]) -> str:
     return " or ".join(sorted(str(k) for k in kinds))
 
 
-def country_label(name: str, iso3: str) -> str:
-    return f"{name} ({iso3})"
-
-
-def pillar_label(alliance_name: str, number: int, name: str) -> str:
-    return f"{alliance_name} Pillar {number} ({name})"
-
-
 def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameIndex:
     """Read the names of the given kinds (default: every kind) into a fresh index.
 
     A command that resolves only scopes need not read thousands of source keys.
     """
-    from alliancekb.store import models as m
-
     wanted = set(kinds)
     if Kind.PILLAR in wanted:
         wanted.add(Kind.ALLIANCE)  # a pillar is also named through its alliance's names
     index = NameIndex()
-    #: Stored aliases in their stored normal form: no need to normalize them again.
-    aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
-    for kind, table, column in (
-        (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
-        (Kind.ALLIANCE, m.AllianceAlias, m.AllianceAlias.alliance_id),
-        (Kind.PILLAR, m.PillarAlias, m.PillarAlias.pillar_id),
-        (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
-        (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
-    ):
-        if kind not in wanted:
-            continue
-        for owner, normalized in session.execute(select(column, table.normalized)):
-            aliases[(kind, owner)].append(normalized)
-
-    for cid, iso3, iso2, name in _rows(
-        session, Kind.COUNTRY in wanted,
-        select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name),
-    ):  # fmt: skip
-        ref = Ref(Kind.COUNTRY, cid, country_label(name, iso3))
-        index.put(ref, [iso3, iso2, name], aliases[(Kind.COUNTRY, cid)])
     alliance_names: dict[int, str] = {}
-    for aid, key, name, full_name, scope_id in _rows(
-        session, Kind.ALLIANCE in wanted,
-        select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name,
-               m.Alliance.scope_id)
-    ):  # fmt: skip
-        alliance_names[aid] = name
-        index.put_alliance(
-            Ref(Kind.ALLIANCE, aid, name, scope_id),
-            [key, name, full_name],
-            aliases[(Kind.ALLIANCE, aid)],
-        )
-    for pid, aid, number, name, scope_id in _rows(
-        session, Kind.PILLAR in wanted,
-        select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name,
-               m.Pillar.scope_id)
-    ):  # fmt: skip
-        ref = Ref(Kind.PILLAR, pid, pillar_label(alliance_names[aid], number, name), scope_id)
-        index.put_pillar(aid, number, ref, [name], aliases[(Kind.PILLAR, pid)])
-    for tid, key, name in _rows(
-        session, Kind.TECHNOLOGY_AREA in wanted,
-        select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name),
-    ):  # fmt: skip
-        ref = Ref(Kind.TECHNOLOGY_AREA, tid, name)
-        index.put(ref, [key, name], aliases[(Kind.TECHNOLOGY_AREA, tid)])
-    for oid, key, name in _rows(
-        session, Kind.OFFICIAL in wanted, select(m.Official.id, m.Official.key, m.Official.name)
-    ):
-        index.put(Ref(Kind.OFFICIAL, oid, name), [key, name], aliases[(Kind.OFFICIAL, oid)])
-    for sid, key in _rows(session, Kind.SOURCE in wanted, select(m.Source.id, m.Source.key)):
-        index.put(Ref(Kind.SOURCE, sid, key), [key])
+    for entity in ENTITIES.values():  # alliances before pillars: a pillar's label needs them
+        if entity.kind not in wanted:
+            continue
+        # Stored aliases in their stored normal form: no need to normalize them again.
+        aliases: dict[int, list[str]] = defaultdict(list)
+        if entity.alias_model is not None:
+            owner = entity.alias_owner
+            for owner_id, normalized in session.execute(
+                select(owner, entity.alias_model.normalized)
+            ):
+                aliases[owner_id].append(normalized)
+        for row in session.execute(select(*entity.columns())).mappings():
+            names, own_aliases = entity.names(row), aliases.get(row["id"], [])
+            if entity.kind is Kind.PILLAR:
+                alliance = alliance_names[row["alliance_id"]]
+                ref = Ref(
+                    Kind.PILLAR, row["id"], pillar_label(alliance, row["number"], row["name"]),
+                    row["scope_id"],
+                )  # fmt: skip
+                index.put_pillar(row["alliance_id"], row["number"], ref, names, own_aliases)
+                continue
+            if entity.kind is Kind.ALLIANCE:
+                alliance_names[row["id"]] = row["name"]
+            ref = Ref(entity.kind, row["id"], entity.label(row), row.get("scope_id"))
+            index.put(ref, names, own_aliases)
     return index
-
-
-def _rows(session: Session, wanted: bool, statement: Executable) -> Sequence[Any]:
-    """The statement's rows when its kind is wanted; no query otherwise."""
-    return session.execute(statement).all() if wanted else []
