@@ -1,4 +1,4 @@
-"""A synthetic knowledge base in the load format (DESIGN.md section 2), of any size, streamed.
+"""A synthetic knowledge base in the load format (docs/yaml-format.md), of any size, streamed.
 
     python -m bench.generate --statements 100000 --out /tmp/kb.yaml [--memberships N]
         [--officials 300] [--alliances 30] [--seed S] [--with-countries]
