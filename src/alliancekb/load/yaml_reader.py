@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +47,6 @@ __all__ = [
     "DocumentReader",
     "Mark",
     "MarkMap",
-    "PackedMarks",
     "RawRecord",
     "read_all",
     "render_path",
@@ -109,45 +107,9 @@ class MarkMap(Mapping[tuple[str | int, ...], Mark]):
     def __repr__(self) -> str:
         return f"MarkMap({dict(self)!r})"
 
-    def pack(self) -> bytes:
-        """These marks as bytes, for `PackedMarks` in another process."""
-        return pickle.dumps(
-            {path: (mark.line, mark.column) for path, mark in self._raw.items()},
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-
-
-class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
-    """A record's marks sent by another process: the record's own at hand, the rest unpacked
-    on first use (only a problem needs them, so most never are)."""
-
-    __slots__ = ("_column", "_line", "_packed", "_raw")
-
-    def __init__(self, line: int, column: int, packed: bytes | None) -> None:
-        self._line = line  # the record's own mark, 1-based
-        self._column = column
-        self._packed = packed
-        self._raw: dict[tuple[str | int, ...], tuple[int, int]] | None = None
-
-    def _marks(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
-        if self._raw is None:
-            self._raw = pickle.loads(self._packed) if self._packed is not None else {}  # noqa: S301
-        return self._raw
-
-    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
-        if not path:
-            return Mark(self._line, self._column)
-        line, column = self._marks()[path]
-        return Mark(line + 1, column + 1)
-
-    def __contains__(self, path: object) -> bool:
-        return path == () or path in self._marks()
-
-    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
-        return iter({(): None, **self._marks()})
-
-    def __len__(self) -> int:
-        return len({(): None, **self._marks()})
+    def offsets(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        """Path -> the parser's 0-based (line, column): plain data, cheap to send elsewhere."""
+        return {path: (mark.line, mark.column) for path, mark in self._raw.items()}
 
 
 @dataclass
