@@ -9,7 +9,7 @@ holds the bundled seed (every ISO country; loading it is not timed):
 (a) ``load``: ``alliancekb.load.loader.load_files`` on the generated file, as ``alliancekb load``
     does it (validation, name resolution, upsert diffing, links, search index, history).
     On Linux a file of 4 MiB or more is read and validated by a second process
-    (``alliancekb.load.records``), so (a) uses two cores where (b) and (c) use one.
+    (``alliancekb.load.child_read``), so (a) uses two cores where (b) and (c) use one.
 (b) ``naive``: ``yaml.safe_load`` of the whole file, then one ORM object per record
     (sources, technology areas, alliances and pillars, officials and positions,
     memberships, statements with their links) added to a session, one commit.

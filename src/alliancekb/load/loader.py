@@ -194,7 +194,11 @@ class _Run:
         self.raise_problems()
 
     def file(
-        self, path: Path, max_bytes: int, progress: ProgressCallback | None, child_min_bytes: int | None
+        self,
+        path: Path,
+        max_bytes: int,
+        progress: ProgressCallback | None,
+        child_min_bytes: int | None,
     ) -> None:
         name = str(path)
         planner = self.planner
