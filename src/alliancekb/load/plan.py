@@ -42,7 +42,7 @@ from alliancekb.load.stored import StoredRows
 from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind, NameIndex, Ref, pillar_label
 
-#: Counts by kind: kind -> outcome ("created", "updated", "unchanged") -> number.
+#: Counts one outcome of a kind: (kind, "created" | "updated" | "unchanged").
 Count = Callable[[str, str], None]
 
 
