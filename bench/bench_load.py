@@ -2,6 +2,7 @@
 
     python -m bench.bench_load --statements 100000 [--naive-statements 10000]
         [--workdir DIR] [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.bench_load --alias-bomb   # the time to refuse a billion-laughs file
 
 Variants, each timed in a fresh child process on a fresh migrated database that already
 holds the bundled seed (every ISO country; loading it is not timed):
@@ -9,7 +10,7 @@ holds the bundled seed (every ISO country; loading it is not timed):
 (a) ``load``: ``alliancekb.load.loader.load_files`` on the generated file, as ``alliancekb load``
     does it (validation, name resolution, upsert diffing, links, search index, history).
     On Linux a file of 4 MiB or more is read and validated by a second process
-    (``alliancekb.load.records``), so (a) uses two cores where (b) and (c) use one.
+    (``alliancekb.load.child_read``), so (a) uses two cores where (b) and (c) use one.
 (b) ``naive``: ``yaml.safe_load`` of the whole file, then one ORM object per record
     (sources, technology areas, alliances and pillars, officials and positions,
     memberships, statements with their links) added to a session, one commit.
@@ -175,6 +176,49 @@ def run(
         with _postgres_url(postgres_url) as url:
             out["postgresql"] = _figures(_child("load", full, url))
     return out
+
+
+#: A billion-laughs document: nine levels of ten aliases (never expanded by the reader).
+_BOMB = "statements:\n  - &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  - &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10)
+)
+
+
+def alias_bomb(workdir: Path) -> dict[str, float]:
+    """Seconds and traced peak memory to refuse a billion-laughs document, in a fresh process.
+
+    The test suite bounds only its memory (tests/test_reliability_corpus.py); its time,
+    which depends on the machine and its load, is measured here.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    bomb = workdir / "billion-laughs.yaml"
+    bomb.write_text(_BOMB, encoding="utf-8")
+    probe = (
+        "import json, sys, time, tracemalloc\n"
+        "from pathlib import Path\n"
+        "from bench.bench_load import _prepare\n"
+        "from alliancekb.core.errors import InvalidDataError\n"
+        "from alliancekb.load.loader import load_files\n"
+        "engine = _prepare(sys.argv[1])\n"
+        "tracemalloc.start()\n"
+        "began = time.perf_counter()\n"
+        "try:\n"
+        "    load_files(engine, [Path(sys.argv[2])])\n"
+        "except InvalidDataError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('the alias bomb was not refused')\n"
+        "seconds = time.perf_counter() - began\n"
+        "peak_mb = tracemalloc.get_traced_memory()[1] / 2**20\n"
+        "print(json.dumps({'seconds': seconds, 'peak_mb': peak_mb}))\n"
+    )
+    with _sqlite_url(workdir, "bench-bomb") as url:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, url, str(bomb)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -529,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("ALLIANCEKB_BENCH_POSTGRES_URL"))
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--alias-bomb", action="store_true", help="time refusing a billion-laughs document only"
+    )
     # The child side (one variant, in its own process).
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -536,6 +583,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.variant:
         _run_variant(args.variant, args.file, args.db)
+        return 0
+    if args.alias_bomb:
+        bomb = alias_bomb(args.workdir)
+        print(
+            f"alias bomb refused in {bomb['seconds']:.3f} s, traced peak {bomb['peak_mb']:.1f} MB"
+        )
         return 0
     result = run(
         args.statements, args.workdir, args.postgres_url,

@@ -1,4 +1,4 @@
-"""The loader's fast paths give exactly what the plain paths give."""
+"""The loader's fast paths give exactly what the plain paths give (through public functions)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from typing import Any
 
 import pytest
 from bench.generate import write_file
-from sqlalchemy import Engine, MetaData, insert
+from sqlalchemy import Engine, MetaData, Table, select
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
 from alliancekb.core.errors import InputError, Problem, RuntimeFailure
-from alliancekb.load import loader, records
+from alliancekb.load import child_read
+from alliancekb.load import validate as validate_stage
 from alliancekb.load.loader import load_files
 from alliancekb.load.yaml_reader import RawRecord
 from alliancekb.store import models as m
+from alliancekb.store.bulk_insert import BulkInserter, insert_plan, insert_rows_reference
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, snapshot, write_yaml
 from tests.reliability_support import Outcome, assert_clean_failure
@@ -51,22 +53,48 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_driver_inserts_store_what_core_stores(
-    make_database: Any, generated: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(scope="module")
+def generated_rows(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Any:
+    """Every row of every table after loading `generated` into SQLite, as Core reads them."""
+    from alliancekb.store.db import create_db_engine
+    from alliancekb.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("rows") / "kb.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    load_files(engine, [generated])
+    with engine.connect() as conn:
+        rows = {
+            table.name: [dict(r) for r in conn.execute(select(table)).mappings()]
+            for table in m.Base.metadata.sorted_tables
+            if table.name not in _HISTORY
+        }
+    engine.dispose()
+    return rows
+
+
+def _copy(engine: Engine, rows: dict[str, list[dict[str, Any]]], write: Any) -> None:
+    with engine.begin() as conn:
+        for table in m.Base.metadata.sorted_tables:
+            if rows.get(table.name):
+                write(conn, table, rows[table.name])
+
+
+@pytest.mark.parametrize("rows_per_insert", [7, 1000])  # PostgreSQL: many INSERTs, a short last
+def test_the_fast_insert_path_writes_what_the_reference_path_writes(
+    make_database: Any, generated_rows: Any, rows_per_insert: int
 ) -> None:
     fast: TestDatabase = make_database()
-    monkeypatch.setattr(loader, "ROWS_PER_INSERT", 7)  # PostgreSQL: many INSERTs, a short last
-    load_files(fast.engine, [generated])
-
-    def core_insert(self: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(insert(table), rows)
-
-    monkeypatch.setattr(loader._Loader, "_insert_rows", core_insert)
     plain: TestDatabase = make_database()
-    load_files(plain.engine, [generated])
 
+    def bulk(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+        BulkInserter(conn, rows_per_insert=rows_per_insert).insert_rows(table, rows)
+
+    _copy(fast.engine, generated_rows, bulk)
+    _copy(plain.engine, generated_rows, insert_rows_reference)
     fast_rows, plain_rows = _raw_rows(fast.engine), _raw_rows(plain.engine)
     assert len(fast_rows["statements"]) == 300
+    assert len(fast_rows["statement_countries"]) > 0
     assert fast_rows == plain_rows
 
 
@@ -75,7 +103,7 @@ def test_postgresql_takes_rows_in_multi_row_inserts() -> None:
 
     table: Any = m.statement_countries
     dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
-    plan = loader._insert_plan(table, ("statement_id", "country_id"), dialect)
+    plan = insert_plan(table, ("statement_id", "country_id"), dialect)
     assert plan is not None
     assert plan.sql == "INSERT INTO statement_countries (statement_id, country_id) VALUES "
     assert plan.row == "(%s, %s)"
@@ -87,9 +115,9 @@ def test_an_omitted_column_with_a_default_takes_cores_path() -> None:
     table: Any = m.Source.__table__
     given = tuple(c.name for c in table.columns if c.name != "retrieved")
     assert table.c.retrieved.default is not None
-    assert loader._insert_plan(table, given, sqlite.dialect()) is None
+    assert insert_plan(table, given, sqlite.dialect()) is None
     everything = tuple(c.name for c in table.columns)
-    plan = loader._insert_plan(table, everything, sqlite.dialect())
+    plan = insert_plan(table, everything, sqlite.dialect())
     assert plan is not None
     assert plan.sql.startswith("INSERT INTO sources (")
 
@@ -99,7 +127,7 @@ def test_driver_inserts_bind_values_as_their_column_types_do() -> None:
 
     table: Any = m.Statement.__table__
     columns = tuple(c.name for c in table.columns)
-    plan = loader._insert_plan(table, columns, sqlite.dialect())
+    plan = insert_plan(table, columns, sqlite.dialect())
     assert plan is not None
     processed = [columns[i] for i, _ in plan.processors]
     assert processed == ["date_lower", "date_upper", "quote", "stance"]
@@ -111,7 +139,7 @@ def test_driver_inserts_bind_values_as_their_column_types_do() -> None:
 
 # -- reading in a child process -------------------------------------------------------------
 
-needs_fork = pytest.mark.skipif(not records.can_use_child(), reason="reads in a child on Linux")
+needs_fork = pytest.mark.skipif(not child_read.can_use_child(), reason="reads in a child on Linux")
 
 #: A file with every kind of problem, some in records the loader sees only after others:
 #: invalid records, YAML-level problems, a duplicate id, unresolved names (whose marks
@@ -188,23 +216,18 @@ memberships:
 
 
 @pytest.fixture
-def in_child(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every file is read in a child process; the list of files that were."""
-    read_in_child: list[Path] = []
-    original = records._ChildRead.__init__
-
-    def spy(self: Any, path: Path, *args: Any) -> None:
-        read_in_child.append(path)
-        original(self, path, *args)
-
-    monkeypatch.setattr(records, "CHILD_MIN_BYTES", 0)
-    monkeypatch.setattr(records._ChildRead, "__init__", spy)
-    return read_in_child
+def in_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file is read in a child process (the documented knob, so the CLI's reads too)."""
+    monkeypatch.setenv(child_read.CHILD_MIN_BYTES_ENV, "0")
 
 
-def _problems(engine: Engine, paths: list[Path]) -> list[Problem]:
+def _read_in_child(report: Any) -> list[str]:
+    return [f.path for f in report.files if f.read_in_child]
+
+
+def _problems(engine: Engine, paths: list[Path], **options: Any) -> list[Problem]:
     with pytest.raises(InputError) as caught:
-        load_files(engine, paths)
+        load_files(engine, paths, **options)
     return list(caught.value.problems)
 
 
@@ -212,58 +235,58 @@ def test_small_files_are_read_here_and_big_ones_in_a_child(
     tmp_path: Path, generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = write_yaml(tmp_path, "small.yaml", BASE)
-    assert isinstance(records.open_read(small, name="s", max_bytes=10**9, problems=[]),
-                      records._LocalRead)  # fmt: skip
-    monkeypatch.setattr(records, "CHILD_MIN_BYTES", generated.stat().st_size)
-    read = records.open_read(generated, name="g", max_bytes=10**9, problems=[])
+    assert not child_read.open_read(small, name="s", max_bytes=10**9, problems=[]).in_child
+    big = generated.stat().st_size
+    read = child_read.open_read(
+        generated, name="g", max_bytes=10**9, problems=[], child_min_bytes=big
+    )
     try:
-        assert isinstance(read, records._ChildRead) == records.can_use_child()
+        assert read.in_child == child_read.can_use_child()
+    finally:
+        read.close()
+    monkeypatch.setenv(child_read.CHILD_MIN_BYTES_ENV, str(big))  # the knob, the same way
+    read = child_read.open_read(generated, name="g", max_bytes=10**9, problems=[])
+    try:
+        assert read.in_child == child_read.can_use_child()
     finally:
         read.close()
     # Over the size limit: read here, where the limit is reported.
-    read = records.open_read(generated, name="g", max_bytes=100, problems=[])
-    assert isinstance(read, records._LocalRead)
+    read = child_read.open_read(generated, name="g", max_bytes=100, problems=[], child_min_bytes=0)
+    assert not read.in_child
 
 
 @needs_fork
 def test_a_child_read_gives_the_same_database(
-    make_database: Any, generated: Path, tmp_path: Path, in_child: list[Path]
+    make_database: Any, generated: Path, tmp_path: Path
 ) -> None:
     base = write_yaml(tmp_path, "base.yaml", BASE)
     child: TestDatabase = make_database()
-    load_files(child.engine, [base])
-    child_report = load_files(child.engine, [generated])
-    assert in_child == [base, generated]
+    base_report = load_files(child.engine, [base], child_min_bytes=0)
+    child_report = load_files(child.engine, [generated], child_min_bytes=0)
+    assert _read_in_child(base_report) + _read_in_child(child_report) == [str(base), str(generated)]
     records_child = _raw_rows(child.engine)
 
-    in_child.clear()
-    records.CHILD_MIN_BYTES = 10**12  # type: ignore[misc]  # undone by the fixture's monkeypatch
     here: TestDatabase = make_database()
-    load_files(here.engine, [base])
-    here_report = load_files(here.engine, [generated])
-    assert in_child == []
+    base_report = load_files(here.engine, [base], child_min_bytes=10**12)
+    here_report = load_files(here.engine, [generated], child_min_bytes=10**12)
+    assert _read_in_child(base_report) + _read_in_child(here_report) == []
 
     assert records_child == _raw_rows(here.engine)
     assert child_report.counts_dict() == here_report.counts_dict()
     assert child_report.files == here_report.files
     # Loading again through a child changes nothing.
-    records.CHILD_MIN_BYTES = 0  # type: ignore[misc]
-    assert load_files(child.engine, [generated]).changed == 0
+    assert load_files(child.engine, [generated], child_min_bytes=0).changed == 0
 
 
 @needs_fork
-def test_a_child_read_reports_exactly_the_same_problems(
-    db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_child: list[Path]
-) -> None:
+def test_a_child_read_reports_exactly_the_same_problems(db: TestDatabase, tmp_path: Path) -> None:
     bad = write_yaml(tmp_path, "bad.yaml", BAD)
     broken = write_yaml(tmp_path, "broken.yaml", "statements:\n  - [unclosed\n")
     before = snapshot(db.engine)
-    from_child = _problems(db.engine, [bad, broken])
-    assert in_child == [bad, broken]
-
-    monkeypatch.setattr(records, "CHILD_MIN_BYTES", 10**12)
-    assert _problems(db.engine, [bad, broken]) == from_child
-    assert in_child == [bad, broken]
+    from_child = _problems(db.engine, [bad, broken], child_min_bytes=0)
+    # The same problems from the child as from a read here, on a load and on a dry run.
+    assert _problems(db.engine, [bad, broken], child_min_bytes=10**12) == from_child
+    assert _problems(db.engine, [bad, broken], child_min_bytes=0, dry_run=True) == from_child
     assert snapshot(db.engine) == before
 
     lines = BAD.lstrip("\n").splitlines()
@@ -288,8 +311,9 @@ def test_a_child_read_reports_exactly_the_same_problems(
 
 
 def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[RawRecord], None]) -> None:
-    """Run `act` on every record the child validates (the fork inherits this patch)."""
-    original = records.validate
+    """Run `act` on every record the child validates, through the public validate function
+    (which a read looks up when it starts; the fork inherits the replacement)."""
+    original = validate_stage.validate
     parent = os.getpid()
 
     def patched(raw: RawRecord, file: str, problems: list[Problem]) -> Any:
@@ -297,7 +321,7 @@ def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[RawRecord], No
             act(raw)
         return original(raw, file, problems)
 
-    monkeypatch.setattr(records, "validate", patched)
+    monkeypatch.setattr(validate_stage, "validate", patched)
 
 
 def _exit(raw: RawRecord) -> None:
@@ -331,7 +355,7 @@ def test_a_child_failure_is_one_clean_error_and_nothing_is_written(
     generated: Path,
     tmp_path: Path,
     runner: CliRunner,
-    in_child: list[Path],
+    in_child: None,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
@@ -360,30 +384,32 @@ def test_a_child_failure_is_one_clean_error_and_nothing_is_written(
 def test_ctrl_c_during_a_child_read_leaves_no_process_behind(
     db: TestDatabase,
     generated: Path,
-    in_child: list[Path],
+    in_child: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def stall(raw: RawRecord) -> None:
-        if raw.section == "statements" and raw.index == records.CHILD_BATCH + 10:
+        if raw.section == "statements" and raw.index == child_read.CHILD_BATCH + 10:
             time.sleep(60)  # after its first batch: the child is alive at the interrupt
 
     _in_the_child(monkeypatch, stall)
-    calls: list[int] = []
-    original = loader._Loader._first_time
+    readers: list[str] = []
 
-    def interrupted(self: Any, raw: RawRecord, model: Any, file: str) -> bool:
-        calls.append(1)
-        if len(calls) == 100:
-            raise KeyboardInterrupt
-        return original(self, raw, model, file)
+    def ctrl_c() -> None:
+        # A real Ctrl-C: SIGINT to this process while its child is reading.
+        readers.extend(p.name for p in multiprocessing.active_children())
+        os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(loader._Loader, "_first_time", interrupted)
     before = snapshot(db.engine)
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        load_files(db.engine, [generated])
+    timer = threading.Timer(1.0, ctrl_c)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            load_files(db.engine, [generated])
+    finally:
+        timer.cancel()
     assert time.monotonic() - started < 30
-    assert in_child == [generated]
+    assert readers == [f"alliancekb-read-{generated.name}"]
     assert multiprocessing.active_children() == []
     assert snapshot(db.engine) == before
 
@@ -397,7 +423,10 @@ def test_the_child_stops_by_itself_when_the_parent_stops_reading(
             time.sleep(0.5)  # the parent is gone by now
 
     _in_the_child(monkeypatch, pause)
-    read = records._ChildRead(generated, "g", 10**9, [])
+    read: Any = child_read.open_read(
+        generated, name="g", max_bytes=10**9, problems=[], child_min_bytes=0
+    )
+    assert read.in_child
     read._receiver.close()  # as a parent's death would: the pipe has no reader any more
     read._process.join(30)
     assert read._process.exitcode == 1  # a broken pipe: it left without waiting for anyone
@@ -417,8 +446,8 @@ def test_the_child_reads_ahead_only_so_far_and_sends_everything_in_order() -> No
             self.sent.append(pickle.loads(data))
 
     gate = Gate()
-    outbox = records._Outbox(gate)  # type: ignore[arg-type]
-    held = records.OUTBOX_MESSAGES + 1  # one in the (blocked) pipe, the rest queued
+    outbox = child_read._Outbox(gate)  # type: ignore[arg-type]
+    held = child_read.OUTBOX_MESSAGES + 1  # one in the (blocked) pipe, the rest queued
     for i in range(held):
         outbox.send((i,))
     blocked = threading.Thread(target=outbox.send, args=((held,),), daemon=True)
@@ -436,28 +465,30 @@ def test_a_broken_pipe_stops_the_child_outbox() -> None:
         def send_bytes(self, data: bytes) -> None:
             raise BrokenPipeError(32, "Broken pipe")
 
-    def fill(outbox: records._Outbox) -> None:
-        for i in range(records.OUTBOX_MESSAGES + 5):
+    def fill(outbox: child_read._Outbox) -> None:
+        for i in range(child_read.OUTBOX_MESSAGES + 5):
             outbox.send((i,))
 
-    outbox = records._Outbox(Broken())  # type: ignore[arg-type]
-    with pytest.raises(records._ParentGone):
+    outbox = child_read._Outbox(Broken())  # type: ignore[arg-type]
+    with pytest.raises(child_read._ParentGone):
         fill(outbox)
-    with pytest.raises(records._ParentGone):
+    with pytest.raises(child_read._ParentGone):
         outbox.close()
 
 
 def test_packed_marks_are_the_marks(tmp_path: Path) -> None:
-    from alliancekb.load.yaml_reader import DocumentReader, MarkMap, PackedMarks
+    from alliancekb.load.child_read import PackedMarks, ReadRecord, pack_marks
+    from alliancekb.load.yaml_reader import DocumentReader, MarkMap
 
     reader = DocumentReader(write_yaml(tmp_path, "base.yaml", BASE))
     checked = 0
     for raw in reader.records():
         assert isinstance(raw.marks, MarkMap)
         start = raw.marks[()]
-        packed = PackedMarks(start.line, start.column, raw.marks.pack())
+        packed = PackedMarks(start.line, start.column, pack_marks(raw.marks))
         assert dict(packed) == dict(raw.marks)
         for loc in [*raw.marks, ("no", "such", 3)]:
-            assert RawRecord(raw.section, raw.index, {}, packed).mark_for(loc) == raw.mark_for(loc)
+            record = ReadRecord(raw.section, raw.index, packed, None)
+            assert record.mark_for(loc) == raw.mark_for(loc)
             checked += 1
     assert checked > 50

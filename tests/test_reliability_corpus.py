@@ -142,7 +142,7 @@ def test_hostile_file_is_refused_cleanly(
 # -- the alias bomb costs nothing -------------------------------------------------------------
 
 BOMB_PROBE = """
-import json, sys, time, tracemalloc
+import json, sys, tracemalloc
 from pathlib import Path
 from alliancekb.store.db import create_db_engine
 from alliancekb.core.errors import InvalidDataError
@@ -150,22 +150,20 @@ from alliancekb.load.loader import load_files
 
 engine = create_db_engine(sys.argv[1])
 tracemalloc.start()
-began = time.perf_counter()
 try:
     load_files(engine, [Path(sys.argv[2])])
 except InvalidDataError as exc:
     problems = len(exc.problems)
 else:
     problems = 0
-elapsed = time.perf_counter() - began
 _, peak = tracemalloc.get_traced_memory()
-print(json.dumps({"seconds": elapsed, "peak": peak, "problems": problems}))
+print(json.dumps({"peak": peak, "problems": problems}))
 """
 
 
 @pytest.mark.parametrize("name", ["billion-laughs.yaml", "billion-laughs-top-level.yaml"])
-def test_alias_bomb_is_refused_fast_and_small(name: str, db: TestDatabase, tmp_path: Path) -> None:
-    """Refused in well under a second with a few MB at most, in a fresh process."""
+def test_alias_bomb_is_refused_small(name: str, db: TestDatabase, tmp_path: Path) -> None:
+    """Refused with a few MB at most, in a fresh process (its time: bench/bench_load.py)."""
     load_text(db.engine, tmp_path, BASE, name="base.yaml")
     proc = subprocess.run(
         [sys.executable, "-c", BOMB_PROBE, db.url, str(CORPUS / name)],
@@ -178,5 +176,4 @@ def test_alias_bomb_is_refused_fast_and_small(name: str, db: TestDatabase, tmp_p
     assert proc.returncode == 0, proc.stderr
     measured = json.loads(proc.stdout)
     assert measured["problems"] > 0
-    assert measured["seconds"] < 1.0, measured
     assert measured["peak"] < 4 * 1024 * 1024, measured

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
-from alliancekb.load import loader
+from alliancekb.load.loader import BATCH_SIZE_ENV
 from alliancekb.store import db as db_module
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text, snapshot
@@ -55,17 +55,17 @@ def _io_error(statement: str) -> OperationalError:
 
 
 @pytest.mark.parametrize(
-    ("method", "k"),
+    ("table", "k"),
     [
-        ("_apply_statements", 1),
-        ("_apply_statements", 5),
-        ("_apply_statements", 12),  # the last batch of 600 in batches of 50
-        ("_apply_memberships", 1),
-        ("_apply_memberships", 3),
+        ("statements", 1),
+        ("statements", 5),
+        ("statements", 12),  # the last batch of 600 in batches of 50
+        ("memberships", 1),
+        ("memberships", 3),
     ],
 )
 def test_failure_at_the_kth_batch_rolls_back(
-    method: str,
+    table: str,
     k: int,
     db: TestDatabase,
     document: Path,
@@ -75,28 +75,30 @@ def test_failure_at_the_kth_batch_rolls_back(
 ) -> None:
     load_text(db.engine, tmp_path, BASE)
     before = snapshot(db.engine)
-    monkeypatch.setattr(loader, "BATCH_SIZE", 50)
-    original = getattr(loader._Loader, method)
+    monkeypatch.setenv(BATCH_SIZE_ENV, "50")
     calls: list[int] = []
 
-    def failing(self: Any, batch: list[Any], final: bool) -> None:
-        if batch:
-            calls.append(len(batch))
+    def failing(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        # After a batch's INSERT has run: a real write first, so the rollback has something
+        # to undo. Each batch of new rows is one INSERT (batches are smaller than a page).
+        if statement.startswith(f"INSERT INTO {table} ("):
+            calls.append(1)
             if len(calls) == k:
-                # A real write first, so the rollback has something to undo.
-                original(self, batch, final)
                 raise _io_error(f"batch {k}")
-        original(self, batch, final)
 
-    monkeypatch.setattr(loader._Loader, method, failing)
-    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    event.listen(Engine, "after_cursor_execute", failing)
+    try:
+        outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    finally:
+        event.remove(Engine, "after_cursor_execute", failing)
 
     assert len(calls) == k, calls
     assert_clean_failure(outcome, 1)
     assert "disk I/O error" in outcome.stderr
     assert snapshot(db.engine) == before
 
-    monkeypatch.setattr(loader._Loader, method, original)
     outcome = _invoke(runner, "--db", db.url, "load", str(document))
     assert outcome.code == 0, outcome  # nothing left behind in the way of the next load
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from alliancekb.core.errors import Problem
 from alliancekb.dump import yaml_writer
 from alliancekb.dump.yaml_writer import dump_document
+from alliancekb.load import yaml_bytes
 from alliancekb.load import yaml_reader as yamlio
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_reader import (
@@ -525,8 +526,8 @@ def test_size_cap_refuses_before_parsing(tmp_path: Path) -> None:
 
 def test_size_cap_while_streaming() -> None:
     # A file that grows (or a pipe) passes the up-front size check; the stream is capped too.
-    source = yamlio._Source(io.BytesIO(b"x" * (yamlio.CHUNK_BYTES + 10)), "in.yaml", 100)
-    with pytest.raises(yamlio._StopReading):
+    source = yaml_bytes.ByteSource(io.BytesIO(b"x" * (yamlio.CHUNK_BYTES + 10)), "in.yaml", 100)
+    with pytest.raises(yaml_bytes.StopReading):
         source.read()
     assert source.failure == (
         1,

@@ -17,14 +17,10 @@ one record (one item of a section list) at a time, so memory does not grow with 
 
 from __future__ import annotations
 
-import codecs
-import hashlib
-import pickle
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn
+from typing import Any, Final
 
 import yaml
 from yaml.events import (
@@ -40,6 +36,7 @@ from yaml.events import (
 
 from alliancekb.core.errors import Problem
 from alliancekb.load.schema import SECTIONS
+from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
 
 __all__ = [
     "CHUNK_BYTES",
@@ -48,7 +45,6 @@ __all__ = [
     "DocumentReader",
     "Mark",
     "MarkMap",
-    "PackedMarks",
     "RawRecord",
     "read_all",
     "render_path",
@@ -59,8 +55,6 @@ DEFAULT_MAX_BYTES: Final = 512 * 1024 * 1024
 #: Deepest allowed nesting of collections, the top-level mapping counting as level 1
 #: (a section list is level 2, a record level 3, `about` level 4, its lists level 5).
 MAX_DEPTH: Final = 16
-#: Bytes read from the file per chunk.
-CHUNK_BYTES: Final = 256 * 1024
 
 #: libyaml if available (fast), else the pure-Python parser (same events, same rules).
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -69,15 +63,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _RECORD_DEPTH: Final = 3
 _CORE_TAG_PREFIX: Final = "tag:yaml.org,2002:"
-# Characters YAML forbids in a stream (the same set libyaml and PyYAML's reader use).
-_NON_PRINTABLE: Final = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-# The allowed ASCII bytes: a chunk of only these takes the fast path.
-_PRINTABLE_ASCII: Final = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
-# Line breaks as YAML counts them; text without the odd ones just counts "\n".
-_ODD_BREAKS: Final = re.compile("[\r\x85\u2028\u2029]")
-_BREAKS: Final = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,45 +94,9 @@ class MarkMap(Mapping[tuple[str | int, ...], Mark]):
     def __repr__(self) -> str:
         return f"MarkMap({dict(self)!r})"
 
-    def pack(self) -> bytes:
-        """These marks as bytes, for `PackedMarks` in another process."""
-        return pickle.dumps(
-            {path: (mark.line, mark.column) for path, mark in self._raw.items()},
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-
-
-class PackedMarks(Mapping[tuple[str | int, ...], Mark]):
-    """A record's marks sent by another process: the record's own at hand, the rest unpacked
-    on first use (only a problem needs them, so most never are)."""
-
-    __slots__ = ("_column", "_line", "_packed", "_raw")
-
-    def __init__(self, line: int, column: int, packed: bytes | None) -> None:
-        self._line = line  # the record's own mark, 1-based
-        self._column = column
-        self._packed = packed
-        self._raw: dict[tuple[str | int, ...], tuple[int, int]] | None = None
-
-    def _marks(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
-        if self._raw is None:
-            self._raw = pickle.loads(self._packed) if self._packed is not None else {}  # noqa: S301
-        return self._raw
-
-    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
-        if not path:
-            return Mark(self._line, self._column)
-        line, column = self._marks()[path]
-        return Mark(line + 1, column + 1)
-
-    def __contains__(self, path: object) -> bool:
-        return path == () or path in self._marks()
-
-    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
-        return iter({(): None, **self._marks()})
-
-    def __len__(self) -> int:
-        return len({(): None, **self._marks()})
+    def offsets(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        """Path -> the parser's 0-based (line, column): plain data, cheap to send elsewhere."""
+        return {path: (mark.line, mark.column) for path, mark in self._raw.items()}
 
 
 @dataclass
@@ -184,137 +133,6 @@ def render_path(prefix: str, path: Iterable[str | int]) -> str:
         else:
             out += f".{step}" if out else step
     return out
-
-
-class _StopReading(Exception):
-    """Raised from inside the parser's read() once the input itself is refused."""
-
-
-class _Source:
-    """The file-like object libyaml reads: one pass hashes, counts, checks and hands on bytes.
-
-    Each chunk is checked to be UTF-8 without characters YAML forbids (a pure printable
-    ASCII chunk takes a fast path) and passed to libyaml as it is. Invalid UTF-8, forbidden
-    characters and going over the size limit stop the parse (raising _StopReading from
-    inside it) with a problem at the exact byte, line and column. Only the current chunk
-    is in memory.
-    """
-
-    def __init__(self, raw: IO[bytes], name: str, limit: int) -> None:
-        self.raw = raw
-        self.name = name  # libyaml names its marks after it
-        self.limit = limit
-        self.hash = hashlib.sha256()
-        self.size = 0
-        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.line = 0  # 0-based line and column just after the bytes handed out so far
-        self.column = 0
-        self.after_cr = False  # the text handed out ends with "\r" (a "\n" may complete it)
-        self.failure: tuple[int, int, str] | None = None  # 1-based line, column, message
-
-    def read(self, size: int = -1) -> bytes:
-        """The next chunk of the file, b"" at the end; raises _StopReading on refused input."""
-        chunk = self.raw.read(CHUNK_BYTES)
-        if not chunk:
-            self._decode(chunk, final=True)  # a truncated UTF-8 sequence at the very end
-            return chunk
-        start = self.size
-        self.size += len(chunk)
-        if self.size > self.limit:
-            self._fail(
-                1,
-                1,
-                f"file is over the limit of {self.limit} bytes (more were read); "
-                "raise it with --max-mb",
-            )
-        self.hash.update(chunk)
-        pending = self.decoder.getstate()[0]
-        rest = chunk.translate(None, _PRINTABLE_ASCII)
-        if not rest and b"\r" not in chunk and not pending:
-            # Printable ASCII only: valid UTF-8, nothing forbidden, one byte per character.
-            breaks = chunk.count(b"\n")
-            if breaks:
-                self.line += breaks - (self.after_cr and chunk[:1] == b"\n")
-                self.column = len(chunk) - chunk.rfind(b"\n") - 1
-            else:
-                self.column += len(chunk)
-            self.after_cr = False
-            return chunk
-        text, text_start = self._decode(chunk, final=False, start=start)
-        # A forbidden character or an odd line break is outside printable ASCII (but "\r"),
-        # so the few bytes that are (with any sequence the last chunk left incomplete)
-        # tell whether there is one; the whole text is searched only to locate it.
-        # An incomplete sequence at the end is replaced by U+FFFD (allowed) here and seen
-        # whole with the next chunk.
-        others = (pending + rest).decode("utf-8", "replace")
-        bad = _NON_PRINTABLE.search(text) if _NON_PRINTABLE.search(others) else None
-        if bad is not None:
-            before = text[: bad.start()]
-            offset = text_start + len(before.encode("utf-8"))
-            self._fail_after(
-                before,
-                f"character U+{ord(bad.group()):04X} at byte {offset} is not allowed "
-                "in YAML (a control character)",
-            )
-        odd = b"\r" in chunk or _ODD_BREAKS.search(others) is not None
-        self.line, self.column = self._advance(text, odd)
-        if text:
-            self.after_cr = text.endswith("\r")
-        return chunk
-
-    def _decode(self, chunk: bytes, *, final: bool, start: int = 0) -> tuple[str, int]:
-        """Decode a chunk: (its text, the file offset where that text starts)."""
-        pending = self.decoder.getstate()[0]
-        start = (start if chunk else self.size) - len(pending)  # offset of the decoder input
-        try:
-            text = self.decoder.decode(chunk, final)
-        except UnicodeDecodeError as exc:
-            good = (pending + chunk)[: exc.start].decode("utf-8")
-            if start == 0 and good.startswith("\ufeff"):
-                good = good[1:]
-            self._fail_after(
-                good,
-                f"invalid UTF-8 at byte {start + exc.start} "
-                f"(0x{exc.object[exc.start]:02x}); the file must be UTF-8",
-            )
-        if start == 0 and text.startswith("\ufeff"):  # a byte order mark: libyaml skips it
-            return text[1:], 3
-        return text, start
-
-    def _advance(self, text: str, odd: bool | None = None) -> tuple[int, int]:
-        """0-based line and column just after `text`, which starts at self.line/column.
-
-        `odd`: whether `text` may hold a line break other than "\n" (None: look).
-        """
-        line = self.line - (self.after_cr and text[:1] == "\n")  # "\r" + "\n" is one break
-        if odd is None:
-            odd = _ODD_BREAKS.search(text) is not None
-        if not odd:
-            breaks = text.count("\n")
-            if not breaks:
-                return line, self.column + len(text)
-            return line + breaks, len(text) - text.rfind("\n") - 1
-        last_end = -1
-        for match in _BREAKS.finditer(text):
-            line += 1
-            last_end = match.end()
-        if last_end < 0:
-            return line, self.column + len(text)
-        return line, len(text) - last_end
-
-    def _fail_after(self, before: str, message: str) -> NoReturn:
-        line, column = self._advance(before)
-        self._fail(line + 1, column + 1, message)
-
-    def _fail(self, line: int, column: int, message: str) -> NoReturn:
-        self.failure = (line, column, message)
-        raise _StopReading(message)
-
-    def drain(self) -> None:
-        """Hash and count the rest of the file (after reading stopped early)."""
-        while chunk := self.raw.read(CHUNK_BYTES):
-            self.size += len(chunk)
-            self.hash.update(chunk)
 
 
 def _tag_text(tag: str) -> str:
@@ -361,7 +179,7 @@ class DocumentReader:
         self.problems: list[Problem] = []
         self.sha256 = ""
         self.size = 0
-        self._source: _Source | None = None
+        self._source: ByteSource | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -419,12 +237,12 @@ class DocumentReader:
             )
             return
         with path.open("rb") as raw:
-            source = self._source = _Source(raw, self.name, self.max_bytes)
+            source = self._source = ByteSource(raw, self.name, self.max_bytes)
             loader: Any = None
             try:
                 loader = _Loader(source)
                 yield from self._document(loader.get_event)
-            except _StopReading:
+            except StopReading:
                 pass
             except yaml.MarkedYAMLError as exc:
                 if source.failure is None:

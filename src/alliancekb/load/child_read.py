@@ -1,19 +1,22 @@
-"""A file's records, read and validated: in this process, or in a child process for big files.
+"""A file's records, read and validated: in this process, or in a forked child for big files.
 
 Reading records from libyaml events and validating them is about 40% of a load; the
 other 60% (resolving names, diffing, writing) must stay in the process that holds the
-transaction. On Linux, a file of CHILD_MIN_BYTES (4 MiB) or more is therefore read by a
-forked child process, which sends the validated records in pickled batches through a
-pipe while the loader works on the ones before: two cores instead of one. The child
-reads ahead by at most OUTBOX_MESSAGES batches and a pipe's buffer, then waits for the
-loader, so memory stays bounded whatever the size of the file.
+transaction. On Linux, a file of `child_min_bytes` (CHILD_MIN_BYTES, 4 MiB) or more is
+therefore read by a forked child process, which sends the validated records in pickled
+batches through a pipe while the loader works on the ones before: two cores instead of
+one. The child reads ahead by at most OUTBOX_MESSAGES batches and a pipe's buffer, then
+waits for the loader, so memory stays bounded whatever the size of the file.
 
 Either way the loader sees the same records, in the same order, with the same problems
-(file:line:column), reported at the same moments; a record's marks come packed and are
-unpacked only if a problem needs them. Whatever goes wrong in the child (an unreadable
-file, a crash, being killed) becomes one clean RuntimeFailure in the parent, and the
-child never outlives the read: it is stopped when the read ends early for any reason
-(an error, Ctrl-C), and it stops by itself when the parent dies (its pipe breaks).
+(file:line:column), reported at the same moments, in one shape (`ReadRecord`); a child's
+record marks come packed and are unpacked only if a problem needs them. Whatever goes
+wrong in the child (an unreadable file, a crash, being killed) becomes one clean
+RuntimeFailure in the parent, and the child never outlives the read: it is stopped when
+the read ends early for any reason (an error, Ctrl-C), and it stops by itself when the
+parent dies (its pipe breaks).
+
+Validation is `alliancekb.load.validate.validate`, looked up when a read starts.
 """
 
 from __future__ import annotations
@@ -26,16 +29,16 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from alliancekb.core.errors import Problem, RuntimeFailure
-from alliancekb.load.schema import SECTIONS, field_aliases
-from alliancekb.load.yaml_reader import DocumentReader, MarkMap, PackedMarks, RawRecord, render_path
+from alliancekb.load import validate as validate_stage
+from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap
 
 #: Files at least this big are read in a child process (where one can be forked). Forking,
 #: unpickling and the parent's copy-on-write page faults cost more than reading in
@@ -43,6 +46,9 @@ from alliancekb.load.yaml_reader import DocumentReader, MarkMap, PackedMarks, Ra
 #: two took 345 / 371 ms at 1.1 MiB, 465 / 479 ms at 2 MiB, 697 / 627 ms at 3.9 MiB,
 #: 1009 / 832 ms at 6.4 MiB. So from 4 MiB up, where two processes are clearly ahead.
 CHILD_MIN_BYTES: Final = 4 * 1024 * 1024
+#: Environment variable that overrides CHILD_MIN_BYTES (0: every file that can be read in a
+#: child is; tests use it to drive the child through the CLI).
+CHILD_MIN_BYTES_ENV: Final = "ALLIANCEKB_CHILD_MIN_BYTES"
 #: Records per message from the child: large enough that pickling has little overhead per
 #: record, small enough that the loader's first batch arrives quickly.
 CHILD_BATCH: Final = 250
@@ -58,34 +64,79 @@ _UNREADABLE: Final = 2  # (_UNREADABLE, reason): the file could not be read
 _FAILED: Final = 3  # (_FAILED, description): anything else went wrong
 
 
+Loc = tuple[str | int, ...]
+
+
+class PackedMarks(Mapping[Loc, Mark]):
+    """A record's marks sent by another process: the record's own at hand, the rest unpacked
+    on first use (only a problem needs them, so most never are)."""
+
+    __slots__ = ("_column", "_line", "_packed", "_raw")
+
+    def __init__(self, line: int, column: int, packed: bytes | None) -> None:
+        self._line = line  # the record's own mark, 1-based
+        self._column = column
+        self._packed = packed
+        self._raw: dict[Loc, tuple[int, int]] | None = None
+
+    def _marks(self) -> dict[Loc, tuple[int, int]]:
+        if self._raw is None:
+            self._raw = pickle.loads(self._packed) if self._packed is not None else {}  # noqa: S301
+        return self._raw
+
+    def __getitem__(self, path: Loc) -> Mark:
+        if not path:
+            return Mark(self._line, self._column)
+        line, column = self._marks()[path]
+        return Mark(line + 1, column + 1)
+
+    def __contains__(self, path: object) -> bool:
+        return path == () or path in self._marks()
+
+    def __iter__(self) -> Iterator[Loc]:
+        return iter({(): None, **self._marks()})
+
+    def __len__(self) -> int:
+        return len({(): None, **self._marks()})
+
+
+def pack_marks(marks: MarkMap) -> bytes:
+    """A record's marks as bytes, for `PackedMarks` in another process."""
+    return pickle.dumps(marks.offsets(), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class ReadRecord:
+    """A record as the loader sees it, from either read: its place, its marks, its model."""
+
+    __slots__ = ("index", "marks", "model", "section")
+
+    def __init__(
+        self, section: str, index: int, marks: Mapping[Loc, Mark], model: BaseModel | None
+    ) -> None:
+        self.section = section
+        self.index = index
+        #: Path inside the record -> where it starts; `()` is the record itself.
+        self.marks = marks
+        #: The validated model; None if the record is invalid (its problems are reported).
+        self.model = model
+
+    def mark_for(self, loc: Loc) -> Mark:
+        """The mark of the longest prefix of `loc` that has one."""
+        marks = self.marks
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in marks:
+                return marks[loc[:end]]
+        return marks[()]
+
+    @property
+    def where(self) -> str:
+        """`statements[3]`: how problems name this record."""
+        return f"{self.section}[{self.index}]"
+
+
 def can_use_child() -> bool:
     """Whether a child process can read (forking is cheap and safe enough on Linux only)."""
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
-
-
-def validate(raw: RawRecord, file: str, problems: list[Problem]) -> BaseModel | None:
-    """The record's model, or None with its problems (located) appended to `problems`."""
-    model_type = SECTIONS[raw.section]
-    try:
-        return model_type.model_validate(raw.data)
-    except ValidationError as exc:
-        aliases = field_aliases(model_type)
-        for error in exc.errors(include_url=False, include_input=False):
-            loc = tuple(aliases.get(str(p), p) if i == 0 else p for i, p in enumerate(error["loc"]))
-            mark = raw.mark_for(loc)
-            problems.append(
-                Problem(file, mark.line, mark.column, render_path(raw.where, loc), _message(error))
-            )
-        return None
-
-
-def _message(error: Any) -> str:
-    kind, msg = error["type"], str(error["msg"])
-    if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r}"
-    if kind == "missing":
-        return f"required field {error['loc'][-1]!r} is missing"
-    return msg.removeprefix("Value error, ")
 
 
 def _unreadable(name: str, reason: str) -> RuntimeFailure:
@@ -93,7 +144,7 @@ def _unreadable(name: str, reason: str) -> RuntimeFailure:
 
 
 class RecordRead:
-    """Reading one file: `records()` yields (record, model or None) in file order.
+    """Reading one file: `records()` yields ReadRecords in file order.
 
     A record's validation problems are appended to `problems` just before it is yielded.
     While reading, `bytes_read` grows; when `records()` is exhausted, `size`, `sha256` and
@@ -116,7 +167,10 @@ class RecordRead:
         """Bytes of the file read so far."""
         return self._bytes_read
 
-    def records(self) -> Iterator[tuple[RawRecord, BaseModel | None]]:
+    #: Whether a child process reads the file.
+    in_child = False
+
+    def records(self) -> Iterator[ReadRecord]:
         """The records in file order, each with its model (None if it is invalid)."""
         raise NotImplementedError
 
@@ -129,14 +183,15 @@ class _LocalRead(RecordRead):
 
     _reader: DocumentReader | None = None
 
-    def records(self) -> Iterator[tuple[RawRecord, BaseModel | None]]:
+    def records(self) -> Iterator[ReadRecord]:
         name, problems = self.name, self.problems
+        validate = validate_stage.validate
         reader = self._reader = DocumentReader(
             self.path, max_bytes=self.max_bytes, display_name=name
         )
         try:
             for raw in reader.records():
-                yield raw, validate(raw, name, problems)
+                yield ReadRecord(raw.section, raw.index, raw.marks, validate(raw, name, problems))
         except OSError as exc:
             raise _unreadable(name, exc.strerror or str(exc)) from None
         self._bytes_read = self.size = reader.size
@@ -151,6 +206,8 @@ class _LocalRead(RecordRead):
 
 class _ChildRead(RecordRead):
     """Reading in a forked child process, which sends batches of validated records."""
+
+    in_child = True
 
     def __init__(self, path: Path, name: str, max_bytes: int, problems: list[Problem]) -> None:
         super().__init__(path, name, max_bytes, problems)
@@ -171,7 +228,7 @@ class _ChildRead(RecordRead):
             self._process.start()
         sender.close()  # the child's end: when the child is gone, recv sees the end
 
-    def records(self) -> Iterator[tuple[RawRecord, BaseModel | None]]:
+    def records(self) -> Iterator[ReadRecord]:
         problems = self.problems
         try:
             while True:
@@ -183,8 +240,7 @@ class _ChildRead(RecordRead):
                         if model is None:
                             problems.extend(extra)
                             extra = None
-                        marks = PackedMarks(line, column, extra)
-                        yield RawRecord(section, index, {}, marks), model
+                        yield ReadRecord(section, index, PackedMarks(line, column, extra), model)
                 elif kind == _END:
                     self.reader_problems, self.size, self.sha256 = message[1:]
                     self._bytes_read = self.size
@@ -246,13 +302,23 @@ def _widen(pipe: Connection) -> None:
         pass  # a smaller buffer: slower, still correct
 
 
-def open_read(path: Path, *, name: str, max_bytes: int, problems: list[Problem]) -> RecordRead:
-    """A read of `path`: in a child process if the file is big enough and one can be made."""
+def open_read(
+    path: Path,
+    *,
+    name: str,
+    max_bytes: int,
+    problems: list[Problem],
+    child_min_bytes: int | None = None,
+) -> RecordRead:
+    """A read of `path`: in a child process if it has `child_min_bytes` or more and one can be
+    made (0: every file that can be; None: ALLIANCEKB_CHILD_MIN_BYTES or CHILD_MIN_BYTES)."""
+    if child_min_bytes is None:
+        child_min_bytes = int(os.environ.get(CHILD_MIN_BYTES_ENV) or CHILD_MIN_BYTES)
     try:
         size = path.stat().st_size
     except OSError:
         size = 0  # the read in this process reports it
-    if CHILD_MIN_BYTES <= size <= max_bytes and can_use_child():
+    if child_min_bytes <= size <= max_bytes and can_use_child():
         return _ChildRead(path, name, max_bytes, problems)
     return _LocalRead(path, name, max_bytes, problems)
 
@@ -347,6 +413,7 @@ def _read_and_send(
     path: Path, name: str, max_bytes: int, send: Callable[[tuple[Any, ...]], None]
 ) -> int:
     reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
+    validate = validate_stage.validate  # looked up here, after the fork
     problems: list[Problem] = []
     entries: list[tuple[Any, ...]] = []
     try:
@@ -361,7 +428,8 @@ def _read_and_send(
                     entry = (raw.section, raw.index, start.line, start.column, None, problems)
                     problems = []
                 else:
-                    entry = (raw.section, raw.index, start.line, start.column, model, marks.pack())
+                    packed = pack_marks(marks)
+                    entry = (raw.section, raw.index, start.line, start.column, model, packed)
                 entries.append(entry)
                 if len(entries) >= CHILD_BATCH:
                     send((_RECORDS, reader.bytes_read, entries))

@@ -1,0 +1,276 @@
+"""Memberships and statements, planned in batches with bulk statements (the bulk of a load).
+
+Part of the plan stage (alliancekb.load.plan): a batch's references are resolved, its
+rows diffed against the stored ones in one query, and its writes handed over together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from alliancekb.core.errors import Problem
+from alliancekb.load.plan import Pending, Planner, merge
+from alliancekb.load.resolve import ONE_KIND, Unresolved
+from alliancekb.load.schema import MembershipIn, StatementIn, bounds
+from alliancekb.load.sections import MEMBERSHIP_SOURCES, STATEMENT_LINKS
+from alliancekb.store import models as m
+from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
+
+_STATEMENTS: Table = m.Statement.__table__  # type: ignore[assignment]
+_MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
+
+#: A statement's values and links (link name -> target ids).
+Planned = tuple[dict[str, Any], dict[str, set[int]]]
+
+
+def statement_id(speaker: str, date: str, text: str, source: str) -> str:
+    """A deterministic id from a statement's content, so re-loading never duplicates it."""
+    digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
+    return f"st-{digest[:20]}"
+
+
+def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> None:
+    """Plan a batch of memberships: resolve, diff by (country, scope, role, from), write."""
+    resolver = planner.resolver
+    rows: list[tuple[Pending, dict[str, Any], list[int]]] = []
+    for item in batch:
+        ms: MembershipIn = item.model
+        try:
+            country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
+            scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
+            sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
+        except Unresolved as exc:
+            if final:
+                planner.unresolved_problem(item, exc)
+            else:
+                planner.deferred["memberships"].append(item)
+            continue
+        start, end = bounds(ms.from_), bounds(ms.to)
+        values = {
+            "country_id": country.id,
+            "scope_id": scope.scope_id,
+            "role": ms.role,
+            "from_text": ms.from_ or "",
+            "status": ms.status,
+            "from_lower": start.lower if start else None,
+            "from_upper": start.upper if start else None,
+            "to_text": ms.to or "",
+            "to_lower": end.lower if end else None,
+            "to_upper": end.upper if end else None,
+            "note": ms.note,
+        }
+        rows.append((item, values, [s.id for s in sources]))
+    if not rows:
+        return
+    existing = planner.stored.memberships()
+    link = MEMBERSHIP_SOURCES
+    links = planner.stored.links(link.table, link.owner, link.target)
+    new_rows: list[tuple[dict[str, Any], list[int]]] = []
+    for item, values, source_ids in rows:
+        key = (values["country_id"], values["scope_id"], values["role"], values["from_text"])
+        found = existing.get(key)
+        if found is None:
+            new_rows.append((values, source_ids))
+            existing[key] = (None, values)  # planned in this batch: its id comes below
+            continue
+        row_id, stored = found
+        if row_id is None:
+            mark = item.record.mark_for(())
+            planner.problems.append(
+                Problem(item.file, mark.line, mark.column, item.record.where,
+                        "the same membership (country, scope, role, from) is already "
+                        "defined in this load under other names")
+            )  # fmt: skip
+            continue
+        changed = {k: v for k, v in values.items() if stored.get(k) != v}
+        if "note" not in item.model.model_fields_set:
+            changed.pop("note", None)
+        outcome = "unchanged"
+        if changed:
+            planner.writes.update(_MEMBERSHIPS, row_id, changed)
+            stored.update(changed)
+            outcome = "updated"
+        planner.count("memberships", merge(outcome, planner.set_links(link, row_id, source_ids)))
+    if new_rows:
+        ids = planner.writes.insert_memberships([values for values, _ in new_rows])
+        link_rows = []
+        for row_id, (values, source_ids) in zip(ids, new_rows, strict=True):
+            key = (values["country_id"], values["scope_id"], values["role"], values["from_text"])
+            existing[key] = (row_id, dict(values))
+            links[row_id] = set(source_ids)
+            link_rows += [{link.owner: row_id, link.target: s} for s in sorted(set(source_ids))]
+            planner.count("memberships", "created")
+        if link_rows:
+            planner.writes.insert_rows(link.table, link_rows)
+
+
+class StatementPlanner:
+    """Plans batches of statements: resolve, diff against the stored ones by id, write.
+
+    With `overlay`, what the plan creates or changes is kept in memory (nothing is written
+    on a dry run, and a later statement with the same id must still find it).
+    """
+
+    def __init__(self, planner: Planner, *, overlay: bool) -> None:
+        self.planner = planner
+        conn = planner.conn
+        self.overlay: dict[str, Planned] | None = {} if overlay else None
+        # The ids of the statements this load inserted, kept only when the table was empty as
+        # it began (then no other statement can exist, and most batches skip the lookup).
+        self.inserted: set[str] | None = (
+            set() if conn.execute(select(_STATEMENTS.c.id).limit(1)).first() is None else None
+        )
+
+    def plan(self, batch: list[Pending], final: bool) -> None:
+        planner = self.planner
+        writes = planner.writes
+        rows: dict[str, tuple[Pending, dict[str, Any], dict[str, set[int]]]] = {}
+        resolve = self._resolve
+        for item in batch:
+            resolved = resolve(item, final)
+            if resolved is not None:
+                values, links = resolved
+                rows[values["id"]] = (item, values, links)
+        if not rows:
+            return
+        existing = self._existing(list(rows))
+        overlay = self.overlay
+        inserts: list[dict[str, Any]] = []
+        link_inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in STATEMENT_LINKS}
+        created = 0
+        for sid, (item, values, links) in rows.items():
+            stored = existing.get(sid)
+            if stored is None:
+                inserts.append(values)
+                if overlay is not None:
+                    overlay[sid] = (values, links)
+                for name, targets in links.items():
+                    if targets:
+                        column = STATEMENT_LINKS[name][1]
+                        link_inserts[name] += [
+                            {"statement_id": sid, column: t} for t in sorted(targets)
+                        ]
+                continue
+            stored_values, stored_links = stored
+            changed = {k: v for k, v in values.items() if stored_values.get(k) != v}
+            if "note" not in item.model.model_fields_set:
+                changed.pop("note", None)
+            if changed:
+                writes.update(_STATEMENTS, sid, changed)
+            links_changed = False
+            for name, targets in links.items():
+                if stored_links.get(name, set()) != targets:
+                    links_changed = True
+                    table, column = STATEMENT_LINKS[name]
+                    writes.delete_owned(table, "statement_id", sid)
+                    link_inserts[name] += [
+                        {"statement_id": sid, column: t} for t in sorted(targets)
+                    ]
+            if overlay is not None and (changed or links_changed):
+                overlay[sid] = ({**stored_values, **changed}, links)
+            planner.count("statements", "updated" if changed or links_changed else "unchanged")
+        if inserts:
+            writes.insert_rows(_STATEMENTS, inserts)
+            created = len(inserts)
+            if self.inserted is not None:
+                self.inserted.update(values["id"] for values in inserts)
+        for _ in range(created):
+            planner.count("statements", "created")
+        for name, link_rows in link_inserts.items():
+            if link_rows:
+                writes.insert_rows(STATEMENT_LINKS[name][0], link_rows)
+
+    def _resolve(self, item: Pending, final: bool) -> Planned | None:
+        st: StatementIn = item.model
+        about = st.about
+        ref, refs = self.planner.resolver.ref, self.planner.resolver.refs
+        try:
+            speaker = ref(st.speaker, SPEAKER_KINDS, ("speaker",))
+            source = ref(st.source, ONE_KIND[Kind.SOURCE], ("source",))
+            countries = (
+                refs(about.countries, Kind.COUNTRY, ("about", "countries"))
+                if about.countries
+                else ()
+            )
+            scopes = [
+                ref(name, SCOPE_KINDS, ("about", "scopes", i))
+                for i, name in enumerate(about.scopes)
+            ]
+            areas = (
+                refs(about.technology_areas, Kind.TECHNOLOGY_AREA, ("about", "technology_areas"))
+                if about.technology_areas
+                else ()
+            )
+        except Unresolved as exc:
+            if final:
+                self.planner.unresolved_problem(item, exc)
+            else:
+                self.planner.deferred["statements"].append(item)
+            return None
+        date = bounds(st.date)
+        assert date is not None
+        speaker_kind = speaker.kind
+        sid = st.id or statement_id(
+            f"{speaker_kind}:{self.planner.stored.natural_key(speaker)}",
+            st.date, st.text, source.label,
+        )  # fmt: skip
+        values: dict[str, Any] = {
+            "id": sid,
+            "speaker_official_id": speaker.id if speaker_kind is Kind.OFFICIAL else None,
+            "speaker_country_id": speaker.id if speaker_kind is Kind.COUNTRY else None,
+            "speaker_alliance_id": speaker.id if speaker_kind is Kind.ALLIANCE else None,
+            "speaker_label": st.speaker_label,
+            "date_text": st.date,
+            "date_lower": date.lower,
+            "date_upper": date.upper,
+            "text": st.text,
+            "quote": st.quote,
+            "stance": st.stance,
+            "source_id": source.id,
+            "note": st.note,
+        }
+        links = {
+            "countries": {c.id for c in countries},
+            "scopes": {s.scope_id for s in scopes if s.scope_id is not None},
+            "technology_areas": {t.id for t in areas},
+        }
+        return values, links
+
+    def _existing(self, ids: list[str]) -> dict[str, Planned]:
+        """The stored (or planned) rows and links of those of `ids` that exist.
+
+        When the table was empty as the load began, only ids this load inserted can exist:
+        the database is asked about those alone (usually none); on a dry run none is there.
+        """
+        found: dict[str, Planned] = {}
+        overlay = self.overlay
+        if overlay:
+            for sid in ids:
+                planned = overlay.get(sid)
+                if planned is not None:
+                    found[sid] = (dict(planned[0]), planned[1])
+            ids = [sid for sid in ids if sid not in found]
+        if self.inserted is not None:
+            if overlay is not None:
+                return found
+            ids = [sid for sid in ids if sid in self.inserted]
+        if not ids:
+            return found
+        conn = self.planner.conn
+        stored: dict[str, Planned] = {}
+        columns = list(_STATEMENTS.columns)
+        for row in conn.execute(select(*columns).where(_STATEMENTS.c.id.in_(ids))).mappings():
+            stored[row["id"]] = (dict(row), {name: set() for name in STATEMENT_LINKS})
+        if stored:
+            for name, (table, column) in STATEMENT_LINKS.items():
+                for sid, target in conn.execute(
+                    select(table.c.statement_id, table.c[column]).where(
+                        table.c.statement_id.in_(list(stored))
+                    )
+                ):
+                    stored[sid][1][name].add(target)
+        found.update(stored)
+        return found

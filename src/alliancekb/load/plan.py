@@ -1,0 +1,352 @@
+"""The plan stage: what a load changes, per kind created / updated / unchanged.
+
+The planner takes validated records, resolves their references (alliancekb.load.resolve)
+and diffs them against the stored rows (alliancekb.load.stored), and hands each change it
+decides to a `Writes` (alliancekb.load.apply). On a real load that writes it in the write
+transaction; on `validate` and `load --dry-run`, `PlannedWrites` writes nothing and gives
+provisional (negative) ids, so the plan is computed under a read transaction only, and
+what it creates stays visible to later records of the load through the name index and
+the stored rows (an in-memory overlay), just as written rows would be.
+
+Records are upserted by natural key. A field left out of a record keeps its stored value;
+a list that is given (aliases, sources, technology areas) replaces the stored list. So
+loading the same file twice changes nothing, and an edited record counts as one update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from alliancekb.core.errors import Problem
+from alliancekb.core.names import normalize
+from alliancekb.core.vocab import ScopeKind
+from alliancekb.load.apply import Writes
+from alliancekb.load.child_read import ReadRecord
+from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
+from alliancekb.load.schema import SECTIONS, AllianceIn, OfficialIn, PillarIn, bounds
+from alliancekb.load.sections import (
+    ENTITY_SECTIONS,
+    PILLAR_ALIASES,
+    PILLAR_AREAS,
+    POSITION_SOURCES,
+    Aliases,
+    Link,
+    Section,
+    given,
+)
+from alliancekb.load.stored import StoredRows
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, NameIndex, Ref, pillar_label
+
+#: Counts one outcome of a kind: (kind, "created" | "updated" | "unchanged").
+Count = Callable[[str, str], None]
+
+
+class PlannedWrites:
+    """A `Writes` for a plan only: nothing is written, new rows get provisional ids."""
+
+    def __init__(self) -> None:
+        self._last_id = 0
+
+    def _next(self) -> int:
+        self._last_id -= 1
+        return self._last_id
+
+    def insert(self, table: Table, row: dict[str, Any]) -> int:
+        return self._next()
+
+    def update(self, table: Table, row_id: Any, changed: dict[str, Any]) -> None:
+        pass
+
+    def new_scope(self, kind: ScopeKind) -> int:
+        return self._next()
+
+    def replace_owned(
+        self, table: Table, owner_col: str, owner_id: Any, rows: list[dict[str, Any]]
+    ) -> None:
+        pass
+
+    def delete_owned(self, table: Table, owner_col: str, owner_id: Any) -> None:
+        pass
+
+    def insert_memberships(self, rows: list[dict[str, Any]]) -> list[int]:
+        return [self._next() for _ in rows]
+
+    def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        pass
+
+
+@dataclass
+class Pending:
+    """A validated record waiting to be planned, and its file."""
+
+    record: ReadRecord
+    model: Any
+    file: str
+
+
+class Planner:
+    """The plan of one load across its files: entities one by one, the rest in batches."""
+
+    def __init__(self, conn: Connection, index: NameIndex, writes: Writes, count: Count) -> None:
+        self.conn = conn
+        self.index = index
+        self.writes = writes
+        self.count = count
+        self.resolver = Resolver(index)
+        self.stored = StoredRows(conn, writes)
+        self.problems: list[Problem] = []
+        self.unresolved: list[Problem] = []
+        self.pending: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
+        self.deferred: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
+        self.seen: dict[tuple[str, str], tuple[str, int]] = {}
+
+    # -- admitting records --------------------------------------------------------------
+
+    def admit(self, record: ReadRecord, file: str) -> bool:
+        """Queue a valid record, unless an earlier record of this load used its natural key."""
+        model = record.model
+        key = natural_key(record.section, model)
+        if key is not None:
+            mark = record.mark_for(())
+            earlier = self.seen.get((record.section, key))
+            if earlier is not None:
+                self.problems.append(
+                    Problem(
+                        file, mark.line, mark.column, record.where,
+                        f"the same {singular(record.section)} ({key}) is already defined "
+                        f"at {earlier[0]}:{earlier[1]}",
+                    )
+                )  # fmt: skip
+                return False
+            self.seen[(record.section, key)] = (file, mark.line)
+        self.pending[record.section].append(Pending(record, model, file))
+        return True
+
+    def unresolved_problem(self, item: Pending, exc: Unresolved) -> None:
+        mark = item.record.mark_for(exc.loc)
+        self.unresolved.append(
+            Problem(item.file, mark.line, mark.column, where(item.record, exc.loc), exc.message)
+        )
+
+    # -- entities: one generic path -----------------------------------------------------
+
+    def plan_entities(self, final: bool) -> None:
+        """Plan the pending entity records, dependencies first; retry the unresolved later."""
+        for section in ENTITY_SECTIONS:
+            records, self.pending[section.name] = self.pending[section.name], []
+            for item in records:
+                try:
+                    self.plan_entity(section, item.model)
+                except Unresolved as exc:
+                    if final:
+                        self.unresolved_problem(item, exc)
+                    else:
+                        self.pending[section.name].append(item)  # may be defined later
+
+    def plan_entity(self, section: Section, record: Any) -> None:
+        """Resolve every reference first, then diff against the stored row, then write."""
+        links = [(link, self._link_targets(record, link, (link.field,))) for link in section.links]
+        children = self._resolve_children(record)
+        key = getattr(record, section.key)
+        stored = self.stored.get(section.table, section.key, key)
+        values = section.values(record, None if stored is None else stored[1])
+        if stored is None and section.scope is not None:
+            values["scope_id"] = self.writes.new_scope(section.scope)
+        row_id, outcome = self._upsert(
+            section.table, section.key, key, values, section.aliases,
+            getattr(record, "aliases", None), links,
+        )  # fmt: skip
+        self.count(section.name, outcome)
+        if section.index_created_only and outcome != "created":
+            return
+        row = self.stored.get(section.table, section.key, key)
+        assert row is not None
+        names = [*section.names(record, row[1])]
+        if section.aliases is not None:
+            names += self._aliases_of(section.aliases, row_id)
+        scope_id = row[1]["scope_id"] if section.scope is not None else None
+        ref = Ref(section.kind, row_id, section.label(record, row[1]), scope_id)
+        if isinstance(record, AllianceIn):
+            self.index.put_alliance(ref, names)
+            self._plan_pillars(row_id, record, children)
+        else:
+            self.index.put(ref, names)
+        if isinstance(record, OfficialIn):
+            self._plan_positions(row_id, record, children)
+
+    def _link_targets(self, record: Any, link: Link, loc: Loc) -> list[int] | None:
+        names = getattr(record, link.field)
+        if names is None:
+            return None  # left out: the stored links stay
+        return [r.id for r in self.resolver.refs(names, link.kind, loc)]
+
+    def _upsert(
+        self,
+        table: Table,
+        key: str | tuple[str, ...],
+        value: Any,
+        values: dict[str, Any],
+        aliases: Aliases | None,
+        given_aliases: list[str] | None,
+        links: list[tuple[Link, list[int] | None]],
+    ) -> tuple[int, str]:
+        """The one shape of an entity: upsert the row, then its aliases, then its links."""
+        row_id, outcome = self.stored.upsert(table, key, value, values)
+        outcomes = [outcome]
+        if aliases is not None:
+            outcomes.append(self._set_aliases(aliases, row_id, given_aliases))
+        for link, targets in links:
+            outcomes.append(self.set_links(link, row_id, targets))
+        return row_id, merge(*outcomes)
+
+    # -- what differs per kind: pillars inside alliances, positions inside officials ---
+
+    def _resolve_children(self, record: Any) -> list[Any]:
+        if isinstance(record, AllianceIn):
+            return [
+                self._link_targets(p, PILLAR_AREAS, ("pillars", i, "technology_areas"))
+                for i, p in enumerate(record.pillars or [])
+            ]
+        if isinstance(record, OfficialIn):
+            return [
+                self._resolve_position(pos, ("positions", i))
+                for i, pos in enumerate(record.positions or [])
+            ]
+        return []
+
+    def _resolve_position(self, pos: Any, loc: Loc) -> tuple[Ref | None, Ref | None, list[Ref]]:
+        country = alliance = None
+        if pos.country:
+            country = self.resolver.ref(pos.country, ONE_KIND[Kind.COUNTRY], (*loc, "country"))
+        if pos.alliance:
+            alliance = self.resolver.ref(pos.alliance, ONE_KIND[Kind.ALLIANCE], (*loc, "alliance"))
+        return country, alliance, self.resolver.refs(pos.sources, Kind.SOURCE, (*loc, "sources"))
+
+    def _plan_pillars(self, alliance_id: int, a: AllianceIn, areas: list[Any]) -> None:
+        for pillar, targets in zip(a.pillars or [], areas, strict=True):
+            self._plan_pillar(alliance_id, a.name, pillar, targets)
+
+    def _plan_pillar(
+        self, alliance_id: int, alliance_name: str, p: PillarIn, areas: list[int] | None
+    ) -> None:
+        key = (alliance_id, p.number)
+        values = given(p, {"name": p.name, "description": p.description}, always={"name"})
+        if self.stored.get(_PILLARS, _PILLAR_KEY, key) is None:
+            values["scope_id"] = self.writes.new_scope(ScopeKind.PILLAR)
+        row_id, outcome = self._upsert(
+            _PILLARS, _PILLAR_KEY, key, values, PILLAR_ALIASES, p.aliases, [(PILLAR_AREAS, areas)]
+        )
+        stored = self.stored.get(_PILLARS, _PILLAR_KEY, key)
+        assert stored is not None
+        self.count("pillars", outcome)
+        label = pillar_label(alliance_name, p.number, p.name)
+        ref = Ref(Kind.PILLAR, row_id, label, int(stored[1]["scope_id"]))
+        self.index.put_pillar(
+            alliance_id, p.number, ref, [p.name, *self._aliases_of(PILLAR_ALIASES, row_id)]
+        )
+
+    def _plan_positions(self, official_id: int, o: OfficialIn, resolved: list[Any]) -> None:
+        for pos, (country, alliance, sources) in zip(o.positions or [], resolved, strict=True):
+            start, end = bounds(pos.from_), bounds(pos.to)
+            values = {
+                "country_id": country.id if country else None,
+                "alliance_id": alliance.id if alliance else None,
+                "organisation": pos.organisation,
+                "from_lower": start.lower if start else None,
+                "from_upper": start.upper if start else None,
+                "to_text": pos.to or "",
+                "to_lower": end.lower if end else None,
+                "to_upper": end.upper if end else None,
+                "note": pos.note,
+            }
+            key = (official_id, pos.title, pos.from_ or "")
+            _, outcome = self._upsert(
+                _POSITIONS, _POSITION_KEY, key, values, None, None,
+                [(POSITION_SOURCES, [s.id for s in sources])],
+            )  # fmt: skip
+            self.count("positions", outcome)
+
+    # -- aliases and links --------------------------------------------------------------
+
+    def _aliases_of(self, aliases: Aliases, owner_id: int) -> list[str]:
+        return [alias for alias, _ in self.stored.aliases(aliases.table, aliases.owner, owner_id)]
+
+    def _set_aliases(self, aliases: Aliases, owner_id: int, given: list[str] | None) -> str:
+        """Replace an entity's aliases with the given list (None: keep them)."""
+        if given is None:
+            return "unchanged"
+        wanted: dict[str, str] = {}
+        for alias in given:
+            wanted.setdefault(normalize(alias), alias)
+        wanted.pop("", None)
+        stored = self.stored.aliases(aliases.table, aliases.owner, owner_id)
+        if {norm: alias for alias, norm in stored} == wanted:
+            return "unchanged"
+        self.writes.replace_owned(
+            aliases.table, aliases.owner, owner_id,
+            [{aliases.owner: owner_id, "alias": a, "normalized": n} for n, a in wanted.items()],
+        )  # fmt: skip
+        pairs = [(a, n) for n, a in wanted.items()]
+        self.stored.set_aliases(aliases.table, aliases.owner, owner_id, pairs)
+        return "updated"
+
+    def set_links(self, link: Link, owner_id: Any, targets: list[int] | None) -> str:
+        """Replace an owner's links (sources, technology areas) with the given ids."""
+        if targets is None:
+            return "unchanged"
+        wanted = set(targets)
+        stored = self.stored.links(link.table, link.owner, link.target)
+        if stored.get(owner_id, set()) == wanted:
+            return "unchanged"
+        self.writes.replace_owned(
+            link.table, link.owner, owner_id,
+            [{link.owner: owner_id, link.target: t} for t in sorted(wanted)],
+        )  # fmt: skip
+        stored[owner_id] = wanted
+        return "updated"
+
+
+_PILLARS: Table = m.Pillar.__table__  # type: ignore[assignment]
+_PILLAR_KEY = ("alliance_id", "number")
+_POSITIONS: Table = m.Position.__table__  # type: ignore[assignment]
+_POSITION_KEY = ("official_id", "title", "from_text")
+
+
+def merge(*outcomes: str) -> str:
+    """One outcome for a record from those of its parts."""
+    if "created" in outcomes:
+        return "created"
+    return "updated" if "updated" in outcomes else "unchanged"
+
+
+def natural_key(section: str, model: Any) -> str | None:
+    """The key no two records of a load may share (a statement's only if it has an id)."""
+    if section in ("sources", "technology_areas", "alliances", "officials"):
+        return str(model.key)
+    if section == "countries":
+        return str(model.iso3)
+    if section == "statements":
+        return str(model.id) if model.id else None
+    if section == "memberships":
+        country, scope = normalize(model.country), normalize(model.scope)
+        return f"{country} / {scope} / {model.role} / {model.from_ or ''}"
+    return None
+
+
+def where(record: ReadRecord, loc: Loc) -> str:
+    """`statements[3]` + ("about", "countries", 1) -> `statements[3].about.countries[1]`."""
+    path = record.where
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def singular(section: str) -> str:
+    """A section's name for one of its records: `countries` -> `country`."""
+    name = section.replace("_", " ")
+    return name[:-3] + "y" if name.endswith("ies") else name[:-1]

@@ -1,0 +1,198 @@
+"""Each entity section described as data: table, natural key, given fields, aliases, links, index.
+
+The planner (alliancekb.load.plan) applies every entity section through one generic path
+driven by these descriptions; only what really differs per kind is code there (pillars
+inside alliances, positions inside officials, memberships and statements in batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Table
+
+from alliancekb.core.vocab import ScopeKind
+from alliancekb.load.schema import (
+    AllianceIn,
+    CountryIn,
+    OfficialIn,
+    SourceIn,
+    TechnologyAreaIn,
+    bounds,
+    iso_country,
+)
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, country_label
+
+#: A record's values to write, given the stored row (None: the row is new).
+Values = Callable[[Any, dict[str, Any] | None], dict[str, Any]]
+#: A record's names in the index (besides its aliases), given its stored row.
+Names = Callable[[Any, dict[str, Any]], list[str | None]]
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """An alias table: `owner` is its column naming the entity."""
+
+    table: Table
+    owner: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A list of references stored as a link table, from the record field `field`."""
+
+    field: str
+    table: Table
+    owner: str
+    target: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Section:
+    """How one entity section is planned."""
+
+    name: str
+    table: Table
+    key: str
+    kind: Kind
+    values: Values
+    names: Names
+    label: Callable[[Any, dict[str, Any]], str]
+    aliases: Aliases | None = None
+    links: tuple[Link, ...] = ()
+    #: A new row gets a new scope of this kind (alliances).
+    scope: ScopeKind | None = None
+    #: Put in the index only when created (a source is named by its key alone).
+    index_created_only: bool = False
+
+
+def given(
+    record: BaseModel,
+    values: dict[str, Any],
+    *,
+    always: set[str],
+    field_of: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Only the values of fields the record states (or must state): left-out fields are kept."""
+    stated = record.model_fields_set
+    field_of = field_of or {}
+    return {k: v for k, v in values.items() if k in always or field_of.get(k, k) in stated}
+
+
+def _source_values(src: SourceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
+    published = bounds(src.published)
+    return given(
+        src,
+        {
+            "title": src.title,
+            "publisher": src.publisher,
+            "author": src.author,
+            "url": src.url,
+            "published": src.published,
+            "published_lower": published.lower if published else None,
+            "published_upper": published.upper if published else None,
+            "retrieved": src.retrieved or "",
+            "kind": src.kind,
+            "note": src.note,
+        },
+        always={"title", "published", "published_lower", "published_upper", "kind"},
+        field_of={"published_lower": "published", "published_upper": "published"},
+    )
+
+
+def _country_values(c: CountryIn, stored: dict[str, Any] | None) -> dict[str, Any]:
+    # A name left out keeps the stored one; a new country takes ISO's name (or its code).
+    iso = iso_country(c.iso3) or {}
+    values = {"name": c.name or iso.get("name") or c.iso3, "iso2": c.iso2 or iso.get("iso2")}
+    if c.name is None and stored is not None:
+        values.pop("name")
+    return values
+
+
+def _technology_area_values(t: TechnologyAreaIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
+    return given(t, {"name": t.name, "description": t.description}, always={"name"})
+
+
+def _alliance_values(a: AllianceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
+    founded = bounds(a.founded)
+    return given(
+        a,
+        {
+            "name": a.name,
+            "full_name": a.full_name,
+            "kind": a.kind,
+            "founded": a.founded or "",
+            "founded_lower": founded.lower if founded else None,
+            "founded_upper": founded.upper if founded else None,
+            "description": a.description,
+        },
+        always={"name", "kind"},
+        field_of={"founded_lower": "founded", "founded_upper": "founded"},
+    )
+
+
+def _official_values(o: OfficialIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
+    return given(o, {"name": o.name, "note": o.note}, always={"name"})
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+#: The entity sections, in the order a flush applies them (dependencies first).
+ENTITY_SECTIONS: tuple[Section, ...] = (
+    Section(
+        "sources", _t(m.Source), "key", Kind.SOURCE, _source_values,
+        names=lambda src, _row: [src.key], label=lambda src, _row: str(src.key),
+        index_created_only=True,
+    ),
+    Section(
+        "countries", _t(m.Country), "iso3", Kind.COUNTRY, _country_values,
+        names=lambda c, row: [c.iso3, row.get("iso2"), row["name"]],
+        label=lambda c, row: country_label(row["name"], c.iso3),
+        aliases=Aliases(_t(m.CountryAlias), "country_id"),
+    ),
+    Section(
+        "technology_areas", _t(m.TechnologyArea), "key", Kind.TECHNOLOGY_AREA,
+        _technology_area_values,
+        names=lambda t, _row: [t.key, t.name], label=lambda t, _row: str(t.name),
+        aliases=Aliases(_t(m.TechnologyAreaAlias), "technology_area_id"),
+    ),
+    Section(
+        "alliances", _t(m.Alliance), "key", Kind.ALLIANCE, _alliance_values,
+        names=lambda a, _row: [a.key, a.name, a.full_name], label=lambda a, _row: str(a.name),
+        aliases=Aliases(_t(m.AllianceAlias), "alliance_id"),
+        links=(Link("sources", m.alliance_sources, "alliance_id", "source_id", Kind.SOURCE),),
+        scope=ScopeKind.ALLIANCE,
+    ),
+    Section(
+        "officials", _t(m.Official), "key", Kind.OFFICIAL, _official_values,
+        names=lambda o, _row: [o.key, o.name], label=lambda o, _row: str(o.name),
+        aliases=Aliases(_t(m.OfficialAlias), "official_id"),
+    ),
+)  # fmt: skip
+
+#: The entity sections by name.
+SECTION_BY_NAME: dict[str, Section] = {s.name: s for s in ENTITY_SECTIONS}
+
+PILLAR_ALIASES = Aliases(_t(m.PillarAlias), "pillar_id")
+PILLAR_AREAS = Link(
+    "technology_areas", m.pillar_technology_areas, "pillar_id", "technology_area_id",
+    Kind.TECHNOLOGY_AREA,
+)  # fmt: skip
+POSITION_SOURCES = Link("sources", m.position_sources, "position_id", "source_id", Kind.SOURCE)
+MEMBERSHIP_SOURCES = Link(
+    "sources", m.membership_sources, "membership_id", "source_id", Kind.SOURCE
+)
+#: A statement's link tables: name -> (table, target column).
+STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
+    "countries": (m.statement_countries, "country_id"),
+    "scopes": (m.statement_scopes, "scope_id"),
+    "technology_areas": (m.statement_technology_areas, "technology_area_id"),
+}

@@ -1,0 +1,116 @@
+"""The stored rows a plan is computed against: read once per load, kept in step with its plan.
+
+Small tables (sources, countries, alliances, their aliases and links, memberships) are
+read whole on first use; what the plan then creates or changes is recorded here too (with
+provisional ids on a dry run), so later records of the load see it as if it were stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from alliancekb.load.apply import Writes
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, Ref
+
+Key = str | tuple[str, ...]
+#: A stored (or planned) row: its id, and its values by column.
+Row = tuple[int, dict[str, Any]]
+
+
+class StoredRows:
+    """Stored rows of the small tables, by natural key, kept in step with the plan."""
+
+    def __init__(self, conn: Connection, writes: Writes) -> None:
+        self.conn = conn
+        self.writes = writes
+        self._rows: dict[tuple[str, Key], dict[Any, Row]] = {}
+        self._aliases: dict[str, dict[int, list[tuple[str, str]]]] = {}
+        self._links: dict[str, dict[Any, set[int]]] = {}
+        self._memberships: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]] | None = None
+        self._reverse: dict[Kind, dict[int, str]] = {}
+
+    def _table(self, table: Table, key: Key) -> dict[Any, Row]:
+        cache_key = (table.name, key)
+        if cache_key not in self._rows:
+            rows: dict[Any, Row] = {}
+            for row in self.conn.execute(select(*table.columns)).mappings():
+                values = dict(row)
+                natural = values[key] if isinstance(key, str) else tuple(values[k] for k in key)
+                rows[natural] = (values["id"], values)
+            self._rows[cache_key] = rows
+        return self._rows[cache_key]
+
+    def get(self, table: Table, key: Key, value: Any) -> Row | None:
+        return self._table(table, key).get(value)
+
+    def upsert(self, table: Table, key: Key, value: Any, values: dict[str, Any]) -> tuple[int, str]:
+        """Insert or update one row by natural key; return its id and what happened."""
+        rows = self._table(table, key)
+        found = rows.get(value)
+        if found is None:
+            natural = {key: value} if isinstance(key, str) else dict(zip(key, value, strict=True))
+            row = {**natural, **values}
+            row_id = self.writes.insert(table, row)
+            rows[value] = (row_id, {"id": row_id, **row})
+            return row_id, "created"
+        row_id, stored = found
+        changed = {k: v for k, v in values.items() if stored.get(k) != v}
+        if not changed:
+            return row_id, "unchanged"
+        self.writes.update(table, row_id, changed)
+        stored.update(changed)
+        return row_id, "updated"
+
+    def aliases(self, table: Table, owner_col: str, owner_id: int) -> list[tuple[str, str]]:
+        """An owner's (alias, normalized alias) pairs."""
+        if table.name not in self._aliases:
+            grouped: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for owner_value, alias, norm in self.conn.execute(
+                select(table.c[owner_col], table.c.alias, table.c.normalized)
+            ):
+                grouped[owner_value].append((alias, norm))
+            self._aliases[table.name] = grouped
+        return self._aliases[table.name].get(owner_id, [])
+
+    def set_aliases(
+        self, table: Table, owner_col: str, owner_id: int, aliases: list[tuple[str, str]]
+    ) -> None:
+        self.aliases(table, owner_col, owner_id)
+        self._aliases[table.name][owner_id] = aliases
+
+    def links(self, table: Table, owner_col: str, target_col: str) -> dict[Any, set[int]]:
+        if table.name not in self._links:
+            grouped: dict[Any, set[int]] = defaultdict(set)
+            for owner, target in self.conn.execute(select(table.c[owner_col], table.c[target_col])):
+                grouped[owner].add(target)
+            self._links[table.name] = grouped
+        return self._links[table.name]
+
+    def memberships(self) -> dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]]:
+        """Memberships by (country, scope, role, from); id None: planned in this batch."""
+        if self._memberships is None:
+            columns = list(m.Membership.__table__.columns)
+            self._memberships = {
+                (r["country_id"], r["scope_id"], r["role"], r["from_text"]): (r["id"], dict(r))
+                for r in self.conn.execute(select(*columns)).mappings()
+            }
+        return self._memberships
+
+    def natural_key(self, ref: Ref) -> str:
+        """The key behind a speaker, so a derived statement id does not depend on database ids."""
+        table, key = _SPEAKER_KEYS[ref.kind]
+        reverse = self._reverse.setdefault(ref.kind, {})
+        if ref.id not in reverse:  # created during this load: refresh the reverse map
+            reverse.update({row_id: str(n) for n, (row_id, _) in self._table(table, key).items()})
+        return reverse[ref.id]
+
+
+_SPEAKER_KEYS: dict[Kind, tuple[Table, str]] = {
+    Kind.OFFICIAL: (m.Official.__table__, "key"),  # type: ignore[dict-item]
+    Kind.COUNTRY: (m.Country.__table__, "iso3"),  # type: ignore[dict-item]
+    Kind.ALLIANCE: (m.Alliance.__table__, "key"),  # type: ignore[dict-item]
+}
