@@ -90,22 +90,6 @@ def section_table(card: Card, section: Section) -> Table:
     return Table(SOURCES_CITED_COLUMNS, rows, title="Sources cited")
 
 
-def card_json(card: Card) -> dict[str, Any]:
-    """The card as one JSON-ready object, each section's keys in its columns' order."""
-    sections: dict[str, Any] = {}
-    for section in card.sections:
-        table = section_table(card, section)
-        sections[section.key] = [
-            {c.key: json_value(r.get(c.key)) for c in table.columns} for r in section.rows
-        ]
-    return {
-        "kind": card.kind,
-        "name": card.name,
-        "fields": {k: json_value(v) for k, v in card.fields},
-        "sections": sections,
-    }
-
-
 def render_card(card: Card, stream: IO[str] | None = None) -> None:
     """Print the card for people: a panel of its facts, then each section's table."""
     from rich.panel import Panel
@@ -136,7 +120,7 @@ def emit_card(card: Card, fmt: Format | str, stream: IO[str] | None = None) -> N
         return
     out = stream if stream is not None else sys.stdout
     if fmt is Format.JSON:
-        out.write(json.dumps(card_json(card), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(card.as_json(), ensure_ascii=False, indent=2) + "\n")
         return
 
     def records() -> Iterator[dict[str, Any]]:

@@ -89,7 +89,10 @@ class Card:
         return next((s for s in self.sections if s.key == key), None)
 
     def as_json(self) -> dict[str, Any]:
-        """The card as one JSON-ready object: kind, name, fields, and rows per section."""
+        """The card as one JSON-ready object: kind, name, fields, and rows per section.
+
+        This is the card's JSON as `show --format json` prints it (same keys, same order).
+        """
         return {
             "kind": self.kind,
             "name": self.name,

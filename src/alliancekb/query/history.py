@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -81,7 +81,7 @@ class HistoryResult:
     """Past loads, newest first: one row per load keyed by HISTORY_FIELDS."""
 
     limit: int
-    rows: list[dict[str, object]]
+    rows: list[dict[str, object]] = field(repr=False)
 
 
 def history(session: Session, limit: int = 20) -> HistoryResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,7 +33,7 @@ RowIterator = Iterator[Row] | list[Row]
 class CountriesResult:
     """Every country; rows: iso3, iso2, name, aliases."""
 
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 @dataclass
@@ -43,7 +43,7 @@ class AlliancesResult:
     `members` counts the countries in force today.
     """
 
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class PillarsResult:
     """
 
     alliance: str | None
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class TechAreasResult:
     """
 
     scope: str | None
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 @dataclass
@@ -79,7 +79,7 @@ class OfficialsResult:
 
     country: str | None
     as_of: dt.date | None
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 @dataclass
@@ -88,7 +88,7 @@ class SourcesResult:
     retrieved, kind."""
 
     kind: str | None
-    rows: RowIterator
+    rows: RowIterator = field(repr=False)
 
 
 def countries(session: Session) -> CountriesResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -67,7 +67,7 @@ class MembersResult:
     statuses: tuple[Status, ...]
     #: The statuses hidden outright (DEFAULT: the closed ones; AS_OF: declined).
     hidden: tuple[Status, ...]
-    rows: Iterator[Row] | list[Row]
+    rows: Iterator[Row] | list[Row] = field(repr=False)
 
 
 def _in_vocabulary_order(statuses: set[Status] | frozenset[Status]) -> tuple[Status, ...]:

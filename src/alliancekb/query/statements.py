@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal_column, select
@@ -52,7 +52,7 @@ class StatementsResult:
     until: str | None
     search: str | None
     limit: int | None
-    rows: Iterator[Row] | list[Row]
+    rows: Iterator[Row] | list[Row] = field(repr=False)
 
 
 def speaker_clause(ref: Ref) -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -38,7 +38,7 @@ class TimelineResult:
     """The timeline of one entity (`name`: its label); rows keyed by TIMELINE_FIELDS."""
 
     name: str
-    rows: Iterator[Row] | list[Row]
+    rows: Iterator[Row] | list[Row] = field(repr=False)
 
 
 def timeline(session: Session, name: str) -> TimelineResult:
