@@ -50,7 +50,7 @@ class AlliancesResult:
 class PillarsResult:
     """Every pillar, or one alliance's (`alliance`: its name).
 
-    Rows: alliance, alliance_key, number, name, scope, technology_areas, members, aliases;
+    Rows: scope, name, alliance, alliance_key, number, technology_areas, members, aliases;
     `members` counts the countries in force today, the alliance's members included.
     """
 
@@ -190,11 +190,11 @@ def pillars(session: Session, alliance: str | None = None) -> PillarsResult:
             counts = _in_force_counts(session, [(r.scope_id, r.alliance_scope_id) for r in batch])
             for r in batch:
                 yield {
+                    "scope": f"{r.alliance} Pillar {r.number}",
+                    "name": r.name,
                     "alliance": r.alliance,
                     "alliance_key": r.alliance_key,
                     "number": r.number,
-                    "name": r.name,
-                    "scope": f"{r.alliance} Pillar {r.number}",
                     "technology_areas": areas.get(r.id, []),
                     "members": counts.get(r.scope_id, 0),
                     "aliases": aliases.get(r.id, []),
