@@ -17,7 +17,7 @@ from alliancekb.query.common import (
     status_rank,
     text_or_none,
 )
-from alliancekb.query.lists import pillars, position_rows, position_stmt
+from alliancekb.query.lists import PILLAR_FIELDS, pillars, position_rows, position_stmt
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
     STATEMENT_FIELDS,
@@ -36,31 +36,19 @@ from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
 CARD_STATEMENTS = 10
 SHOW_KINDS = frozenset(Kind)
 
+_POSITION_FIELDS = ("official", "name", "title", "for", "country", "from", "to", "sources")
 #: The JSON field names of each kind of section row, in order. A card's statements carry
-#: `who` and `about` (text for people) besides the statement fields, as its JSON always did.
+#: `who` and `about` (text for people) besides the statement fields, as its JSON always did;
+#: its pillars leave out their aliases.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "memberships": ("scope", "role", "status", "from", "to", "sources", "note"),
-    "officials": ("official", "name", "title", "for", "country", "from", "to", "sources"),
-    "pillars": (
-        "scope",
-        "name",
-        "alliance",
-        "alliance_key",
-        "number",
-        "technology_areas",
-        "members",
-    ),
+    "officials": _POSITION_FIELDS,
+    "positions": _POSITION_FIELDS,
+    "pillars": tuple(k for k in PILLAR_FIELDS if k != "aliases"),
     "members": MEMBER_FIELDS,
+    "statements": (*STATEMENT_FIELDS[:4], "who", *STATEMENT_FIELDS[4:10], "about", "source"),
     "sources": ("key", "title", "publisher", "published"),
 }
-SECTION_FIELDS["positions"] = SECTION_FIELDS["officials"]
-SECTION_FIELDS["statements"] = (
-    *STATEMENT_FIELDS[:4],
-    "who",
-    *STATEMENT_FIELDS[4:10],
-    "about",
-    "source",
-)
 
 
 @dataclass

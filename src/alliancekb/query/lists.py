@@ -28,6 +28,18 @@ from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
 RowIterator = Iterator[Row] | list[Row]
 
+#: The JSON field names of a pillar row, in order.
+PILLAR_FIELDS = (
+    "scope",
+    "name",
+    "alliance",
+    "alliance_key",
+    "number",
+    "technology_areas",
+    "members",
+    "aliases",
+)
+
 
 @dataclass
 class CountriesResult:
