@@ -2,8 +2,9 @@
 
 Each timed run does what `alliancekb members SCOPE --format csv` (or `statements ...
 --format json`) does after parsing its arguments: open one read transaction
-(`db.read_session`), call the `alliancekb.query.queries` function (which loads the name index
-and resolves the names), and write every row with `output.emit` to an in-memory stream.
+(`db.read_session`), call the `alliancekb.query` function (which loads the name index and
+resolves the names), and write every row with `present.views.emit_result` to an in-memory
+stream.
 The engine (its connection pool) is made once per database, as a long-lived process
 would; process start-up is measured separately (`bench.bench_startup`).
 
@@ -89,14 +90,15 @@ def pick_targets(engine: Any) -> Targets:
 
 
 def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], Any]]]:
-    """(name, CLI command, format, function of a session returning an output.Table)."""
-    from alliancekb.query import queries
+    """(name, CLI command, format, function of a session returning a query result)."""
+    from alliancekb.query.members import members as members_of
+    from alliancekb.query.statements import statements
 
     def members(s: Any) -> Any:
-        return queries.members(s, targets.scope)
+        return members_of(s, targets.scope)
 
     def by_speaker(s: Any) -> Any:
-        return queries.statements(s, speaker=targets.speaker, since=SINCE, limit=LIMIT)
+        return statements(s, speaker=targets.speaker, since=SINCE, limit=LIMIT)
 
     cases: list[tuple[str, str, str, Callable[[Any], Any]]] = [
         ("members", f"members {targets.scope!r} --format csv", "csv", members),
@@ -111,7 +113,7 @@ def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], A
     for word in SEARCH_WORDS:
 
         def search(s: Any, word: str = word) -> Any:
-            return queries.statements(s, search=word, limit=LIMIT)
+            return statements(s, search=word, limit=LIMIT)
 
         cases.append(
             (
@@ -126,7 +128,7 @@ def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], A
 
 def time_query(engine: Any, make_table: Callable[[Any], Any], fmt: str, runs: int) -> QueryTiming:
     """Warm up once, then time `runs` complete runs (session, query, names, rendering)."""
-    from alliancekb.present.output import emit
+    from alliancekb.present.views import emit_result as emit
     from alliancekb.store.db import read_session
 
     def once() -> tuple[float, int]:
@@ -288,7 +290,7 @@ def profile_query(kb_url: str, name: str, out_path: Path) -> str:
         from pyinstrument import Profiler
     except ImportError:
         return ""
-    from alliancekb.present.output import emit
+    from alliancekb.present.views import emit_result as emit
     from alliancekb.store.db import create_db_engine, read_session
 
     engine = create_db_engine(kb_url)

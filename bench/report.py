@@ -648,9 +648,10 @@ def render(results: dict[str, Any]) -> str:
 
     out += ["## Queries (issue 5)", ""]
     out += [
-        "In-process, as the CLI runs them: one read transaction, the `alliancekb.query.queries` "
-        "function (name resolution included), every row rendered by `output.emit` to an "
-        "in-memory CSV (`members`) or JSON (`statements`) stream. One warm-up, then "
+        "In-process, as the CLI runs them: one read transaction, the `alliancekb.query` "
+        "function (name resolution included), every row rendered by "
+        "`present.views.emit_result` to an in-memory CSV (`members`) or JSON (`statements`) "
+        "stream. One warm-up, then "
         f"{meta.get('runs', '?')} timed runs: median, min, max. `× base` is the median "
         "divided by the smallest size's median (how cost grows with size); `× SQLite` is a "
         "PostgreSQL median divided by SQLite's at the same size. Memberships "

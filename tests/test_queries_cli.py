@@ -126,6 +126,23 @@ def test_members_as_of_a_bad_date_is_a_usage_error(kb: TestDatabase) -> None:
     assert "--as-of" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["officials", "--as-of", "2023-02-30"], "--as-of"),
+        (["statements", "--since", "soon"], "--since"),
+        (["statements", "--until", "2024-13"], "--until"),
+    ],
+)
+def test_a_bad_date_names_the_option_it_came_from(
+    kb: TestDatabase, args: list[str], option: str
+) -> None:
+    # The query layer names its parameter (`until: ...`); the CLI names the option.
+    result = run(kb, *args)
+    assert result.exit_code == 2
+    assert f"alliancekb: {option}: " in result.output
+
+
 # -- lists ---------------------------------------------------------------------------------
 
 
@@ -576,3 +593,28 @@ def test_sqlite_walks_the_date_index_only_for_a_common_word(
     kb.dispose()
     plans = "\n".join(_plans(kb, "statements", "--search", word, "--limit", "5"))
     assert ("SCAN statements USING INDEX ix_statements_date_lower" in plans) is walks, plans
+
+
+def test_the_presentation_columns_are_the_query_fields() -> None:
+    # present/ lays out what query/ answers: a data column for every field, in order.
+    from alliancekb.present import cards, views
+    from alliancekb.present.reports import HISTORY_COLUMNS
+    from alliancekb.query.cards import SECTION_FIELDS
+    from alliancekb.query.history import HISTORY_FIELDS
+    from alliancekb.query.lists import PILLAR_FIELDS
+    from alliancekb.query.members import MEMBER_FIELDS
+    from alliancekb.query.statements import STATEMENT_FIELDS
+    from alliancekb.query.timeline import TIMELINE_FIELDS
+
+    def data_keys(columns: list[Any]) -> list[str]:
+        return [c.key for c in columns if c.data]
+
+    assert data_keys(views.MEMBER_COLUMNS) == list(MEMBER_FIELDS)
+    assert data_keys(views.STATEMENT_COLUMNS) == list(STATEMENT_FIELDS)
+    assert data_keys(views.PILLAR_COLUMNS) == list(PILLAR_FIELDS)
+    assert data_keys(views.TIMELINE_COLUMNS) == list(TIMELINE_FIELDS)
+    assert data_keys(HISTORY_COLUMNS) == list(HISTORY_FIELDS)
+    assert [c.key for c in views.STATEMENT_COLUMNS] == list(SECTION_FIELDS["statements"])
+    assert [c.key for c in cards.MEMBERSHIP_OF_COLUMNS] == list(SECTION_FIELDS["memberships"])
+    assert [c.key for c in views.POSITION_COLUMNS] == list(SECTION_FIELDS["positions"])
+    assert [c.key for c in cards.SOURCES_CITED_COLUMNS] == list(SECTION_FIELDS["sources"])

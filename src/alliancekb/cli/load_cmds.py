@@ -87,36 +87,14 @@ def history_cmd(
 
     Example: alliancekb history --limit 5 --format json
     """
-    from alliancekb.present.output import Column, Table, emit
-    from alliancekb.query.history import recent_loads
+    from alliancekb.present.reports import emit_history
+    from alliancekb.query.history import history
     from alliancekb.store.db import read_session
 
     engine = state_of(ctx).engine()
     with read_session(engine) as session:
-        rows = [
-            {
-                "id": load.id,
-                "finished": load.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "files": [f.path for f in load.files],
-                "sha256": [f.sha256 for f in load.files],
-                "records": sum(f.records for f in load.files),
-                "created": load.created,
-                "updated": load.updated,
-                "unchanged": load.unchanged,
-            }
-            for load in recent_loads(session, limit)
-        ]
-    columns = [
-        Column("id", "load", min_width=4),
-        Column("finished", "finished (UTC)", min_width=19),
-        Column("files"),
-        Column("sha256", table=False),
-        Column("records", min_width=7),
-        Column("created", min_width=7),
-        Column("updated", min_width=7),
-        Column("unchanged", min_width=9),
-    ]
-    emit(Table(columns, rows, title="Loads, newest first"), fmt)
+        result = history(session, limit)
+    emit_history(result, fmt)
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:
@@ -172,16 +150,9 @@ class _progress:
 
 
 def _print_report(report: LoadReport, verb: str) -> None:
-    from alliancekb.present.output import Column, Table, emit
+    from alliancekb.present.reports import render_load_counts
 
-    rows = [
-        {"kind": kind.replace("_", " "), **counts}
-        for kind, counts in report.counts_dict().items()
-        if any(counts.values())
-    ]
-    columns = [Column(k, min_width=9) for k in ("kind", "created", "updated", "unchanged")]
-    files = ", ".join(f.path for f in report.files)
-    emit(Table(columns, rows, title=f"{files}: {verb}"), "table")
+    render_load_counts([f.path for f in report.files], report.counts_dict(), verb)
     if report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:

@@ -1,8 +1,9 @@
 """The analyst's read commands: members, lists, statements, show, timeline.
 
-Each command opens one read transaction, calls one `alliancekb.query.queries` function and
-hands the rows to `alliancekb.present.output`, inside the transaction: the rows stream from the
-database to stdout. Every command takes `--format table|csv|json|ndjson`.
+Each command opens one read transaction, calls one `alliancekb.query` function (the same one
+the Python API calls) and hands its result to `alliancekb.present`, inside the transaction:
+the rows stream from the database to stdout. Every command takes `--format
+table|csv|json|ndjson`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from alliancekb.core.vocab import Role, SourceKind, Status
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from alliancekb.present.output import Table
-    from alliancekb.query.queries import Card
+    from alliancekb.present.views import Result
 
 # From the vocabularies (a module of plain enums: cheap to import for --help).
 STATUSES = tuple(s.value for s in Status)
@@ -51,18 +51,36 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
         yield session
 
 
-def _emit(table: Table, fmt: str) -> None:
-    from alliancekb.present.output import emit
+def _emit(result: Result, fmt: str) -> None:
+    from alliancekb.present.views import emit_result
 
-    emit(table, fmt)
+    emit_result(result, fmt)
+
+
+#: The option of each date parameter of the query layer.
+DATE_OPTIONS = {"as_of": "--as-of", "since": "--since", "until": "--until"}
+
+
+@contextmanager
+def _date_options() -> Iterator[None]:
+    """A bad date's message names the option it came from (`--since: ...`)."""
+    from alliancekb.core.errors import UsageError
+    from alliancekb.query.common import DateParameterError
+
+    try:
+        yield
+    except DateParameterError as exc:
+        option = DATE_OPTIONS.get(exc.parameter, exc.parameter)
+        raise UsageError(f"{option}: {exc.reason}") from None
 
 
 def _as_of(value: str | None) -> Any:
     if value is None:
         return None
-    from alliancekb.query.queries import parse_date_option
+    from alliancekb.query.common import parse_date
 
-    return parse_date_option(value, "--as-of")
+    with _date_options():
+        return parse_date(value, "as_of")
 
 
 def members_cmd(
@@ -108,18 +126,11 @@ def members_cmd(
 
       alliancekb members NATO --as-of 2023-06
     """
-    from alliancekb.core.vocab import Role, Status
-    from alliancekb.query import queries
+    from alliancekb.query.members import members
 
     with _session(ctx) as session:
-        table = queries.members(
-            session,
-            scope,
-            as_of=_as_of(as_of),
-            statuses=[Status(s) for s in status or []] or None,
-            roles=[Role(r) for r in role or []] or None,
-        )
-        _emit(table, fmt)
+        result = members(session, scope, as_of=_as_of(as_of), statuses=status, roles=role)
+        _emit(result, fmt)
 
 
 def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
@@ -127,10 +138,10 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
 
     Example: alliancekb countries --format csv > countries.csv
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import countries
 
     with _session(ctx) as session:
-        _emit(queries.countries(session), fmt)
+        _emit(countries(session), fmt)
 
 
 def alliances_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
@@ -138,10 +149,10 @@ def alliances_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
 
     Example: alliancekb alliances
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import alliances
 
     with _session(ctx) as session:
-        _emit(queries.alliances(session), fmt)
+        _emit(alliances(session), fmt)
 
 
 def pillars_cmd(
@@ -155,10 +166,10 @@ def pillars_cmd(
 
     Example: alliancekb pillars --alliance AUKUS
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import pillars
 
     with _session(ctx) as session:
-        _emit(queries.pillars(session, alliance), fmt)
+        _emit(pillars(session, alliance), fmt)
 
 
 def tech_areas_cmd(
@@ -175,10 +186,10 @@ def tech_areas_cmd(
 
     Example: alliancekb tech-areas --scope 'AUKUS Pillar 2'
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import tech_areas
 
     with _session(ctx) as session:
-        _emit(queries.tech_areas(session, scope), fmt)
+        _emit(tech_areas(session, scope), fmt)
 
 
 def officials_cmd(
@@ -200,11 +211,11 @@ def officials_cmd(
 
       alliancekb officials --as-of 2023-01 --format json
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import officials
 
     with _session(ctx) as session:
-        table = queries.officials(session, country, _as_of(as_of), all_positions=all_positions)
-        _emit(table, fmt)
+        result = officials(session, country, _as_of(as_of), all_positions=all_positions)
+        _emit(result, fmt)
 
 
 def sources_cmd(
@@ -223,10 +234,10 @@ def sources_cmd(
 
     Example: alliancekb sources --kind government
     """
-    from alliancekb.query import queries
+    from alliancekb.query.lists import sources
 
     with _session(ctx) as session:
-        _emit(queries.sources(session, kind), fmt)
+        _emit(sources(session, kind), fmt)
 
 
 def statements_cmd(
@@ -278,10 +289,10 @@ def statements_cmd(
 
       alliancekb statements --search 'japan partner' --limit 10
     """
-    from alliancekb.query import queries
+    from alliancekb.query.statements import statements
 
-    with _session(ctx) as session:
-        table = queries.statements(
+    with _session(ctx) as session, _date_options():
+        result = statements(
             session,
             speaker=speaker,
             country=country,
@@ -292,7 +303,7 @@ def statements_cmd(
             search=search,
             limit=limit or None,
         )
-        _emit(table, fmt)
+        _emit(result, fmt)
 
 
 def show_cmd(
@@ -317,63 +328,11 @@ def show_cmd(
 
       alliancekb show 'AUKUS Pillar II' --format json
     """
-    from alliancekb.query import queries
+    from alliancekb.present.cards import emit_card
+    from alliancekb.query.cards import show
 
     with _session(ctx) as session:
-        card = queries.show(session, name)
-        _emit_card(card, fmt)
-
-
-def _emit_card(card: Card, fmt: str) -> None:
-    import json
-    import sys
-
-    from alliancekb.core.formats import json_value
-    from alliancekb.present.output import Column, Table, emit
-
-    if fmt == "table":
-        _render_card(card)
-        return
-    if fmt == "json":
-        sys.stdout.write(json.dumps(card.as_json(), ensure_ascii=False, indent=2) + "\n")
-        return
-
-    # CSV and NDJSON: one flat record per fact, so one file holds the whole card.
-    def records() -> Iterator[dict[str, Any]]:
-        for key, value in card.fields:
-            yield {"section": "fields", "row": None, "key": key, "value": json_value(value)}
-        for section, table in card.sections:
-            for i, row in enumerate(table.rows, start=1):
-                for column in table.columns:
-                    if column.data:
-                        value = json_value(row.get(column.key))
-                        yield {"section": section, "row": i, "key": column.key, "value": value}
-
-    columns = [Column("section"), Column("row"), Column("key"), Column("value")]
-    emit(Table(columns, records()), fmt)
-
-
-def _render_card(card: Card) -> None:
-    from rich.panel import Panel
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
-    from alliancekb.core.formats import text_value
-    from alliancekb.present.output import console_for, rich_table
-
-    console = console_for()
-    facts = RichTable.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
-    for key, value in card.fields:
-        if value not in (None, "", []):
-            facts.add_row(Text(key.replace("_", " ")), Text(text_value(value, ", ")))
-    console.print(Panel(facts, title=Text(f"{card.name} · {card.kind}"), title_align="left"))
-    for _, table in card.sections:
-        if isinstance(table.rows, list) and not table.rows:
-            console.print(Text(f"{table.title}: none", style="dim"))
-            continue
-        console.print(rich_table(table))
+        emit_card(show(session, name), fmt)
 
 
 def timeline_cmd(
@@ -392,10 +351,10 @@ def timeline_cmd(
 
       alliancekb timeline 'AUKUS Pillar 2' --format csv
     """
-    from alliancekb.query import queries
+    from alliancekb.query.timeline import timeline
 
     with _session(ctx) as session:
-        _emit(queries.timeline(session, name), fmt)
+        _emit(timeline(session, name), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,15 +1,14 @@
 """One rows type for every read command, and its renderers: Rich table, CSV, JSON, NDJSON.
 
 A `Table` is a list of columns and an iterable of row mappings keyed by `Column.key` (the
-JSON key, a contract: DESIGN.md section 3). The CSV, JSON and NDJSON writers take a text
+JSON key, a contract: docs/queries.md). The CSV, JSON and NDJSON writers take a text
 stream and consume the rows one at a time, so a result of any size is written without
 being held in memory; only the Rich table (for people) collects its rows to size them.
 
 Values: `None` is empty (JSON null); lists stay lists in JSON and become `; `-joined text in
 CSV; dates become ISO text; booleans are JSON booleans and `true`/`false` in CSV.
 
-Rich is imported only inside the table renderer: the library may build `Table`s (queries
-do) without importing Rich.
+Rich is imported only inside the table renderer, so building a `Table` stays cheap.
 """
 
 from __future__ import annotations

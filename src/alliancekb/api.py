@@ -1,0 +1,235 @@
+"""The Python API for analysts' notebooks: the read commands' answers as plain data.
+
+    from alliancekb import open_kb
+
+    with open_kb("kb.sqlite") as kb:
+        rows = kb.members("AUKUS Pillar 2", status="in-force")
+
+Each method runs the same `alliancekb.query` function as the command of the same name, in
+one read transaction, and returns its rows as the command's `--format json` prints them:
+a list of dicts with JSON-ready values (text, numbers, booleans, lists, None; dates as
+ISO or EDTF text). The answer's meta (scope label, as-of date, statuses shown, limit, ...)
+is on `rows.meta`. Errors are `alliancekb.core.errors` exceptions. See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from alliancekb.core.config import DatabaseTarget, resolve_target
+from alliancekb.core.errors import UsageError
+from alliancekb.core.formats import Row, json_value
+from alliancekb.core.vocab import Role, SourceKind, Status
+from alliancekb.query import cards as q_cards
+from alliancekb.query import history as q_history
+from alliancekb.query import lists as q_lists
+from alliancekb.query import members as q_members
+from alliancekb.query import statements as q_statements
+from alliancekb.query import timeline as q_timeline
+from alliancekb.query.common import parse_date
+from alliancekb.store.db import create_db_engine, masked, read_session, translate_db_errors
+
+Meta = TypeVar("Meta")
+DateLike = str | dt.date
+Choices = str | Sequence[str] | None
+
+
+class Rows(list[dict[str, Any]], Generic[Meta]):
+    """A command's rows as its JSON prints them, with the answer's meta on `meta`.
+
+    `meta` is the query's result dataclass (for `members`: scope, as_of, rule, statuses,
+    hidden); its `rows` are these rows.
+    """
+
+    meta: Meta
+
+    def __init__(self, rows: Iterator[Row] | list[Row], meta: Meta) -> None:
+        super().__init__({k: json_value(v) for k, v in row.items()} for row in rows)
+        self.meta = meta
+
+
+def _rows(result: Meta) -> Rows[Meta]:
+    """The result's rows materialised (inside the read transaction), meta attached."""
+    rows: Rows[Meta] = Rows(result.rows, result)  # type: ignore[attr-defined]
+    result.rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _choices(value: Choices, vocabulary: type[StrEnum], what: str) -> list[str] | None:
+    """One value or several of a vocabulary, checked; None for no filter."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    allowed = [v.value for v in vocabulary]
+    for v in values:
+        if v not in allowed:
+            raise UsageError(f"{v!r} is not a {what}: choose one of {', '.join(allowed)}")
+    return values or None
+
+
+def _day(value: DateLike | None, parameter: str) -> dt.date | None:
+    return None if value is None else parse_date(value, parameter)
+
+
+class KnowledgeBase:
+    """An open knowledge base: one engine (connection pool); each call one read transaction."""
+
+    def __init__(self, engine: Engine, target: DatabaseTarget) -> None:
+        self.engine = engine
+        self.target = target
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked."""
+        return masked(self.target.url)
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase({self.url!r})"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read transaction (one consistent snapshot) for the `alliancekb.query` functions."""
+        with read_session(self.engine) as session:
+            yield session
+
+    def members(
+        self,
+        scope: str,
+        as_of: DateLike | None = None,
+        status: Choices = None,
+        role: Choices = None,
+    ) -> Rows[q_members.MembersResult]:
+        """Who is in an alliance or pillar (`alliancekb members`)."""
+        day = _day(as_of, "as_of")
+        statuses = _choices(status, Status, "status")
+        roles = _choices(role, Role, "role")
+        with self.session() as s:
+            return _rows(q_members.members(s, scope, day, statuses, roles))
+
+    def countries(self) -> Rows[q_lists.CountriesResult]:
+        """Every country (`alliancekb countries`)."""
+        with self.session() as s:
+            return _rows(q_lists.countries(s))
+
+    def alliances(self) -> Rows[q_lists.AlliancesResult]:
+        """Every alliance (`alliancekb alliances`)."""
+        with self.session() as s:
+            return _rows(q_lists.alliances(s))
+
+    def pillars(self, alliance: str | None = None) -> Rows[q_lists.PillarsResult]:
+        """Every pillar, or one alliance's (`alliancekb pillars`)."""
+        with self.session() as s:
+            return _rows(q_lists.pillars(s, alliance))
+
+    def tech_areas(self, scope: str | None = None) -> Rows[q_lists.TechAreasResult]:
+        """Every technology area, or one scope's (`alliancekb tech-areas`)."""
+        with self.session() as s:
+            return _rows(q_lists.tech_areas(s, scope))
+
+    def officials(
+        self,
+        country: str | None = None,
+        as_of: DateLike | None = None,
+        all_positions: bool = False,
+    ) -> Rows[q_lists.OfficialsResult]:
+        """Positions held on a date, default today, or all of them (`alliancekb officials`)."""
+        day = _day(as_of, "as_of")
+        with self.session() as s:
+            return _rows(q_lists.officials(s, country, day, all_positions=all_positions))
+
+    def sources(self, kind: str | None = None) -> Rows[q_lists.SourcesResult]:
+        """Every source, newest first, or those of one kind (`alliancekb sources`)."""
+        _choices(kind, SourceKind, "source kind")
+        with self.session() as s:
+            return _rows(q_lists.sources(s, kind))
+
+    def statements(
+        self,
+        *,
+        speaker: str | None = None,
+        country: str | None = None,
+        scope: str | None = None,
+        tech_area: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+    ) -> Rows[q_statements.StatementsResult]:
+        """Statements, newest first, filtered by every argument given (`alliancekb statements`).
+
+        Unlike the command (100 by default), no limit is the default: None or 0 is all.
+        """
+        if limit is not None and limit < 0:
+            raise UsageError(f"limit must be 0 or more, not {limit}")
+        with self.session() as s:
+            result = q_statements.statements(
+                s,
+                speaker=speaker,
+                country=country,
+                scope=scope,
+                tech_area=tech_area,
+                since=since,
+                until=until,
+                search=search,
+                limit=limit or None,
+            )
+            return _rows(result)
+
+    def show(self, name: str) -> dict[str, Any]:
+        """One entity's card as `show --format json` prints it: kind, name, fields, sections."""
+        with self.session() as s:
+            return q_cards.show(s, name).as_json()
+
+    def timeline(self, name: str) -> Rows[q_timeline.TimelineResult]:
+        """Dated events of an entity, oldest first (`alliancekb timeline`)."""
+        with self.session() as s:
+            return _rows(q_timeline.timeline(s, name))
+
+    def history(self, limit: int = 20) -> Rows[q_history.HistoryResult]:
+        """Past loads, newest first (`alliancekb history`)."""
+        with self.session() as s:
+            return _rows(q_history.history(s, limit))
+
+    def close(self) -> None:
+        """Close every pooled connection; the object is unusable afterwards."""
+        self.engine.dispose()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_kb(url_or_path: str | Path | None = None, *, seed: bool = True) -> KnowledgeBase:
+    """Open a knowledge base as `--db` does: a URL, a SQLite path, or None for the default.
+
+    None means ALLIANCEKB_DATABASE_URL, else the per-user SQLite file. A new, empty
+    database is created, migrated and (with `seed`) loaded with the bundled knowledge, as
+    the CLI's first command does; one at another revision raises RuntimeFailure.
+    """
+    from alliancekb.load.bootstrap import prepare
+
+    target = resolve_target(str(url_or_path) if url_or_path is not None else None)
+    engine = create_db_engine(target.url)
+    try:
+        with translate_db_errors(target.url):
+            prepare(engine, seed=seed)
+    except BaseException:
+        engine.dispose()
+        raise
+    return KnowledgeBase(engine, target)

@@ -1,0 +1,138 @@
+"""A `show` card for people (a panel of facts, then a table per section) and for tools.
+
+JSON is one object (kind, name, fields, sections); CSV and NDJSON give one flat record per
+field and per section row, so one file holds the whole card.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from alliancekb.core.formats import Format, json_value, text_value
+from alliancekb.present.output import Column, Table, console_for, emit, rich_table
+from alliancekb.present.views import (
+    MEMBER_COLUMNS,
+    PILLAR_COLUMNS,
+    PILLARS_CAPTION,
+    POSITION_COLUMNS,
+    STATEMENT_COLUMNS,
+    members_shown,
+    members_title,
+    not_in_force_dim,
+)
+from alliancekb.query.cards import CARD_STATEMENTS, Card, Section
+
+MEMBERSHIP_OF_COLUMNS = [
+    Column("scope", style="bold"),
+    Column("role"),
+    Column("status"),
+    Column("from", min_width=10),
+    Column("to", min_width=8),
+    Column("sources"),
+    Column("note"),
+]
+SOURCES_CITED_COLUMNS = [
+    Column("key"),
+    Column("title"),
+    Column("publisher"),
+    Column("published", min_width=10),
+]
+
+#: Whose statements a card lists, by the card's kind.
+STATEMENTS_OF = {
+    "country": "by or about it",
+    "alliance": "by or about it (its pillars included)",
+    "pillar": "about it",
+    "official": "by this official",
+    "technology area": "about it",
+    "source": "citing it",
+}
+
+
+def section_table(card: Card, section: Section) -> Table:
+    """A card's section as a table: its columns, title, caption and row style."""
+    rows = section.rows
+    key = section.key
+    if key == "memberships":
+        return Table(
+            MEMBERSHIP_OF_COLUMNS,
+            rows,
+            title="Memberships",
+            caption="every status, ended and declined included",
+            row_style=not_in_force_dim,
+        )
+    if key == "officials":
+        return Table(POSITION_COLUMNS, rows, title="Officials (positions held for this country)")
+    if key == "positions":
+        return Table(POSITION_COLUMNS, rows, title="Positions")
+    if key == "pillars":
+        columns = [c for c in PILLAR_COLUMNS if c.key != "aliases"]
+        return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION)
+    if key == "members":
+        assert section.members is not None
+        return Table(
+            MEMBER_COLUMNS,
+            rows,
+            title=members_title(section.members),
+            caption=f"Shown: {members_shown(section.members)}. `via`: inherited from the alliance.",
+            row_style=not_in_force_dim,
+        )
+    if key == "statements":
+        return Table(
+            STATEMENT_COLUMNS,
+            rows,
+            title=f"Recent statements {STATEMENTS_OF[card.kind]}",
+            caption=f"the newest {CARD_STATEMENTS} at most; `statements` lists them all",
+        )
+    return Table(SOURCES_CITED_COLUMNS, rows, title="Sources cited")
+
+
+def render_card(card: Card, stream: IO[str] | None = None) -> None:
+    """Print the card for people: a panel of its facts, then each section's table."""
+    from rich.panel import Panel
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console = console_for(stream)
+    facts = RichTable.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    for key, value in card.fields:
+        if value not in (None, "", []):
+            facts.add_row(Text(key.replace("_", " ")), Text(text_value(value, ", ")))
+    console.print(Panel(facts, title=Text(f"{card.name} · {card.kind}"), title_align="left"))
+    for section in card.sections:
+        table = section_table(card, section)
+        if not section.rows:
+            console.print(Text(f"{table.title}: none", style="dim"))
+            continue
+        console.print(rich_table(table))
+
+
+def emit_card(card: Card, fmt: Format | str, stream: IO[str] | None = None) -> None:
+    """Write the card in `fmt` to `stream` (default stdout)."""
+    fmt = Format(fmt)
+    if fmt is Format.TABLE:
+        render_card(card, stream)
+        return
+    out = stream if stream is not None else sys.stdout
+    if fmt is Format.JSON:
+        out.write(json.dumps(card.as_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+
+    def records() -> Iterator[dict[str, Any]]:
+        for key, value in card.fields:
+            yield {"section": "fields", "row": None, "key": key, "value": json_value(value)}
+        for section in card.sections:
+            table = section_table(card, section)
+            for i, row in enumerate(section.rows, start=1):
+                for column in table.columns:
+                    if column.data:
+                        value = json_value(row.get(column.key))
+                        yield {"section": section.key, "row": i, "key": column.key, "value": value}
+
+    columns = [Column("section"), Column("row"), Column("key"), Column("value")]
+    emit(Table(columns, records()), fmt, out)

@@ -1,0 +1,313 @@
+"""`show`: one entity's card, its facts and its sections (small, materialised row lists)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from alliancekb.core.formats import Row, json_value
+from alliancekb.query.common import (
+    membership_sources,
+    scope_ids,
+    scope_infos,
+    status_rank,
+    text_or_none,
+)
+from alliancekb.query.lists import PILLAR_FIELDS, pillars, position_rows, position_stmt
+from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
+from alliancekb.query.statements import (
+    STATEMENT_FIELDS,
+    about,
+    about_area_clause,
+    about_country_clause,
+    about_scopes_clause,
+    speaker_clause,
+    statement_hits,
+    who,
+)
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
+
+#: Recent statements on a card.
+CARD_STATEMENTS = 10
+SHOW_KINDS = frozenset(Kind)
+
+_POSITION_FIELDS = ("official", "name", "title", "for", "country", "from", "to", "sources")
+#: The JSON field names of each kind of section row, in order. A card's statements carry
+#: `who` and `about` (text for people) besides the statement fields, as its JSON always did;
+#: its pillars leave out their aliases.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "memberships": ("scope", "role", "status", "from", "to", "sources", "note"),
+    "officials": _POSITION_FIELDS,
+    "positions": _POSITION_FIELDS,
+    "pillars": tuple(k for k in PILLAR_FIELDS if k != "aliases"),
+    "members": MEMBER_FIELDS,
+    "statements": (*STATEMENT_FIELDS[:4], "who", *STATEMENT_FIELDS[4:10], "about", "source"),
+    "sources": ("key", "title", "publisher", "published"),
+}
+
+
+@dataclass
+class Section:
+    """One section of a card: its key (memberships, members, statements, ...) and rows.
+
+    `members` is the members answer behind a members section (its scope and status rule).
+    """
+
+    key: str
+    rows: list[Row]
+    members: MembersResult | None = field(default=None, repr=False)
+
+
+@dataclass
+class Card:
+    """One entity's card: what it is, its facts (key, value) in order, and its sections."""
+
+    kind: str
+    name: str
+    fields: list[tuple[str, Any]]
+    sections: list[Section]
+
+    def section(self, key: str) -> Section | None:
+        """The section with this key, if the card has one."""
+        return next((s for s in self.sections if s.key == key), None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The card as one JSON-ready object: kind, name, fields, and rows per section.
+
+        This is the card's JSON as `show --format json` prints it (same keys, same order).
+        """
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "fields": {k: json_value(v) for k, v in self.fields},
+            "sections": {
+                s.key: [{k: json_value(v) for k, v in row.items()} for row in s.rows]
+                for s in self.sections
+            },
+        }
+
+
+def _section(key: str, rows: Iterable[Row], result: MembersResult | None = None) -> Section:
+    keys = SECTION_FIELDS[key]
+    return Section(key, [{k: row.get(k) for k in keys} for row in rows], result)
+
+
+def show(session: Session, name: str) -> Card:
+    """The card of whatever `name` resolves to: country, alliance, pillar, official,
+    technology area or source."""
+    index = load_index(session)
+    ref = index.resolve(name, SHOW_KINDS)
+    builders: dict[Kind, Callable[[Session, Ref, NameIndex], Card]] = {
+        Kind.COUNTRY: _country_card,
+        Kind.ALLIANCE: _alliance_card,
+        Kind.PILLAR: _pillar_card,
+        Kind.OFFICIAL: _official_card,
+        Kind.TECHNOLOGY_AREA: _area_card,
+        Kind.SOURCE: _source_card,
+    }
+    return builders[ref.kind](session, ref, index)
+
+
+def _statements(session: Session, clause: ColumnElement[bool]) -> Section:
+    rows = [
+        {**row, "who": who(row), "about": about(row)}
+        for _, row in statement_hits(session, [clause], limit=CARD_STATEMENTS)
+    ]
+    return _section("statements", rows)
+
+
+def _members(session: Session, scope: str, index: NameIndex) -> Section:
+    result = members(session, scope, index=index)
+    result.rows = list(result.rows)
+    return _section("members", result.rows, result)
+
+
+def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str] = ()) -> Section:
+    """Every source the card's rows cite, with its title: one query."""
+    keys = set(extra)
+    for section in sections:
+        for row in section.rows:
+            keys.update(row.get("sources") or [])
+            if row.get("source"):
+                keys.add(row["source"])
+    rows: list[Row] = []
+    if keys:
+        for r in session.execute(
+            select(m.Source.key, m.Source.title, m.Source.publisher, m.Source.published)
+            .where(m.Source.key.in_(sorted(keys)))
+            .order_by(m.Source.key)
+        ):
+            rows.append(
+                {
+                    "key": r.key,
+                    "title": r.title,
+                    "publisher": r.publisher,
+                    "published": text_or_none(r.published),
+                }
+            )
+    return _section("sources", rows)
+
+
+def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    country = session.get_one(m.Country, ref.id)
+    infos = scope_infos(session)
+    stmt = (
+        select(
+            m.Membership.id,
+            m.Membership.scope_id,
+            m.Membership.role,
+            m.Membership.status,
+            m.Membership.from_text,
+            m.Membership.to_text,
+            m.Membership.note,
+        )
+        .where(m.Membership.country_id == ref.id)
+        .order_by(status_rank(), m.Membership.from_lower)
+    )
+    found = session.execute(stmt).all()
+    srcs = membership_sources(session, [r.id for r in found])
+    memberships = [
+        {
+            "scope": infos[r.scope_id].label,
+            "role": r.role,
+            "status": r.status,
+            "from": text_or_none(r.from_text),
+            "to": text_or_none(r.to_text),
+            "sources": srcs.get(r.id, []),
+            "note": r.note,
+        }
+        for r in found
+    ]
+    positions = position_rows(
+        session,
+        position_stmt()
+        .where(m.Position.country_id == ref.id)
+        .order_by(m.Position.from_lower.desc().nulls_last(), m.Official.name),
+    )
+    sections = [
+        _section("memberships", memberships),
+        _section("officials", positions),
+        _statements(session, or_(about_country_clause(ref.id), speaker_clause(ref))),
+    ]
+    sections.append(_sources(session, sections))
+    fields = [
+        ("iso3", country.iso3),
+        ("iso2", country.iso2),
+        ("name", country.name),
+        ("aliases", [a.alias for a in country.aliases]),
+    ]
+    return Card("country", ref.label, fields, sections)
+
+
+def _alliance_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    alliance = session.get_one(m.Alliance, ref.id)
+    sections = [
+        _section("pillars", pillars(session, alliance.key).rows),
+        _members(session, alliance.key, index),
+        _statements(
+            session,
+            or_(
+                about_scopes_clause(scope_ids(session, ref, with_pillars=True)),
+                speaker_clause(ref),
+            ),
+        ),
+    ]
+    own_sources = [s.key for s in alliance.sources]
+    sections.append(_sources(session, sections, own_sources))
+    fields = [
+        ("key", alliance.key),
+        ("name", alliance.name),
+        ("full_name", alliance.full_name),
+        ("kind", alliance.kind),
+        ("founded", text_or_none(alliance.founded)),
+        ("aliases", [a.alias for a in alliance.aliases]),
+        ("description", alliance.description),
+        ("sources", own_sources),
+    ]
+    return Card("alliance", ref.label, fields, sections)
+
+
+def _pillar_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    pillar = session.get_one(m.Pillar, ref.id)
+    infos = scope_infos(session)
+    assert ref.scope_id is not None
+    label = infos[ref.scope_id].label
+    sections = [
+        _members(session, label, index),
+        _statements(session, about_scopes_clause([ref.scope_id])),
+    ]
+    sections.append(_sources(session, sections))
+    fields = [
+        ("alliance", pillar.alliance.name),
+        ("number", pillar.number),
+        ("name", pillar.name),
+        ("aliases", [a.alias for a in pillar.aliases]),
+        ("description", pillar.description),
+        ("technology_areas", [t.key for t in pillar.technology_areas]),
+    ]
+    return Card("pillar", label, fields, sections)
+
+
+def _official_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    official = session.get_one(m.Official, ref.id)
+    positions = position_rows(
+        session,
+        position_stmt()
+        .where(m.Position.official_id == ref.id)
+        .order_by(m.Position.from_lower.desc().nulls_last(), m.Position.id),
+    )
+    sections = [
+        _section("positions", positions),
+        _statements(session, speaker_clause(ref)),
+    ]
+    sections.append(_sources(session, sections))
+    fields = [
+        ("key", official.key),
+        ("name", official.name),
+        ("aliases", [a.alias for a in official.aliases]),
+        ("note", official.note),
+    ]
+    return Card("official", ref.label, fields, sections)
+
+
+def _area_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    area = session.get_one(m.TechnologyArea, ref.id)
+    infos = scope_infos(session)
+    link = m.pillar_technology_areas
+    pillar_scopes = session.scalars(
+        select(m.Pillar.scope_id)
+        .join(link, link.c.pillar_id == m.Pillar.id)
+        .where(link.c.technology_area_id == ref.id)
+    ).all()
+    sections = [_statements(session, about_area_clause(ref.id))]
+    sections.append(_sources(session, sections))
+    fields = [
+        ("key", area.key),
+        ("name", area.name),
+        ("description", area.description),
+        ("aliases", [a.alias for a in area.aliases]),
+        ("pillars", sorted(infos[s].label for s in pillar_scopes)),
+    ]
+    return Card("technology area", ref.label, fields, sections)
+
+
+def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    source = session.get_one(m.Source, ref.id)
+    sections = [_statements(session, m.Statement.source_id == ref.id)]
+    fields = [
+        ("key", source.key),
+        ("title", source.title),
+        ("publisher", source.publisher),
+        ("author", source.author),
+        ("url", source.url),
+        ("published", text_or_none(source.published)),
+        ("retrieved", text_or_none(source.retrieved)),
+        ("kind", source.kind),
+        ("note", source.note),
+    ]
+    return Card("source", ref.label, fields, sections)

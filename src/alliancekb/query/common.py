@@ -1,0 +1,164 @@
+"""What every read query shares: batching, link tables, scope labels, dates, the as-of rule.
+
+**Validity "as of" a date.** A membership or a position holds on day D when
+
+    (from is unknown  or  from_lower <= D)  and  (to is unknown  or  D <= to_lower)
+
+that is: every EDTF date counts from its first day (`2024-04~` from 2024-04-01, `2023`
+from 2023-01-01), an end date is inclusive, an unknown start means "since before our
+records" and an unknown end means "still valid". An as-of date given as text is read the
+same way (`2024-04` is 2024-04-01). See docs/queries.md.
+
+Query functions take an open session (`store.db.read_session` gives one consistent
+snapshot) and return a result dataclass: meta as fields, rows as plain dicts keyed by the
+JSON field names. Rows of list results are a lazy iterator read in batches, so the session
+must stay open until they are consumed. Link tables are fetched once per batch of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy.orm import Session
+
+from alliancekb.core.dates import EdtfError, parse_as_of, parse_edtf
+from alliancekb.core.errors import UsageError
+from alliancekb.core.vocab import Role, Status
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, Ref
+
+#: Rows fetched from the database per round trip (and per link-table query).
+BATCH = 500
+
+
+class DateParameterError(UsageError):
+    """A date parameter that is not an EDTF date; names the parameter, not a CLI flag."""
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"{parameter}: {reason}")
+
+
+def parse_date(value: str | dt.date, parameter: str = "date", *, upper: bool = False) -> dt.date:
+    """A date given as EDTF text (or `today`): its first day, or with `upper` its last day."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        if upper and value.strip().lower() != "today":
+            return parse_edtf(value).upper
+        return parse_as_of(value)
+    except EdtfError as exc:
+        raise DateParameterError(parameter, str(exc)) from None
+
+
+def valid_on(lower_from: Any, lower_to: Any, day: dt.date) -> ColumnElement[bool]:
+    """The as-of rule (module docstring) on a pair of `*_lower` bound columns."""
+    return and_(
+        or_(lower_from.is_(None), lower_from <= day),
+        or_(lower_to.is_(None), lower_to >= day),
+    )
+
+
+def batches(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
+    """The statement's result rows, BATCH at a time (server-side cursor on PostgreSQL)."""
+    result = session.execute(stmt.execution_options(yield_per=BATCH))
+    yield from result.partitions()
+
+
+def grouped(session: Session, stmt: Any) -> dict[Any, list[Any]]:
+    """(owner, value) rows grouped by owner, in the statement's order."""
+    out: dict[Any, list[Any]] = defaultdict(list)
+    for owner, value in session.execute(stmt):
+        out[owner].append(value)
+    return out
+
+
+def aliases_of(
+    session: Session, model: Any, owner_column: Any, ids: Sequence[int]
+) -> dict[Any, list[Any]]:
+    """Aliases per owner id, alphabetically, in one query."""
+    return grouped(
+        session,
+        select(owner_column, model.alias).where(owner_column.in_(ids)).order_by(model.alias),
+    )
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    """What a scope row is: its label, kind, and for a pillar its alliance's scope."""
+
+    label: str
+    kind: Kind
+    alliance_name: str
+    alliance_scope_id: int
+
+
+def scope_infos(session: Session) -> dict[int, ScopeInfo]:
+    """Every scope's label (`AUKUS`, `AUKUS Pillar 2`): one query; scopes are few."""
+    infos: dict[int, ScopeInfo] = {}
+    alliances: dict[int, tuple[str, int]] = {}
+    for aid, name, scope_id in session.execute(
+        select(m.Alliance.id, m.Alliance.name, m.Alliance.scope_id)
+    ):
+        alliances[aid] = (name, scope_id)
+        infos[scope_id] = ScopeInfo(name, Kind.ALLIANCE, name, scope_id)
+    for aid, number, scope_id in session.execute(
+        select(m.Pillar.alliance_id, m.Pillar.number, m.Pillar.scope_id)
+    ):
+        name, alliance_scope = alliances[aid]
+        infos[scope_id] = ScopeInfo(f"{name} Pillar {number}", Kind.PILLAR, name, alliance_scope)
+    return infos
+
+
+def scope_ids(session: Session, ref: Ref, *, with_pillars: bool) -> list[int]:
+    """The scope of an alliance or pillar; an alliance's pillars' scopes too if asked."""
+    assert ref.scope_id is not None
+    ids = [ref.scope_id]
+    if ref.kind is Kind.ALLIANCE and with_pillars:
+        ids += session.scalars(select(m.Pillar.scope_id).where(m.Pillar.alliance_id == ref.id))
+    return ids
+
+
+def text_or_none(value: str | None) -> str | None:
+    """Stored '' (unknown date) as None, so JSON says null and tables show nothing."""
+    return value or None
+
+
+def status_rank() -> Any:
+    """Membership status in vocabulary order (in-force first), for ORDER BY."""
+    return case({s.value: i for i, s in enumerate(Status)}, value=m.Membership.status, else_=99)
+
+
+def role_rank() -> Any:
+    """Membership role in vocabulary order, for ORDER BY."""
+    return case({r.value: i for i, r in enumerate(Role)}, value=m.Membership.role, else_=99)
+
+
+def membership_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Source keys per membership, for a batch of memberships, in one query."""
+    link = m.membership_sources
+    return grouped(
+        session,
+        select(link.c.membership_id, m.Source.key)
+        .join(m.Source, m.Source.id == link.c.source_id)
+        .where(link.c.membership_id.in_(ids))
+        .order_by(m.Source.key),
+    )
+
+
+def position_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Source keys per position, for a batch of positions, in one query."""
+    link = m.position_sources
+    return grouped(
+        session,
+        select(link.c.position_id, m.Source.key)
+        .join(m.Source, m.Source.id == link.c.source_id)
+        .where(link.c.position_id.in_(ids))
+        .order_by(m.Source.key),
+    )
