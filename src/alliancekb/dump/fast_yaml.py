@@ -68,12 +68,84 @@ class RecordEmitter:
     """Writes the common records as the safe dumper does; one per document written.
 
     It remembers the text of short strings and keys it has written (bounded), which is
-    why it is an object: two dumps, or two threads, do not share the caches.
+    why it is an object: two dumps, or two threads, do not share the caches. The writing
+    functions are closures over those caches rather than methods: a dump calls them for
+    every value, and a closure's cell is read faster than an attribute of `self`.
     """
 
     def __init__(self) -> None:
-        self._short_texts: dict[str, str] = {}
-        self._key_texts: dict[str, str] = {}
+        short_texts: dict[str, str] = {}
+        key_texts: dict[str, str] = {}
+
+        def scalar(value: Any) -> str:
+            cls = value.__class__
+            if cls is str:
+                text: str = value
+                known = short_texts.get(text)
+                if known is not None:
+                    return known
+                # ASCII text (the usual) is checked by two C loops; a regex scans any other.
+                if not text.isprintable() if text.isascii() else _NOT_ONE_LINE(text) is not None:
+                    raise _NotSimple
+                if text and _plain_shape(text) and _plain_is_str(text):
+                    written = text
+                else:
+                    written = "'" + text.replace("'", "''") + "'"
+                if len(text) <= _SHORT:
+                    if len(short_texts) >= _CACHE_SIZE:
+                        short_texts.clear()
+                    short_texts[text] = written
+                return written
+            if cls is bool:
+                return "true" if value else "false"
+            if cls is int:
+                return str(value)
+            raise _NotSimple
+
+        def key_text(key: Any) -> str:
+            known = key_texts.get(key) if key.__class__ is str else None
+            if known is not None:
+                return known
+            if key.__class__ is not str or len(key) >= 128:  # longer keys are written `? key`
+                raise _NotSimple
+            text = scalar(key)
+            if text != key:  # only plain keys: a quoted key is rare enough for the dumper
+                raise _NotSimple
+            if len(key_texts) >= _CACHE_SIZE:
+                key_texts.clear()
+            key_texts[key] = text
+            return text
+
+        def emit_mapping(mapping: Any, first: str, rest: str, lines: list[str]) -> None:
+            if mapping.__class__ is not dict or not mapping:
+                raise _NotSimple
+            prefix = first
+            for key, value in mapping.items():
+                head = prefix + key_text(key) + ":"
+                prefix = rest
+                cls = value.__class__
+                if cls is dict:
+                    lines.append(head)
+                    emit_mapping(value, rest + "  ", rest + "  ", lines)
+                elif cls is list:
+                    lines.append(head)
+                    emit_sequence(value, rest, lines)
+                else:
+                    lines.append(f"{head} {scalar(value)}")
+
+        def emit_sequence(items: list[Any], indent: str, lines: list[str]) -> None:
+            # In a mapping the dumper writes a sequence's dashes at the key's own indentation.
+            if not items:
+                raise _NotSimple
+            for item in items:
+                if item.__class__ is dict:
+                    emit_mapping(item, indent + "- ", indent + "  ", lines)
+                elif item.__class__ is list:
+                    raise _NotSimple
+                else:
+                    lines.append(indent + "- " + scalar(item))
+
+        self._emit_mapping = emit_mapping
 
     def emit_record(self, record: Mapping[str, Any]) -> str | None:
         """A record as an item of a section (`  - key: value` lines), as the dumper writes it.
@@ -88,71 +160,3 @@ class RecordEmitter:
             return None
         lines.append("")
         return "\n".join(lines)
-
-    def _scalar(self, value: Any) -> str:
-        cls = value.__class__
-        if cls is str:
-            text: str = value
-            known = self._short_texts.get(text)
-            if known is not None:
-                return known
-            # ASCII text (the usual) is checked by two C loops; a regex scans any other.
-            if not text.isprintable() if text.isascii() else _NOT_ONE_LINE(text) is not None:
-                raise _NotSimple
-            if text and _plain_shape(text) and _plain_is_str(text):
-                written = text
-            else:
-                written = "'" + text.replace("'", "''") + "'"
-            if len(text) <= _SHORT:
-                if len(self._short_texts) >= _CACHE_SIZE:
-                    self._short_texts.clear()
-                self._short_texts[text] = written
-            return written
-        if cls is bool:
-            return "true" if value else "false"
-        if cls is int:
-            return str(value)
-        raise _NotSimple
-
-    def _key(self, key: Any) -> str:
-        known = self._key_texts.get(key) if key.__class__ is str else None
-        if known is not None:
-            return known
-        if key.__class__ is not str or len(key) >= 128:  # longer keys are written as `? key`
-            raise _NotSimple
-        text = self._scalar(key)
-        if text != key:  # only plain keys: a quoted key is rare enough for the dumper
-            raise _NotSimple
-        if len(self._key_texts) >= _CACHE_SIZE:
-            self._key_texts.clear()
-        self._key_texts[key] = text
-        return text
-
-    def _emit_mapping(self, mapping: Any, first: str, rest: str, lines: list[str]) -> None:
-        if mapping.__class__ is not dict or not mapping:
-            raise _NotSimple
-        prefix = first
-        for key, value in mapping.items():
-            head = prefix + self._key(key) + ":"
-            prefix = rest
-            cls = value.__class__
-            if cls is dict:
-                lines.append(head)
-                self._emit_mapping(value, rest + "  ", rest + "  ", lines)
-            elif cls is list:
-                lines.append(head)
-                self._emit_sequence(value, rest, lines)
-            else:
-                lines.append(f"{head} {self._scalar(value)}")
-
-    def _emit_sequence(self, items: list[Any], indent: str, lines: list[str]) -> None:
-        # In a mapping the dumper writes a sequence's dashes at the key's own indentation.
-        if not items:
-            raise _NotSimple
-        for item in items:
-            if item.__class__ is dict:
-                self._emit_mapping(item, indent + "- ", indent + "  ", lines)
-            elif item.__class__ is list:
-                raise _NotSimple
-            else:
-                lines.append(indent + "- " + self._scalar(item))
