@@ -1,7 +1,8 @@
 """`export`: exact CSV bytes, Excel safety, JSON keys, snapshots, atomic files, no overwrite.
 
-The CSV fast path (`export/fast_csv.py`, lines built by the database) is compared with the
-reference writers of `core/formats.py` over the same rows, for every table and format.
+The fast paths (`export/fast_csv.py`: lines built by the database; `export/fast_json.py`)
+are compared with the reference writers of `core/formats.py` over the same rows, for every
+table and format.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
   commits during a long export is either wholly in it or wholly absent.
 - **Streamed.** Rows are fetched `batch_rows` at a time (a server-side cursor on
   PostgreSQL) and written as they come; memory does not grow with the table.
-- **Fast.** CSV lines are built by the database (`fast_csv`); JSON, NDJSON and the rows
-  that need converting in Python go through the reference writers of `core.formats`.
+- **Fast.** CSV lines are built by the database (`fast_csv`), JSON and NDJSON written
+  from rows SQL already typed (`fast_json`); both are tested equal to the reference writers
+  of `core.formats`, which write the few rows converted in Python (the load history's CSV).
 - **Whole files or none.** Every file is written to a temporary file beside its target and
   moved into place only after all tables are complete (`atomicfile`); an existing file is
   overwritten only with `force`.
@@ -30,9 +31,10 @@ from sqlalchemy import Connection, Engine, func, select
 
 from alliancekb.core.atomicfile import PendingFile, check_targets, commit, discard, partial_file
 from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import WRITERS, Format, json_value, text_value, write_csv
+from alliancekb.core.formats import Format, json_value, text_value, write_csv
 from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable, SqlDialect
 from alliancekb.export.fast_csv import sql_line_batches, write_csv_lines
+from alliancekb.export.fast_json import write_json_rows
 from alliancekb.store.db import read_session
 
 #: Rows fetched per round trip (and held at most at once).
@@ -249,16 +251,19 @@ def write_table(
         return write_csv_lines(
             stream, table.columns, _prefetched(lines), excel=excel, progress=progress
         )
-    rows = _mappings(table.columns, _prefetched(_batches(conn, table, sql, batch_rows)), progress)
+    batches = _prefetched(_batches(conn, table, sql, batch_rows))
     if fmt is Format.CSV:
-        return write_csv(stream, table.columns, rows, excel=excel)
-    return WRITERS[fmt](stream, table.columns, rows)
+        return write_csv(stream, table.columns, _mappings(table.columns, batches, progress),
+                         excel=excel)  # fmt: skip
+    return write_json_rows(
+        stream, table.columns, batches, ndjson=fmt is Format.NDJSON, progress=progress
+    )
 
 
 def _mappings(
     columns: list[str], batches: Iterable[Sequence[Any]], progress: Callable[[int], None] | None
 ) -> Iterator[dict[str, Any]]:
-    """Rows as mappings for the reference writers; `progress` once each batch is written."""
+    """Rows as mappings for the reference writer; `progress` once each batch is written."""
     count = 0
     for batch in batches:
         for row in batch:
