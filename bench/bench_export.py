@@ -17,8 +17,8 @@ bench`.
 
 Up to `DUMP_MAX_STATEMENTS`, the same database is also dumped to YAML (`alliancekb dump`,
 a child process) and, as the baseline in the same run, dumped again with every record
-going through PyYAML's safe dumper (`yamlio.emit_record` switched off: the dump as it
-was before it wrote the common records itself); both files must be the same bytes.
+going through PyYAML's safe dumper (`dump(..., fast=False)`: the dump as it was before
+it wrote the common records itself, `dump/fast_yaml.py`); both files must be the same bytes.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def statements_sql() -> str:
     from sqlalchemy import create_engine
 
     from alliancekb.core.formats import Format
-    from alliancekb.export.tables import BY_NAME, SqlDialect
+    from alliancekb.export.catalogue import BY_NAME, SqlDialect
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
@@ -182,12 +182,15 @@ def run_dump(statements: int, workdir: Path, database: Path) -> dict[str, Any]:
 
 
 def _dump_with_the_dumper_only(cli_args: list[str]) -> None:
-    """Run `alliancekb <cli_args>` with every dumped record written by PyYAML's dumper."""
-    from alliancekb.cli import app
-    from alliancekb.dump import yaml_writer
+    """`alliancekb --db DB dump --force --out FILE` with every record written by PyYAML's dumper."""
+    from pathlib import Path
 
-    yaml_writer.emit_record = lambda record: None
-    app(cli_args, prog_name="alliancekb")
+    from alliancekb.dump.dumper import dump
+    from alliancekb.store.db import create_db_engine
+
+    db, out = cli_args[cli_args.index("--db") + 1], cli_args[cli_args.index("--out") + 1]
+    url = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    dump(create_db_engine(url), Path(out), force="--force" in cli_args, fast=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
 from alliancekb.core.errors import InvalidDataError, RuntimeFailure
-from alliancekb.dump import dumper as dump_module
 from alliancekb.dump.dumper import dump
 from alliancekb.dump.yaml_writer import dump_document
-from alliancekb.export.tables import TABLES
+from alliancekb.export.files import TABLES
 from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
@@ -154,21 +152,34 @@ def test_dump_cli_refuses_to_overwrite(
     assert out.read_text(encoding="utf-8").startswith("sources:\n")
 
 
-def test_failed_dump_leaves_no_file(
-    seeded_db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = dump_module._Dumper.statements
-
-    def failing(self: Any) -> Any:
-        yield from itertools.islice(real(self), 3)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(dump_module._Dumper, "statements", failing)
+def test_failed_dump_leaves_no_file(db: TestDatabase, tmp_path: Path) -> None:
+    """A dump that fails in its last section, after most of the file: no file, no leftover."""
+    load_text(db.engine, tmp_path, BASE)
+    # A twin of the speaking official takes both its key (as an alias) and its name: the
+    # statements section, written last, cannot name the speaker any more.
+    load_text(
+        db.engine,
+        tmp_path,
+        """
+        officials:
+          - {key: rahm-emanuel-twin, name: Rahm Emanuel, aliases: [rahm-emanuel]}
+        """,
+        name="twin.yaml",
+    )
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    with pytest.raises(OSError, match="disk full"):
-        dump(seeded_db.engine, out_dir / "kb.yaml")
+    with pytest.raises(RuntimeFailure, match="no name of official 'rahm-emanuel'"):
+        dump(db.engine, out_dir / "kb.yaml")
     assert list(out_dir.iterdir()) == []
+
+
+def test_fast_emitter_writes_the_reference_bytes(db: TestDatabase, tmp_path: Path) -> None:
+    """`dump` with the fast emitter and with PyYAML's dumper alone: the same file."""
+    load_text(db.engine, tmp_path, BASE)
+    fast, reference = tmp_path / "fast.yaml", tmp_path / "reference.yaml"
+    dump(db.engine, fast)
+    dump(db.engine, reference, fast=False)
+    assert fast.read_bytes() == reference.read_bytes()
 
 
 # -- property: any small valid document survives load -> dump -> load ------------------------

@@ -1,4 +1,9 @@
-"""`export`: exact CSV bytes, Excel safety, JSON keys, snapshots, atomic files, no overwrite."""
+"""`export`: exact CSV bytes, Excel safety, JSON keys, snapshots, atomic files, no overwrite.
+
+The fast paths (`export/fast_csv.py`: lines built by the database; `export/fast_json.py`)
+are compared with the reference writers of `core/formats.py` over the same rows, for every
+table and format.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, literal, select
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
-from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import EXCEL_FORMULA_STARTS, Format, write_csv
-from alliancekb.export import tables as ex
-from alliancekb.export.tables import TABLES, export, plan, rows_of
+from alliancekb.core.errors import RuntimeFailure, UsageError
+from alliancekb.core.formats import EXCEL_FORMULA_STARTS, WRITERS, Format, write_csv
+from alliancekb.export import fast_csv
+from alliancekb.export.catalogue import BY_NAME, SqlDialect
+from alliancekb.export.files import TABLES, Target, export, plan, rows_of
 from alliancekb.store.db import read_session
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
@@ -84,11 +90,11 @@ def test_csv_golden_bytes(db: TestDatabase, tmp_path: Path) -> None:
 
 
 def test_csv_matches_the_shared_writer(seeded_db: TestDatabase, tmp_path: Path) -> None:
-    """The fast path writes the same text as output.write_csv does from the same rows."""
+    """The fast path writes the same text as core.formats.write_csv does from the same rows."""
     out = tmp_path / "statements.csv"
     export(seeded_db.engine, plan(["statements"], out), "csv")
     with read_session(seeded_db.engine) as session:
-        table = ex.BY_NAME["statements"]
+        table = BY_NAME["statements"]
         rows = [dict(zip(table.columns, r, strict=True))
                 for r in rows_of(session.connection(), table, "json")]  # fmt: skip
     buffer = io.StringIO(newline="")
@@ -116,13 +122,27 @@ def _one_cell(writer: Any, value: str, excel: bool) -> tuple[bytes, str]:
     return data.encode(), rows[1][0]
 
 
+_SQLITE = create_engine("sqlite://")
+
+
 def _fast(stream: Any, value: str, excel: bool) -> None:
-    # Every exported table has two columns or more (a lone empty field would be `""`).
-    ex._write_csv(stream, ["v", "w"], [[(value, "x")]], excel=excel, progress=None)
+    # The fast path: the field made by the database, the line written by write_csv_lines.
+    with _SQLITE.connect() as conn:
+        field = fast_csv.csv_field_sql(literal(value), False, excel=excel)
+        line = conn.execute(select(field + literal(",x\r\n"))).scalar_one()
+    fast_csv.write_csv_lines(stream, ["v", "w"], [[(line,)]], excel=excel, progress=None)
 
 
 def _shared(stream: Any, value: str, excel: bool) -> None:
     write_csv(stream, ["v", "w"], [{"v": value, "w": "x"}], excel=excel)
+
+
+def reference_field(value: Any, excel: bool = False) -> str:
+    """One field as the reference writer writes it (a lone empty field would be `""`)."""
+    stream = io.StringIO(newline="")
+    write_csv(stream, ["v", "w"], [{"v": value, "w": "x"}], excel=excel)
+    line = stream.getvalue().removeprefix("\ufeff").split("\r\n", 1)[1]
+    return line.removesuffix(",x\r\n")
 
 
 @settings(max_examples=300)
@@ -218,28 +238,43 @@ def test_one_table_to_a_file_or_a_directory(seeded_db: TestDatabase, tmp_path: P
         plan(["statements", "statements"], tmp_path)
 
 
-def test_a_failure_midway_leaves_no_file(
-    seeded_db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out = tmp_path / "kb"
+def test_a_failure_midway_leaves_no_file(seeded_db: TestDatabase, tmp_path: Path) -> None:
+    """A later target's directory removed during the export: no file appears anywhere."""
+    out, later = tmp_path / "kb", tmp_path / "later"
     out.mkdir()
+    later.mkdir()
     (out / "sources.csv").write_text("old\n", encoding="utf-8")
-    real = ex._line_batches
+    targets = [*plan([], out), Target(BY_NAME["statements"], later / "statements.csv")]
 
-    def failing(conn: Any, table: ex.ExportTable, sql: Any, **kwargs: Any) -> Any:
-        batches = real(conn, table, sql, **kwargs)
-        if table.name == "statements":
-            yield next(batches)
-            raise OSError("disk full")
-        yield from batches
+    def remove_the_later_directory(table: str, rows: int, total: int | None) -> None:
+        if table == "countries" and rows > 0 and later.exists():
+            later.rmdir()  # as a user might, while the first tables are being written
 
-    monkeypatch.setattr(ex, "_line_batches", failing)
-    monkeypatch.setattr(ex, "BATCH_ROWS", 5)
-    with pytest.raises(OSError, match="disk full"):
-        export(seeded_db.engine, plan([], out), "csv", force=True)
+    with pytest.raises(RuntimeFailure, match="cannot write in"):
+        export(seeded_db.engine, targets, "csv", force=True, progress=remove_the_later_directory)
     # Nothing replaced, nothing added, no temporary file left.
     assert sorted(p.name for p in out.iterdir()) == ["sources.csv"]
     assert (out / "sources.csv").read_text(encoding="utf-8") == "old\n"
+    assert not later.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_progress_comes_every_batch_of_rows(
+    seeded_db: TestDatabase, tmp_path: Path, fmt: str
+) -> None:
+    seen: list[tuple[int, int | None]] = []
+
+    def progress(table: str, rows: int, total: int | None) -> None:
+        seen.append((rows, total))
+
+    written = export(
+        seeded_db.engine, plan(["statements"], tmp_path / "s", fmt), fmt,
+        progress=progress, count_rows=True, batch_rows=3,
+    )  # fmt: skip
+    rows = written[0].rows
+    assert rows > 6
+    steps = [*range(0, rows, 3), rows]
+    assert seen == [(n, rows) for n in steps]
 
 
 @pytest.mark.slow
@@ -329,33 +364,28 @@ db_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\
 )
 @given(value=st.one_of(dangerous, db_text))
 def test_database_quotes_fields_like_the_python_writer(db: TestDatabase, value: str) -> None:
-    """The CSV line the database builds is the text the Python writer (and csv) would write."""
-    from sqlalchemy import literal, select
-
+    """The CSV field the database builds is the text the reference writer (csv) writes."""
     postgres = db.backend == "postgresql"
     with db.engine.connect() as conn:
         for excel in (False, True):
-            sql = ex.csv_field_sql(literal(value), postgres, excel=excel)
+            sql = fast_csv.csv_field_sql(literal(value), postgres, excel=excel)
             got = conn.execute(select(sql)).scalar_one()
-            expected = ex._excel_field(value) if excel else ex._csv_field(value)
-            assert got == expected
+            assert got == reference_field(value, excel)
 
 
 def test_only_closed_vocabularies_skip_the_quoting_checks() -> None:
     """The columns written without quoting checks are exactly those with fixed values."""
-    from sqlalchemy import create_engine, literal
-
     from alliancekb.core.vocab import Stance
     from alliancekb.store import models as m
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
-        sql = ex.SqlDialect(conn, Format.CSV)
+        sql = SqlDialect(conn, Format.CSV)
         fixed = {
             (t.name, c.name)
             for t in TABLES
             for c in t.select(sql).selected_columns
-            if ex.fixed_words(c) is not None
+            if fast_csv.fixed_words(c) is not None
         }
     assert fixed == {
         ("alliances", "kind"),
@@ -367,19 +397,21 @@ def test_only_closed_vocabularies_skip_the_quoting_checks() -> None:
         ("statements", "stance"),
         ("sources", "kind"),
     }
-    assert ex.fixed_words(sql.text(m.Statement.stance)) == frozenset(s.value for s in Stance)
+    assert fast_csv.fixed_words(sql.text(m.Statement.stance)) == frozenset(s.value for s in Stance)
     # Open text, a computed value, a CASE that can yield a column: no fixed words.
-    assert ex.fixed_words(m.Statement.text) is None
-    assert ex.fixed_words(literal("a") + m.Statement.id) is None
+    assert fast_csv.fixed_words(m.Statement.text) is None
+    assert fast_csv.fixed_words(literal("a") + m.Statement.id) is None
     from sqlalchemy import case
 
-    assert ex.fixed_words(case((m.Statement.quote, literal("x")), else_=m.Statement.id)) is None
+    assert (
+        fast_csv.fixed_words(case((m.Statement.quote, literal("x")), else_=m.Statement.id)) is None
+    )
 
 
 @pytest.mark.parametrize("excel", [False, True])
 def test_fixed_words_needing_quotes_keep_the_checks(excel: bool) -> None:
     """A literal that needs quoting (or a formula start, with --excel) is still checked."""
-    from sqlalchemy import case, create_engine, literal, select
+    from sqlalchemy import case
 
     from alliancekb.store import models as m
 
@@ -387,40 +419,90 @@ def test_fixed_words_needing_quotes_keep_the_checks(excel: bool) -> None:
     with engine.connect() as conn:
         for word in ("a,b", 'say "x"', "two\nlines", "=1+1", "-x", "plain"):
             expr = case((literal(1) == 1, literal(word)), else_=literal("other"))
-            assert ex.fixed_words(expr) == frozenset({word, "other"})
-            got = conn.execute(select(ex.csv_field_sql(expr, False, excel=excel))).scalar_one()
-            assert got == (ex._excel_field(word) if excel else ex._csv_field(word))
+            assert fast_csv.fixed_words(expr) == frozenset({word, "other"})
+            got = conn.execute(select(fast_csv.csv_field_sql(expr, False, excel=excel)))
+            assert got.scalar_one() == reference_field(word, excel)
     # The skip is sound because the database itself holds a vocabulary to its words.
     assert getattr(m.Statement.__table__.c.stance.type, "create_constraint", False)
 
 
-@pytest.mark.parametrize("excel", [False, True])
-def test_keys_needing_quotes_are_quoted_in_every_table(
-    seeded_db: TestDatabase, tmp_path: Path, excel: bool
-) -> None:
-    """A joined key the loader would refuse (comma, quote, formula start) is still quoted.
+HOSTILE_DOC = """
+sources:
+  - key: zz-hostile
+    title: "=SUM(A1:A9), \\"quoted\\"\\r\\nnext"
+    publisher: "+cmd|' /C calc'!A0"
+    author: "@Ärger, \\"Jürgen\\""
+    url: "-http://x"
+    published: '2024'
+    kind: news
+    note: "日本語, \\"q\\"\\rCR only"
+technology_areas:
+  - key: zz-area
+    name: "-Détection, \\"radar\\""
+    description: "line1\\nline2"
+    aliases: ["=alias,1", "Ünï \\"cödé\\""]
+officials:
+  - key: zz-official
+    name: "@handle, \\"nick\\""
+    note: "a\\r\\nb"
+    aliases: ["+plus alias"]
+statements:
+  - id: zz-st
+    speaker: zz-official
+    speaker_label: "=label"
+    date: '2024-05'
+    text: "He said \\"no, never\\",\\r\\nthen: -1"
+    stance: denies
+    source: zz-hostile
+    about: {technology_areas: [zz-area]}
+    note: "-note, \\"x\\""
+"""
+#: Keys the loader would refuse, written into the database directly.
+HOSTILE_KEYS = ('src,"x"', "-1,", "a\nb")
 
-    Keys of lookup tables are checked once per export (`_written_as_stored`); one hostile
-    key of each kind must switch its column back to the per-row check.
-    """
+
+def _hostile(database: TestDatabase, tmp_path: Path) -> None:
     from sqlalchemy import text
 
-    with seeded_db.engine.begin() as conn:
+    load_text(database.engine, tmp_path, HOSTILE_DOC, name="hostile.yaml")
+    with database.engine.begin() as conn:
         conn.execute(
             text("UPDATE sources SET key = 'src,\"x\"' WHERE id = (SELECT min(id) FROM sources)")
         )
         conn.execute(text("UPDATE countries SET iso3 = '-1,' WHERE iso3 = 'JPN'"))
         conn.execute(text("UPDATE alliances SET key = 'a\nb' WHERE key = 'aukus'"))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "excel"), [("csv", False), ("csv", True), ("json", False), ("ndjson", False)]
+)
+def test_every_table_is_what_the_reference_writer_writes(
+    seeded_db: TestDatabase, tmp_path: Path, fmt: str, excel: bool
+) -> None:
+    """Each file is the reference writer's text for the table's rows, on hostile values.
+
+    Commas, quotes, CR/LF, formula starts (with `excel`), non-ASCII text, and joined keys
+    the loader would refuse: keys of lookup tables are checked once per export, so one
+    hostile key of each kind must switch its column back to the per-row check.
+    """
+    _hostile(seeded_db, tmp_path)
     out = tmp_path / "kb"
-    export(seeded_db.engine, plan([], out), "csv", excel=excel)
-    field = ex._excel_field if excel else ex._csv_field
+    export(seeded_db.engine, plan([], out, fmt), fmt, excel=excel)
     hostile = 0
     with read_session(seeded_db.engine) as session:
         for table in TABLES:
-            rows = list(rows_of(session.connection(), table, "csv"))
-            expected = ("\ufeff" if excel else "") + ",".join(table.columns) + "\r\n"
-            expected += "".join(",".join(map(field, row)) + "\r\n" for row in rows)
-            got = (out / f"{table.name}.csv").read_bytes().decode("utf-8")
-            assert got == expected, table.name
-            hostile += sum(v in ('src,"x"', "-1,", "a\nb") for row in rows for v in row)
+            rows = list(rows_of(session.connection(), table, fmt))
+            mappings = [dict(zip(table.columns, row, strict=True)) for row in rows]
+            expected = io.StringIO(newline="")
+            if fmt == "csv":
+                write_csv(expected, table.columns, mappings, excel=excel)
+            else:
+                WRITERS[Format(fmt)](expected, table.columns, mappings)
+            got = (out / f"{table.name}.{fmt}").read_bytes().decode("utf-8")
+            assert got == expected.getvalue(), table.name
+            hostile += sum(v in HOSTILE_KEYS for row in rows for v in row)
     assert hostile > 10  # the hostile keys did reach many tables
+    if fmt == "csv":
+        written = (out / "statements.csv").read_bytes()
+        assert b'"He said ""no, never"",\r\nthen: -1"' in written
+        assert (b",'=label," in written) is excel

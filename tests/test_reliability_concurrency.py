@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from bench.generate import write_file
 
-from alliancekb.export.tables import export, plan
+from alliancekb.export.files import export, plan
 from alliancekb.load.loader import load_files
 from tests.conftest import TestDatabase
 from tests.reliability_support import (

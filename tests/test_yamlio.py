@@ -15,8 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alliancekb.core.errors import Problem
-from alliancekb.dump import yaml_writer
-from alliancekb.dump.yaml_writer import dump_document
 from alliancekb.load import yaml_bytes
 from alliancekb.load import yaml_reader as yamlio
 from alliancekb.load.schema import SECTIONS
@@ -40,8 +38,6 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     if cls is None:
         pytest.skip("libyaml is not available")
     monkeypatch.setattr(yamlio, "_Loader", cls)
-    dumper = yaml.SafeDumper if name == "python" else yaml.CSafeDumper
-    monkeypatch.setattr(yaml_writer, "_Dumper", yaml_writer._dumper_class(dumper))
     return name
 
 
@@ -700,14 +696,12 @@ def test_missing_file_raises(tmp_path: Path) -> None:
 # -- round trips ---------------------------------------------------------------------------
 
 TRICKY = ["NO", "012", "=cmd", "-", "- x", "@at", "'q'", '"q"', "a: b", "#c", " lead", "trail "]
-texts = st.one_of(st.text(), st.sampled_from(TRICKY))
 # yaml.safe_dump (PyYAML's pure-Python emitter) writes a NEL (U+0085) raw inside single
-# quotes, where every reader folds it to a space: a dumper bug, not a reader one.
-# dump_document works around it, so only the safe_dump test leaves NEL out.
+# quotes, where every reader folds it to a space: a dumper bug, not a reader one. dump's
+# writer works around it (tests/test_yaml_writer.py), so this test leaves NEL out.
 safe_dump_texts = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_characters="\x85")), st.sampled_from(TRICKY)
 )
-values = st.one_of(st.none(), texts)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -717,177 +711,3 @@ def test_safe_dump_round_trip(tmp_path: Path, record: dict[str, str | None]) -> 
     records, problems = read(tmp_path, text)
     assert problems == []
     assert [r.data for r in records] == [record]
-
-
-nested = st.recursive(
-    values,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
-    max_leaves=8,
-)
-
-
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    sections=st.dictionaries(
-        st.sampled_from(sorted(SECTIONS)),
-        st.lists(st.dictionaries(texts, nested, max_size=4), max_size=3),
-        max_size=3,
-    )
-)
-def test_dump_document_round_trip(
-    tmp_path: Path, sections: dict[str, list[dict[str, Any]]]
-) -> None:
-    out = io.StringIO()
-    dump_document(sections, out)
-    records, problems = read(tmp_path, out.getvalue())
-    assert problems == [], out.getvalue()
-    expected = [(name, i, rec) for name, recs in sections.items() for i, rec in enumerate(recs)]
-    assert [(r.section, r.index, r.data) for r in records] == expected
-
-
-def test_dump_document_layout_and_quoting() -> None:
-    out = io.StringIO()
-
-    def statements() -> Iterator[dict[str, Any]]:
-        yield {"id": "a", "country": "NO", "n": "012", "date": "2024-04-10", "flag": "true"}
-        yield {"note": None, "empty": "", "about": {"countries": ["JPN"], "scopes": []}}
-
-    dump_document({"statements": statements(), "countries": []}, out)
-    assert out.getvalue() == (
-        "statements:\n"
-        "  - id: a\n"
-        "    country: 'NO'\n"
-        "    n: '012'\n"
-        "    date: '2024-04-10'\n"
-        "    flag: 'true'\n"
-        "  - note: null\n"
-        "    empty: ''\n"
-        "    about:\n"
-        "      countries:\n"
-        "      - JPN\n"
-        "      scopes: []\n"
-        "countries: []\n"
-    )
-
-
-def test_dump_document_without_sections_reads_back_empty(tmp_path: Path) -> None:
-    out = io.StringIO()
-    dump_document({}, out)
-    assert out.getvalue() == "{}\n"
-    assert read(tmp_path, out.getvalue()) == ([], [])
-
-
-def test_dump_document_multiline_and_unicode_line_breaks(tmp_path: Path) -> None:
-    record = {"text": "line one\nline two\u2028three\x85four  \n\n", "k": "x\ty"}
-    out = io.StringIO()
-    dump_document({"statements": [record, {"a": "b"}]}, out)
-    records, problems = read(tmp_path, out.getvalue())
-    assert problems == []
-    assert [r.data for r in records] == [record, {"a": "b"}]
-
-
-# -- the hand-written emitter against the safe dumper ----------------------------------------
-
-HOSTILE = [
-    *TRICKY,
-    "",
-    "yes",
-    "No",
-    "off",
-    "y",
-    "n",
-    "true",
-    "False",
-    "~",
-    "null",
-    "Null",
-    "1e3",
-    ".5",
-    "+1",
-    "0x1F",
-    "0o17",
-    "1_000",
-    "12:30:00",
-    "2024-04-10",
-    "2024-04-10T10:00:00Z",
-    "<<",
-    "=",
-    "?",
-    "? x",
-    "?x",
-    ":",
-    ":x",
-    "a:b",
-    "a:",
-    "a :b",
-    "a #b",
-    "a#b",
-    "---",
-    "---x",
-    "...",
-    "..x",
-    "it's",
-    "[x]",
-    "{x}",
-    "a,b",
-    "&a",
-    "*a",
-    "!t",
-    "|",
-    ">",
-    "%x",
-    "`x",
-    "a  b",
-    "é",
-    "漢字",
-    "😀",
-    "\ufeff",
-    "\u2028",
-    "tab\there",
-    "cr\rlf",
-    "nel\x85",
-    "\x7f",
-    "\xa0",
-]
-scalars = st.one_of(
-    st.text(), st.sampled_from(HOSTILE), st.integers(), st.booleans(), st.none(), st.floats()
-)
-emitted = st.recursive(
-    scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
-    max_leaves=10,
-)
-
-
-def _dumped(record: dict[str, Any]) -> str:
-    return "  " + yaml_writer._LINE_STARTS.sub("  ", yaml_writer._safe_dump_record(record))
-
-
-@settings(max_examples=400)
-@given(record=st.dictionaries(st.one_of(texts, st.sampled_from(HOSTILE)), emitted, max_size=5))
-def test_emit_record_writes_what_the_dumper_writes(record: dict[str, Any]) -> None:
-    """Whatever `emit_record` writes is byte for byte the safe dumper's text (else None)."""
-    text = yaml_writer.emit_record(record)
-    if text is not None:
-        assert text == _dumped(record)
-
-
-@pytest.mark.parametrize("value", HOSTILE)
-def test_emit_record_on_hostile_scalars(value: str) -> None:
-    """Each hostile string as a value, a list item and a key: the dumper's bytes, or None."""
-    for record in ({"k": value}, {"k": [value, 1, True]}, {value: "v"}, {"k": {"n": [value]}}):
-        text = yaml_writer.emit_record(record)
-        if text is not None:
-            assert text == _dumped(record)
-    one_line = value and all(c not in value for c in "\t\r\n\x85\u2028\ufeff\x7f😀")
-    if one_line:  # the common case must take the fast path
-        assert yaml_writer.emit_record({"k": value}) is not None
-
-
-def test_emit_record_leaves_the_rare_cases_to_the_dumper() -> None:
-    rare: list[Any] = [{}, {"k": []}, {"k": {}}, {"k": None}, {"k": 1.5}, {"k": "a\nb"},
-            {"k": [[1]]}, {"k" * 128: 1}, {1: "a"}]  # fmt: skip
-    for record in rare:
-        assert yaml_writer.emit_record(record) is None
-    expected = "  - id: x\n    n: 3\n    q: false\n"
-    assert yaml_writer.emit_record({"id": "x", "n": 3, "q": False}) == expected

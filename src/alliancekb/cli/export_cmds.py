@@ -1,8 +1,8 @@
 """`export` and `dump`: tables out to CSV/JSON/NDJSON files, the whole knowledge out as YAML.
 
-Thin wrappers over `alliancekb.export.tables` and `alliancekb.dump.dumper`: both read one snapshot,
-write beside the target and move the finished file into place, and refuse to overwrite
-an existing file without --force (exit 2). A Rich progress bar is shown on a terminal.
+Thin wrappers over `alliancekb.export.files` and `alliancekb.dump.dumper`: both read one
+snapshot, write beside the target and move the finished file into place, and refuse to
+overwrite an existing file without --force (exit 2). A Rich progress bar is shown on a terminal.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alliancekb.cli.options import one_of
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
-    from alliancekb.export.tables import ExportProgress
+    from alliancekb.export.files import ExportProgress
 
 EXPORT_FORMATS = ("csv", "json", "ndjson")
 
@@ -90,14 +90,19 @@ def export_cmd(
     alliancekb export statements --out statements.csv --excel
     """
     from alliancekb.core.errors import UsageError
-    from alliancekb.export.tables import TABLES, export, plan
+    from alliancekb.export.files import TABLES, UnknownTableError, export, plan
 
     if list_tables:
         _print_tables(TABLES)
         return
     if out is None:
         raise UsageError("--out PATH is required (a directory, or a file for one table)")
-    targets = plan(tables or [], out, fmt)
+    try:
+        targets = plan(tables or [], out, fmt)
+    except UnknownTableError as exc:
+        raise UsageError(f"{exc} (see `alliancekb export --list`)") from None
+    if excel and fmt != "csv":
+        raise UsageError("--excel applies to CSV only")
     engine = state_of(ctx).engine()
     with _terminating_cleanly(), _export_progress() as progress:
         written = export(

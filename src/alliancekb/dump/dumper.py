@@ -6,17 +6,15 @@ that `export` writes (except the load history) comes out identical. To get there
 - every stored field is written (empty ones are left out, which the loader reads as
   "not given": NULL or the empty EDTF text in a new database); statements keep their ids;
 - every reference (a statement's speaker, a membership's scope, ...) is written as a name
-  that the loader's resolver maps to exactly that entity *in the dumped database*: the key
-  or code when it is unambiguous, else the first unambiguous name or alias. Aliases may
-  collide (the loader allows it), so a key alone is not always enough; a reference that
-  no name can express is an error rather than a dump that loads differently;
+  that the loader's resolver maps to exactly that entity *in the dumped database* (`refs`);
 - sections come in dependency order, records by natural key, aliases and links sorted,
   so dumps of the same knowledge are byte-identical and diff cleanly in git.
 
 The document is written record by record from one read snapshot: statements are streamed
 with their links read alongside them in the same order, memberships in batches with their
 sources fetched per batch, so memory does not grow with them. The file appears only when
-complete (`atomicfile`).
+complete (`atomicfile`). Records go through the fast emitter (`fast_yaml`) unless `fast` is
+False, when every record is written by PyYAML's safe dumper (`yaml_writer`): the same bytes.
 """
 
 from __future__ import annotations
@@ -29,17 +27,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from sqlalchemy import Connection, Engine, String, Table, func, select, type_coerce
+from sqlalchemy import Engine, String, Table, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from alliancekb.core.atomicfile import check_targets, commit, discard, partial_file
 from alliancekb.core.errors import RuntimeFailure
-from alliancekb.core.formats import Format
+from alliancekb.dump.fast_yaml import RecordEmitter
+from alliancekb.dump.refs import Refs
 from alliancekb.dump.yaml_writer import dump_document
-from alliancekb.export.tables import SqlDialect, scope_key_joins
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session
-from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, NameIndex, load_index
+from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
+from alliancekb.store.sql_keys import KeyOrder, scope_key_joins
 
 #: Statements and memberships read per round trip (their links: one query per batch).
 BATCH: Final = 1000
@@ -55,14 +54,14 @@ class DumpReport:
     counts: dict[str, int]
 
 
-def dump(engine: Engine, out: Path, *, force: bool = False) -> DumpReport:
+def dump(engine: Engine, out: Path, *, force: bool = False, fast: bool = True) -> DumpReport:
     """Write the knowledge base to `out` atomically; refuse an existing file without `force`."""
     check_targets([out], force=force)
     pending = []
     try:
         with read_session(engine) as session, partial_file(out) as (stream, item):
             pending.append(item)
-            counts = write_dump(session, stream)
+            counts = write_dump(session, stream, fast=fast)
     except BaseException:
         discard(pending)
         raise
@@ -70,7 +69,7 @@ def dump(engine: Engine, out: Path, *, force: bool = False) -> DumpReport:
     return DumpReport(out, counts)
 
 
-def write_dump(session: Session, out: TextIO) -> dict[str, int]:
+def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str, int]:
     """Write the load-format document to a text stream; return records per section."""
     dumper = _Dumper(session)
     counts: dict[str, int] = {}
@@ -92,6 +91,7 @@ def write_dump(session: Session, out: TextIO) -> dict[str, int]:
             "statements": counted("statements", dumper.statements()),
         },
         out,
+        emit=RecordEmitter().emit_record if fast else None,
     )
     return counts
 
@@ -107,83 +107,6 @@ def _edtf(value: str | None) -> str | None:
     return value or None
 
 
-class _Refs:
-    """For each entity, a name that resolves to it alone, found once and remembered."""
-
-    def __init__(self, session: Session, conn: Connection) -> None:
-        self.index: NameIndex = load_index(session)
-        self._names: dict[tuple[Kind, int], list[str]] = {}
-        self._chosen: dict[tuple[Kind, int, frozenset[Kind]], str] = {}
-        self._labels: dict[tuple[Kind, int], str] = {}
-        self._read_names(conn)
-
-    def _read_names(self, conn: Connection) -> None:
-        aliases: dict[tuple[Kind, int], list[str]] = defaultdict(list)
-        for kind, model, owner in (
-            (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
-            (Kind.ALLIANCE, m.AllianceAlias, m.AllianceAlias.alliance_id),
-            (Kind.PILLAR, m.PillarAlias, m.PillarAlias.pillar_id),
-            (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
-            (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
-        ):
-            for owner_id, alias in conn.execute(select(owner, model.alias)):
-                aliases[(kind, owner_id)].append(alias)
-        for names in aliases.values():
-            names.sort()
-        # Candidates in order of preference: the key or code first, then names, then aliases.
-        for cid, iso3, iso2, name in conn.execute(
-            select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name)
-        ):
-            names = [iso3, name, *([iso2] if iso2 else []), *aliases[(Kind.COUNTRY, cid)]]
-            self._add(Kind.COUNTRY, cid, iso3, names)
-        alliance_names: dict[int, list[str]] = {}
-        for aid, key, name, full_name in conn.execute(
-            select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name)
-        ):
-            names = [key, name, *([full_name] if full_name else []), *aliases[(Kind.ALLIANCE, aid)]]
-            alliance_names[aid] = names
-            self._add(Kind.ALLIANCE, aid, key, names)
-        for pid, aid, number, name in conn.execute(
-            select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name)
-        ):
-            own = [f"pillar {number}", name, *aliases[(Kind.PILLAR, pid)]]
-            combined = [f"{a} {p}" for a in alliance_names[aid] for p in own]
-            self._add(
-                Kind.PILLAR, pid, combined[0], [*combined, name, *aliases[(Kind.PILLAR, pid)]]
-            )
-        for tid, key, name in conn.execute(
-            select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name)
-        ):
-            names = [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]]
-            self._add(Kind.TECHNOLOGY_AREA, tid, key, names)
-        for oid, key, name in conn.execute(select(m.Official.id, m.Official.key, m.Official.name)):
-            self._add(Kind.OFFICIAL, oid, key, [key, name, *aliases[(Kind.OFFICIAL, oid)]])
-
-    def _add(self, kind: Kind, entity_id: int, label: str, names: list[str]) -> None:
-        self._names[(kind, entity_id)] = names
-        self._labels[(kind, entity_id)] = label
-
-    def name(self, kind: Kind, entity_id: int, kinds: frozenset[Kind]) -> str:
-        """A name for the entity that resolves to it alone among `kinds`."""
-        key = (kind, entity_id, kinds)
-        chosen = self._chosen.get(key)
-        if chosen is None:
-            chosen = self._chosen[key] = self._choose(kind, entity_id, kinds)
-        return chosen
-
-    def _choose(self, kind: Kind, entity_id: int, kinds: frozenset[Kind]) -> str:
-        names = self._names[(kind, entity_id)]
-        for name in names:
-            found = self.index.candidates(name, kinds)
-            if len(found) == 1 and (found[0].kind, found[0].id) == (kind, entity_id):
-                return name
-        raise RuntimeFailure(
-            f"cannot dump: no name of {kind} {self._labels[(kind, entity_id)]!r} refers to it "
-            f"alone (its names are shared with other entities: {', '.join(names)}); "
-            "give it a distinct alias and dump again"
-        )
-
-
 _ONE: Final = {kind: frozenset({kind}) for kind in Kind}
 
 
@@ -193,8 +116,8 @@ class _Dumper:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.conn = session.connection()
-        self.refs = _Refs(session, self.conn)
-        self.sql = SqlDialect(self.conn, Format.CSV)
+        self.refs = Refs(session, self.conn)
+        self.order = KeyOrder(self.conn)
         self.source_keys: dict[int, str] = {
             sid: key for sid, key in self.conn.execute(select(m.Source.id, m.Source.key))
         }
@@ -223,7 +146,7 @@ class _Dumper:
         s = m.Source
         for row in self.conn.execute(
             select(s.key, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
-                   type_coerce(s.kind, String()), s.note).order_by(self.sql.key(s.key))
+                   type_coerce(s.kind, String()), s.note).order_by(self.order.key(s.key))
         ):  # fmt: skip
             record: Record = {}
             for name, value in zip(
@@ -241,7 +164,7 @@ class _Dumper:
         aliases = self._aliases(m.CountryAlias, m.CountryAlias.country_id)
         c = m.Country
         for cid, iso3, iso2, name in self.conn.execute(
-            select(c.id, c.iso3, c.iso2, c.name).order_by(self.sql.key(c.iso3))
+            select(c.id, c.iso3, c.iso2, c.name).order_by(self.order.key(c.iso3))
         ):
             record: Record = {"iso3": iso3, "name": name}
             _put(record, "iso2", iso2)
@@ -252,7 +175,7 @@ class _Dumper:
         aliases = self._aliases(m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id)
         t = m.TechnologyArea
         for tid, key, name, description in self.conn.execute(
-            select(t.id, t.key, t.name, t.description).order_by(self.sql.key(t.key))
+            select(t.id, t.key, t.name, t.description).order_by(self.order.key(t.key))
         ):
             record: Record = {"key": key, "name": name}
             _put(record, "description", description)
@@ -273,7 +196,7 @@ class _Dumper:
         a = m.Alliance
         for row in self.conn.execute(
             select(a.id, a.key, a.name, a.full_name, type_coerce(a.kind, String()).label("kind"),
-                   a.founded, a.description).order_by(self.sql.key(a.key))
+                   a.founded, a.description).order_by(self.order.key(a.key))
         ):  # fmt: skip
             record: Record = {"key": row.key, "name": row.name}
             _put(record, "full_name", row.full_name)
@@ -306,7 +229,7 @@ class _Dumper:
             positions[row.official_id].append(row)
         o = m.Official
         for oid, key, name, note in self.conn.execute(
-            select(o.id, o.key, o.name, o.note).order_by(self.sql.key(o.key))
+            select(o.id, o.key, o.name, o.note).order_by(self.order.key(o.key))
         ):
             record: Record = {"key": key, "name": name}
             _put(record, "aliases", aliases.get(oid, []))
@@ -364,7 +287,7 @@ class _Dumper:
     def memberships(self) -> Iterator[Record]:
         scopes = self._scope_names()
         ms, c = m.Membership, m.Country
-        sql = self.sql
+        order = self.order
         # The export's order (country, alliance key, pillar number, role, from): natural, so
         # it does not depend on the database's surrogate ids.
         stmt, alliance, pillar = scope_key_joins(
@@ -373,8 +296,8 @@ class _Dumper:
         stmt = stmt.add_columns(
             ms.id, ms.country_id, ms.scope_id, type_coerce(ms.role, String()).label("role"),
             type_coerce(ms.status, String()).label("status"), ms.from_text, ms.to_text, ms.note,
-        ).order_by(sql.key(c.iso3), sql.key(alliance), func.coalesce(pillar, 0),
-                   sql.key(type_coerce(ms.role, String())), sql.key(ms.from_text))  # fmt: skip
+        ).order_by(order.key(c.iso3), order.key(alliance), func.coalesce(pillar, 0),
+                   order.key(type_coerce(ms.role, String())), order.key(ms.from_text))  # fmt: skip
         for batch in self._batched(stmt):
             sources = self._links_for(
                 m.membership_sources, "membership_id", "source_id", [r.id for r in batch]
@@ -399,7 +322,7 @@ class _Dumper:
             st.id, st.speaker_official_id, st.speaker_country_id, st.speaker_alliance_id,
             st.speaker_label, st.date_text, st.text, st.quote,
             type_coerce(st.stance, String()).label("stance"), st.source_id, st.note,
-        ).order_by(self.sql.key(st.id))  # fmt: skip
+        ).order_by(self.order.key(st.id))  # fmt: skip
         name = self.refs.name
         countries = self._links_in_order(m.statement_countries, "country_id")
         scope_links = self._links_in_order(m.statement_scopes, "scope_id")
@@ -436,7 +359,7 @@ class _Dumper:
     def _links_in_order(self, table: Table, target: str) -> _InStep:
         """A statement link table read in the statements' own order, alongside them."""
         owner = table.c.statement_id
-        stmt = select(owner, table.c[target]).order_by(self.sql.key(owner))
+        stmt = select(owner, table.c[target]).order_by(self.order.key(owner))
         return _InStep(table.name, itertools.chain.from_iterable(self._batched(stmt)))
 
 
