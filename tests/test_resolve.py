@@ -18,9 +18,9 @@ QUAD_PILLAR_2 = Ref(Kind.PILLAR, 8, "Quad Pillar 2 (Health)", scope_id=21)
 
 def _index() -> NameIndex:
     index = NameIndex()
-    index.put_alliance(AUKUS, ["aukus", "AUKUS", "Australia-UK-US Partnership"], ["a u k"])
+    index.put(AUKUS, ["aukus", "AUKUS", "Australia-UK-US Partnership"], ["a u k"])
     index.put_pillar(1, 2, PILLAR_2, ["Advanced Capabilities"], ["pillar two alias"])
-    index.put_alliance(QUAD, ["quad", "Quadrilateral Security Dialogue"])
+    index.put(QUAD, ["quad", "Quadrilateral Security Dialogue"])
     index.put_pillar(2, 2, QUAD_PILLAR_2, ["Health"])
     return index
 
@@ -50,7 +50,7 @@ def test_a_bare_pillar_number_shared_by_two_alliances_is_ambiguous() -> None:
 
 def test_renaming_an_alliance_renames_its_pillars_combined_names() -> None:
     index = _index()
-    index.put_alliance(AUKUS, ["aukus", "Trilateral Pact"])
+    index.put(AUKUS, ["aukus", "Trilateral Pact"])
     assert index.resolve("Trilateral Pact Pillar 2", SCOPE_KINDS) == PILLAR_2
     assert index.candidates("Australia-UK-US Partnership Pillar 2", SCOPE_KINDS) == []
 
@@ -75,7 +75,7 @@ def test_stored_normal_forms_are_taken_as_they_are() -> None:
 )
 def test_every_alliance_and_pillar_name_pair_names_the_pillar(alliance: str, pillar: str) -> None:
     index = NameIndex()
-    index.put_alliance(AUKUS, [alliance])
+    index.put(AUKUS, [alliance])
     index.put_pillar(1, 3, PILLAR_2, [pillar])
     assert PILLAR_2 in index.candidates(f"{alliance} {pillar}", SCOPE_KINDS)
     assert PILLAR_2 in index.candidates(f"{alliance} Pillar III", SCOPE_KINDS)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.errors import RuntimeFailure
-from alliancekb.store import models as m
+from alliancekb.store.entities import ALIASED
 from alliancekb.store.resolve import Kind, NameIndex, load_index
 
 EntityKey = tuple[Kind, int]
@@ -33,50 +33,30 @@ class EntityNames:
 def entity_names(conn: Connection) -> dict[EntityKey, EntityNames]:
     """Every entity's names: key or code first, then its names, then its aliases (sorted).
 
-    The one place `dump` reads names. `store.resolve` builds its index from the same
-    columns; this is the seam where a shared store function can take over.
+    The names and alias tables come from `store.entities`, as the name index's do.
     """
-    aliases: dict[EntityKey, list[str]] = defaultdict(list)
-    for kind, model, owner in (
-        (Kind.COUNTRY, m.CountryAlias, m.CountryAlias.country_id),
-        (Kind.ALLIANCE, m.AllianceAlias, m.AllianceAlias.alliance_id),
-        (Kind.PILLAR, m.PillarAlias, m.PillarAlias.pillar_id),
-        (Kind.TECHNOLOGY_AREA, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id),
-        (Kind.OFFICIAL, m.OfficialAlias, m.OfficialAlias.official_id),
-    ):
-        for owner_id, alias in conn.execute(select(owner, model.alias)):
-            aliases[(kind, owner_id)].append(alias)
-    for found in aliases.values():
-        found.sort()
     names: dict[EntityKey, EntityNames] = {}
-    for cid, iso3, iso2, name in conn.execute(
-        select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name)
-    ):
-        own = [iso3, name, *([iso2] if iso2 else []), *aliases[(Kind.COUNTRY, cid)]]
-        names[(Kind.COUNTRY, cid)] = EntityNames(iso3, own)
     alliance_names: dict[int, list[str]] = {}
-    for aid, key, name, full_name in conn.execute(
-        select(m.Alliance.id, m.Alliance.key, m.Alliance.name, m.Alliance.full_name)
-    ):
-        own = [key, name, *([full_name] if full_name else []), *aliases[(Kind.ALLIANCE, aid)]]
-        alliance_names[aid] = own
-        names[(Kind.ALLIANCE, aid)] = EntityNames(key, own)
-    for pid, aid, number, name in conn.execute(
-        select(m.Pillar.id, m.Pillar.alliance_id, m.Pillar.number, m.Pillar.name)
-    ):
-        own = [f"pillar {number}", name, *aliases[(Kind.PILLAR, pid)]]
-        combined = [f"{a} {p}" for a in alliance_names[aid] for p in own]
-        names[(Kind.PILLAR, pid)] = EntityNames(
-            combined[0], [*combined, name, *aliases[(Kind.PILLAR, pid)]]
-        )
-    for tid, key, name in conn.execute(
-        select(m.TechnologyArea.id, m.TechnologyArea.key, m.TechnologyArea.name)
-    ):
-        own = [key, name, *aliases[(Kind.TECHNOLOGY_AREA, tid)]]
-        names[(Kind.TECHNOLOGY_AREA, tid)] = EntityNames(key, own)
-    for oid, key, name in conn.execute(select(m.Official.id, m.Official.key, m.Official.name)):
-        own = [key, name, *aliases[(Kind.OFFICIAL, oid)]]
-        names[(Kind.OFFICIAL, oid)] = EntityNames(key, own)
+    for entity in ALIASED:  # alliances before pillars: a pillar is named through them
+        aliases: dict[int, list[str]] = defaultdict(list)
+        assert entity.alias_model is not None
+        for owner_id, alias in conn.execute(select(entity.alias_owner, entity.alias_model.alias)):
+            aliases[owner_id].append(alias)
+        for found in aliases.values():
+            found.sort()
+        for row in conn.execute(select(*entity.columns())).mappings():
+            own_aliases = aliases[row["id"]]
+            if entity.kind is Kind.PILLAR:
+                own = [f"pillar {row['number']}", row["name"], *own_aliases]
+                combined = [f"{a} {p}" for a in alliance_names[row["alliance_id"]] for p in own]
+                names[(Kind.PILLAR, row["id"])] = EntityNames(
+                    combined[0], [*combined, row["name"], *own_aliases]
+                )
+                continue
+            own = [*entity.names(row), *own_aliases]
+            if entity.kind is Kind.ALLIANCE:
+                alliance_names[row["id"]] = own
+            names[(entity.kind, row["id"])] = EntityNames(row[entity.key], own)
     return names
 
 

@@ -166,16 +166,14 @@ class Planner:
             return
         row = self.stored.get(section.table, section.key, key)
         assert row is not None
-        names = [*section.names(record, row[1])]
+        names: list[str] = section.entity.names(row[1])
         if section.aliases is not None:
             names += self._aliases_of(section.aliases, row_id)
         scope_id = row[1]["scope_id"] if section.scope is not None else None
-        ref = Ref(section.kind, row_id, section.label(record, row[1]), scope_id)
+        ref = Ref(section.kind, row_id, section.entity.label(row[1]), scope_id)
+        self.index.put(ref, names)
         if isinstance(record, AllianceIn):
-            self.index.put_alliance(ref, names)
             self._plan_pillars(row_id, record, children)
-        else:
-            self.index.put(ref, names)
         if isinstance(record, OfficialIn):
             self._plan_positions(row_id, record, children)
 

@@ -25,12 +25,11 @@ from alliancekb.load.schema import (
     iso_country,
 )
 from alliancekb.store import models as m
-from alliancekb.store.resolve import Kind, country_label
+from alliancekb.store.entities import ENTITIES, EntityKind
+from alliancekb.store.resolve import Kind
 
 #: A record's values to write, given the stored row (None: the row is new).
 Values = Callable[[Any, dict[str, Any] | None], dict[str, Any]]
-#: A record's names in the index (besides its aliases), given its stored row.
-Names = Callable[[Any, dict[str, Any]], list[str | None]]
 
 
 @dataclass(frozen=True)
@@ -54,21 +53,36 @@ class Link:
 
 @dataclass(frozen=True)
 class Section:
-    """How one entity section is planned."""
+    """How one entity section is planned: its kind (`store.entities`) and what the load adds."""
 
-    name: str
-    table: Table
-    key: str
-    kind: Kind
+    entity: EntityKind
     values: Values
-    names: Names
-    label: Callable[[Any, dict[str, Any]], str]
-    aliases: Aliases | None = None
     links: tuple[Link, ...] = ()
     #: A new row gets a new scope of this kind (alliances).
     scope: ScopeKind | None = None
     #: Put in the index only when created (a source is named by its key alone).
     index_created_only: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.entity.section
+
+    @property
+    def kind(self) -> Kind:
+        return self.entity.kind
+
+    @property
+    def table(self) -> Table:
+        return _t(self.entity.model)
+
+    @property
+    def key(self) -> str:
+        return self.entity.key
+
+    @property
+    def aliases(self) -> Aliases | None:
+        alias = self.entity.alias_model
+        return None if alias is None else Aliases(_t(alias), f"{alias.__owner__}_id")
 
 
 def given(
@@ -147,41 +161,21 @@ def _t(model: Any) -> Table:
 
 #: The entity sections, in the order a flush applies them (dependencies first).
 ENTITY_SECTIONS: tuple[Section, ...] = (
+    Section(ENTITIES[Kind.SOURCE], _source_values, index_created_only=True),
+    Section(ENTITIES[Kind.COUNTRY], _country_values),
+    Section(ENTITIES[Kind.TECHNOLOGY_AREA], _technology_area_values),
     Section(
-        "sources", _t(m.Source), "key", Kind.SOURCE, _source_values,
-        names=lambda src, _row: [src.key], label=lambda src, _row: str(src.key),
-        index_created_only=True,
-    ),
-    Section(
-        "countries", _t(m.Country), "iso3", Kind.COUNTRY, _country_values,
-        names=lambda c, row: [c.iso3, row.get("iso2"), row["name"]],
-        label=lambda c, row: country_label(row["name"], c.iso3),
-        aliases=Aliases(_t(m.CountryAlias), "country_id"),
-    ),
-    Section(
-        "technology_areas", _t(m.TechnologyArea), "key", Kind.TECHNOLOGY_AREA,
-        _technology_area_values,
-        names=lambda t, _row: [t.key, t.name], label=lambda t, _row: str(t.name),
-        aliases=Aliases(_t(m.TechnologyAreaAlias), "technology_area_id"),
-    ),
-    Section(
-        "alliances", _t(m.Alliance), "key", Kind.ALLIANCE, _alliance_values,
-        names=lambda a, _row: [a.key, a.name, a.full_name], label=lambda a, _row: str(a.name),
-        aliases=Aliases(_t(m.AllianceAlias), "alliance_id"),
+        ENTITIES[Kind.ALLIANCE], _alliance_values,
         links=(Link("sources", m.alliance_sources, "alliance_id", "source_id", Kind.SOURCE),),
         scope=ScopeKind.ALLIANCE,
     ),
-    Section(
-        "officials", _t(m.Official), "key", Kind.OFFICIAL, _official_values,
-        names=lambda o, _row: [o.key, o.name], label=lambda o, _row: str(o.name),
-        aliases=Aliases(_t(m.OfficialAlias), "official_id"),
-    ),
+    Section(ENTITIES[Kind.OFFICIAL], _official_values),
 )  # fmt: skip
 
 #: The entity sections by name.
 SECTION_BY_NAME: dict[str, Section] = {s.name: s for s in ENTITY_SECTIONS}
 
-PILLAR_ALIASES = Aliases(_t(m.PillarAlias), "pillar_id")
+PILLAR_ALIASES = Aliases(_t(m.PillarAlias), f"{m.PillarAlias.__owner__}_id")
 PILLAR_AREAS = Link(
     "technology_areas", m.pillar_technology_areas, "pillar_id", "technology_area_id",
     Kind.TECHNOLOGY_AREA,

@@ -58,7 +58,8 @@ class EntityKind:
     model: type[m.Base]
     #: The natural key column (what a load matches on and the dump writes).
     key: str
-    #: Columns whose values are names people use for it, besides its aliases.
+    #: Columns whose values are names people use for it, besides its aliases, in order of
+    #: preference (the dump writes a reference as the first name that resolves alone).
     name_columns: tuple[str, ...]
     #: The alias table and its owner column, or None for a kind without aliases.
     alias_model: type[m.Alias] | None
@@ -84,15 +85,15 @@ class EntityKind:
         return [getattr(self.model, name) for name in wanted]
 
     def names(self, row: Row) -> list[str]:
-        """The names a row gives (empty values left out); aliases are not included."""
-        return [row[c] for c in self.name_columns if row[c]]
+        """The names a row gives (absent or empty ones left out); aliases are not included."""
+        return [row[c] for c in self.name_columns if row.get(c)]
 
 
 ENTITIES: dict[Kind, EntityKind] = {
     e.kind: e
     for e in (
         EntityKind(
-            Kind.COUNTRY, "countries", m.Country, "iso3", ("iso3", "iso2", "name"),
+            Kind.COUNTRY, "countries", m.Country, "iso3", ("iso3", "name", "iso2"),
             m.CountryAlias, lambda r: country_label(r["name"], r["iso3"]), ("name", "iso3"),
         ),
         EntityKind(

@@ -106,12 +106,6 @@ class NameIndex:
             self._by_name[name].add(ref)
         self._names_of[key] = own
 
-    def put_alliance(
-        self, ref: Ref, names: Iterable[str | None], normalized: Iterable[str] = ()
-    ) -> None:
-        """Register an alliance (its pillars' combined names follow its names)."""
-        self.put(ref, names, normalized)
-
     def put_pillar(
         self,
         alliance_id: int,
