@@ -138,3 +138,19 @@ def test_no_docstring_cites_a_design_page_outside_the_repository() -> None:
         if "DESIGN.md" in path.read_text(encoding="utf-8")
     ]
     assert not offenders, f"cite docs/architecture.md or docs/*.md instead: {offenders}"
+
+
+def test_the_architecture_page_names_only_files_that_exist() -> None:
+    """docs/architecture.md is the map: every file it names is where it says."""
+    import re
+
+    root = SRC.parent.parent
+    page = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:[a-z_]+/)+[a-z_]+\.(?:py|md))`", page))
+    assert named, "the page names no files"
+    missing = [
+        name
+        for name in sorted(named)
+        if not any((base / name).exists() for base in (SRC, root, root / "tests"))
+    ]
+    assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
