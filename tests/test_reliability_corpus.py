@@ -177,3 +177,50 @@ def test_alias_bomb_is_refused_small(name: str, db: TestDatabase, tmp_path: Path
     measured = json.loads(proc.stdout)
     assert measured["problems"] > 0
     assert measured["peak"] < 4 * 1024 * 1024, measured
+
+
+# -- endless input: --max-mb bounds every read, whatever the file is ----------------------------
+
+ENDLESS = {
+    "load-dev-zero": (["load", "/dev/zero", "--max-mb", "1"], None, "character U+0000"),
+    "load-dev-urandom": (["load", "/dev/urandom"], None, "the file must be UTF-8"),
+    "validate-dev-zero": (["validate", "/dev/zero"], None, "character U+0000"),
+    "load-yes-pipe": (
+        ["load", "/dev/stdin", "--max-mb", "1"],
+        ["yes", "junk: ["],
+        "over the limit of 1048576 bytes",
+    ),
+    "load-valid-endless-pipe": (
+        ["load", "/dev/stdin", "--max-mb", "1"],
+        ["yes", "# a comment that never ends"],
+        "over the limit of 1048576 bytes",
+    ),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("child", ["in-process", "child"])
+@pytest.mark.parametrize("case", sorted(ENDLESS))
+def test_endless_input_ends_with_a_clear_error(case: str, child: str, db: TestDatabase) -> None:
+    """A device or a pipe that never ends is read only up to the limit, in the reader and in
+    the child reader alike (the size check before reading sees 0 bytes for them)."""
+    args, feeder, message = ENDLESS[case]
+    env = child_env(ALLIANCEKB_CHILD_MIN_BYTES="0" if child == "child" else str(1 << 40))
+    feed = subprocess.Popen(feeder, stdout=subprocess.PIPE) if feeder else None
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "alliancekb", "--db", db.url, *args],
+            stdin=feed.stdout if feed is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=90,  # stops a hung read: the test then fails instead of hanging
+            env=env,
+            check=False,
+        )
+    finally:
+        if feed is not None:
+            feed.kill()
+            feed.wait()
+    outcome = Outcome(proc.returncode, proc.stdout, proc.stderr)
+    assert_clean_failure(outcome, 3)
+    assert message in outcome.stderr, outcome.stderr

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -711,3 +714,33 @@ def test_safe_dump_round_trip(tmp_path: Path, record: dict[str, str | None]) -> 
     records, problems = read(tmp_path, text)
     assert problems == []
     assert [r.data for r in records] == [record]
+
+
+def test_reading_after_a_syntax_error_stops_at_the_limit(tmp_path: Path) -> None:
+    """The hash after a syntax error covers the file only up to max_bytes (it may not end)."""
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+
+    def feed() -> None:  # a pipe that never ends (its size is 0 to stat)
+        with contextlib.suppress(BrokenPipeError), path.open("wb") as out:
+            out.write(b"statements: [\n")
+            while True:
+                out.write(b"# filler\n" * 1000)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    limit = 100_000
+    reader = DocumentReader(path, max_bytes=limit)
+    assert list(reader.records()) == []
+    writer.join(timeout=30)
+    assert reader.size == limit + 1  # one byte past the limit, never a chunk more
+    messages = [p.message for p in reader.problems]
+    assert messages[0].startswith("file is over the limit of 100000 bytes"), messages
+
+
+def test_refused_bytes_are_not_read_on(tmp_path: Path) -> None:
+    path = write(tmp_path, b"\x00" + b"x" * (4 * yamlio.CHUNK_BYTES))
+    reader = DocumentReader(path)
+    assert list(reader.records()) == []
+    assert reader.size <= yamlio.CHUNK_BYTES
+    assert "U+0000" in only(reader.problems).message

@@ -254,10 +254,10 @@ class DocumentReader:
                 if loader is not None:
                     loader.dispose()
             # Not reached when the consumer abandons the generator (no pointless reading).
-            if source.failure is not None:
+            if source.failure is not None:  # the bytes were refused: no point reading on
                 self._problem(*source.failure[:2], "", source.failure[2])
-            if source.size <= self.max_bytes:
-                source.drain()
+            elif not source.drain():  # a syntax error: the hash covers the file, to the limit
+                self._problem(1, 1, "", source.over_limit())
             self.size = source.size
             self.sha256 = source.hash.hexdigest()
 
