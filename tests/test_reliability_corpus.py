@@ -224,3 +224,72 @@ def test_endless_input_ends_with_a_clear_error(case: str, child: str, db: TestDa
     outcome = Outcome(proc.returncode, proc.stdout, proc.stderr)
     assert_clean_failure(outcome, 3)
     assert message in outcome.stderr, outcome.stderr
+
+
+# -- memory does not grow with the number of problems -------------------------------------------
+
+PROBLEMS_PROBE = """
+import json, sys, tracemalloc
+from pathlib import Path
+from alliancekb.store.db import create_db_engine
+from alliancekb.core.errors import InvalidDataError
+from alliancekb.load.loader import load_files
+
+engine = create_db_engine(sys.argv[1])
+tracemalloc.start()
+try:
+    load_files(engine, [Path(sys.argv[2])])
+except InvalidDataError as exc:
+    total, message = exc.total, str(exc)
+else:
+    total, message = 0, ""
+_, peak = tracemalloc.get_traced_memory()
+lines = message.splitlines()
+print(json.dumps({"peak": peak, "total": total, "first": lines[0], "last": lines[-1]}))
+"""
+
+#: Hostile shapes that make one problem per line (or one huge record), by line count.
+MANY_PROBLEMS: dict[str, tuple[str, Callable[[int], str], bool]] = {
+    "unknown-sections": ("", lambda i: f"k{i}: []\n", True),
+    "unknown-fields": ("countries:\n  - iso3: NOR\n", lambda i: f"    f{i}: []\n", False),
+    "duplicate-keys": ("countries:\n  - iso3: NOR\n", lambda i: "    iso3: NOR\n", False),
+    "invalid-records": ("countries:\n", lambda i: f"  - {{iso3: NOR, bad{i}: 1}}\n", True),
+}
+
+
+def _problems_probe(db: TestDatabase, path: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBLEMS_PROBE, db.url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=child_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    measured: dict[str, Any] = json.loads(proc.stdout)
+    return measured
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("shape", sorted(MANY_PROBLEMS))
+def test_memory_does_not_grow_with_the_number_of_problems(
+    shape: str, db: TestDatabase, tmp_path: Path
+) -> None:
+    """The first 1000 problems are kept, the rest counted: the peak stays flat from 10k to
+    100k problem lines, and the message still says how many there were."""
+    head, line, one_each = MANY_PROBLEMS[shape]
+    peaks, totals = {}, {}
+    for count in (10_000, 100_000):
+        path = tmp_path / f"{shape}-{count}.yaml"
+        path.write_text(head + "".join(line(i) for i in range(count)), encoding="utf-8")
+        measured = _problems_probe(db, path)
+        peaks[count] = measured["peak"]
+        if one_each:
+            assert measured["total"] == count, measured
+            assert measured["last"] == f"... and {count - 50} more", measured
+        totals[count] = measured["total"]
+    if not one_each:  # one record too large: refused from its 10000th value on
+        assert totals[10_000] == totals[100_000] <= 10_000, totals
+    assert peaks[100_000] < 64 * 1024 * 1024, peaks
+    assert peaks[100_000] < peaks[10_000] * 1.5 + 4 * 1024 * 1024, peaks

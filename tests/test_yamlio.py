@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import os
+import pickle
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliancekb.core.errors import Problem
+from alliancekb.core.errors import InvalidDataError, Problem, ProblemList
 from alliancekb.load import yaml_bytes
 from alliancekb.load import yaml_reader as yamlio
 from alliancekb.load.schema import SECTIONS
@@ -744,3 +745,39 @@ def test_refused_bytes_are_not_read_on(tmp_path: Path) -> None:
     assert list(reader.records()) == []
     assert reader.size <= yamlio.CHUNK_BYTES
     assert "U+0000" in only(reader.problems).message
+
+
+# -- bounded problems ----------------------------------------------------------------------
+
+
+def test_problems_are_bounded_and_counted(tmp_path: Path) -> None:
+    _, problems = read(tmp_path, "".join(f"k{i}: []\n" for i in range(3_000)))
+    assert len(problems) == 1_000
+    assert problems.total == 3_000  # type: ignore[attr-defined]
+    assert problems[-1].line == 1_000  # the first ones are kept
+    error = InvalidDataError(problems)
+    assert str(error).splitlines()[0] == "3000 problem(s) found; nothing was written"
+    assert str(error).splitlines()[-1] == "... and 2950 more"
+
+
+def test_problem_list_keeps_its_count_through_add_extend_and_pickle() -> None:
+    p = Problem("f", 1, 1, "", "x")
+    kept = ProblemList([p] * 1_500)
+    assert (len(kept), kept.omitted, kept.total) == (1_000, 500, 1_500)
+    both = kept + [p] * 10
+    assert (len(both), both.total) == (1_000, 1_510)
+    more = ProblemList([p])
+    more.extend(kept)
+    assert more.total == 1_501
+    again = pickle.loads(pickle.dumps(both))
+    assert isinstance(again, ProblemList)
+    assert (len(again), again.total) == (1_000, 1_510)
+
+
+def test_a_record_with_too_many_values_is_refused_whole(tmp_path: Path) -> None:
+    lines = "".join(f"    f{i}: [a, b]\n" for i in range(yamlio.MAX_RECORD_VALUES))
+    records, problems = read(tmp_path, "countries:\n  - iso3: NOR\n" + lines + "  - iso3: SWE\n")
+    assert [r.data for r in records] == [{"iso3": "SWE"}]  # the next record is read
+    problem = only(problems)
+    assert problem.where == "countries[0]"
+    assert "a record may hold at most 10000 values" in problem.message

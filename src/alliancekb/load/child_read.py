@@ -36,7 +36,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from alliancekb.core.errors import Problem, RuntimeFailure
+from alliancekb.core.errors import Problem, ProblemList, RuntimeFailure
 from alliancekb.load import validate as validate_stage
 from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap
 
@@ -160,7 +160,7 @@ class RecordRead:
         self._bytes_read = 0
         self.size = 0
         self.sha256 = ""
-        self.reader_problems: list[Problem] = []
+        self.reader_problems: list[Problem] = ProblemList()
 
     @property
     def bytes_read(self) -> int:
@@ -414,7 +414,7 @@ def _read_and_send(
 ) -> int:
     reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
     validate = validate_stage.validate  # looked up here, after the fork
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     entries: list[tuple[Any, ...]] = []
     try:
         try:
@@ -426,7 +426,7 @@ def _read_and_send(
                 entry: tuple[Any, ...]
                 if model is None:
                     entry = (raw.section, raw.index, start.line, start.column, None, problems)
-                    problems = []
+                    problems = ProblemList()
                 else:
                     packed = pack_marks(marks)
                     entry = (raw.section, raw.index, start.line, start.column, model, packed)
