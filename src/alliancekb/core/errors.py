@@ -85,7 +85,7 @@ class ProblemList(list[Problem]):
         for problem in problems:
             self.append(problem)
 
-    def __iadd__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override,misc]
+    def __iadd__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override]
         self.extend(problems)
         return self
 
