@@ -6,9 +6,11 @@ import contextlib
 import hashlib
 import io
 import itertools
+import json
 import os
 import pickle
 import threading
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from alliancekb.core.errors import InvalidDataError, Problem, ProblemList
-from alliancekb.load import yaml_bytes
+from alliancekb.load import schema, yaml_bytes
+from alliancekb.load import validate as validate_stage
 from alliancekb.load import yaml_reader as yamlio
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_reader import (
@@ -781,3 +785,97 @@ def test_a_record_with_too_many_values_is_refused_whole(tmp_path: Path) -> None:
     problem = only(problems)
     assert problem.where == "countries[0]"
     assert "a record may hold at most 10000 values" in problem.message
+
+
+# -- every string is checked for control characters ----------------------------------------
+
+
+def _strings_unchecked(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether a field type holds a `str` that misses the shared OneLine/MultiLine check."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _strings_unchecked(base, [*metadata, *extra])
+    if annotation is str:
+        return not any(m is schema.OneLine or m is schema.MultiLine for m in metadata)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return False  # its own fields are checked on their own
+    return any(_strings_unchecked(arg, []) for arg in typing.get_args(annotation))
+
+
+def _all_models() -> set[type[BaseModel]]:
+    found: set[type[BaseModel]] = set()
+    todo: list[type[BaseModel]] = list(SECTIONS.values())
+    while todo:
+        model = todo.pop()
+        if model in found:
+            continue
+        found.add(model)
+        for info in model.model_fields.values():
+            for arg in [info.annotation, *typing.get_args(info.annotation)]:
+                for inner in [arg, *typing.get_args(arg)]:
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        todo.append(inner)
+    return found
+
+
+def test_every_string_field_goes_through_the_shared_check() -> None:
+    models = _all_models()
+    assert schema.AboutIn in models
+    assert schema.PillarIn in models
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, info in model.model_fields.items()
+        if _strings_unchecked(info.annotation, list(info.metadata))
+    ]
+    assert missing == []
+
+
+HOSTILE_STRINGS = {
+    "\x1b[31mNorway\x1b[0m\x1b]0;pwned\x07": "U+001B",
+    "Nor\rFAKE": "U+000D",
+    "A\x9b2J": "U+009B",
+    "Nor\x7f": "U+007F",
+    "Nor\ufffe": "U+FFFE",
+    "Nor\x00": "U+0000 (NUL)",
+    "Nor\tway": "U+0009 (a tab or line break; this field is one line)",
+}
+
+
+@pytest.mark.parametrize("text", sorted(HOSTILE_STRINGS))
+def test_control_characters_are_refused_in_names_and_text(text: str, tmp_path: Path) -> None:
+    quoted = json.dumps(text)  # YAML's double-quoted escapes are a superset of JSON's
+    doc = (
+        f"countries:\n  - iso3: NOR\n    name: {quoted}\n    aliases: [ok, {quoted}]\n"
+        f"statements:\n  - speaker: {quoted}\n    date: '2024'\n    text: {quoted}\n"
+        f"    stance: asserts\n    source: {quoted}\n    note: {quoted}\n"
+    )
+    records, problems = read(tmp_path, doc)
+    assert problems == []
+    found: list[Problem] = []
+    for record in records:
+        assert validate_stage.validate(record, "in.yaml", found) is None
+    places = {(p.where, p.line, p.column) for p in found if HOSTILE_STRINGS[text] in p.message}
+    expected = {
+        ("countries[0].name", 3, 5),  # a field's problem is at its key, an item's at it
+        ("countries[0].aliases[1]", 4, 19),
+        ("statements[0].speaker", 6, 5),
+        ("statements[0].source", 10, 5),
+    }
+    if text != "Nor\tway":  # a tab is allowed in multi-line text
+        expected |= {("statements[0].text", 8, 5), ("statements[0].note", 11, 5)}
+    assert places == expected, found
+
+
+def test_multi_line_text_keeps_tabs_and_newlines(tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: \"one\\n\\ttwo\"\n"
+        "    stance: asserts\n    source: s\n    note: |\n      a\n      b\n"
+    )
+    records, _problems = read(tmp_path, doc)
+    found: list[Problem] = []
+    model = validate_stage.validate(only(records), "in.yaml", found)
+    assert found == []
+    assert model is not None
+    assert model.text == "one\n\ttwo"  # type: ignore[attr-defined]

@@ -6,7 +6,8 @@ decide every type, so `NO` stays Norway and `012` stays `012`. Unknown fields ar
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Final, NoReturn
 
 import pycountry
 from pydantic import (
@@ -31,26 +32,62 @@ def _edtf(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-def _no_nul(value: str) -> str:
-    # YAML may spell it as an escape ("\0"); PostgreSQL cannot store it in text at all.
-    if "\x00" in value:
-        raise ValueError("text may not contain the character U+0000 (NUL)")
+# Characters no string may hold, however YAML spelled them (raw bytes are refused by the
+# reader; escapes such as "\e", "\x9b", "\0" or "\uFFFF" arrive here): C0 controls, DEL,
+# C1 controls and the noncharacters U+FFFE/U+FFFF. A terminal obeys the controls (colours,
+# window titles, a carriage return that overwrites the line), PostgreSQL cannot store NUL.
+# Multi-line text (statement text, notes, descriptions) may hold a tab or a line feed.
+_ONE_LINE_BAD: Final = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_MULTI_LINE_BAD: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _refuse(match: re.Match[str], one_line: bool) -> NoReturn:
+    code = ord(match.group())
+    if code == 0:
+        what = "NUL"
+    elif code in (0x09, 0x0A) and one_line:
+        what = "a tab or line break; this field is one line"
+    elif code >= 0xFFFE:
+        what = "a noncharacter"
+    else:
+        what = "a control character"
+    raise ValueError(f"text may not contain the character U+{code:04X} ({what})")
+
+
+def _one_line(value: str) -> str:
+    if (bad := _ONE_LINE_BAD.search(value)) is not None:
+        _refuse(bad, one_line=True)
     return value
 
 
-NoNul = AfterValidator(_no_nul)
+def _multi_line(value: str) -> str:
+    if (bad := _MULTI_LINE_BAD.search(value)) is not None:
+        _refuse(bad, one_line=False)
+    return value
+
+
+#: The check every string of the format goes through: one of these two is the last
+#: validator of every string type below (tests/test_yamlio.py checks that no field misses it).
+OneLine = AfterValidator(_one_line)
+MultiLine = AfterValidator(_multi_line)
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), MultiLine
+]
+#: A title: as long as text may be, but one line.
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), OneLine
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine
 ]
 Slug = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$"
     ),
+    OneLine,
 ]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), OneLine]
 
 
 def _has_word(value: str) -> str:
@@ -62,7 +99,9 @@ def _has_word(value: str) -> str:
 #: Another name for an entity: compared without case, accents and punctuation.
 Alias = Annotated[ShortText, AfterValidator(_has_word)]
 #: A reference to another entity by its key, code, name or any alias.
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul]
+Ref = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), OneLine
+]
 UNKNOWN_DATE = "unknown"
 
 
@@ -70,10 +109,10 @@ def _edtf_or_unknown(value: str) -> str:
     return UNKNOWN_DATE if value.lower() == UNKNOWN_DATE else _edtf(value)
 
 
-EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf)]
+EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), OneLine, AfterValidator(_edtf)]
 #: An EDTF date, or the word `unknown` said explicitly.
 EdtfOrUnknown = Annotated[
-    str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf_or_unknown)
+    str, StringConstraints(strip_whitespace=True), OneLine, AfterValidator(_edtf_or_unknown)
 ]
 
 
@@ -92,7 +131,7 @@ class Record(BaseModel):
 
 class SourceIn(Record):
     key: Slug
-    title: Text
+    title: Title
     publisher: ShortText | None = None
     author: ShortText | None = None
     url: ShortText | None = None
@@ -105,9 +144,9 @@ class SourceIn(Record):
 
 
 class CountryIn(Record):
-    iso3: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
+    iso3: Code
     name: ShortText | None = None
-    iso2: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)] | None = None
+    iso2: Code | None = None
     aliases: list[Alias] | None = None
 
     @field_validator("iso3")
