@@ -873,9 +873,10 @@ def test_multi_line_text_keeps_tabs_and_newlines(tmp_path: Path) -> None:
         "statements:\n  - speaker: USA\n    date: '2024'\n    text: \"one\\n\\ttwo\"\n"
         "    stance: asserts\n    source: s\n    note: |\n      a\n      b\n"
     )
-    records, _problems = read(tmp_path, doc)
+    (record,), problems = read(tmp_path, doc)
+    assert problems == []
     found: list[Problem] = []
-    model = validate_stage.validate(only(records), "in.yaml", found)
+    model = validate_stage.validate(record, "in.yaml", found)
     assert found == []
     assert model is not None
     assert model.text == "one\n\ttwo"  # type: ignore[attr-defined]
