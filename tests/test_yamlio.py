@@ -798,6 +798,10 @@ def _strings_unchecked(annotation: Any, metadata: list[Any]) -> bool:
         return _strings_unchecked(base, [*metadata, *extra])
     if annotation is str:
         return not any(m is schema.OneLine or m is schema.MultiLine for m in metadata)
+    if annotation is bool:  # and every boolean and integer through YAML 1.2's core forms
+        return not any(m is schema.YamlBool for m in metadata)
+    if annotation is int:
+        return not any(m is schema.YamlInt for m in metadata)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return False  # its own fields are checked on their own
     return any(_strings_unchecked(arg, []) for arg in typing.get_args(annotation))
@@ -819,7 +823,7 @@ def _all_models() -> set[type[BaseModel]]:
     return found
 
 
-def test_every_string_field_goes_through_the_shared_check() -> None:
+def test_every_string_boolean_and_integer_goes_through_the_shared_check() -> None:
     models = _all_models()
     assert schema.AboutIn in models
     assert schema.PillarIn in models
@@ -880,3 +884,54 @@ def test_multi_line_text_keeps_tabs_and_newlines(tmp_path: Path) -> None:
     assert found == []
     assert model is not None
     assert model.text == "one\n\ttwo"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["on", "yes", "NO", "y", "off", "1", "t", "sometimes"])
+def test_only_true_and_false_are_booleans(value: str, tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: t\n"
+        f"    quote: {value}\n    stance: asserts\n    source: s\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    found: list[Problem] = []
+    assert validate_stage.validate(record, "in.yaml", found) is None
+    assert [str(p) for p in found] == [
+        f"in.yaml:5:5: statements[0].quote: {value!r} is not a boolean; write true or false"
+    ]
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE", "false", "False", "FALSE"])
+def test_yaml_12_booleans_load(value: str, tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: t\n"
+        f"    quote: {value}\n    stance: asserts\n    source: s\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    model = validate_stage.validate(record, "in.yaml", [])
+    assert model is not None
+    assert model.quote is (value.lower() == "true")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["012", "1_0", "2.0", "0x1", "1e1", "+3", "\uff11"])
+def test_only_plain_decimal_integers_are_numbers(value: str, tmp_path: Path) -> None:
+    doc = (
+        "alliances:\n  - key: quad\n    name: Quad\n    kind: dialogue\n"
+        f"    pillars:\n      - number: {value}\n        name: Second\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    found: list[Problem] = []
+    assert validate_stage.validate(record, "in.yaml", found) is None
+    problem = only(found)
+    assert (problem.line, problem.column, problem.where) == (6, 9, "alliances[0].pillars[0].number")
+    assert "is not a whole number; write plain decimal digits" in problem.message
+
+
+def test_a_plain_decimal_integer_is_a_number(tmp_path: Path) -> None:
+    doc = (
+        "alliances:\n  - key: quad\n    name: Quad\n    kind: dialogue\n"
+        "    pillars:\n      - number: 12\n        name: Second\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    model = validate_stage.validate(record, "in.yaml", [])
+    assert model is not None
+    assert model.pillars[0].number == 12  # type: ignore[attr-defined]

@@ -13,8 +13,10 @@ import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
@@ -88,6 +90,51 @@ Slug = Annotated[
     OneLine,
 ]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), OneLine]
+
+# The only forms of a boolean and an integer the format accepts: YAML 1.2's core schema
+# (not YAML 1.1's `yes`/`on`/`y`, nor Pydantic's lax `1`/`t`, nor `012`, `1_0`, `2.0`).
+_BOOLEANS: Final = {"true": True, "True": True, "TRUE": True}
+_BOOLEANS_FALSE: Final = {"false": False, "False": False, "FALSE": False}
+_DECIMAL: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _yaml_bool(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text in _BOOLEANS:
+            return True
+        if text in _BOOLEANS_FALSE:
+            return False
+        raise ValueError(f"{_shown(value)} is not a boolean; write true or false")
+    return value  # not a string: the type check says what it is
+
+
+def _yaml_int(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if _DECIMAL.fullmatch(text) is None:
+            raise ValueError(
+                f"{_shown(value)} is not a whole number; write plain decimal digits "
+                "without leading zeros, underscores or a decimal point (e.g. 12)"
+            )
+        return int(text)
+    if isinstance(value, bool):  # never a number here
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:39] + "…")
+
+
+#: A boolean: true or false (YAML 1.2 core), nothing else.
+YamlBool = BeforeValidator(_yaml_bool)
+YamlInt = BeforeValidator(_yaml_int)
+Bool = Annotated[bool, YamlBool, Strict()]
+#: A whole number in plain decimal digits (YAML 1.2 core, without leading zeros).
+Int = Annotated[int, YamlInt, Strict()]
 
 
 def _has_word(value: str) -> str:
@@ -193,7 +240,7 @@ class TechnologyAreaIn(Record):
 
 
 class PillarIn(Record):
-    number: Annotated[int, Field(ge=1, le=99)]
+    number: Annotated[Int, Field(ge=1, le=99)]
     name: ShortText
     description: Text | None = None
     aliases: list[Alias] | None = None
@@ -281,7 +328,7 @@ class StatementIn(Record):
     speaker_label: ShortText | None = None
     date: EdtfText
     text: Text
-    quote: bool = False
+    quote: Bool = False
     stance: Stance
     about: AboutIn = Field(default_factory=AboutIn)
     source: Ref
