@@ -9,6 +9,7 @@ FILE:LINE:COL with the expected text, no traceback, and an unchanged database.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -293,3 +294,33 @@ def test_memory_does_not_grow_with_the_number_of_problems(
         assert totals[10_000] == totals[100_000] <= 10_000, totals
     assert peaks[100_000] < 64 * 1024 * 1024, peaks
     assert peaks[100_000] < peaks[10_000] * 1.5 + 4 * 1024 * 1024, peaks
+
+
+# -- file names that are not UTF-8, or hold control characters ----------------------------------
+
+
+@pytest.mark.parametrize("child", ["in-process", "child"])
+@pytest.mark.parametrize("command", ["load", "validate"])
+def test_a_hostile_file_name_is_printed_escaped(
+    command: str, child: str, db: TestDatabase, tmp_path: Path
+) -> None:
+    """A name with a byte that is not UTF-8 and a terminal escape: every problem names the
+    file in an escaped, readable form, never a traceback or an 'internal error'."""
+    raw = os.fsencode(tmp_path) + b"/bad\xff\x1b[31m.yaml"
+    with open(raw, "wb") as out:
+        out.write(b"countries:\n  - iso3: XXX\n")
+    env = child_env(ALLIANCEKB_CHILD_MIN_BYTES="0" if child == "child" else str(1 << 40))
+    proc = subprocess.run(
+        [sys.executable, "-m", "alliancekb", "--db", db.url, command, os.fsdecode(raw)],
+        capture_output=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8")  # strict: the output is valid UTF-8
+    outcome = Outcome(proc.returncode, proc.stdout.decode("utf-8"), stderr)
+    assert_clean_failure(outcome, 3)
+    shown = f"{tmp_path}/bad\\xff\\x1b[31m.yaml:2:5: countries[0].iso3:"
+    assert any(line.startswith(shown) for line in stderr.splitlines()), stderr
+    assert "\x1b" not in stderr

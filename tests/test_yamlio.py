@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from alliancekb.core.errors import InvalidDataError, Problem, ProblemList
+from alliancekb.core.paths import display_name, stored_name
 from alliancekb.load import schema, yaml_bytes
 from alliancekb.load import validate as validate_stage
 from alliancekb.load import yaml_reader as yamlio
@@ -935,3 +936,34 @@ def test_a_plain_decimal_integer_is_a_number(tmp_path: Path) -> None:
     model = validate_stage.validate(record, "in.yaml", [])
     assert model is not None
     assert model.pillars[0].number == 12  # type: ignore[attr-defined]
+
+
+# -- file names ------------------------------------------------------------------------------
+
+
+def test_problems_name_a_non_utf8_file_in_an_escaped_form(tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/f\xff\x07.yaml"
+    with open(raw, "wb") as out:
+        out.write(b"countrys: []\n")
+    _, problems = read_all(Path(os.fsdecode(raw)))
+    text = str(only(problems))
+    assert text.startswith(f"{tmp_path}/f\\xff\\x07.yaml:1:1: countrys: unknown section")
+    text.encode("utf-8")  # printable anywhere
+
+
+@pytest.mark.parametrize(
+    ("name", "stored", "shown"),
+    [
+        ("f.yaml", "f.yaml", "f.yaml"),
+        ("é.yaml", "é.yaml", "é.yaml"),
+        ("f\udcff.yaml", "f\\xff.yaml", "f\\xff.yaml"),
+        ("a\x1b[31m\r.yaml", "a\x1b[31m\r.yaml", "a\\x1b[31m\\x0d.yaml"),
+        ("x\u2028\x85y", "x\u2028\x85y", "x\\u2028\\x85y"),
+    ],
+)
+def test_display_and_stored_names(name: str, stored: str, shown: str) -> None:
+    assert stored_name(name) == stored
+    assert stored_name(Path(name)) == stored
+    assert display_name(name) == shown
+    assert display_name(shown) == shown  # idempotent: safe to apply twice
+    stored.encode("utf-8")

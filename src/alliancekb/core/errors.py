@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alliancekb.core.paths import display_name
+
 
 class AlliancekbError(Exception):
     """Base of every error the CLI turns into one message and an exit code."""
@@ -27,7 +29,11 @@ class UsageError(AlliancekbError):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with an input file, at a 1-based line and column."""
+    """One thing wrong with an input file, at a 1-based line and column.
+
+    `file` may be the name exactly as the system gave it (undecodable bytes as surrogates,
+    control characters); printing shows its `display_name`.
+    """
 
     file: str
     line: int
@@ -37,7 +43,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        return f"{self.file}:{self.line}:{self.column}:{where} {self.message}"
+        return f"{display_name(self.file)}:{self.line}:{self.column}:{where} {self.message}"
 
 
 MAX_LISTED_PROBLEMS = 50

@@ -37,6 +37,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from alliancekb.core.errors import Problem, ProblemList, RuntimeFailure
+from alliancekb.core.paths import display_name
 from alliancekb.load import validate as validate_stage
 from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap
 
@@ -140,7 +141,7 @@ def can_use_child() -> bool:
 
 
 def _unreadable(name: str, reason: str) -> RuntimeFailure:
-    return RuntimeFailure(f"cannot read {name}: {reason}")
+    return RuntimeFailure(f"cannot read {display_name(name)}: {reason}")
 
 
 class RecordRead:
@@ -218,7 +219,7 @@ class _ChildRead(RecordRead):
         self._process: Any = context.Process(
             target=_child_main,
             args=(path, name, max_bytes, sender, receiver),
-            name=f"alliancekb-read-{path.name}",
+            name=f"alliancekb-read-{display_name(path.name)}",
             daemon=True,
         )
         with warnings.catch_warnings():
@@ -248,7 +249,7 @@ class _ChildRead(RecordRead):
                 elif kind == _UNREADABLE:
                     raise _unreadable(self.name, message[1])
                 else:
-                    raise RuntimeFailure(f"reading {self.name} failed: {message[1]}")
+                    raise RuntimeFailure(f"reading {display_name(self.name)} failed: {message[1]}")
         finally:
             self.close()
 
@@ -270,7 +271,10 @@ class _ChildRead(RecordRead):
             if code < 0
             else f"exited with status {code}"
         )
-        return f"reading {self.name} failed: the reading process stopped unexpectedly ({how})"
+        return (
+            f"reading {display_name(self.name)} failed: "
+            f"the reading process stopped unexpectedly ({how})"
+        )
 
     def close(self) -> None:
         process = self._process

@@ -35,6 +35,7 @@ from yaml.events import (
 )
 
 from alliancekb.core.errors import Problem, ProblemList
+from alliancekb.core.paths import display_name as safe_name
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
 
@@ -179,7 +180,7 @@ class DocumentReader:
     ) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
-        self.name = display_name if display_name is not None else str(path)
+        self.name = display_name if display_name is not None else safe_name(path)
         #: The problems found: the first MAX_KEPT_PROBLEMS, and a count of the rest.
         self.problems: ProblemList = ProblemList()
         self.sha256 = ""
