@@ -9,6 +9,7 @@ FILE:LINE:COL with the expected text, no traceback, and an unchanged database.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,149 @@ def test_alias_bomb_is_refused_small(name: str, db: TestDatabase, tmp_path: Path
     measured = json.loads(proc.stdout)
     assert measured["problems"] > 0
     assert measured["peak"] < 4 * 1024 * 1024, measured
+
+
+# -- endless input: --max-mb bounds every read, whatever the file is ----------------------------
+
+ENDLESS = {
+    "load-dev-zero": (["load", "/dev/zero", "--max-mb", "1"], None, "character U+0000"),
+    "load-dev-urandom": (["load", "/dev/urandom"], None, "the file must be UTF-8"),
+    "validate-dev-zero": (["validate", "/dev/zero"], None, "character U+0000"),
+    "load-yes-pipe": (
+        ["load", "/dev/stdin", "--max-mb", "1"],
+        ["yes", "junk: ["],
+        "over the limit of 1048576 bytes",
+    ),
+    "load-valid-endless-pipe": (
+        ["load", "/dev/stdin", "--max-mb", "1"],
+        ["yes", "# a comment that never ends"],
+        "over the limit of 1048576 bytes",
+    ),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("child", ["in-process", "child"])
+@pytest.mark.parametrize("case", sorted(ENDLESS))
+def test_endless_input_ends_with_a_clear_error(case: str, child: str, db: TestDatabase) -> None:
+    """A device or a pipe that never ends is read only up to the limit, in the reader and in
+    the child reader alike (the size check before reading sees 0 bytes for them)."""
+    args, feeder, message = ENDLESS[case]
+    env = child_env(ALLIANCEKB_CHILD_MIN_BYTES="0" if child == "child" else str(1 << 40))
+    feed = subprocess.Popen(feeder, stdout=subprocess.PIPE) if feeder else None
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "alliancekb", "--db", db.url, *args],
+            stdin=feed.stdout if feed is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=90,  # stops a hung read: the test then fails instead of hanging
+            env=env,
+            check=False,
+        )
+    finally:
+        if feed is not None:
+            feed.kill()
+            feed.wait()
+    outcome = Outcome(proc.returncode, proc.stdout, proc.stderr)
+    assert_clean_failure(outcome, 3)
+    assert message in outcome.stderr, outcome.stderr
+
+
+# -- memory does not grow with the number of problems -------------------------------------------
+
+PROBLEMS_PROBE = """
+import json, sys, tracemalloc
+from pathlib import Path
+from alliancekb.store.db import create_db_engine
+from alliancekb.core.errors import InvalidDataError
+from alliancekb.load.loader import load_files
+
+engine = create_db_engine(sys.argv[1])
+tracemalloc.start()
+try:
+    load_files(engine, [Path(sys.argv[2])])
+except InvalidDataError as exc:
+    total, message = exc.total, str(exc)
+else:
+    total, message = 0, ""
+_, peak = tracemalloc.get_traced_memory()
+lines = message.splitlines()
+print(json.dumps({"peak": peak, "total": total, "first": lines[0], "last": lines[-1]}))
+"""
+
+#: Hostile shapes that make one problem per line (or one huge record), by line count.
+MANY_PROBLEMS: dict[str, tuple[str, Callable[[int], str], bool]] = {
+    "unknown-sections": ("", lambda i: f"k{i}: []\n", True),
+    "unknown-fields": ("countries:\n  - iso3: NOR\n", lambda i: f"    f{i}: []\n", False),
+    "duplicate-keys": ("countries:\n  - iso3: NOR\n", lambda i: "    iso3: NOR\n", False),
+    "invalid-records": ("countries:\n", lambda i: f"  - {{iso3: NOR, bad{i}: 1}}\n", True),
+}
+
+
+def _problems_probe(db: TestDatabase, path: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBLEMS_PROBE, db.url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=child_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    measured: dict[str, Any] = json.loads(proc.stdout)
+    return measured
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("shape", sorted(MANY_PROBLEMS))
+def test_memory_does_not_grow_with_the_number_of_problems(
+    shape: str, db: TestDatabase, tmp_path: Path
+) -> None:
+    """The first 1000 problems are kept, the rest counted: the peak stays flat from 10k to
+    100k problem lines, and the message still says how many there were."""
+    head, line, one_each = MANY_PROBLEMS[shape]
+    peaks, totals = {}, {}
+    for count in (10_000, 100_000):
+        path = tmp_path / f"{shape}-{count}.yaml"
+        path.write_text(head + "".join(line(i) for i in range(count)), encoding="utf-8")
+        measured = _problems_probe(db, path)
+        peaks[count] = measured["peak"]
+        if one_each:
+            assert measured["total"] == count, measured
+            assert measured["last"] == f"... and {count - 50} more", measured
+        totals[count] = measured["total"]
+    if not one_each:  # one record too large: refused from its 10000th value on
+        assert totals[10_000] == totals[100_000] <= 10_000, totals
+    assert peaks[100_000] < 64 * 1024 * 1024, peaks
+    assert peaks[100_000] < peaks[10_000] * 1.5 + 4 * 1024 * 1024, peaks
+
+
+# -- file names that are not UTF-8, or hold control characters ----------------------------------
+
+
+@pytest.mark.parametrize("child", ["in-process", "child"])
+@pytest.mark.parametrize("command", ["load", "validate"])
+def test_a_hostile_file_name_is_printed_escaped(
+    command: str, child: str, db: TestDatabase, tmp_path: Path
+) -> None:
+    """A name with a byte that is not UTF-8 and a terminal escape: every problem names the
+    file in an escaped, readable form, never a traceback or an 'internal error'."""
+    raw = os.fsencode(tmp_path) + b"/bad\xff\x1b[31m.yaml"
+    with open(raw, "wb") as out:
+        out.write(b"countries:\n  - iso3: XXX\n")
+    env = child_env(ALLIANCEKB_CHILD_MIN_BYTES="0" if child == "child" else str(1 << 40))
+    proc = subprocess.run(
+        [sys.executable, "-m", "alliancekb", "--db", db.url, command, os.fsdecode(raw)],
+        capture_output=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8")  # strict: the output is valid UTF-8
+    outcome = Outcome(proc.returncode, proc.stdout.decode("utf-8"), stderr)
+    assert_clean_failure(outcome, 3)
+    shown = f"{tmp_path}/bad\\xff\\x1b[31m.yaml:2:5: countries[0].iso3:"
+    assert any(line.startswith(shown) for line in stderr.splitlines()), stderr
+    assert "\x1b" not in stderr

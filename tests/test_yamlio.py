@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
+import json
+import os
+import pickle
+import threading
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +19,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
-from alliancekb.core.errors import Problem
-from alliancekb.load import yaml_bytes
+from alliancekb.core.errors import InvalidDataError, Problem, ProblemList
+from alliancekb.core.paths import display_name, stored_name
+from alliancekb.load import schema, yaml_bytes
+from alliancekb.load import validate as validate_stage
 from alliancekb.load import yaml_reader as yamlio
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_reader import (
@@ -711,3 +720,250 @@ def test_safe_dump_round_trip(tmp_path: Path, record: dict[str, str | None]) -> 
     records, problems = read(tmp_path, text)
     assert problems == []
     assert [r.data for r in records] == [record]
+
+
+def test_reading_after_a_syntax_error_stops_at_the_limit(tmp_path: Path) -> None:
+    """The hash after a syntax error covers the file only up to max_bytes (it may not end)."""
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+
+    def feed() -> None:  # a pipe that never ends (its size is 0 to stat)
+        with contextlib.suppress(BrokenPipeError), path.open("wb") as out:
+            out.write(b"statements: [\n")
+            while True:
+                out.write(b"# filler\n" * 1000)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    limit = 100_000
+    reader = DocumentReader(path, max_bytes=limit)
+    assert list(reader.records()) == []
+    writer.join(timeout=30)
+    assert reader.size == limit + 1  # one byte past the limit, never a chunk more
+    messages = [p.message for p in reader.problems]
+    assert messages[0].startswith("file is over the limit of 100000 bytes"), messages
+
+
+def test_refused_bytes_are_not_read_on(tmp_path: Path) -> None:
+    path = write(tmp_path, b"\x00" + b"x" * (4 * yamlio.CHUNK_BYTES))
+    reader = DocumentReader(path)
+    assert list(reader.records()) == []
+    assert reader.size <= yamlio.CHUNK_BYTES
+    assert "U+0000" in only(reader.problems).message
+
+
+# -- bounded problems ----------------------------------------------------------------------
+
+
+def test_problems_are_bounded_and_counted(tmp_path: Path) -> None:
+    _, problems = read(tmp_path, "".join(f"k{i}: []\n" for i in range(3_000)))
+    assert len(problems) == 1_000
+    assert problems.total == 3_000  # type: ignore[attr-defined]
+    assert problems[-1].line == 1_000  # the first ones are kept
+    error = InvalidDataError(problems)
+    assert str(error).splitlines()[0] == "3000 problem(s) found; nothing was written"
+    assert str(error).splitlines()[-1] == "... and 2950 more"
+
+
+def test_problem_list_keeps_its_count_through_add_extend_and_pickle() -> None:
+    p = Problem("f", 1, 1, "", "x")
+    kept = ProblemList([p] * 1_500)
+    assert (len(kept), kept.omitted, kept.total) == (1_000, 500, 1_500)
+    both = kept + [p] * 10
+    assert (len(both), both.total) == (1_000, 1_510)
+    more = ProblemList([p])
+    more.extend(kept)
+    assert more.total == 1_501
+    again = pickle.loads(pickle.dumps(both))
+    assert isinstance(again, ProblemList)
+    assert (len(again), again.total) == (1_000, 1_510)
+
+
+def test_a_record_with_too_many_values_is_refused_whole(tmp_path: Path) -> None:
+    lines = "".join(f"    f{i}: [a, b]\n" for i in range(yamlio.MAX_RECORD_VALUES))
+    records, problems = read(tmp_path, "countries:\n  - iso3: NOR\n" + lines + "  - iso3: SWE\n")
+    assert [r.data for r in records] == [{"iso3": "SWE"}]  # the next record is read
+    problem = only(problems)
+    assert problem.where == "countries[0]"
+    assert "a record may hold at most 10000 values" in problem.message
+
+
+# -- every string is checked for control characters ----------------------------------------
+
+
+def _strings_unchecked(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether a field type holds a `str` that misses the shared OneLine/MultiLine check."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _strings_unchecked(base, [*metadata, *extra])
+    if annotation is str:
+        return not any(m is schema.OneLine or m is schema.MultiLine for m in metadata)
+    if annotation is bool:  # and every boolean and integer through YAML 1.2's core forms
+        return not any(m is schema.YamlBool for m in metadata)
+    if annotation is int:
+        return not any(m is schema.YamlInt for m in metadata)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return False  # its own fields are checked on their own
+    return any(_strings_unchecked(arg, []) for arg in typing.get_args(annotation))
+
+
+def _all_models() -> set[type[BaseModel]]:
+    found: set[type[BaseModel]] = set()
+    todo: list[type[BaseModel]] = list(SECTIONS.values())
+    while todo:
+        model = todo.pop()
+        if model in found:
+            continue
+        found.add(model)
+        for info in model.model_fields.values():
+            for arg in [info.annotation, *typing.get_args(info.annotation)]:
+                for inner in [arg, *typing.get_args(arg)]:
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        todo.append(inner)
+    return found
+
+
+def test_every_string_boolean_and_integer_goes_through_the_shared_check() -> None:
+    models = _all_models()
+    assert schema.AboutIn in models
+    assert schema.PillarIn in models
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, info in model.model_fields.items()
+        if _strings_unchecked(info.annotation, list(info.metadata))
+    ]
+    assert missing == []
+
+
+HOSTILE_STRINGS = {
+    "\x1b[31mNorway\x1b[0m\x1b]0;pwned\x07": "U+001B",
+    "Nor\rFAKE": "U+000D",
+    "A\x9b2J": "U+009B",
+    "Nor\x7f": "U+007F",
+    "Nor\ufffe": "U+FFFE",
+    "Nor\x00": "U+0000 (NUL)",
+    "Nor\tway": "U+0009 (a tab or line break; this field is one line)",
+}
+
+
+@pytest.mark.parametrize("text", sorted(HOSTILE_STRINGS))
+def test_control_characters_are_refused_in_names_and_text(text: str, tmp_path: Path) -> None:
+    quoted = json.dumps(text)  # YAML's double-quoted escapes are a superset of JSON's
+    doc = (
+        f"countries:\n  - iso3: NOR\n    name: {quoted}\n    aliases: [ok, {quoted}]\n"
+        f"statements:\n  - speaker: {quoted}\n    date: '2024'\n    text: {quoted}\n"
+        f"    stance: asserts\n    source: {quoted}\n    note: {quoted}\n"
+    )
+    records, problems = read(tmp_path, doc)
+    assert problems == []
+    found: list[Problem] = []
+    for record in records:
+        assert validate_stage.validate(record, "in.yaml", found) is None
+    places = {(p.where, p.line, p.column) for p in found if HOSTILE_STRINGS[text] in p.message}
+    expected = {
+        ("countries[0].name", 3, 5),  # a field's problem is at its key, an item's at it
+        ("countries[0].aliases[1]", 4, 19),
+        ("statements[0].speaker", 6, 5),
+        ("statements[0].source", 10, 5),
+    }
+    if text != "Nor\tway":  # a tab is allowed in multi-line text
+        expected |= {("statements[0].text", 8, 5), ("statements[0].note", 11, 5)}
+    assert places == expected, found
+
+
+def test_multi_line_text_keeps_tabs_and_newlines(tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: \"one\\n\\ttwo\"\n"
+        "    stance: asserts\n    source: s\n    note: |\n      a\n      b\n"
+    )
+    (record,), problems = read(tmp_path, doc)
+    assert problems == []
+    found: list[Problem] = []
+    model = validate_stage.validate(record, "in.yaml", found)
+    assert found == []
+    assert model is not None
+    assert model.text == "one\n\ttwo"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["on", "yes", "NO", "y", "off", "1", "t", "sometimes"])
+def test_only_true_and_false_are_booleans(value: str, tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: t\n"
+        f"    quote: {value}\n    stance: asserts\n    source: s\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    found: list[Problem] = []
+    assert validate_stage.validate(record, "in.yaml", found) is None
+    assert [str(p) for p in found] == [
+        f"in.yaml:5:5: statements[0].quote: {value!r} is not a boolean; write true or false"
+    ]
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE", "false", "False", "FALSE"])
+def test_yaml_12_booleans_load(value: str, tmp_path: Path) -> None:
+    doc = (
+        "statements:\n  - speaker: USA\n    date: '2024'\n    text: t\n"
+        f"    quote: {value}\n    stance: asserts\n    source: s\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    model = validate_stage.validate(record, "in.yaml", [])
+    assert model is not None
+    assert model.quote is (value.lower() == "true")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["012", "1_0", "2.0", "0x1", "1e1", "+3", "\uff11"])
+def test_only_plain_decimal_integers_are_numbers(value: str, tmp_path: Path) -> None:
+    doc = (
+        "alliances:\n  - key: quad\n    name: Quad\n    kind: dialogue\n"
+        f"    pillars:\n      - number: {value}\n        name: Second\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    found: list[Problem] = []
+    assert validate_stage.validate(record, "in.yaml", found) is None
+    problem = only(found)
+    assert (problem.line, problem.column, problem.where) == (6, 9, "alliances[0].pillars[0].number")
+    assert "is not a whole number; write plain decimal digits" in problem.message
+
+
+def test_a_plain_decimal_integer_is_a_number(tmp_path: Path) -> None:
+    doc = (
+        "alliances:\n  - key: quad\n    name: Quad\n    kind: dialogue\n"
+        "    pillars:\n      - number: 12\n        name: Second\n"
+    )
+    (record,), _ = read(tmp_path, doc)
+    model = validate_stage.validate(record, "in.yaml", [])
+    assert model is not None
+    assert model.pillars[0].number == 12  # type: ignore[attr-defined]
+
+
+# -- file names ------------------------------------------------------------------------------
+
+
+def test_problems_name_a_non_utf8_file_in_an_escaped_form(tmp_path: Path) -> None:
+    raw = os.fsencode(tmp_path) + b"/f\xff\x07.yaml"
+    with open(raw, "wb") as out:
+        out.write(b"countrys: []\n")
+    _, problems = read_all(Path(os.fsdecode(raw)))
+    text = str(only(problems))
+    assert text.startswith(f"{tmp_path}/f\\xff\\x07.yaml:1:1: countrys: unknown section")
+    text.encode("utf-8")  # printable anywhere
+
+
+@pytest.mark.parametrize(
+    ("name", "stored", "shown"),
+    [
+        ("f.yaml", "f.yaml", "f.yaml"),
+        ("é.yaml", "é.yaml", "é.yaml"),
+        ("f\udcff.yaml", "f\\xff.yaml", "f\\xff.yaml"),
+        ("a\x1b[31m\r.yaml", "a\x1b[31m\r.yaml", "a\\x1b[31m\\x0d.yaml"),
+        ("x\u2028\x85y", "x\u2028\x85y", "x\\u2028\\x85y"),
+    ],
+)
+def test_display_and_stored_names(name: str, stored: str, shown: str) -> None:
+    assert stored_name(name) == stored
+    assert stored_name(Path(name)) == stored
+    assert display_name(name) == shown
+    assert display_name(shown) == shown  # idempotent: safe to apply twice
+    stored.encode("utf-8")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from alliancekb.core.paths import display_name
 
 
 class AlliancekbError(Exception):
@@ -26,7 +29,11 @@ class UsageError(AlliancekbError):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with an input file, at a 1-based line and column."""
+    """One thing wrong with an input file, at a 1-based line and column.
+
+    `file` may be the name exactly as the system gave it (undecodable bytes as surrogates,
+    control characters); printing shows its `display_name`.
+    """
 
     file: str
     line: int
@@ -36,17 +43,82 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        return f"{self.file}:{self.line}:{self.column}:{where} {self.message}"
+        return f"{display_name(self.file)}:{self.line}:{self.column}:{where} {self.message}"
 
 
 MAX_LISTED_PROBLEMS = 50
+#: Problems kept in full by a ProblemList; those after are only counted, so memory does not
+#: grow with the number of problems a hostile file can make.
+MAX_KEPT_PROBLEMS = 1000
+
+
+class ProblemList(list[Problem]):
+    """A list of problems that keeps the first `limit` and counts the rest (`omitted`).
+
+    `append`, `extend`, `+=` and `+` obey the bound (and add up the `omitted` of another
+    ProblemList); `total` is every problem found, kept or not.
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[Problem] = (),
+        *,
+        limit: int = MAX_KEPT_PROBLEMS,
+        omitted: int = 0,
+    ) -> None:
+        super().__init__()
+        self.limit = limit
+        self.omitted = omitted
+        self.extend(problems)
+
+    @property
+    def total(self) -> int:
+        """How many problems were found: those kept and those only counted."""
+        return len(self) + self.omitted
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < self.limit:
+            super().append(problem)
+        else:
+            self.omitted += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.omitted += getattr(problems, "omitted", 0)
+        room = self.limit - len(self)
+        if isinstance(problems, Sequence) and len(problems) <= room:
+            super().extend(problems)
+            return
+        for problem in problems:
+            self.append(problem)
+
+    def __iadd__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override]
+        self.extend(problems)
+        return self
+
+    def __add__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override]
+        out = ProblemList(self, limit=self.limit)  # counts self.omitted
+        out.extend(problems)
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole (the child reader sends them)
+        return (_problem_list, (list(self), self.limit, self.omitted))
+
+
+def _problem_list(problems: list[Problem], limit: int, omitted: int) -> ProblemList:
+    return ProblemList(problems, limit=limit, omitted=omitted)
+
+
+def omitted_count(problems: Sequence[Problem]) -> int:
+    """The problems found but not kept (a ProblemList's `omitted`; 0 for a plain list)."""
+    return int(getattr(problems, "omitted", 0))
 
 
 def format_problems(problems: Sequence[Problem], limit: int = MAX_LISTED_PROBLEMS) -> str:
-    """Render problems one per line, capped with '... and N more'."""
+    """Render problems one per line, capped with '... and N more' (counting those omitted)."""
     lines = [str(p) for p in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(f"... and {len(problems) - limit} more")
+    more = max(len(problems) - limit, 0) + omitted_count(problems)
+    if more:
+        lines.append(f"... and {more} more")
     return "\n".join(lines)
 
 
@@ -56,12 +128,17 @@ class InputError(AlliancekbError):
     exit_code = 3
 
     def __init__(self, problems: Sequence[Problem], summary: str | None = None) -> None:
-        self.problems = list(problems)
+        self.problems = ProblemList(problems)
         self.summary = summary
         super().__init__(self.__str__())
 
+    @property
+    def total(self) -> int:
+        """Every problem found, including those only counted (beyond MAX_KEPT_PROBLEMS)."""
+        return self.problems.total
+
     def __str__(self) -> str:
-        head = self.summary or f"{len(self.problems)} problem(s) found; nothing was written"
+        head = self.summary or f"{self.total} problem(s) found; nothing was written"
         return f"{head}\n{format_problems(self.problems)}" if self.problems else head
 
 

@@ -36,7 +36,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from alliancekb.core.errors import Problem, RuntimeFailure
+from alliancekb.core.errors import Problem, ProblemList, RuntimeFailure
+from alliancekb.core.paths import display_name
 from alliancekb.load import validate as validate_stage
 from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap
 
@@ -140,7 +141,7 @@ def can_use_child() -> bool:
 
 
 def _unreadable(name: str, reason: str) -> RuntimeFailure:
-    return RuntimeFailure(f"cannot read {name}: {reason}")
+    return RuntimeFailure(f"cannot read {display_name(name)}: {reason}")
 
 
 class RecordRead:
@@ -160,7 +161,7 @@ class RecordRead:
         self._bytes_read = 0
         self.size = 0
         self.sha256 = ""
-        self.reader_problems: list[Problem] = []
+        self.reader_problems: list[Problem] = ProblemList()
 
     @property
     def bytes_read(self) -> int:
@@ -218,7 +219,7 @@ class _ChildRead(RecordRead):
         self._process: Any = context.Process(
             target=_child_main,
             args=(path, name, max_bytes, sender, receiver),
-            name=f"alliancekb-read-{path.name}",
+            name=f"alliancekb-read-{display_name(path.name)}",
             daemon=True,
         )
         with warnings.catch_warnings():
@@ -248,7 +249,7 @@ class _ChildRead(RecordRead):
                 elif kind == _UNREADABLE:
                     raise _unreadable(self.name, message[1])
                 else:
-                    raise RuntimeFailure(f"reading {self.name} failed: {message[1]}")
+                    raise RuntimeFailure(f"reading {display_name(self.name)} failed: {message[1]}")
         finally:
             self.close()
 
@@ -270,7 +271,10 @@ class _ChildRead(RecordRead):
             if code < 0
             else f"exited with status {code}"
         )
-        return f"reading {self.name} failed: the reading process stopped unexpectedly ({how})"
+        return (
+            f"reading {display_name(self.name)} failed: "
+            f"the reading process stopped unexpectedly ({how})"
+        )
 
     def close(self) -> None:
         process = self._process
@@ -414,7 +418,7 @@ def _read_and_send(
 ) -> int:
     reader = DocumentReader(path, max_bytes=max_bytes, display_name=name)
     validate = validate_stage.validate  # looked up here, after the fork
-    problems: list[Problem] = []
+    problems: list[Problem] = ProblemList()
     entries: list[tuple[Any, ...]] = []
     try:
         try:
@@ -426,7 +430,7 @@ def _read_and_send(
                 entry: tuple[Any, ...]
                 if model is None:
                     entry = (raw.section, raw.index, start.line, start.column, None, problems)
-                    problems = []
+                    problems = ProblemList()
                 else:
                     packed = pack_marks(marks)
                     entry = (raw.section, raw.index, start.line, start.column, model, packed)

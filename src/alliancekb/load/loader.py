@@ -27,7 +27,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from alliancekb.core.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.core.errors import (
+    InvalidDataError,
+    Problem,
+    ProblemList,
+    UnresolvedReferenceError,
+)
 from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import open_read
@@ -249,12 +254,14 @@ class _Run:
     def raise_problems(self) -> None:
         problems, unresolved = self.planner.problems, self.planner.unresolved
         if problems:
-            found = sorted(problems + unresolved, key=_problem_order)
-            raise InvalidDataError(found, f"{len(found)} problem(s) found; nothing was loaded")
+            found = ProblemList(problems) + unresolved  # bounded, counting those not kept
+            found.sort(key=_problem_order)
+            raise InvalidDataError(found, f"{found.total} problem(s) found; nothing was loaded")
         if unresolved:
-            found = sorted(unresolved, key=_problem_order)
+            found = ProblemList(unresolved)
+            found.sort(key=_problem_order)
             raise UnresolvedReferenceError(
-                found, f"{len(found)} reference(s) did not resolve; nothing was loaded"
+                found, f"{found.total} reference(s) did not resolve; nothing was loaded"
             )
 
 

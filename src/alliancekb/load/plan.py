@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from alliancekb.core.errors import Problem
+from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.names import normalize
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.load.apply import Writes
@@ -99,8 +99,8 @@ class Planner:
         self.count = count
         self.resolver = Resolver(index)
         self.stored = StoredRows(conn, writes)
-        self.problems: list[Problem] = []
-        self.unresolved: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()  # bounded: the first 1000, counted after
+        self.unresolved: list[Problem] = ProblemList()
         self.pending: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}

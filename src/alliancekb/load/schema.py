@@ -6,14 +6,17 @@ decide every type, so `NO` stays Norway and `012` stays `012`. Unknown fields ar
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Final, NoReturn
 
 import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
@@ -31,26 +34,107 @@ def _edtf(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-def _no_nul(value: str) -> str:
-    # YAML may spell it as an escape ("\0"); PostgreSQL cannot store it in text at all.
-    if "\x00" in value:
-        raise ValueError("text may not contain the character U+0000 (NUL)")
+# Characters no string may hold, however YAML spelled them (raw bytes are refused by the
+# reader; escapes such as "\e", "\x9b", "\0" or "\uFFFF" arrive here): C0 controls, DEL,
+# C1 controls and the noncharacters U+FFFE/U+FFFF. A terminal obeys the controls (colours,
+# window titles, a carriage return that overwrites the line), PostgreSQL cannot store NUL.
+# Multi-line text (statement text, notes, descriptions) may hold a tab or a line feed.
+_ONE_LINE_BAD: Final = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_MULTI_LINE_BAD: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _refuse(match: re.Match[str], one_line: bool) -> NoReturn:
+    code = ord(match.group())
+    if code == 0:
+        what = "NUL"
+    elif code in (0x09, 0x0A) and one_line:
+        what = "a tab or line break; this field is one line"
+    elif code >= 0xFFFE:
+        what = "a noncharacter"
+    else:
+        what = "a control character"
+    raise ValueError(f"text may not contain the character U+{code:04X} ({what})")
+
+
+def _one_line(value: str) -> str:
+    if (bad := _ONE_LINE_BAD.search(value)) is not None:
+        _refuse(bad, one_line=True)
     return value
 
 
-NoNul = AfterValidator(_no_nul)
+def _multi_line(value: str) -> str:
+    if (bad := _MULTI_LINE_BAD.search(value)) is not None:
+        _refuse(bad, one_line=False)
+    return value
+
+
+#: The check every string of the format goes through: one of these two is the last
+#: validator of every string type below (tests/test_yamlio.py checks that no field misses it).
+OneLine = AfterValidator(_one_line)
+MultiLine = AfterValidator(_multi_line)
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), MultiLine
+]
+#: A title: as long as text may be, but one line.
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000), OneLine
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine
 ]
 Slug = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$"
     ),
+    OneLine,
 ]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), OneLine]
+
+# The only forms of a boolean and an integer the format accepts: YAML 1.2's core schema
+# (not YAML 1.1's `yes`/`on`/`y`, nor Pydantic's lax `1`/`t`, nor `012`, `1_0`, `2.0`).
+_BOOLEANS: Final = {"true": True, "True": True, "TRUE": True}
+_BOOLEANS_FALSE: Final = {"false": False, "False": False, "FALSE": False}
+_DECIMAL: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _yaml_bool(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text in _BOOLEANS:
+            return True
+        if text in _BOOLEANS_FALSE:
+            return False
+        raise ValueError(f"{_shown(value)} is not a boolean; write true or false")
+    return value  # not a string: the type check says what it is
+
+
+def _yaml_int(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if _DECIMAL.fullmatch(text) is None:
+            raise ValueError(
+                f"{_shown(value)} is not a whole number; write plain decimal digits "
+                "without leading zeros, underscores or a decimal point (e.g. 12)"
+            )
+        return int(text)
+    if isinstance(value, bool):  # never a number here
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:39] + "…")
+
+
+#: A boolean: true or false (YAML 1.2 core), nothing else.
+YamlBool = BeforeValidator(_yaml_bool)
+YamlInt = BeforeValidator(_yaml_int)
+Bool = Annotated[bool, YamlBool, Strict()]
+#: A whole number in plain decimal digits (YAML 1.2 core, without leading zeros).
+Int = Annotated[int, YamlInt, Strict()]
 
 
 def _has_word(value: str) -> str:
@@ -62,7 +146,9 @@ def _has_word(value: str) -> str:
 #: Another name for an entity: compared without case, accents and punctuation.
 Alias = Annotated[ShortText, AfterValidator(_has_word)]
 #: A reference to another entity by its key, code, name or any alias.
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul]
+Ref = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), OneLine
+]
 UNKNOWN_DATE = "unknown"
 
 
@@ -70,10 +156,10 @@ def _edtf_or_unknown(value: str) -> str:
     return UNKNOWN_DATE if value.lower() == UNKNOWN_DATE else _edtf(value)
 
 
-EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf)]
+EdtfText = Annotated[str, StringConstraints(strip_whitespace=True), OneLine, AfterValidator(_edtf)]
 #: An EDTF date, or the word `unknown` said explicitly.
 EdtfOrUnknown = Annotated[
-    str, StringConstraints(strip_whitespace=True), AfterValidator(_edtf_or_unknown)
+    str, StringConstraints(strip_whitespace=True), OneLine, AfterValidator(_edtf_or_unknown)
 ]
 
 
@@ -92,7 +178,7 @@ class Record(BaseModel):
 
 class SourceIn(Record):
     key: Slug
-    title: Text
+    title: Title
     publisher: ShortText | None = None
     author: ShortText | None = None
     url: ShortText | None = None
@@ -105,9 +191,9 @@ class SourceIn(Record):
 
 
 class CountryIn(Record):
-    iso3: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
+    iso3: Code
     name: ShortText | None = None
-    iso2: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)] | None = None
+    iso2: Code | None = None
     aliases: list[Alias] | None = None
 
     @field_validator("iso3")
@@ -154,7 +240,7 @@ class TechnologyAreaIn(Record):
 
 
 class PillarIn(Record):
-    number: Annotated[int, Field(ge=1, le=99)]
+    number: Annotated[Int, Field(ge=1, le=99)]
     name: ShortText
     description: Text | None = None
     aliases: list[Alias] | None = None
@@ -242,7 +328,7 @@ class StatementIn(Record):
     speaker_label: ShortText | None = None
     date: EdtfText
     text: Text
-    quote: bool = False
+    quote: Bool = False
     stance: Stance
     about: AboutIn = Field(default_factory=AboutIn)
     source: Ref

@@ -53,20 +53,19 @@ class ByteSource:
         self.failure: tuple[int, int, str] | None = None  # 1-based line, column, message
 
     def read(self, size: int = -1) -> bytes:
-        """The next chunk of the file, b"" at the end; raises StopReading on refused input."""
-        chunk = self.raw.read(CHUNK_BYTES)
+        """The next chunk of the file, b"" at the end; raises StopReading on refused input.
+
+        Never more than one byte past the limit is read: a pipe or a device (whose size
+        nobody can check before reading) that never ends is refused there.
+        """
+        chunk = self.raw.read(min(CHUNK_BYTES, self.limit - self.size + 1))
         if not chunk:
             self._decode(chunk, final=True)  # a truncated UTF-8 sequence at the very end
             return chunk
         start = self.size
         self.size += len(chunk)
         if self.size > self.limit:
-            self._fail(
-                1,
-                1,
-                f"file is over the limit of {self.limit} bytes (more were read); "
-                "raise it with --max-mb",
-            )
+            self._fail(1, 1, self.over_limit())
         self.hash.update(chunk)
         pending = self.decoder.getstate()[0]
         rest = chunk.translate(None, _PRINTABLE_ASCII)
@@ -150,8 +149,20 @@ class ByteSource:
         self.failure = (line, column, message)
         raise StopReading(message)
 
-    def drain(self) -> None:
-        """Hash and count the rest of the file (after reading stopped early)."""
-        while chunk := self.raw.read(CHUNK_BYTES):
+    def drain(self) -> bool:
+        """Hash and count the rest of the file (after parsing stopped early), up to the limit.
+
+        False if the file goes on past the limit (reading stops there: it may never end).
+        """
+        while chunk := self.raw.read(min(CHUNK_BYTES, self.limit - self.size + 1)):
             self.size += len(chunk)
+            if self.size > self.limit:
+                return False
             self.hash.update(chunk)
+        return True
+
+    def over_limit(self) -> str:
+        """The problem of a file that goes on past the limit."""
+        return (
+            f"file is over the limit of {self.limit} bytes (more were read); raise it with --max-mb"
+        )

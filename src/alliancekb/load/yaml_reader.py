@@ -34,7 +34,8 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from alliancekb.core.errors import Problem
+from alliancekb.core.errors import Problem, ProblemList
+from alliancekb.core.paths import display_name as safe_name
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
 
@@ -42,6 +43,7 @@ __all__ = [
     "CHUNK_BYTES",
     "DEFAULT_MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_RECORD_VALUES",
     "DocumentReader",
     "Mark",
     "MarkMap",
@@ -55,6 +57,9 @@ DEFAULT_MAX_BYTES: Final = 512 * 1024 * 1024
 #: Deepest allowed nesting of collections, the top-level mapping counting as level 1
 #: (a section list is level 2, a record level 3, `about` level 4, its lists level 5).
 MAX_DEPTH: Final = 16
+#: Most values (keys, scalars, lists and mappings, counted together) one record may hold: a
+#: record holds a few dozen, so one far larger is refused whole before it fills memory.
+MAX_RECORD_VALUES: Final = 10_000
 
 #: libyaml if available (fast), else the pure-Python parser (same events, same rules).
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -175,8 +180,9 @@ class DocumentReader:
     ) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
-        self.name = display_name if display_name is not None else str(path)
-        self.problems: list[Problem] = []
+        self.name = display_name if display_name is not None else safe_name(path)
+        #: The problems found: the first MAX_KEPT_PROBLEMS, and a count of the rest.
+        self.problems: ProblemList = ProblemList()
         self.sha256 = ""
         self.size = 0
         self._source: ByteSource | None = None
@@ -254,10 +260,10 @@ class DocumentReader:
                 if loader is not None:
                     loader.dispose()
             # Not reached when the consumer abandons the generator (no pointless reading).
-            if source.failure is not None:
+            if source.failure is not None:  # the bytes were refused: no point reading on
                 self._problem(*source.failure[:2], "", source.failure[2])
-            if source.size <= self.max_bytes:
-                source.drain()
+            elif not source.drain():  # a syntax error: the hash covers the file, to the limit
+                self._problem(1, 1, "", source.over_limit())
             self.size = source.size
             self.sha256 = source.hash.hexdigest()
 
@@ -342,12 +348,7 @@ class DocumentReader:
             name: str = key.value
             if key.anchor or key.tag:
                 self._check_node(key, name)
-            if name in seen:
-                self._at(key, name, f"duplicate key {name!r} (first at line {seen[name]})")
-                self._skip_node(next_event(), next_event)
-                continue
-            seen[name] = key.start_mark.line + 1
-            if name not in SECTIONS:
+            if name not in SECTIONS:  # not remembered: memory stays small however many
                 self._at(
                     key,
                     name,
@@ -355,6 +356,11 @@ class DocumentReader:
                 )
                 self._skip_node(next_event(), next_event)
                 continue
+            if name in seen:
+                self._at(key, name, f"duplicate key {name!r} (first at line {seen[name]})")
+                self._skip_node(next_event(), next_event)
+                continue
+            seen[name] = key.start_mark.line + 1
             value = next_event()
             if value.__class__ is SequenceStartEvent:
                 if value.anchor or value.tag:
@@ -375,7 +381,9 @@ class DocumentReader:
             item = next_event()
             cls = item.__class__
             if cls is MappingStartEvent:
-                yield self._record(section, index, item, next_event)
+                record = self._record(section, index, item, next_event)
+                if record is not None:
+                    yield record
             elif cls is SequenceEndEvent:
                 return
             else:
@@ -390,8 +398,11 @@ class DocumentReader:
 
     def _record(
         self, section: str, index: int, start: Any, next_event: Callable[[], Any]
-    ) -> RawRecord:
-        """Build one record from events, iteratively; the hot path of the reader."""
+    ) -> RawRecord | None:
+        """Build one record from events, iteratively; the hot path of the reader.
+
+        None (with a problem) for a record of more than MAX_RECORD_VALUES values.
+        """
         prefix = f"{section}[{index}]"
         marks: dict[tuple[str | int, ...], Any] = {(): start.start_mark}  # 0-based marks
         if start.anchor is not None or start.tag is not None:
@@ -408,9 +419,22 @@ class DocumentReader:
         stack: list[tuple[Any, bool, tuple[str | int, ...]]] = []
         depth = _RECORD_DEPTH
         nulls = _NULLS
+        room = MAX_RECORD_VALUES
         while True:
             event = next_event()
             cls = event.__class__
+            if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+                room -= 1
+                if room < 0:
+                    self._at(
+                        event,
+                        prefix,
+                        f"a record may hold at most {MAX_RECORD_VALUES} values (keys and "
+                        "items); this record was skipped from here",
+                    )
+                    for _ in range(len(stack) + 1 + (cls is not ScalarEvent)):
+                        self._skip(next_event)
+                    return None
             if cls is ScalarEvent:
                 value = event.value
                 if event.anchor is not None or event.tag is not None:
