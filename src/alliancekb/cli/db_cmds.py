@@ -62,16 +62,15 @@ def upgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        was_empty = not migrate.has_tables(engine)
-        before = migrate.current_revision(engine)
-        migrate.upgrade(engine, revision)
-        after = migrate.current_revision(engine)
-        if seed and was_empty:
-            from alliancekb.load.bootstrap import seed_path
-            from alliancekb.load.loader import load_files
+        from alliancekb.load.bootstrap import create
 
-            load_files(engine, [seed_path()])
-    seeded = " and loaded the bundled knowledge" if seed and was_empty else ""
+        before = migrate.current_revision(engine)
+        # An empty database is created and seeded in one transaction, else migrated.
+        created = create(engine, revision, seed=seed)
+        if not created:
+            migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    seeded = " and loaded the bundled knowledge" if seed and created else ""
     typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
 
 

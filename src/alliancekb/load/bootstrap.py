@@ -34,12 +34,7 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
     """
     if fast_head.is_at_head(engine):  # the usual case, answered without Alembic
         return False
-    if not migrate.has_tables(engine):
-        migrate.upgrade(engine)
-        if seed:
-            from alliancekb.load.loader import load_files
-
-            load_files(engine, [seed_path()])
+    if create(engine, seed=seed):
         return True
     current, head = migrate.current_revision(engine), migrate.head_revision()
     if current != head:
@@ -48,3 +43,24 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
             f"this alliancekb needs {head}: run `alliancekb db upgrade`"
         )
     return False
+
+
+def create(engine: Engine, revision: str = "head", *, seed: bool = True) -> bool:
+    """Migrate an empty database to `revision` and load the seed, as one transaction.
+
+    Returns False, changing nothing, when the database is not empty (any more). "Created
+    and seeded" is one fact: the migration and the seed load commit together, so a first
+    run that is interrupted or killed anywhere leaves the database empty, and the next
+    run creates it again. The transaction holds the write lock from its start (BEGIN
+    IMMEDIATE on SQLite, the advisory lock on PostgreSQL) and looks for tables only then:
+    of several first runs at once, one creates and seeds, the others wait and find it made.
+    """
+    with migrate.migration_transaction(engine) as conn:
+        if migrate.has_tables(conn):
+            return False
+        migrate.upgrade_in(conn, revision)
+        if seed:
+            from alliancekb.load.loader import load_files
+
+            load_files(conn, [seed_path()])
+    return True

@@ -118,7 +118,7 @@ WRITE_LOCK_KEY = 0x616B625F6C6F6164  # "akb_load"
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine | Connection) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any exception.
 
     Writers run one at a time on both backends. SQLite's BEGIN IMMEDIATE makes a second
@@ -128,29 +128,33 @@ def write_session(engine: Engine) -> Iterator[Session]:
     both find a key absent and both insert it: a unique violation or a deadlock. A load
     is one big write, so serializing loads costs nothing that matters, and every read of
     the loader happens after the lock, on the committed state of the previous writer.
+
+    Given a Connection already in a (migration) transaction, the session joins it: the
+    caller's transaction commits or rolls back everything together (a new database is
+    created and seeded as one fact).
     """
-    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+    with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         bound = engine.execution_options(**{WRITE_OPTION: True})
         with Session(bound, expire_on_commit=False) as session, session.begin():
             if engine.dialect.name == "postgresql":
-                _lock_writers(session)
+                lock_writers(session.connection())
             yield session
 
 
-def _lock_writers(session: Session) -> None:
+def lock_writers(conn: Connection) -> None:
     """Wait (up to BUSY_TIMEOUT_S) for this transaction's PostgreSQL advisory write lock."""
-    before = session.execute(
+    before = conn.execute(
         text("SELECT current_setting('lock_timeout'), set_config('lock_timeout', :ms, true)"),
         {"ms": f"{int(BUSY_TIMEOUT_S * 1000)}ms"},
     ).scalar_one()
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
-    session.execute(text("SELECT set_config('lock_timeout', :before, true)"), {"before": before})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    conn.execute(text("SELECT set_config('lock_timeout', :before, true)"), {"before": before})
 
 
 @contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
+def read_session(engine: Engine | Connection) -> Iterator[Session]:
     """One read transaction: a consistent snapshot for everything read inside it."""
-    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+    with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         options: dict[str, Any] = {}
         if engine.dialect.name == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"

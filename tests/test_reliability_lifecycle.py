@@ -1,0 +1,142 @@
+"""Reliability: the database's life, from its first use on, as a hostile new user meets it.
+
+- A first run killed (SIGKILL or Ctrl-C) anywhere between "migrated" and "seeded" never
+  leaves an empty knowledge base behind: creation and seed are one transaction.
+- Several first runs at once on an empty database serialise: every one succeeds and the
+  seed is in the history once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from alliancekb.store import models as m
+from alliancekb.store.db import sqlite_path
+from tests.conftest import TestDatabase
+from tests.helpers import BASE, write_yaml
+from tests.reliability_support import Outcome, assert_no_traceback, run_cli, start_cli
+
+MakeDb = Callable[..., TestDatabase]
+PILLAR = "AUKUS Pillar 2"
+
+
+def _version_visible(url: str) -> bool:
+    """Whether another connection sees a committed alliancekb revision yet."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            return False
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.1) as conn:
+                return bool(conn.execute("SELECT count(*) FROM alembic_version").fetchone()[0])
+        except sqlite3.Error:
+            return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM alembic_version")).scalar())
+    except DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _answers_the_seeded_question(url: str) -> None:
+    out = run_cli(url, "members", PILLAR, "--format", "json")
+    assert out.code == 0, out
+    assert len(json.loads(out.stdout)) >= 3, out
+
+
+def _first_run(url: str) -> subprocess.Popen[str]:
+    return start_cli(url, "members", PILLAR, "--format", "json")
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> Outcome:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    return Outcome(proc.returncode, out, err)
+
+
+@pytest.mark.slow
+def test_a_first_run_killed_once_migrated_still_seeds_next_time(make_database: MakeDb) -> None:
+    """SIGKILL the moment the version table is visible (before the fix: seed never ran)."""
+    for _ in range(1):
+        database = make_database(migrated=False)
+        proc = _first_run(database.url)
+        while proc.poll() is None and not _version_visible(database.url):
+            time.sleep(0.002)
+        _stop(proc, signal.SIGKILL)
+        _answers_the_seeded_question(database.url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.4, 1.2])
+def test_a_first_run_killed_at_any_moment_leaves_a_usable_database(
+    make_database: MakeDb, delay: float
+) -> None:
+    """SIGKILL after a delay (a kill loop over the first run) and Ctrl-C: the next run answers."""
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        database = make_database(migrated=False)
+        proc = _first_run(database.url)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=delay)
+        _stop(proc, sig)  # (a Ctrl-C during Python's start-up is Python's own traceback)
+        _answers_the_seeded_question(database.url)
+
+
+def _together(commands: list[list[str]], url: str) -> list[Outcome]:
+    procs = [start_cli(url, *args) for args in commands]
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=240)
+        outcomes.append(Outcome(proc.returncode, out, err))
+    return outcomes
+
+
+def _seed_loads(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).where(m.LoadFile.path.like("%seed.yaml"))
+            return int(conn.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_concurrent_first_queries_serialise(make_database: MakeDb) -> None:
+    """4 first runs at once: all answer the same, the seed loaded once."""
+    database = make_database(migrated=False)
+    outcomes = _together([["members", "aukus", "--format", "json"]] * 4, database.url)
+    for outcome in outcomes:
+        assert outcome.code == 0, outcome
+        assert_no_traceback(outcome)
+    assert len({o.stdout for o in outcomes}) == 1
+    assert _seed_loads(database.url) == 1
+
+
+@pytest.mark.slow
+def test_concurrent_first_loads_serialise(make_database: MakeDb, tmp_path: Path) -> None:
+    """4 first loads at once: all succeed, the seed in the history once, each load once."""
+    database = make_database(migrated=False)
+    doc = write_yaml(tmp_path, "doc.yaml", BASE)
+    outcomes = _together([["load", str(doc)]] * 4, database.url)
+    for outcome in outcomes:
+        assert outcome.code == 0, outcome
+        assert_no_traceback(outcome)
+    assert _seed_loads(database.url) == 1
+    history = run_cli(database.url, "history", "--format", "json")
+    assert history.code == 0, history
+    assert len(json.loads(history.stdout)) == 5, history
