@@ -4,6 +4,8 @@
   leaves an empty knowledge base behind: creation and seed are one transaction.
 - Several first runs at once on an empty database serialise: every one succeeds and the
   seed is in the history once.
+- A lock held by another connection makes reads and loads give up after
+  ALLIANCEKB_LOCK_TIMEOUT seconds with "database busy", on both backends.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,13 @@ from alliancekb.store import models as m
 from alliancekb.store.db import sqlite_path
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, write_yaml
-from tests.reliability_support import Outcome, assert_no_traceback, run_cli, start_cli
+from tests.reliability_support import (
+    Outcome,
+    assert_clean_failure,
+    assert_no_traceback,
+    run_cli,
+    start_cli,
+)
 
 MakeDb = Callable[..., TestDatabase]
 PILLAR = "AUKUS Pillar 2"
@@ -140,3 +149,54 @@ def test_concurrent_first_loads_serialise(make_database: MakeDb, tmp_path: Path)
     history = run_cli(database.url, "history", "--format", "json")
     assert history.code == 0, history
     assert len(json.loads(history.stdout)) == 5, history
+
+
+# -- a lock held by another connection: "database busy" after ALLIANCEKB_LOCK_TIMEOUT -----------
+
+
+@contextmanager
+def _lock_held(database: TestDatabase) -> Iterator[None]:
+    """Another connection holds a lock that blocks readers and writers of the statements."""
+    path = sqlite_path(database.url)
+    if path is not None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            # In WAL mode only an exclusive locking mode keeps readers out.
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("DELETE FROM loads")
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    engine = create_engine(database.url)
+    try:
+        with engine.connect() as pg, pg.begin():
+            pg.execute(text("LOCK TABLE statements IN ACCESS EXCLUSIVE MODE"))
+            yield
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("command", [["statements", "--limit", "1"], ["load", "{doc}"]])
+def test_a_held_lock_gives_database_busy_after_the_lock_timeout(
+    make_database: MakeDb, tmp_path: Path, command: list[str]
+) -> None:
+    database = make_database(seeded=True)
+    doc = write_yaml(tmp_path, "doc.yaml", BASE)
+    args = [a.format(doc=doc) for a in command]
+    with _lock_held(database):
+        # The subprocess timeout only stops a hang; nothing here measures time.
+        outcome = run_cli(database.url, *args, timeout=30, ALLIANCEKB_LOCK_TIMEOUT="1")
+    assert_clean_failure(outcome, 1)
+    assert "database busy" in outcome.stderr, outcome
+    assert "ALLIANCEKB_LOCK_TIMEOUT" in outcome.stderr, outcome
+    after = run_cli(database.url, "statements", "--limit", "1", "--format", "json")
+    assert after.code == 0, after
+
+
+def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(db: TestDatabase) -> None:
+    outcome = run_cli(db.url, "statements", "--limit", "1", ALLIANCEKB_LOCK_TIMEOUT="soon")
+    assert_clean_failure(outcome, 2)
+    assert "ALLIANCEKB_LOCK_TIMEOUT" in outcome.stderr, outcome
