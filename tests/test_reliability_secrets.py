@@ -110,6 +110,33 @@ def test_db_path_masks_the_password(runner: CliRunner) -> None:
     assert SECRET not in result.output
 
 
+def test_a_raw_at_sign_in_the_password_is_a_usage_error_with_a_hint(runner: CliRunner) -> None:
+    """`akb:Secr@tPass@host`: SQLAlchemy would take `tPass@host` for the host and show it."""
+    url = "postgresql://akb:Secr@tPass@127.0.0.1:5432/akb"
+    for args in (["db", "path"], ["members", "aukus"]):
+        result = runner.invoke(app, ["--db", url, *args])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("alliancekb: "), result.output
+        assert "%40" in result.stderr, result.output
+        assert "tPass" not in result.output, result.output
+        assert "Secr" not in result.output, result.output
+
+
+@pytest.mark.parametrize("password", ["1", "0", "a", "5432", "postgresql"])
+def test_a_short_or_common_password_is_masked_without_mangling_the_message(
+    password: str, runner: CliRunner
+) -> None:
+    """Masking by URL structure: the host, port and words around stay readable."""
+    url = f"postgresql://akb:{password}@127.0.0.1:1/akb"
+    result = runner.invoke(app, ["--db", url, "members", "aukus"])
+    assert result.exit_code == 1, result.output
+    assert "postgresql+psycopg://akb:***@127.0.0.1:1/akb" in result.stderr, result.output
+    assert 'connection to server at "127.0.0.1", port 1 failed' in result.stderr, result.output
+    assert f":{password}@" not in result.output
+    path = runner.invoke(app, ["--db", url, "db", "path"])
+    assert path.stdout == "postgresql+psycopg://akb:***@127.0.0.1:1/akb\n", path.output
+
+
 def test_password_from_the_environment_is_hidden_too(tmp_path: Path) -> None:
     """Through a child process and ALLIANCEKB_DATABASE_URL instead of --db."""
     url = f"postgresql://akb:{quote(ODD_SECRET, safe='')}@127.0.0.1:1/akb"
