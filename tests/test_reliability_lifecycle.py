@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from alliancekb.core.config import to_url
 from alliancekb.store import models as m
 from alliancekb.store.db import sqlite_path
 from tests.conftest import TestDatabase
@@ -200,3 +201,73 @@ def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(db: TestDatabase) 
     outcome = run_cli(db.url, "statements", "--limit", "1", ALLIANCEKB_LOCK_TIMEOUT="soon")
     assert_clean_failure(outcome, 2)
     assert "ALLIANCEKB_LOCK_TIMEOUT" in outcome.stderr, outcome
+
+
+# -- foreign and corrupt databases ----------------------------------------------------------------
+
+FOREIGN_COMMANDS = [
+    ["members", "aukus"],
+    ["load", "{doc}"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["db", "downgrade", "base"],
+]
+
+
+def _tables(database: TestDatabase) -> set[str]:
+    from sqlalchemy import inspect
+
+    engine = create_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("version", [None, "f00dfeed"])
+def test_a_foreign_database_is_refused_by_every_command(
+    make_database: MakeDb, tmp_path: Path, version: str | None
+) -> None:
+    """Tables but no alliancekb revision (none, or another application's): left untouched."""
+    database = make_database(migrated=False)
+    engine = create_engine(database.url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE inventory (id INTEGER PRIMARY KEY, name TEXT)"))
+        if version is not None:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": version})
+    engine.dispose()
+    before = _tables(database)
+    doc = write_yaml(tmp_path, "doc.yaml", BASE)
+    for command in FOREIGN_COMMANDS:
+        outcome = run_cli(database.url, *[a.format(doc=doc) for a in command])
+        assert_clean_failure(outcome, 1)
+        assert "not an alliancekb database" in outcome.stderr, (command, outcome)
+    assert _tables(database) == before
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 64)
+
+
+def _truncated(path: Path) -> None:
+    run = run_cli(to_url(str(path)), "db", "upgrade")
+    assert run.code == 0, run
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(path.read_bytes()[: 5 * 4096])
+
+
+@pytest.mark.parametrize("spoil", [_garbage, _truncated])
+def test_a_corrupt_sqlite_file_is_named_not_an_internal_error(
+    tmp_path: Path, spoil: Callable[[Path], None]
+) -> None:
+    path = tmp_path / "kb.sqlite"
+    spoil(path)
+    spoiled = path.read_bytes()
+    for command in (["members", "aukus"], ["statements", "--limit", "1"], ["db", "current"]):
+        outcome = run_cli(to_url(str(path)), *command)
+        assert_clean_failure(outcome, 1)
+        assert f"not an alliancekb database, or corrupted: {path}" in outcome.stderr, outcome
+    assert path.read_bytes() == spoiled

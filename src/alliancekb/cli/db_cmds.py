@@ -34,7 +34,9 @@ def current_cmd(ctx: typer.Context) -> None:
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        current = migrate.current_revision(engine)
+        from alliancekb.load.bootstrap import refuse_foreign
+
+        current = refuse_foreign(engine)
     head = migrate.head_revision()
     if current is None:
         typer.echo(f"none (empty database; `alliancekb db upgrade` migrates it to {head})")
@@ -62,9 +64,9 @@ def upgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        from alliancekb.load.bootstrap import create
+        from alliancekb.load.bootstrap import create, refuse_foreign
 
-        before = migrate.current_revision(engine)
+        before = refuse_foreign(engine)
         # An empty database is created and seeded in one transaction, else migrated.
         created = create(engine, revision, seed=seed)
         if not created:
@@ -93,7 +95,9 @@ def downgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        before = migrate.current_revision(engine)
+        from alliancekb.load.bootstrap import refuse_foreign
+
+        before = refuse_foreign(engine)
         migrate.downgrade(engine, revision)
         after = migrate.current_revision(engine)
     typer.echo(f"database at {after or 'base'} (was {before or 'empty'})")

@@ -221,6 +221,11 @@ def translate_db_errors(url: str) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
+        if _is_corrupt(exc):
+            path = sqlite_path(url)
+            raise RuntimeFailure(
+                f"not an alliancekb database, or corrupted: {path or masked(url)}"
+            ) from None
         if _is_busy(exc):
             raise RuntimeFailure(
                 f"database busy: {masked(url)}: another connection holds a lock; gave up "
@@ -228,6 +233,11 @@ def translate_db_errors(url: str) -> Iterator[None]:
             ) from None
         raise RuntimeFailure(describe_db_error(exc, url)) from None
     except DBAPIError as exc:
+        if _is_corrupt(exc):
+            path = sqlite_path(url)
+            raise RuntimeFailure(
+                f"not an alliancekb database, or corrupted: {path or masked(url)}"
+            ) from None
         if exc.connection_invalidated or _sqlstate(exc) in _ENVIRONMENT_SQLSTATES:
             raise RuntimeFailure(describe_db_error(exc, url)) from None
         raise
@@ -242,6 +252,15 @@ _ENVIRONMENT_SQLSTATES = frozenset({"42501"})
 _BUSY_SQLSTATE = "55P03"
 #: SQLite's words when its busy timeout ran out.
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+#: SQLITE_CORRUPT and SQLITE_NOTADB: a damaged file, or one that is no SQLite database.
+_SQLITE_CORRUPT_CODES = frozenset({11, 26})
+
+
+def _is_corrupt(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(exc.orig, sqlite3.DatabaseError) and code in _SQLITE_CORRUPT_CODES
 
 
 def _is_busy(exc: DBAPIError) -> bool:

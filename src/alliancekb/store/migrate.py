@@ -55,6 +55,17 @@ def head_revision() -> str:
     return heads[0]
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of our scripts' revisions (not another application's)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's revision, or None when it has never been migrated."""
     from alembic.runtime.migration import MigrationContext
