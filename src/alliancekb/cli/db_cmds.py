@@ -29,9 +29,14 @@ def path_cmd(ctx: typer.Context) -> None:
 def current_cmd(ctx: typer.Context) -> None:
     """Print the database's schema revision and whether it is the newest."""
     from alliancekb.store import migrate
-    from alliancekb.store.db import translate_db_errors
+    from alliancekb.store.db import sqlite_path, translate_db_errors
 
     state = state_of(ctx)
+    file = sqlite_path(state.target().url)
+    if file is not None and not file.exists():  # asking must not create the file
+        head = migrate.head_revision()
+        typer.echo(f"none (no database at {file} yet; any command creates it at {head})")
+        return
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
         from alliancekb.load.bootstrap import refuse_foreign

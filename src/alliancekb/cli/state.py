@@ -24,6 +24,10 @@ class CliState:
     def target(self) -> DatabaseTarget:
         from alliancekb.core.config import resolve_target
 
+        if self.db_option is not None and not self.db_option.strip():
+            from alliancekb.core.errors import UsageError
+
+            raise UsageError("--db is empty: give an SQLite file path or a database URL")
         target = resolve_target(self.db_option)
         if target.url not in self._urls:
             self._urls.append(target.url)

@@ -16,11 +16,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DEFAULT_LOCK_TIMEOUT_S, ENV_LOCK_TIMEOUT, lock_timeout_s
-from alliancekb.core.errors import RuntimeFailure
+from alliancekb.core.errors import RuntimeFailure, UsageError
 
 #: How long a reader or writer waits for a lock before giving up, by default (seconds);
 #: ALLIANCEKB_LOCK_TIMEOUT sets it (`core.config.lock_timeout_s`).
 BUSY_TIMEOUT_S = DEFAULT_LOCK_TIMEOUT_S
+#: The backends alliancekb runs on (SQLAlchemy's backend names).
+SUPPORTED_BACKENDS = frozenset({"sqlite", "postgresql"})
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 WRITE_OPTION = "alliancekb_write"
 
@@ -90,11 +92,18 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise RuntimeFailure(f"not a database URL or path: {masked(url)}") from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UsageError(f"unsupported database (SQLite or PostgreSQL): {masked(url)}")
     timeout = lock_timeout_s()
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RuntimeFailure(
+                    f"cannot create the directory of the database {path}: {exc.strerror or exc}"
+                ) from None
         engine = create_engine(
             parsed,
             echo=echo,
