@@ -269,7 +269,9 @@ _SQLITE_CORRUPT_CODES = frozenset({11, 26})
 
 def _is_corrupt(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlite_errorcode", None)
-    return isinstance(exc.orig, sqlite3.DatabaseError) and code in _SQLITE_CORRUPT_CODES
+    if not isinstance(exc.orig, sqlite3.DatabaseError) or not isinstance(code, int):
+        return False
+    return code & 0xFF in _SQLITE_CORRUPT_CODES  # the primary code of an extended one
 
 
 def _is_busy(exc: DBAPIError) -> bool:
