@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from alliancekb.cli import app
@@ -48,11 +49,52 @@ def test_unreachable_database_exits_1_without_password_or_traceback(runner: CliR
     assert "database error" in result.output
 
 
-def test_unknown_database_scheme_exits_1_with_readable_message(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["--db", "oracle9://scott:tiger99@db/x", "db", "current"])
-    assert result.exit_code == 1
+@pytest.mark.parametrize(
+    "url", ["oracle9://scott:tiger99@db/x", "mysql://scott:tiger99@127.0.0.1/x"]
+)
+@pytest.mark.parametrize("command", [["db", "current"], ["members", "aukus"]])
+def test_an_unsupported_database_is_a_usage_error(
+    runner: CliRunner, url: str, command: list[str]
+) -> None:
+    """Not "No module named 'MySQLdb'": the backends alliancekb runs on, exit 2."""
+    result = runner.invoke(app, ["--db", url, *command])
+    assert result.exit_code == 2, result.output
     assert "tiger99" not in result.output
-    assert "cannot use database" in result.output
+    assert result.stderr.startswith("alliancekb: unsupported database (SQLite or PostgreSQL)")
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_db_option_is_a_usage_error(runner: CliRunner, value: str) -> None:
+    """Not a silent fall-back to the default database."""
+    for command in (["db", "path"], ["members", "aukus"]):
+        result = runner.invoke(app, ["--db", value, *command])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("alliancekb: --db is empty"), result.output
+        assert not result.stdout, result.output
+
+
+def test_db_current_on_a_new_path_creates_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "new.sqlite"
+    result = runner.invoke(app, ["--db", str(path), "db", "current"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("none (no database at"), result.output
+    assert not path.parent.exists()
+
+
+@pytest.mark.parametrize("where", ["/proc/x/kb.sqlite", "{file}/kb.sqlite"])
+def test_a_directory_that_cannot_be_made_is_a_designed_message(
+    runner: CliRunner, tmp_path: Path, where: str
+) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("x")
+    path = where.format(file=file)
+    result = runner.invoke(app, ["--db", path, "members", "aukus"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(
+        f"alliancekb: cannot create the directory of the database {path}: "
+    ), result.output
+    assert result.stderr[-1:] == "\n"
+    assert result.stderr.count("\n") == 1, result.output
 
 
 def test_db_path_defaults_to_the_user_data_directory(runner: CliRunner, tmp_path: Path) -> None:

@@ -89,6 +89,7 @@ UNREACHABLE = {
     "driver not installed": "mysql://akb:{pw}@127.0.0.1/akb",
     "no such scheme": "nosuchdb://akb:{pw}@127.0.0.1/akb",
 }
+UNSUPPORTED = {"driver not installed", "no such scheme"}
 
 
 @pytest.mark.parametrize("secret", [SECRET, ODD_SECRET], ids=["plain", "needs-encoding"])
@@ -98,8 +99,10 @@ def test_unreachable_databases_never_show_the_password(
 ) -> None:
     url = UNREACHABLE[case].format(pw=quote(secret, safe=""))
     codes = _run_all(runner, url, secret, tmp_path)
-    # Every command but `db path` (which only prints the masked URL) fails with exit 1.
-    assert codes == [1] * (len(COMMANDS) - 1) + [0], codes
+    # Every command but `db path` (which only prints the masked URL) fails: exit 1, or
+    # exit 2 for a database alliancekb does not run on.
+    failed = 2 if case in UNSUPPORTED else 1
+    assert codes == [failed] * (len(COMMANDS) - 1) + [0], codes
 
 
 def test_db_path_masks_the_password(runner: CliRunner) -> None:
@@ -108,6 +111,33 @@ def test_db_path_masks_the_password(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "akb:***@db.example" in result.stdout
     assert SECRET not in result.output
+
+
+def test_a_raw_at_sign_in_the_password_is_a_usage_error_with_a_hint(runner: CliRunner) -> None:
+    """`akb:Secr@tPass@host`: SQLAlchemy would take `tPass@host` for the host and show it."""
+    url = "postgresql://akb:Secr@tPass@127.0.0.1:5432/akb"
+    for args in (["db", "path"], ["members", "aukus"]):
+        result = runner.invoke(app, ["--db", url, *args])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("alliancekb: "), result.output
+        assert "%40" in result.stderr, result.output
+        assert "tPass" not in result.output, result.output
+        assert "Secr" not in result.output, result.output
+
+
+@pytest.mark.parametrize("password", ["1", "0", "a", "5432", "postgresql"])
+def test_a_short_or_common_password_is_masked_without_mangling_the_message(
+    password: str, runner: CliRunner
+) -> None:
+    """Masking by URL structure: the host, port and words around stay readable."""
+    url = f"postgresql://akb:{password}@127.0.0.1:1/akb"
+    result = runner.invoke(app, ["--db", url, "members", "aukus"])
+    assert result.exit_code == 1, result.output
+    assert "postgresql+psycopg://akb:***@127.0.0.1:1/akb" in result.stderr, result.output
+    assert 'connection to server at "127.0.0.1", port 1 failed' in result.stderr, result.output
+    assert f":{password}@" not in result.output
+    path = runner.invoke(app, ["--db", url, "db", "path"])
+    assert path.stdout == "postgresql+psycopg://akb:***@127.0.0.1:1/akb\n", path.output
 
 
 def test_password_from_the_environment_is_hidden_too(tmp_path: Path) -> None:

@@ -109,7 +109,8 @@ def root(
             help=(
                 "Database: an SQLite file path or a URL such as postgresql://user@host/db. "
                 "Default: $ALLIANCEKB_DATABASE_URL, else a file in your user data directory "
-                "(see `alliancekb db path`)."
+                "(see `alliancekb db path`). A lock held elsewhere is waited for "
+                "$ALLIANCEKB_LOCK_TIMEOUT seconds (default 60)."
             ),
             show_default=False,
         ),

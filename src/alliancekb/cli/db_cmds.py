@@ -29,12 +29,19 @@ def path_cmd(ctx: typer.Context) -> None:
 def current_cmd(ctx: typer.Context) -> None:
     """Print the database's schema revision and whether it is the newest."""
     from alliancekb.store import migrate
-    from alliancekb.store.db import translate_db_errors
+    from alliancekb.store.db import sqlite_path, translate_db_errors
 
     state = state_of(ctx)
+    file = sqlite_path(state.target().url)
+    if file is not None and not file.exists():  # asking must not create the file
+        head = migrate.head_revision()
+        typer.echo(f"none (no database at {file} yet; any command creates it at {head})")
+        return
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        current = migrate.current_revision(engine)
+        from alliancekb.load.bootstrap import refuse_foreign
+
+        current = refuse_foreign(engine)
     head = migrate.head_revision()
     if current is None:
         typer.echo(f"none (empty database; `alliancekb db upgrade` migrates it to {head})")
@@ -62,16 +69,15 @@ def upgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        was_empty = not migrate.has_tables(engine)
-        before = migrate.current_revision(engine)
-        migrate.upgrade(engine, revision)
-        after = migrate.current_revision(engine)
-        if seed and was_empty:
-            from alliancekb.load.bootstrap import seed_path
-            from alliancekb.load.loader import load_files
+        from alliancekb.load.bootstrap import create, refuse_foreign
 
-            load_files(engine, [seed_path()])
-    seeded = " and loaded the bundled knowledge" if seed and was_empty else ""
+        before = refuse_foreign(engine)
+        # An empty database is created and seeded in one transaction, else migrated.
+        created = create(engine, revision, seed=seed)
+        if not created:
+            migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    seeded = " and loaded the bundled knowledge" if seed and created else ""
     typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
 
 
@@ -94,7 +100,9 @@ def downgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
-        before = migrate.current_revision(engine)
+        from alliancekb.load.bootstrap import refuse_foreign
+
+        before = refuse_foreign(engine)
         migrate.downgrade(engine, revision)
         after = migrate.current_revision(engine)
     typer.echo(f"database at {after or 'base'} (was {before or 'empty'})")

@@ -19,18 +19,18 @@ class CliState:
 
     db_option: str | None
     _engine: Engine | None = field(default=None, repr=False)
-    _secrets: list[str] = field(default_factory=list, repr=False)
+    _urls: list[str] = field(default_factory=list, repr=False)
 
     def target(self) -> DatabaseTarget:
         from alliancekb.core.config import resolve_target
-        from alliancekb.store.db import password_of
 
+        if self.db_option is not None and not self.db_option.strip():
+            from alliancekb.core.errors import UsageError
+
+            raise UsageError("--db is empty: give an SQLite file path or a database URL")
         target = resolve_target(self.db_option)
-        password = password_of(target.url)
-        if password:
-            from urllib.parse import quote, quote_plus
-
-            self._secrets += [password, quote(password, safe=""), quote_plus(password)]
+        if target.url not in self._urls:
+            self._urls.append(target.url)
         return target
 
     def engine(self, *, prepare: bool = True) -> Engine:
@@ -48,9 +48,12 @@ class CliState:
         return self._engine
 
     def scrub(self, message: str) -> str:
-        """Remove any database password from text meant for the user."""
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
+        """Hide the database password in text meant for the user (by URL structure)."""
+        if self._urls:
+            from alliancekb.store.db import scrub_password
+
+            for url in self._urls:
+                message = scrub_password(message, url)
         return message
 
 

@@ -6,7 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from alliancekb.core.errors import UsageError
+
 ENV_DATABASE_URL = "ALLIANCEKB_DATABASE_URL"
+#: How long to wait for a lock another connection holds before giving up (seconds).
+ENV_LOCK_TIMEOUT = "ALLIANCEKB_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 60.0
 APP_NAME = "alliancekb"
 DEFAULT_FILENAME = "alliancekb.sqlite"
 
@@ -34,6 +39,13 @@ def to_url(value: str) -> str:
             return "sqlite://"
         return f"sqlite:///{Path(value).expanduser().resolve()}"
     scheme, rest = value.split("://", 1)
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    if authority.count("@") > 1:
+        # SQLAlchemy would read the rest of the password as part of the host name.
+        raise UsageError(
+            "the database URL has more than one '@' before its host: "
+            "quote an '@' in the user name or password as %40"
+        )
     if scheme in ("postgres", "postgresql"):
         return f"postgresql+psycopg://{rest}"
     return value
@@ -50,3 +62,18 @@ def resolve_target(
     if from_env:
         return DatabaseTarget(to_url(from_env), ENV_DATABASE_URL)
     return DatabaseTarget(to_url(str(default_database_path())), "default")
+
+
+def lock_timeout_s(environ: dict[str, str] | None = None) -> float:
+    """Seconds to wait for a lock (ALLIANCEKB_LOCK_TIMEOUT, default 60) before "database busy"."""
+    env = os.environ if environ is None else environ
+    raw = env.get(ENV_LOCK_TIMEOUT, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 10**7:  # also refuses nan and inf
+        raise UsageError(f"{ENV_LOCK_TIMEOUT} must be a number of seconds above 0, not {raw!r}")
+    return value

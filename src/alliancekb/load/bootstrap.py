@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from alliancekb.core.errors import RuntimeFailure
 from alliancekb.store import fast_head, migrate
-from alliancekb.store.db import masked
+from alliancekb.store.db import masked, sqlite_path
 
 ENV_NO_SEED = "ALLIANCEKB_NO_SEED"
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/alliancekb (or the installed package)
@@ -34,17 +34,58 @@ def prepare(engine: Engine, *, seed: bool = True) -> bool:
     """
     if fast_head.is_at_head(engine):  # the usual case, answered without Alembic
         return False
-    if not migrate.has_tables(engine):
-        migrate.upgrade(engine)
-        if seed:
-            from alliancekb.load.loader import load_files
-
-            load_files(engine, [seed_path()])
+    if create(engine, seed=seed):
         return True
-    current, head = migrate.current_revision(engine), migrate.head_revision()
+    current, head = refuse_foreign(engine), migrate.head_revision()
     if current != head:
         raise RuntimeFailure(
             f"the database {masked(str(engine.url))} is at revision {current or 'none'}, "
             f"this alliancekb needs {head}: run `alliancekb db upgrade`"
         )
     return False
+
+
+def create(engine: Engine, revision: str = "head", *, seed: bool = True) -> bool:
+    """Migrate an empty database to `revision` and load the seed, as one transaction.
+
+    Returns False, changing nothing, when the database is not empty (any more). "Created
+    and seeded" is one fact: the migration and the seed load commit together, so a first
+    run that is interrupted or killed anywhere leaves the database empty, and the next
+    run creates it again. The transaction holds the write lock from its start (BEGIN
+    IMMEDIATE on SQLite, the advisory lock on PostgreSQL) and looks for tables only then:
+    of several first runs at once, one creates and seeds, the others wait and find it made.
+    """
+    with migrate.migration_transaction(engine) as conn:
+        if migrate.has_tables(conn):
+            return False
+        migrate.upgrade_in(conn, revision)
+        if seed:
+            from alliancekb.load.loader import load_files
+
+            load_files(conn, [seed_path()])
+    return True
+
+
+def refuse_foreign(engine: Engine) -> str | None:
+    """The database's alliancekb revision; refuse a database that is not ours.
+
+    A database with tables but no alliancekb revision (no version table, or another
+    application's revision in it) belongs to something else: no command may add our
+    tables to it. Returns the revision (None for an empty database).
+    """
+    current = migrate.current_revision(engine)
+    if current is None and not migrate.has_tables(engine):
+        return None
+    if current is None or not migrate.is_known_revision(current):
+        shown = migrate_target(engine)
+        raise RuntimeFailure(
+            f"not an alliancekb database: {shown} has tables but no alliancekb schema "
+            "revision; it is left untouched (choose another database)"
+        )
+    return current
+
+
+def migrate_target(engine: Engine) -> str:
+    """The database as shown to a user: the SQLite file, else the masked URL."""
+    path = sqlite_path(str(engine.url.render_as_string(hide_password=False)))
+    return str(path) if path is not None else masked(str(engine.url))

@@ -124,7 +124,7 @@ ProgressCallback = Callable[[Path, int, int, int], None]
 
 
 def load_files(
-    engine: Engine,
+    engine: Engine | Connection,
     paths: Sequence[Path],
     *,
     dry_run: bool = False,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect
 
 from alliancekb.core.errors import RuntimeFailure, UsageError
-from alliancekb.store.db import WRITE_OPTION
+from alliancekb.store.db import WRITE_OPTION, lock_writers
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,6 +55,17 @@ def head_revision() -> str:
     return heads[0]
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of our scripts' revisions (not another application's)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's revision, or None when it has never been migrated."""
     from alembic.runtime.migration import MigrationContext
@@ -63,15 +74,22 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def has_tables(engine: Engine) -> bool:
+def has_tables(bind: Engine | Connection) -> bool:
     """Whether the database holds any table at all (a non-empty database is never auto-created)."""
-    with engine.connect() as conn:
+    if isinstance(bind, Connection):
+        return bool(set(inspect(bind).get_table_names()) - {"alembic_version"})
+    with bind.connect() as conn:
         return bool(set(inspect(conn).get_table_names()) - {"alembic_version"})
 
 
 @contextmanager
-def _migration_connection(engine: Engine) -> Iterator[Connection]:
-    """One transaction for a whole migration run; on SQLite with foreign keys checked at the end.
+def migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a whole migration run, holding the write lock from its start.
+
+    Migrations (and the creation of a new database) run one at a time and never beside a
+    load: on SQLite the transaction begins IMMEDIATE; on PostgreSQL it first takes the
+    writers' advisory lock. What the caller reads inside it (is the database empty?) is
+    therefore still true when it writes. On SQLite foreign keys are checked at the end.
 
     SQLite's batch mode rebuilds tables by copy-and-drop; with foreign keys enforced the
     drop would cascade into child tables, so enforcement is off while migrating and a
@@ -86,6 +104,8 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
         try:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
+                if not sqlite:
+                    lock_writers(conn)
                 yield conn
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -102,9 +122,16 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate up to `revision` in one transaction: all of it happens or none of it."""
+
+    with migration_transaction(engine) as conn:
+        upgrade_in(conn, revision)
+
+
+def upgrade_in(conn: Connection, revision: str = "head") -> None:
+    """Migrate up to `revision` inside the caller's migration transaction."""
     from alembic import command
 
-    with _migration_connection(engine) as conn, _revision_errors():
+    with _revision_errors():
         command.upgrade(alembic_config(conn), revision)
 
 
@@ -112,7 +139,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Migrate down to `revision` (`base` for an empty schema) in one transaction."""
     from alembic import command
 
-    with _migration_connection(engine) as conn, _revision_errors():
+    with migration_transaction(engine) as conn, _revision_errors():
         command.downgrade(alembic_config(conn), revision)
 
 
