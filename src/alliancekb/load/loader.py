@@ -5,8 +5,10 @@ by a child process meanwhile: alliancekb.load.child_read). The plan stage
 (alliancekb.load.plan, .batches) resolves each record's references and decides what
 changes; small sections (sources, countries, alliances, ...) are held until the next
 flush and planned in dependency order, memberships and statements in batches. A
-reference may point at an entity defined later in the same file: a record whose names do
-not resolve yet waits for the end of the file. Every problem of every file is collected.
+reference may point at an entity defined later in the same file or in a later file of the
+same load: a record whose names do not resolve yet is held (only those records are) and
+retried at the end of each file; what still does not resolve when the last file has been
+read is reported where it is used. Every problem of every file is collected.
 
 A real load runs in one write transaction and applies the plan as it is made
 (alliancekb.load.apply); if there is any problem the whole transaction is rolled back
@@ -189,8 +191,8 @@ class _Run:
         progress: ProgressCallback | None,
         child_min_bytes: int | None,
     ) -> None:
-        for path in paths:
-            self.file(path, max_bytes, progress, child_min_bytes)
+        for i, path in enumerate(paths):
+            self.file(path, max_bytes, progress, child_min_bytes, last=i == len(paths) - 1)
         self.raise_problems()
 
     def file(
@@ -199,6 +201,8 @@ class _Run:
         max_bytes: int,
         progress: ProgressCallback | None,
         child_min_bytes: int | None,
+        *,
+        last: bool,
     ) -> None:
         name = str(path)
         planner = self.planner
@@ -222,25 +226,30 @@ class _Run:
         finally:
             read.close()
         planner.problems.extend(read.reader_problems)
-        self.flush(final=True)
+        # The held records are retried now; only after the last file is a name unresolved.
+        self.flush(final=last, retry=True)
         if progress is not None:
             progress(path, count, read.size, read.size)
         self.report.files.append(FileReport(name, read.sha256, read.size, count, read.in_child))
 
-    def flush(self, *, final: bool) -> None:
-        """Plan what is pending, dependencies first; on `final`, report what never resolved."""
+    def flush(self, *, final: bool, retry: bool = False) -> None:
+        """Plan what is pending, dependencies first.
+
+        `retry`: the held (deferred) records too; `final`: report what still does not
+        resolve, else hold it again for the next retry.
+        """
         planner = self.planner
         planner.plan_entities(final)
-        for batch in self._batches("memberships", final):
+        for batch in self._batches("memberships", retry or final):
             plan_memberships(planner, batch, final)
-        for batch in self._batches("statements", final):
+        for batch in self._batches("statements", retry or final):
             self.statements.plan(batch, final)
 
-    def _batches(self, section: str, final: bool) -> Iterator[list[Pending]]:
-        """The pending records of a batched section (on `final`, the deferred ones first)."""
+    def _batches(self, section: str, retry: bool) -> Iterator[list[Pending]]:
+        """The pending records of a batched section (on `retry`, the deferred ones first)."""
         planner = self.planner
         batch, planner.pending[section] = planner.pending[section], []
-        if final:
+        if retry:
             batch = planner.deferred[section] + batch
             planner.deferred[section] = []
         for start in range(0, len(batch), self.batch_size):
