@@ -23,11 +23,12 @@ import datetime as dt
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alliancekb.core.errors import InvalidDataError, Problem, UnresolvedReferenceError
 from alliancekb.load.apply import DatabaseWrites, Writes
@@ -293,7 +294,13 @@ LOAD_CACHE_KIB = 32 * 1024
 
 @contextmanager
 def _large_cache(conn: Connection) -> Iterator[None]:
-    """A larger SQLite page cache for the duration of a load (a per-connection setting)."""
+    """A larger SQLite page cache for the duration of a load (a per-connection setting).
+
+    Restored when the load ends. Not when it fails: then the transaction is rolled back,
+    and after a Ctrl-C inside a statement the connection is invalidated (it is discarded,
+    setting and all), so a statement here would raise PendingRollbackError in place of
+    the KeyboardInterrupt or error the user must see.
+    """
     if conn.dialect.name != "sqlite":
         yield
         return
@@ -301,8 +308,12 @@ def _large_cache(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     try:
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+    except BaseException:
+        if not conn.invalidated and conn.in_transaction():
+            with suppress(SQLAlchemyError):  # the failure in flight is the one to report
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+        raise
+    conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int]:
