@@ -152,7 +152,9 @@ class _progress:
 def _print_report(report: LoadReport, verb: str) -> None:
     from alliancekb.present.reports import render_load_counts
 
-    render_load_counts([f.path for f in report.files], report.counts_dict(), verb)
+    from alliancekb.core.paths import display_name
+
+    render_load_counts([display_name(f.path) for f in report.files], report.counts_dict(), verb)
     if report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:

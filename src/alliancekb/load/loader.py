@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alliancekb.core.errors import InvalidDataError, Problem, UnresolvedReferenceError
+from alliancekb.core.paths import display_name, stored_name
 from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import open_read
@@ -87,6 +88,8 @@ class KindCounts:
 
 @dataclass(frozen=True)
 class FileReport:
+    #: The file's name as stored in the load history: valid Unicode whatever bytes the
+    #: name holds (an undecodable byte as `\xNN`: alliancekb.core.paths.stored_name).
     path: str
     sha256: str
     size: int
@@ -205,7 +208,8 @@ class _Run:
         *,
         last: bool,
     ) -> None:
-        name = str(path)
+        # The name in problems: printable whatever bytes it holds (`f\xff.yaml`).
+        name = display_name(path)
         planner = self.planner
         pending, size = planner.pending, self.batch_size
         read = open_read(
@@ -231,7 +235,9 @@ class _Run:
         self.flush(final=last, retry=True)
         if progress is not None:
             progress(path, count, read.size, read.size)
-        self.report.files.append(FileReport(name, read.sha256, read.size, count, read.in_child))
+        self.report.files.append(
+            FileReport(stored_name(path), read.sha256, read.size, count, read.in_child)
+        )
 
     def flush(self, *, final: bool, retry: bool = False) -> None:
         """Plan what is pending, dependencies first.
