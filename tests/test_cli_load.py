@@ -128,3 +128,12 @@ def test_a_file_name_that_is_not_utf8_is_stored_and_shown_escaped(
     assert f"{tmp_path}/g\\xff.yaml:2:5: countries[0].iso3:" in refused.output
     assert "internal error" not in refused.output
     assert snapshot(db.engine) == before
+
+
+def test_no_progress_output_on_a_stderr_that_is_not_a_terminal(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    path = write_yaml(tmp_path, "kb.yaml", BASE)
+    result = runner.invoke(app, ["--db", db.url, "load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -120,8 +121,12 @@ class LoadReport:
         }
 
 
-#: Called as records are read: (file, records read in it, bytes read, file size).
-ProgressCallback = Callable[[Path, int, int, int], None]
+#: Called as records are read: (file, records read in it, bytes read, total bytes). The
+#: total is the file's size, known from the start for a regular file; None while a pipe
+#: (or anything else with no size) is read; the last call of a file gives the bytes read.
+ProgressCallback = Callable[[Path, int, int, int | None], None]
+#: Records between two progress calls.
+PROGRESS_EVERY = 500
 
 
 def load_files(
@@ -217,6 +222,9 @@ class _Run:
             child_min_bytes=child_min_bytes,
         )  # fmt: skip
         count = 0
+        total = _size_of(path) if progress is not None else None
+        if progress is not None:
+            progress(path, 0, 0, total)
         try:
             for record in read.records():
                 count += 1
@@ -226,8 +234,9 @@ class _Run:
                     and (len(pending["statements"]) >= size or len(pending["memberships"]) >= size)
                 ):
                     self.flush(final=False)
-                if progress is not None and count % 500 == 0:
-                    progress(path, count, read.bytes_read, read.size)
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    done = read.bytes_read
+                    progress(path, count, done if total is None else min(done, total), total)
         finally:
             read.close()
         planner.problems.extend(read.reader_problems)
@@ -272,6 +281,15 @@ class _Run:
             raise UnresolvedReferenceError(
                 found, f"{len(found)} reference(s) did not resolve; nothing was loaded"
             )
+
+
+def _size_of(path: Path) -> int | None:
+    """A regular file's size; None for a pipe, a terminal or a file that cannot be stat'ed."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 @contextmanager
