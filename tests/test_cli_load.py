@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import textwrap
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -100,3 +102,38 @@ def test_history_lists_each_load_with_its_file(
     assert load["sha256"] == [hashlib.sha256(path.read_bytes()).hexdigest()]
     assert load["created"] > 0
     assert load["updated"] == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_and_shown_escaped(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    # A POSIX name is bytes: `f\xff.yaml` reaches Python with a lone surrogate in it.
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/f\xff.yaml"))
+    path.write_text(textwrap.dedent(BASE).lstrip("\n"), encoding="utf-8")
+    shown = f"{tmp_path}/f\\xff.yaml"
+    result = runner.invoke(app, ["--db", db.url, "load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "f\\xff.yaml: loaded" in result.output  # the table's title (Rich may wrap it)
+    history = runner.invoke(app, ["--db", db.url, "history", "--format", "json"])
+    assert history.exit_code == 0, history.output
+    [load] = json.loads(history.output)
+    assert load["files"] == [shown]
+    assert load["sha256"] == [hashlib.sha256(path.read_bytes()).hexdigest()]
+    # A problem in such a file names it the same way.
+    bad = Path(os.fsdecode(os.fsencode(tmp_path) + b"/g\xff.yaml"))
+    bad.write_text("countries:\n  - iso3: XXX\n", encoding="utf-8")
+    before = snapshot(db.engine)
+    refused = runner.invoke(app, ["--db", db.url, "load", str(bad)])
+    assert refused.exit_code == 3, refused.output
+    assert f"{tmp_path}/g\\xff.yaml:2:5: countries[0].iso3:" in refused.output
+    assert "internal error" not in refused.output
+    assert snapshot(db.engine) == before
+
+
+def test_no_progress_output_on_a_stderr_that_is_not_a_terminal(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    path = write_yaml(tmp_path, "kb.yaml", BASE)
+    result = runner.invoke(app, ["--db", db.url, "load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""

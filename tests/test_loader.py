@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -319,3 +322,63 @@ def test_a_section_names_one_record_in_the_singular(section: str, word: str) -> 
     from alliancekb.load.loader import singular
 
     assert singular(section) == word
+
+
+# -- progress: bytes read of the file's size -----------------------------------------------
+
+
+def _statements_file(tmp_path: Path, count: int) -> str:
+    head = textwrap.dedent(BASE).lstrip("\n")
+    lines = "".join(
+        f"  - speaker: USA\n    date: 2024-05\n    text: Progress statement {i}.\n"
+        f"    stance: asserts\n    source: wsj-emanuel-2024-04\n"
+        for i in range(count)
+    )
+    return head + lines
+
+
+@pytest.mark.parametrize("in_child", [False, True])
+def test_progress_reports_bytes_read_of_the_files_size(
+    db: TestDatabase, tmp_path: Path, in_child: bool
+) -> None:
+    path = tmp_path / "kb.yaml"
+    path.write_text(_statements_file(tmp_path, 4000), encoding="utf-8")  # two reads of 256 KiB
+    size = path.stat().st_size
+    calls: list[tuple[int, int, int | None]] = []
+    load_files(
+        db.engine, [path], dry_run=True, child_min_bytes=0 if in_child else 1 << 40,
+        progress=lambda p, records, done, total: calls.append((records, done, total)),
+    )  # fmt: skip
+    assert calls[0] == (0, 0, size)  # the total is known from the start
+    assert calls[-1] == (4013, size, size)
+    assert len(calls) >= 4  # every 500 records, then the end
+    assert all(total == size for _, _, total in calls)
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done)
+    assert all(0 <= d <= size for d in done)
+    assert any(0 < d < size for d in done)  # the bar moves: not full from the start
+    records = [r for r, _, _ in calls]
+    assert records == sorted(records)
+
+
+def test_progress_of_a_pipe_has_no_total_until_it_ends(db: TestDatabase, tmp_path: Path) -> None:
+    data = _statements_file(tmp_path, 1100).encode()
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    calls: list[tuple[int, int, int | None]] = []
+    load_files(
+        db.engine, [fifo], dry_run=True,
+        progress=lambda p, records, done, total: calls.append((records, done, total)),
+    )  # fmt: skip
+    writer.join(timeout=60)
+    assert calls[0] == (0, 0, None)
+    assert [t for _, _, t in calls[:-1]] == [None] * (len(calls) - 1)
+    assert any(d > 0 for _, d, _ in calls[:-1])  # bytes read, without a total
+    assert calls[-1] == (1113, len(data), len(data))

@@ -9,6 +9,8 @@ A clean error, through the command line: exit 1, one `alliancekb:` message, no t
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -196,3 +198,52 @@ def test_lost_postgresql_connection_mid_load(
     assert "database error" in outcome.stderr
     db.dispose()
     assert snapshot(db.engine) == before
+
+
+# -- Ctrl-C at any statement of a load ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("from_end", [1, 2, 3, 4, 5, 6, 8, 12, "middle", "start"])
+def test_ctrl_c_at_any_statement_of_a_load_is_exit_130_and_nothing_written(
+    from_end: int | str,
+    make_database: Any,
+    tmp_path: Path,
+    runner: CliRunner,
+) -> None:
+    # A real SIGINT just before the k-th statement of a load (counted from its end: the
+    # search index, the cache setting restored, the history rows), so the interrupt lands
+    # inside the driver's call, as a Ctrl-C does; the connection is then invalidated.
+    path = tmp_path / "kb.yaml"
+    path.write_text(BASE.lstrip("\n"), encoding="utf-8")
+    counter = make_database(migrated=True)
+    total = [0]
+
+    def counting(*_: Any) -> None:
+        total[0] += 1
+
+    event.listen(Engine, "before_cursor_execute", counting)
+    try:
+        assert _invoke(runner, "--db", counter.url, "load", str(path)).code == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", counting)
+    k = {"middle": total[0] // 2, "start": 1}.get(str(from_end)) or total[0] + 1 - int(from_end)
+
+    db = make_database(migrated=True)
+    before = snapshot(db.engine)
+    seen = [0]
+
+    def interrupting(*_: Any) -> None:
+        seen[0] += 1
+        if seen[0] == k:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    event.listen(Engine, "before_cursor_execute", interrupting)
+    try:
+        outcome = _invoke(runner, "--db", db.url, "load", str(path))
+    finally:
+        event.remove(Engine, "before_cursor_execute", interrupting)
+    assert seen[0] >= k
+    assert_clean_failure(outcome, 130)
+    assert outcome.stderr.startswith("alliancekb: interrupted; nothing was written"), outcome
+    assert snapshot(db.engine) == before
+    assert _invoke(runner, "--db", db.url, "load", str(path)).code == 0

@@ -109,39 +109,51 @@ def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -
 
 
 class _progress:
-    """A Rich progress bar over the bytes of all files, on a terminal only."""
+    """A Rich progress bar per file, on a terminal only: bytes read of the file's size.
+
+    Bytes with their unit, the speed and the time remaining, and the records read as a
+    count of their own. The library reports the total (None for a pipe, which shows the
+    bytes read without a total and a pulsing bar until it ends).
+    """
 
     def __init__(self, files: list[Path]) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
+            DownloadColumn,
             Progress,
             TextColumn,
             TimeRemainingColumn,
+            TransferSpeedColumn,
         )
+
+        from alliancekb.core.paths import display_name
 
         self._bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            TextColumn("{task.fields[records]} records"),
-            MofNCompleteColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[records]:,} records"),
             console=Console(stderr=True),
             transient=True,
         )
         self._tasks = {
-            path: self._bar.add_task(path.name, total=max(path.stat().st_size, 1), records=0)
+            path: self._bar.add_task(display_name(path.name), total=None, records=0, start=False)
             for path in files
         }
 
     def __enter__(self) -> ProgressCallback:
         self._bar.start()
 
-        def update(path: Path, records: int, done: int, total: int) -> None:
+        def update(path: Path, records: int, done: int, total: int | None) -> None:
             task = self._tasks.get(path)
-            if task is not None:
-                self._bar.update(task, completed=done, total=max(total, 1), records=records)
+            if task is None:
+                return
+            if records == 0 and done == 0:
+                self._bar.start_task(task)  # the clock (speed, time left) starts now
+            self._bar.update(task, completed=done, total=total, records=records)
 
         return update
 
@@ -150,9 +162,10 @@ class _progress:
 
 
 def _print_report(report: LoadReport, verb: str) -> None:
+    from alliancekb.core.paths import display_name
     from alliancekb.present.reports import render_load_counts
 
-    render_load_counts([f.path for f in report.files], report.counts_dict(), verb)
+    render_load_counts([display_name(f.path) for f in report.files], report.counts_dict(), verb)
     if report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:

@@ -5,8 +5,10 @@ by a child process meanwhile: alliancekb.load.child_read). The plan stage
 (alliancekb.load.plan, .batches) resolves each record's references and decides what
 changes; small sections (sources, countries, alliances, ...) are held until the next
 flush and planned in dependency order, memberships and statements in batches. A
-reference may point at an entity defined later in the same file: a record whose names do
-not resolve yet waits for the end of the file. Every problem of every file is collected.
+reference may point at an entity defined later in the same file or in a later file of the
+same load: a record whose names do not resolve yet is held (only those records are) and
+retried at the end of each file; what still does not resolve when the last file has been
+read is reported where it is used. Every problem of every file is collected.
 
 A real load runs in one write transaction and applies the plan as it is made
 (alliancekb.load.apply); if there is any problem the whole transaction is rolled back
@@ -20,12 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alliancekb.core.errors import (
     InvalidDataError,
@@ -33,6 +37,7 @@ from alliancekb.core.errors import (
     ProblemList,
     UnresolvedReferenceError,
 )
+from alliancekb.core.paths import display_name, stored_name
 from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import open_read
@@ -89,6 +94,8 @@ class KindCounts:
 
 @dataclass(frozen=True)
 class FileReport:
+    #: The file's name as stored in the load history: valid Unicode whatever bytes the
+    #: name holds (an undecodable byte as `\xNN`: alliancekb.core.paths.stored_name).
     path: str
     sha256: str
     size: int
@@ -119,8 +126,12 @@ class LoadReport:
         }
 
 
-#: Called as records are read: (file, records read in it, bytes read, file size).
-ProgressCallback = Callable[[Path, int, int, int], None]
+#: Called as records are read: (file, records read in it, bytes read, total bytes). The
+#: total is the file's size, known from the start for a regular file; None while a pipe
+#: (or anything else with no size) is read; the last call of a file gives the bytes read.
+ProgressCallback = Callable[[Path, int, int, int | None], None]
+#: Records between two progress calls.
+PROGRESS_EVERY = 500
 
 
 def load_files(
@@ -194,8 +205,8 @@ class _Run:
         progress: ProgressCallback | None,
         child_min_bytes: int | None,
     ) -> None:
-        for path in paths:
-            self.file(path, max_bytes, progress, child_min_bytes)
+        for i, path in enumerate(paths):
+            self.file(path, max_bytes, progress, child_min_bytes, last=i == len(paths) - 1)
         self.raise_problems()
 
     def file(
@@ -204,8 +215,11 @@ class _Run:
         max_bytes: int,
         progress: ProgressCallback | None,
         child_min_bytes: int | None,
+        *,
+        last: bool,
     ) -> None:
-        name = str(path)
+        # The name in problems: printable whatever bytes it holds (`f\xff.yaml`).
+        name = display_name(path)
         planner = self.planner
         pending, size = planner.pending, self.batch_size
         read = open_read(
@@ -213,6 +227,9 @@ class _Run:
             child_min_bytes=child_min_bytes,
         )  # fmt: skip
         count = 0
+        total = _size_of(path) if progress is not None else None
+        if progress is not None:
+            progress(path, 0, 0, total)
         try:
             for record in read.records():
                 count += 1
@@ -222,30 +239,38 @@ class _Run:
                     and (len(pending["statements"]) >= size or len(pending["memberships"]) >= size)
                 ):
                     self.flush(final=False)
-                if progress is not None and count % 500 == 0:
-                    progress(path, count, read.bytes_read, read.size)
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    done = read.bytes_read
+                    progress(path, count, done if total is None else min(done, total), total)
         finally:
             read.close()
         planner.problems.extend(read.reader_problems)
-        self.flush(final=True)
+        # The held records are retried now; only after the last file is a name unresolved.
+        self.flush(final=last, retry=True)
         if progress is not None:
             progress(path, count, read.size, read.size)
-        self.report.files.append(FileReport(name, read.sha256, read.size, count, read.in_child))
+        self.report.files.append(
+            FileReport(stored_name(path), read.sha256, read.size, count, read.in_child)
+        )
 
-    def flush(self, *, final: bool) -> None:
-        """Plan what is pending, dependencies first; on `final`, report what never resolved."""
+    def flush(self, *, final: bool, retry: bool = False) -> None:
+        """Plan what is pending, dependencies first.
+
+        `retry`: the held (deferred) records too; `final`: report what still does not
+        resolve, else hold it again for the next retry.
+        """
         planner = self.planner
         planner.plan_entities(final)
-        for batch in self._batches("memberships", final):
+        for batch in self._batches("memberships", retry or final):
             plan_memberships(planner, batch, final)
-        for batch in self._batches("statements", final):
+        for batch in self._batches("statements", retry or final):
             self.statements.plan(batch, final)
 
-    def _batches(self, section: str, final: bool) -> Iterator[list[Pending]]:
-        """The pending records of a batched section (on `final`, the deferred ones first)."""
+    def _batches(self, section: str, retry: bool) -> Iterator[list[Pending]]:
+        """The pending records of a batched section (on `retry`, the deferred ones first)."""
         planner = self.planner
         batch, planner.pending[section] = planner.pending[section], []
-        if final:
+        if retry:
             batch = planner.deferred[section] + batch
             planner.deferred[section] = []
         for start in range(0, len(batch), self.batch_size):
@@ -263,6 +288,15 @@ class _Run:
             raise UnresolvedReferenceError(
                 found, f"{found.total} reference(s) did not resolve; nothing was loaded"
             )
+
+
+def _size_of(path: Path) -> int | None:
+    """A regular file's size; None for a pipe, a terminal or a file that cannot be stat'ed."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 @contextmanager
@@ -291,7 +325,13 @@ LOAD_CACHE_KIB = 32 * 1024
 
 @contextmanager
 def _large_cache(conn: Connection) -> Iterator[None]:
-    """A larger SQLite page cache for the duration of a load (a per-connection setting)."""
+    """A larger SQLite page cache for the duration of a load (a per-connection setting).
+
+    Restored when the load ends. Not when it fails: then the transaction is rolled back,
+    and after a Ctrl-C inside a statement the connection is invalidated (it is discarded,
+    setting and all), so a statement here would raise PendingRollbackError in place of
+    the KeyboardInterrupt or error the user must see.
+    """
     if conn.dialect.name != "sqlite":
         yield
         return
@@ -299,8 +339,12 @@ def _large_cache(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     try:
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+    except BaseException:
+        if not conn.invalidated and conn.in_transaction():
+            with suppress(SQLAlchemyError):  # the failure in flight is the one to report
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+        raise
+    conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int]:

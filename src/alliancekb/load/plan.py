@@ -141,14 +141,14 @@ class Planner:
             records, self.pending[section.name] = self.pending[section.name], []
             for item in records:
                 try:
-                    self.plan_entity(section, item.model)
+                    self.plan_entity(section, item.model, item)
                 except Unresolved as exc:
                     if final:
                         self.unresolved_problem(item, exc)
                     else:
                         self.pending[section.name].append(item)  # may be defined later
 
-    def plan_entity(self, section: Section, record: Any) -> None:
+    def plan_entity(self, section: Section, record: Any, item: Pending | None = None) -> None:
         """Resolve every reference first, then diff against the stored row, then write."""
         links = [(link, self._link_targets(record, link, (link.field,))) for link in section.links]
         children = self._resolve_children(record)
@@ -171,11 +171,54 @@ class Planner:
             names += self._aliases_of(section.aliases, row_id)
         scope_id = row[1]["scope_id"] if section.scope is not None else None
         ref = Ref(section.kind, row_id, section.entity.label(row[1]), scope_id)
+        if outcome != "unchanged" and item is not None:
+            names = self._without_collisions(section, item, ref, names)
         self.index.put(ref, names)
         if isinstance(record, AllianceIn):
             self._plan_pillars(row_id, record, children)
         if isinstance(record, OfficialIn):
             self._plan_positions(row_id, record, children)
+
+    def _without_collisions(
+        self, section: Section, item: Pending, ref: Ref, names: list[str]
+    ) -> list[str]:
+        """`names` less those that already name another entity of the kind (each a problem).
+
+        Two countries both named `Japan` (through the normal form: `JAPAN`, an NFD
+        `Türkiye`) would make the name ambiguous for every later command: refused here, at
+        the record's name or alias, naming both entities.
+        """
+        kinds = ONE_KIND[ref.kind]
+        kept: list[str] = []
+        for name in names:
+            others = [r for r in self.index.candidates(name, kinds) if r.id != ref.id]
+            if not others:
+                kept.append(name)
+                continue
+            loc, what = self._name_field(section, item.model, name)
+            mark = item.record.mark_for(loc)
+            owners = ", ".join(o.label for o in others)
+            self.problems.append(
+                Problem(
+                    item.file, mark.line, mark.column, where(item.record, loc),
+                    f"{what} {name!r} of {ref.label} already names {owners} "
+                    f"(another {ref.kind}): a name may mean one {ref.kind} only",
+                )
+            )  # fmt: skip
+        return kept
+
+    @staticmethod
+    def _name_field(section: Section, record: Any, name: str) -> tuple[Loc, str]:
+        """Where in the record `name` is given (its field, or an alias), and what it is."""
+        wanted = normalize(name)
+        for i, alias in enumerate(getattr(record, "aliases", None) or []):
+            if normalize(alias) == wanted:
+                return ("aliases", i), "alias"
+        for column in section.entity.name_columns:
+            value = getattr(record, column, None)
+            if isinstance(value, str) and normalize(value) == wanted:
+                return (column,), column.replace("_", " ")
+        return (), "name"
 
     def _link_targets(self, record: Any, link: Link, loc: Loc) -> list[int] | None:
         names = getattr(record, link.field)

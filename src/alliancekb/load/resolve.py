@@ -2,8 +2,8 @@
 
 The index holds the stored entities and those the load has planned so far (created ones
 under provisional ids on a dry run), so a record may use an entity an earlier record of
-the same load defines. A name that does not resolve yet raises `Unresolved`: the record
-waits for the end of its file, when everything it could mean has been read.
+the same load defines (in any of its files). A name that does not resolve yet raises
+`Unresolved`: the record waits, and is reported only when the last file has been read.
 """
 
 from __future__ import annotations
