@@ -68,9 +68,13 @@ def _is_framework_signal(exc: BaseException) -> bool:
 
 
 def _fail(ctx: typer.Context, message: str, code: int) -> None:
+    from alliancekb.present.escape import visible
+
     state = ctx.find_object(CliState)
     if state is not None:
         message = state.scrub(message)
+    # A message may quote stored names (a suggestion, an ambiguity): never raw controls.
+    message = visible(message)
     typer.echo(f"alliancekb: {message}", err=True)
     raise typer.Exit(code)
 
