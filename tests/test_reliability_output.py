@@ -245,3 +245,23 @@ def test_a_limit_out_of_range_is_a_usage_error_naming_the_range(
     lowest = 0 if command == "statements" else 1
     message = re.sub(r"[\s│]+", " ", outcome.stderr)
     assert f"{value} is not in the allowed range {lowest} to {COUNT_MAX}" in message, outcome
+
+
+@pytest.mark.parametrize("args", [["countries", "--format", "csv"], ["statements"]], ids=" ".join)
+def test_a_full_disk_on_standard_output_is_a_designed_message(
+    db: TestDatabase, args: list[str]
+) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            cli_command(db.url, *args),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    outcome = Outcome(proc.returncode, "", proc.stderr)
+    assert_clean_failure(outcome, 1)
+    assert "disk full writing standard output" in outcome.stderr, outcome
