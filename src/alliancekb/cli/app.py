@@ -36,6 +36,10 @@ class SafeGroup(TyperGroup):
         except Exception as exc:  # the last line of defence against tracebacks
             if _is_framework_signal(exc):
                 raise
+            if _no_room(exc):
+                # Files go through core.atomicfile, which says so itself: this is stdout.
+                _discard_stdout()
+                _fail(ctx, "disk full writing standard output; the output is incomplete", 1)
             if os.environ.get(DEBUG_ENV):
                 traceback.print_exc()
             message = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
@@ -62,15 +66,36 @@ def _quiet_library_logs() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def _no_room(exc: BaseException) -> bool:
+    """A write that found no room: a full disk, a quota, a file-size limit."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the exit's final flush cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+
+
 def _is_framework_signal(exc: BaseException) -> bool:
     """Exit, Abort and usage errors of Typer (and the Click it builds on) pass through."""
     return type(exc).__module__.startswith(("typer", "click"))
 
 
 def _fail(ctx: typer.Context, message: str, code: int) -> None:
+    from alliancekb.present.escape import visible
+
     state = ctx.find_object(CliState)
     if state is not None:
         message = state.scrub(message)
+    # A message may quote stored names (a suggestion, an ambiguity): never raw controls.
+    message = visible(message)
     typer.echo(f"alliancekb: {message}", err=True)
     raise typer.Exit(code)
 

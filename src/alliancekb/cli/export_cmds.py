@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliancekb.cli.options import one_of
+from alliancekb.cli.options import one_of, out_option
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
@@ -47,12 +47,11 @@ def export_cmd(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(
+        out_option(
             "--out",
             "-o",
             metavar="PATH",
             help="A directory (created if missing) for several tables; a file for one table.",
-            show_default=False,
         ),
     ] = None,
     fmt: Annotated[
@@ -120,12 +119,7 @@ def export_cmd(
 
 def dump_cmd(
     ctx: typer.Context,
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out", "-o", metavar="FILE", help="The YAML file to write.", show_default=False
-        ),
-    ],
+    out: Annotated[Path, out_option("--out", "-o", metavar="FILE", help="The YAML file to write.")],
     force: ForceOpt = False,
 ) -> None:
     """Dump the whole knowledge base as one YAML document in the load format.

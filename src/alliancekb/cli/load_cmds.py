@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alliancekb.cli.options import FormatOpt
+from alliancekb.cli.options import FormatOpt, count_option
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ def validate_cmd(
 
 def history_cmd(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many loads.")] = 20,
+    limit: Annotated[
+        int, count_option("--limit", min=1, help="Show at most this many loads.")
+    ] = 20,
     fmt: FormatOpt = "table",
 ) -> None:
     """List past loads, newest first: when, which files (with their sha256), what changed.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -44,3 +45,31 @@ FormatOpt = Annotated[
         help="Output format: a table for people, or CSV/JSON/NDJSON for tools (streamed).",
     ),
 ]
+
+
+#: The largest count an option such as --limit takes: far above any real answer, and well
+#: inside the 64-bit integers of both databases (a larger value overflowed in the driver).
+COUNT_MAX = 1_000_000_000
+
+
+def count_option(*names: str, min: int, help: str) -> Any:
+    """An integer option checked against [min, COUNT_MAX]; the message says the range (exit 2)."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and not min <= value <= COUNT_MAX:
+            raise typer.BadParameter(f"{value} is not in the allowed range {min} to {COUNT_MAX}")
+        return value
+
+    return typer.Option(*names, callback=check, help=help)
+
+
+def output_path(value: str) -> Path:
+    """An --out value as a path; an empty one is a usage error, not the current directory."""
+    if not value.strip():
+        raise typer.BadParameter("an empty path; give a file or directory (. for here)")
+    return Path(value)
+
+
+def out_option(*names: str, metavar: str, help: str) -> Any:
+    """An --out option: a path, never empty (`--out ''` would otherwise mean `.`)."""
+    return typer.Option(*names, metavar=metavar, help=help, show_default=False, parser=output_path)

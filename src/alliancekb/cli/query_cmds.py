@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliancekb.cli.options import FormatOpt, each_one_of, one_of
+from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
 from alliancekb.cli.state import state_of
 from alliancekb.core.vocab import Role, SourceKind, Status
 
@@ -272,7 +272,7 @@ def statements_cmd(
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, help="At most this many rows; 0 = all.")
+        int, count_option("--limit", "-n", min=0, help="At most this many rows; 0 = all.")
     ] = 100,
     fmt: FormatOpt = "table",
 ) -> None:

@@ -7,6 +7,11 @@ killed outright (SIGKILL, power loss) leaves the target untouched and at worst a
 `.partial` file, which the next write to the same directory removes once the process that
 made it is gone.
 
+Ordinary OS conditions get one designed message, never a bare OSError: a full disk or a
+file-size limit while writing ("disk full writing PATH; nothing was written"), a path
+under a file, a directory that may not be created, a target that is not a regular file
+(a device or a pipe is never replaced, even with `force`).
+
 An existing target is replaced only with `force`. Without it the final step is a hard
 link, which the operating system refuses when the name exists, so even a file created by
 someone else during a long export is never overwritten.
@@ -44,12 +49,50 @@ class PendingFile:
     target: Path
 
 
+#: A write that failed for want of room: the disk, the user's quota, or a file-size limit.
+_NO_ROOM = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded"}
+
+
+def make_directories(directories: Sequence[Path]) -> None:
+    """Create each directory and its parents if missing, or say in one line why not.
+
+    A path under a file is a usage error (exit 2); a directory the system refuses (no
+    permission, a read-only or virtual filesystem) a runtime failure (exit 1).
+    """
+    for directory in directories:
+        under_file = _file_above(directory)
+        if under_file is not None:
+            raise UsageError(f"cannot create directory {directory}: {under_file} is a file")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RuntimeFailure(
+                f"cannot create directory {directory}: {exc.strerror or exc}"
+            ) from None
+
+
+def _file_above(path: Path) -> Path | None:
+    """The nearest existing path at or above `path` if it is not a directory."""
+    for candidate in (path, *path.parents):
+        try:
+            if candidate.exists():
+                return None if candidate.is_dir() else candidate
+        except OSError:
+            return None
+    return None
+
+
 def check_targets(targets: Sequence[Path], *, force: bool) -> None:
-    """Refuse before any work when a target exists (without `force`) or is a directory."""
+    """Refuse before any work when a target exists (without `force`) or is not a file."""
     for target in targets:
         if target.is_dir():
             raise UsageError(f"{target} is a directory; give a file path")
+        if target.exists() and not target.is_file():
+            raise UsageError(f"{target} is not a regular file; give a file path")
         if not target.parent.is_dir():
+            under_file = _file_above(target.parent)
+            if under_file is not None:
+                raise UsageError(f"cannot write {target}: {under_file} is a file")
             raise UsageError(f"directory {target.parent} does not exist")
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
@@ -80,10 +123,29 @@ def partial_file(target: Path) -> Iterator[tuple[TextIO, PendingFile]]:
             # Durable before it is visible: a crash after the rename must not leave an
             # empty or short file under the real name.
             os.fsync(stream.fileno())
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+        if isinstance(exc, OSError):
+            failure = no_room(exc, target)
+            if failure is not None:
+                raise failure from None
         raise
+
+
+def no_room(exc: OSError, target: Path) -> RuntimeFailure | None:
+    """The designed message for a write that found no room (None for any other OSError).
+
+    EFBIG comes from a file-size limit (`ulimit -f`; Python ignores SIGXFSZ, so the
+    write fails instead of killing the process).
+    """
+    if exc.errno == errno.EFBIG:
+        cause = "file too large for the file-size limit"
+    elif exc.errno in _NO_ROOM:
+        cause = _NO_ROOM[exc.errno]
+    else:
+        return None
+    return RuntimeFailure(f"{cause} writing {target}; nothing was written")
 
 
 def commit(pending: Sequence[PendingFile], *, force: bool) -> None:

@@ -29,7 +29,14 @@ from typing import IO, Any, Final
 
 from sqlalchemy import Connection, Engine, func, select
 
-from alliancekb.core.atomicfile import PendingFile, check_targets, commit, discard, partial_file
+from alliancekb.core.atomicfile import (
+    PendingFile,
+    check_targets,
+    commit,
+    discard,
+    make_directories,
+    partial_file,
+)
 from alliancekb.core.errors import UsageError
 from alliancekb.core.formats import Format, json_value, text_value, write_csv
 from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable, SqlDialect
@@ -152,8 +159,7 @@ def export(
     fmt = file_format(fmt)
     if excel and fmt is not Format.CSV:
         raise UsageError("Excel-safe output applies to CSV only")
-    for target in targets:
-        target.path.parent.mkdir(parents=True, exist_ok=True)
+    make_directories(list(dict.fromkeys(t.path.parent for t in targets)))
     check_targets([t.path for t in targets], force=force)
     pending: list[PendingFile] = []
     written: list[Written] = []

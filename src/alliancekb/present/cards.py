@@ -11,8 +11,16 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from alliancekb.core.formats import Format, json_value, text_value
-from alliancekb.present.output import Column, Table, console_for, emit, rich_table
+from alliancekb.core.formats import Format, json_value
+from alliancekb.present.output import (
+    Column,
+    Table,
+    cell_text,
+    console_for,
+    emit,
+    line_text,
+    rich_table,
+)
 from alliancekb.present.views import (
     MEMBER_COLUMNS,
     PILLAR_COLUMNS,
@@ -94,7 +102,6 @@ def render_card(card: Card, stream: IO[str] | None = None) -> None:
     """Print the card for people: a panel of its facts, then each section's table."""
     from rich.panel import Panel
     from rich.table import Table as RichTable
-    from rich.text import Text
 
     console = console_for(stream)
     facts = RichTable.grid(padding=(0, 2))
@@ -102,12 +109,12 @@ def render_card(card: Card, stream: IO[str] | None = None) -> None:
     facts.add_column()
     for key, value in card.fields:
         if value not in (None, "", []):
-            facts.add_row(Text(key.replace("_", " ")), Text(text_value(value, ", ")))
-    console.print(Panel(facts, title=Text(f"{card.name} · {card.kind}"), title_align="left"))
+            facts.add_row(line_text(key.replace("_", " ")), cell_text(value))
+    console.print(Panel(facts, title=line_text(f"{card.name} · {card.kind}"), title_align="left"))
     for section in card.sections:
         table = section_table(card, section)
         if not section.rows:
-            console.print(Text(f"{table.title}: none", style="dim"))
+            console.print(line_text(f"{table.title}: none", "dim"))
             continue
         console.print(rich_table(table))
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from alliancekb.core.formats import WRITERS, Format, Row, text_value
+from alliancekb.present.escape import visible
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,32 @@ def console_for(stream: IO[str] | None = None) -> Console:
     return Console(file=stream if stream is not None else sys.stdout, highlight=False)
 
 
+def cell_text(value: object) -> Text:
+    """A value as the text of a table cell or card field: control characters escaped.
+
+    Text objects, not str: data such as "[bold]" must not be read as Rich markup.
+    """
+    from rich.text import Text
+
+    return Text(visible(text_value(value, ", ")))
+
+
+def line_text(text: str, style: str = "") -> Text:
+    """A title, caption or note on one line: control characters (newlines too) escaped."""
+    from rich.text import Text
+
+    return Text(visible(text, newlines=False), style=style)
+
+
 def rich_table(table: Table) -> RenderableType:
     """The Rich renderable of a table (rows collected: a table needs them all to size itself)."""
     from rich import box
     from rich.table import Table as RichTable
-    from rich.text import Text
 
     shown = [c for c in table.columns if c.table]
     out = RichTable(
-        title=Text(table.title) if table.title else None,
-        caption=Text(table.caption) if table.caption else None,
+        title=line_text(table.title) if table.title else None,
+        caption=line_text(table.caption) if table.caption else None,
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
@@ -100,8 +118,7 @@ def rich_table(table: Table) -> RenderableType:
         )
     for row in table.rows:
         style = table.row_style(row) if table.row_style is not None else None
-        # Text objects, not str: data such as "[bold]" must not be read as Rich markup.
-        out.add_row(*(Text(text_value(row.get(c.key), ", ")) for c in shown), style=style)
+        out.add_row(*(cell_text(row.get(c.key)) for c in shown), style=style)
     return out
 
 
@@ -112,10 +129,10 @@ def render_table(table: Table, console: Console | None = None) -> None:
     first = next(rows, None)
     if first is None:
         if table.title:
-            console.print(table.title, style="bold", markup=False)
+            console.print(line_text(table.title, "bold"))
         console.print("(no rows)", markup=False)
         if table.caption:
-            console.print(table.caption, style="dim", markup=False)
+            console.print(line_text(table.caption, "dim"))
         return
     table.rows = _chain(first, rows)
     console.print(rich_table(table))
