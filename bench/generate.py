@@ -195,7 +195,7 @@ TECHNOLOGY_AREAS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     ("quantum", "Quantum technologies", ("quantum technology",)),
     ("artificial-intelligence", "Artificial intelligence and autonomy", ("autonomy",)),
     ("hypersonics", "Hypersonic and counter-hypersonic capabilities", ("hypersonic weapons",)),
-    ("undersea", "Undersea capabilities", ("undersea warfare",)),
+    ("undersea-capabilities", "Undersea capabilities", ("undersea warfare",)),  # the seed's key
     ("cyber", "Advanced cyber", ("cyber security", "cybersecurity")),
     ("electronic-warfare", "Electronic warfare", ("EW",)),
     ("space", "Space domain awareness", ("space",)),
