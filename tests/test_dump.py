@@ -9,15 +9,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
 from alliancekb.core.errors import InvalidDataError, RuntimeFailure
+from alliancekb.core.names import normalize
 from alliancekb.dump.dumper import dump
 from alliancekb.dump.yaml_writer import dump_document
 from alliancekb.export.files import TABLES
 from alliancekb.load.loader import load_files
+from alliancekb.store import models as m
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
 from tests.test_export import exported
@@ -71,8 +73,8 @@ def test_base_round_trip_keeps_every_field(
 def test_ambiguous_keys_are_written_as_unambiguous_names(
     db: TestDatabase, make_database: MakeDb, tmp_path: Path
 ) -> None:
-    # The official's key is also a country alias, and one alliance's key is another's alias:
-    # the loader accepts that (the document refers to them by other names); the dump must too.
+    # The official's key is also a country alias: the loader accepts a name shared across
+    # kinds (the document refers to them by other names); the dump must name each alone.
     load_text(
         db.engine,
         tmp_path,
@@ -84,13 +86,12 @@ def test_ambiguous_keys_are_written_as_unambiguous_names(
         alliances:
           - {key: quad, name: Quad, full_name: Quadrilateral Dialogue, kind: dialogue,
              aliases: [squad]}
-          - {key: squad, name: Squad Group, kind: dialogue, aliases: [quad]}
         officials:
           - key: potus
             name: Joe Biden
             positions: [{title: President, country: United States, sources: [s1]}]
         memberships:
-          - {country: United States, scope: Squad Group, role: member, status: in-force,
+          - {country: United States, scope: squad, role: member, status: in-force,
              sources: [s1]}
         statements:
           - {id: a, speaker: Joe Biden, date: '2024', text: Hello., stance: asserts,
@@ -101,8 +102,23 @@ def test_ambiguous_keys_are_written_as_unambiguous_names(
     out = round_trip(db, make_database, tmp_path)
     text = out.read_text(encoding="utf-8")
     assert "speaker: Joe Biden" in text
-    assert "scope: Squad Group" in text
-    assert "- Quadrilateral Dialogue" in text
+    assert "scope: quad" in text
+
+
+def _add_alias_behind_the_loader(
+    db: TestDatabase, alias_model: Any, owner_model: Any, owner_key: str, alias: str
+) -> None:
+    """An alias the loader would refuse, written with SQL, as older databases may hold."""
+    owner_column = getattr(alias_model, f"{alias_model.__owner__}_id")
+    with db.engine.begin() as conn:
+        owner_id = conn.execute(
+            select(owner_model.id).where(owner_model.key == owner_key)
+        ).scalar_one()
+        conn.execute(
+            insert(alias_model).values(
+                {owner_column.key: owner_id, "alias": alias, "normalized": normalize(alias)}
+            )
+        )
 
 
 def test_dump_refuses_a_reference_no_name_can_express(db: TestDatabase, tmp_path: Path) -> None:
@@ -120,18 +136,16 @@ def test_dump_refuses_a_reference_no_name_can_express(db: TestDatabase, tmp_path
           - {country: USA, scope: quad, role: member, status: in-force, sources: [s1]}
         """,
     )
-    # A later load adds a perfect twin (names may be shared; this load refers to nothing),
-    # so that no name of the membership's alliance is its alone any more.
+    # A second alliance, then (as in a database loaded before the loader refused a name of
+    # another entity of the same kind) an alias `quad` on it: no name of the membership's
+    # alliance is its alone any more.
     load_text(
         db.engine,
         tmp_path,
-        """
-        alliances:
-          - {key: quad, name: Quad, kind: dialogue, aliases: [quad2]}
-          - {key: quad2, name: Quad, kind: dialogue, aliases: [quad]}
-        """,
-        name="twins.yaml",
+        "alliances:\n  - {key: quad2, name: Quad Two, kind: dialogue}\n",
+        name="second.yaml",
     )
+    _add_alias_behind_the_loader(db, m.AllianceAlias, m.Alliance, "quad2", "quad")
     with pytest.raises(RuntimeFailure, match="refers to it alone"):
         dump(db.engine, tmp_path / "out.yaml")
     assert not (tmp_path / "out.yaml").exists()
@@ -155,16 +169,17 @@ def test_dump_cli_refuses_to_overwrite(
 def test_failed_dump_leaves_no_file(db: TestDatabase, tmp_path: Path) -> None:
     """A dump that fails in its last section, after most of the file: no file, no leftover."""
     load_text(db.engine, tmp_path, BASE)
-    # A twin of the speaking official takes both its key (as an alias) and its name: the
-    # statements section, written last, cannot name the speaker any more.
+    # A twin of the speaking official, given (behind the loader, which refuses it) the
+    # speaker's name as an alias: the statements section, written last, cannot name the
+    # speaker any more.
     load_text(
         db.engine,
         tmp_path,
-        """
-        officials:
-          - {key: rahm-emanuel-twin, name: Rahm Emanuel, aliases: [rahm-emanuel]}
-        """,
+        "officials:\n  - {key: rahm-emanuel-twin, name: Rahm Emanuel Twin}\n",
         name="twin.yaml",
+    )
+    _add_alias_behind_the_loader(
+        db, m.OfficialAlias, m.Official, "rahm-emanuel-twin", "Rahm Emanuel"
     )
     out_dir = tmp_path / "out"
     out_dir.mkdir()
