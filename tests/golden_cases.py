@@ -72,8 +72,8 @@ CASES: dict[str, list[str]] = {
     "pillars-json": ["pillars", "--format", "json"],
     "tech-areas-table": ["tech-areas"],
     "tech-areas-scope": ["tech-areas", "--scope", "AUKUS Pillar 2", "--format", "csv"],
-    "officials-table": ["officials"],
-    "officials-country": ["officials", "--country", "USA"],
+    "officials-table": ["officials", "--as-of", "2026-12-01"],  # "today" pinned
+    "officials-country": ["officials", "--country", "USA", "--as-of", "2026-12-01"],
     "officials-asof-json": ["officials", "--as-of", "2023-01-01", "--format", "json"],
     "sources-table": ["sources"],
     "sources-csv": ["sources", "--format", "csv"],
