@@ -236,9 +236,15 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None and v != []}
 
 
+def _suffixed(strategy: st.SearchStrategy[str], suffix: str) -> st.SearchStrategy[str]:
+    """Text that ends with `suffix`: unique per entity when the suffix is its key."""
+    return strategy.map(lambda t: f"{t} {suffix}")
+
+
 @st.composite
 def documents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
-    """A small valid load-format document; names are prefixed so references never clash."""
+    """A small valid load-format document; names carry their entity's key or index, so no
+    two entities of one kind share a name (the loader refuses that) and references never clash."""
     sources = [
         _clean({
             "key": f"src-{i}", "title": draw(line), "publisher": _optional(draw, line),
@@ -252,14 +258,15 @@ def documents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
     isos = draw(st.lists(st.sampled_from(ISO3), min_size=1, max_size=4, unique=True))
     countries = [
         _clean({
-            "iso3": iso, "name": _optional(draw, line.map(lambda t: f"Name {t}")),
+            "iso3": iso, "name": _optional(draw, _suffixed(line.map("Name {}".format), iso)),
             "aliases": [f"{iso} {a}" for a in draw(st.lists(line, max_size=2))],
         })
         for iso in isos
     ]  # fmt: skip
     areas = [
         _clean({
-            "key": f"ta-{i}", "name": f"Area {draw(line)}", "description": _optional(draw, text),
+            "key": f"ta-{i}", "name": f"Area {draw(line)} {i}",
+            "description": _optional(draw, text),
             "aliases": [f"ta-{i} {a}" for a in draw(st.lists(line, max_size=2))],
         })
         for i in range(draw(st.integers(0, 2)))
@@ -278,8 +285,9 @@ def documents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         ]  # fmt: skip
         scopes += [f"al-{i}", *(f"al-{i} pillar {p['number']}" for p in pillars)]
         alliances.append(_clean({
-            "key": f"al-{i}", "name": f"Alliance {draw(line)}",
-            "full_name": _optional(draw, line), "kind": "dialogue",
+            "key": f"al-{i}", "name": f"Alliance {draw(line)} {i}",
+            "full_name": _optional(draw, _suffixed(line, f"al-{i}")),
+            "kind": "dialogue",
             "founded": _optional(draw, dates), "description": _optional(draw, text),
             "aliases": [f"al-{i} {a}" for a in draw(st.lists(line, max_size=2))],
             "sources": _subset(draw, skeys), "pillars": pillars,
@@ -298,7 +306,7 @@ def documents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
                 "note": _optional(draw, text), "sources": _subset(draw, skeys, 1),
             }))  # fmt: skip
         officials.append(_clean({
-            "key": f"of-{i}", "name": f"Official {draw(line)}",
+            "key": f"of-{i}", "name": f"Official {draw(line)} {i}",
             "aliases": [f"of-{i} {a}" for a in draw(st.lists(line, max_size=2))],
             "note": _optional(draw, text), "positions": positions,
         }))  # fmt: skip
