@@ -39,7 +39,7 @@ from pydantic import BaseModel
 from alliancekb.core.errors import Problem, ProblemList, RuntimeFailure
 from alliancekb.core.paths import display_name
 from alliancekb.load import validate as validate_stage
-from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap
+from alliancekb.load.yaml_reader import DocumentReader, Mark, MarkMap, longest_mark
 
 #: Files at least this big are read in a child process (where one can be forked). Forking,
 #: unpickling and the parent's copy-on-write page faults cost more than reading in
@@ -123,11 +123,7 @@ class ReadRecord:
 
     def mark_for(self, loc: Loc) -> Mark:
         """The mark of the longest prefix of `loc` that has one."""
-        marks = self.marks
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in marks:
-                return marks[loc[:end]]
-        return marks[()]
+        return longest_mark(self.marks, loc)
 
     @property
     def where(self) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "Mark",
     "MarkMap",
     "RawRecord",
+    "longest_mark",
     "read_all",
     "render_path",
 ]
@@ -104,6 +105,14 @@ class MarkMap(Mapping[tuple[str | int, ...], Mark]):
         return {path: (mark.line, mark.column) for path, mark in self._raw.items()}
 
 
+def longest_mark(marks: Mapping[tuple[str | int, ...], Mark], loc: tuple[str | int, ...]) -> Mark:
+    """The mark of the longest prefix of `loc` that has one; `()` (the record) at least."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in marks:
+            return marks[loc[:end]]
+    return marks[()]
+
+
 @dataclass
 class RawRecord:
     """One item of a section list, every scalar a str (or None), with where each value is."""
@@ -117,11 +126,7 @@ class RawRecord:
 
     def mark_for(self, loc: tuple[str | int, ...]) -> Mark:
         """The mark of the longest prefix of `loc` that has one (e.g. a Pydantic error loc)."""
-        marks = self.marks
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in marks:
-                return marks[loc[:end]]
-        return marks[()]
+        return longest_mark(self.marks, loc)
 
     @property
     def where(self) -> str:
