@@ -95,7 +95,8 @@ def statements_sql() -> str:
     from sqlalchemy import create_engine
 
     from alliancekb.core.formats import Format
-    from alliancekb.export.catalogue import BY_NAME, SqlDialect
+    from alliancekb.export.catalogue import BY_NAME
+    from alliancekb.export.columns import SqlDialect
 
     engine = create_engine("sqlite://")
     with engine.connect() as conn:

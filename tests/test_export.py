@@ -28,7 +28,8 @@ from alliancekb.cli.app import app
 from alliancekb.core.errors import RuntimeFailure, UsageError
 from alliancekb.core.formats import EXCEL_FORMULA_STARTS, WRITERS, Format, write_csv
 from alliancekb.export import fast_csv
-from alliancekb.export.catalogue import BY_NAME, SqlDialect
+from alliancekb.export.catalogue import BY_NAME
+from alliancekb.export.columns import SqlDialect
 from alliancekb.export.files import TABLES, Target, export, plan, rows_of
 from alliancekb.store.db import read_session
 from tests.conftest import TestDatabase

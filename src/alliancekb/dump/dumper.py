@@ -224,7 +224,7 @@ class _Dumper:
         p = m.Position
         for row in self.conn.execute(
             select(p.id, p.official_id, p.title, p.country_id, p.alliance_id, p.organisation,
-                   p.from_text, p.from_lower, p.to_text, p.note)
+                   p.from_text, p.from_lower, p.to_text, p.confirmed, p.note)
         ):  # fmt: skip
             positions[row.official_id].append(row)
         o = m.Official
@@ -250,6 +250,7 @@ class _Dumper:
                 _put(pr, "organisation", pos.organisation)
                 _put(pr, "from", _edtf(pos.from_text))
                 _put(pr, "to", _edtf(pos.to_text))
+                _put(pr, "confirmed", _edtf(pos.confirmed))
                 _put(pr, "note", pos.note)
                 pr["sources"] = self._source_list(sources.get(pos.id, []))
                 position_records.append(pr)
@@ -295,7 +296,8 @@ class _Dumper:
         )
         stmt = stmt.add_columns(
             ms.id, ms.country_id, ms.scope_id, type_coerce(ms.role, String()).label("role"),
-            type_coerce(ms.status, String()).label("status"), ms.from_text, ms.to_text, ms.note,
+            type_coerce(ms.status, String()).label("status"), ms.from_text, ms.to_text,
+            ms.confirmed, ms.note,
         ).order_by(order.key(c.iso3), order.key(alliance), func.coalesce(pillar, 0),
                    order.key(type_coerce(ms.role, String())), order.key(ms.from_text))  # fmt: skip
         for batch in self._batched(stmt):
@@ -311,6 +313,7 @@ class _Dumper:
                 }
                 _put(record, "from", _edtf(row.from_text))
                 _put(record, "to", _edtf(row.to_text))
+                _put(record, "confirmed", _edtf(row.confirmed))
                 _put(record, "note", row.note)
                 record["sources"] = self._source_list(sources.get(row.id, []))
                 yield record

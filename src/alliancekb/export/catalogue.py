@@ -14,49 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from sqlalchemy import Connection, String, case, func, literal, select, type_coerce
+from sqlalchemy import case, func, literal, select
 
-from alliancekb.core.formats import Format
+from alliancekb.export.columns import (
+    CONFIRMED_DOC,
+    Field,
+    SqlDialect,
+    edtf_columns,
+    edtf_fields,
+    field,
+)
 from alliancekb.store import models as m
-from alliancekb.store.sql_keys import AnySelect, KeyOrder, scope_key_joins
-
-Kind = Literal["text", "int", "bool", "date"]
-
-
-@dataclass(frozen=True)
-class Field:
-    """One exported column: its name (CSV header, JSON key), value kind and meaning."""
-
-    name: str
-    kind: Kind
-    doc: str
-
-
-class SqlDialect(KeyOrder):
-    """Backend-specific SQL for one export: value conversions and code-point key order."""
-
-    def __init__(self, conn: Connection, fmt: Format) -> None:
-        super().__init__(conn)
-        self.csv = fmt is Format.CSV
-
-    def text(self, column: Any) -> Any:
-        """A text or vocabulary column as a plain string (no Enum conversion per row)."""
-        return type_coerce(column, String())
-
-    def date(self, column: Any) -> Any:
-        """A DATE as ISO text `YYYY-MM-DD` (SQLite stores that text already)."""
-        if self.postgres:
-            return func.to_char(column, "YYYY-MM-DD")
-        return type_coerce(column, String())
-
-    def flag(self, column: Any) -> Any:
-        """A boolean: `true`/`false` text in CSV (as every read command writes), JSON bool."""
-        if self.csv:
-            return case((column == True, "true"), else_="false")  # noqa: E712
-        return column
-
+from alliancekb.store.sql_keys import AnySelect, scope_key_joins
 
 Query = Callable[[SqlDialect], AnySelect]
 
@@ -87,31 +58,11 @@ class ExportTable:
         return stmt
 
 
-def _f(name: str, doc: str, kind: Kind = "text") -> Field:
-    return Field(name, kind, doc)
-
-
-def _edtf_fields(name: str, what: str) -> tuple[Field, ...]:
-    return (
-        _f(name, f"{what}: EDTF text as written (`2024`, `2024-04~`); empty = unknown"),
-        _f(f"{name}_lower", f"first day {name} can mean (ISO date); empty = unknown", "date"),
-        _f(f"{name}_upper", f"last day {name} can mean (ISO date); empty = unknown", "date"),
-    )
-
-
-def _edtf_columns(sql: SqlDialect, text_col: Any, lower: Any, upper: Any, name: str) -> list[Any]:
-    return [
-        sql.text(text_col).label(name),
-        sql.date(lower).label(f"{name}_lower"),
-        sql.date(upper).label(f"{name}_upper"),
-    ]
-
-
 # -- scopes: an alliance, or one of its pillars ----------------------------------------------
 
 _SCOPE_FIELDS = (
-    _f("alliance", "alliance key (the alliance itself, or the pillar's alliance)"),
-    _f("pillar", "pillar number within the alliance; empty = the alliance as a whole", "int"),
+    field("alliance", "alliance key (the alliance itself, or the pillar's alliance)"),
+    field("pillar", "pillar number within the alliance; empty = the alliance as a whole", "int"),
 )
 
 
@@ -141,7 +92,7 @@ def _alliances(sql: SqlDialect) -> AnySelect:
         a.name,
         a.full_name,
         sql.text(a.kind).label("kind"),
-        *_edtf_columns(sql, a.founded, a.founded_lower, a.founded_upper, "founded"),
+        *edtf_columns(sql, a.founded, a.founded_lower, a.founded_upper, "founded"),
         a.description,
     ).order_by(sql.key(a.key))
 
@@ -220,8 +171,9 @@ def _memberships(sql: SqlDialect) -> AnySelect:
     return stmt.add_columns(
         *key_columns,
         sql.text(ms.status).label("status"),
-        *_edtf_columns(sql, ms.from_text, ms.from_lower, ms.from_upper, "from"),
-        *_edtf_columns(sql, ms.to_text, ms.to_lower, ms.to_upper, "to"),
+        *edtf_columns(sql, ms.from_text, ms.from_lower, ms.from_upper, "from"),
+        *edtf_columns(sql, ms.to_text, ms.to_lower, ms.to_upper, "to"),
+        *edtf_columns(sql, ms.confirmed, ms.confirmed_lower, ms.confirmed_upper, "confirmed"),
         ms.note,
     ).order_by(*order)
 
@@ -248,8 +200,9 @@ def _positions(sql: SqlDialect) -> AnySelect:
         select(
             o.key.label("official"),
             p.title,
-            *_edtf_columns(sql, p.from_text, p.from_lower, p.from_upper, "from"),
-            *_edtf_columns(sql, p.to_text, p.to_lower, p.to_upper, "to"),
+            *edtf_columns(sql, p.from_text, p.from_lower, p.from_upper, "from"),
+            *edtf_columns(sql, p.to_text, p.to_lower, p.to_upper, "to"),
+            *edtf_columns(sql, p.confirmed, p.confirmed_lower, p.confirmed_upper, "confirmed"),
             c.iso3.label("country"),
             a.key.label("alliance"),
             p.organisation,
@@ -289,7 +242,7 @@ def _statements(sql: SqlDialect) -> AnySelect:
     return (
         select(
             st.id,
-            *_edtf_columns(sql, st.date_text, st.date_lower, st.date_upper, "date"),
+            *edtf_columns(sql, st.date_text, st.date_lower, st.date_upper, "date"),
             speaker_kind.label("speaker_kind"),
             func.coalesce(o.key, c.iso3, a.key).label("speaker"),
             st.speaker_label,
@@ -341,7 +294,7 @@ def _sources(sql: SqlDialect) -> AnySelect:
         s.publisher,
         s.author,
         s.url,
-        *_edtf_columns(sql, s.published, s.published_lower, s.published_upper, "published"),
+        *edtf_columns(sql, s.published, s.published_lower, s.published_upper, "published"),
         s.retrieved,
         sql.text(s.kind).label("kind"),
         s.note,
@@ -368,15 +321,15 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "sources",
         "where facts come from: one row per source",
         (
-            _f("key", f"source key ({_KEY})"),
-            _f("title", "title"),
-            _f("publisher", "publisher"),
-            _f("author", "author"),
-            _f("url", "URL"),
-            *_edtf_fields("published", "publication date (`unknown` if said so)"),
-            _f("retrieved", "date retrieved (EDTF); empty = not given"),
-            _f("kind", "news, government, dataset, reference or treaty"),
-            _f("note", "free-text note"),
+            field("key", f"source key ({_KEY})"),
+            field("title", "title"),
+            field("publisher", "publisher"),
+            field("author", "author"),
+            field("url", "URL"),
+            *edtf_fields("published", "publication date (`unknown` if said so)"),
+            field("retrieved", "date retrieved (EDTF); empty = not given"),
+            field("kind", "news, government, dataset, reference or treaty"),
+            field("note", "free-text note"),
         ),
         _sources,
     ),
@@ -384,32 +337,32 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "countries",
         "states by ISO 3166 code",
         (
-            _f("iso3", f"ISO 3166-1 alpha-3 code ({_KEY})"),
-            _f("iso2", "ISO 3166-1 alpha-2 code"),
-            _f("name", "name"),
+            field("iso3", f"ISO 3166-1 alpha-3 code ({_KEY})"),
+            field("iso2", "ISO 3166-1 alpha-2 code"),
+            field("name", "name"),
         ),
         _countries,
     ),
     ExportTable(
         "country_aliases",
         "other names of countries",
-        (_f("country", "country iso3"), _f("alias", "another name")),
+        (field("country", "country iso3"), field("alias", "another name")),
         _aliases(m.Country, m.CountryAlias, m.CountryAlias.country_id, m.Country.iso3, "country"),
     ),
     ExportTable(
         "technology_areas",
         "fields of technology cooperation",
         (
-            _f("key", f"technology area key ({_KEY})"),
-            _f("name", "name"),
-            _f("description", "description"),
+            field("key", f"technology area key ({_KEY})"),
+            field("name", "name"),
+            field("description", "description"),
         ),
         _technology_areas,
     ),
     ExportTable(
         "technology_area_aliases",
         "other names of technology areas",
-        (_f("technology_area", "technology area key"), _f("alias", "another name")),
+        (field("technology_area", "technology area key"), field("alias", "another name")),
         _aliases(
             m.TechnologyArea,
             m.TechnologyAreaAlias,
@@ -422,19 +375,21 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "alliances",
         "alliances, partnerships and dialogues",
         (
-            _f("key", f"alliance key ({_KEY})"),
-            _f("name", "short name"),
-            _f("full_name", "full name"),
-            _f("kind", "defense-treaty, security-partnership, intelligence-sharing, dialogue, …"),
-            *_edtf_fields("founded", "founding date"),
-            _f("description", "description"),
+            field("key", f"alliance key ({_KEY})"),
+            field("name", "short name"),
+            field("full_name", "full name"),
+            field(
+                "kind", "defense-treaty, security-partnership, intelligence-sharing, dialogue, …"
+            ),
+            *edtf_fields("founded", "founding date"),
+            field("description", "description"),
         ),
         _alliances,
     ),
     ExportTable(
         "alliance_aliases",
         "other names of alliances",
-        (_f("alliance", "alliance key"), _f("alias", "another name")),
+        (field("alliance", "alliance key"), field("alias", "another name")),
         _aliases(
             m.Alliance, m.AllianceAlias, m.AllianceAlias.alliance_id, m.Alliance.key, "alliance"
         ),
@@ -442,17 +397,17 @@ TABLES: Final[tuple[ExportTable, ...]] = (
     ExportTable(
         "alliance_sources",
         "the sources cited for each alliance",
-        (_f("alliance", "alliance key"), _f("source", "source key")),
+        (field("alliance", "alliance key"), field("source", "source key")),
         _alliance_sources,
     ),
     ExportTable(
         "pillars",
         "numbered lines of work inside alliances (AUKUS Pillar 2)",
         (
-            _f("alliance", "alliance key"),
-            _f("number", f"pillar number (with alliance: {_KEY})", "int"),
-            _f("name", "name"),
-            _f("description", "description"),
+            field("alliance", "alliance key"),
+            field("number", f"pillar number (with alliance: {_KEY})", "int"),
+            field("name", "name"),
+            field("description", "description"),
         ),
         _pillars,
     ),
@@ -460,9 +415,9 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "pillar_aliases",
         "other names of pillars",
         (
-            _f("alliance", "alliance key"),
-            _f("pillar", "pillar number", "int"),
-            _f("alias", "another name"),
+            field("alliance", "alliance key"),
+            field("pillar", "pillar number", "int"),
+            field("alias", "another name"),
         ),
         _pillar_aliases,
     ),
@@ -470,9 +425,9 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "pillar_technology_areas",
         "the technology areas of each pillar",
         (
-            _f("alliance", "alliance key"),
-            _f("pillar", "pillar number", "int"),
-            _f("technology_area", "technology area key"),
+            field("alliance", "alliance key"),
+            field("pillar", "pillar number", "int"),
+            field("technology_area", "technology area key"),
         ),
         _pillar_technology_areas,
     ),
@@ -480,13 +435,14 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "memberships",
         "a country's role and status in an alliance or a pillar, with dates",
         (
-            _f("country", "country iso3"),
+            field("country", "country iso3"),
             *_SCOPE_FIELDS,
-            _f("role", "founding-member, member, partner, candidate or observer"),
-            _f("status", "in-force, announced, expected, under-consultation, proposed, …"),
-            *_edtf_fields("from", "start (with country, alliance, pillar, role: natural key)"),
-            *_edtf_fields("to", "end; empty = still valid"),
-            _f("note", "free-text note"),
+            field("role", "founding-member, member, partner, candidate or observer"),
+            field("status", "in-force, announced, expected, under-consultation, proposed, …"),
+            *edtf_fields("from", "start (with country, alliance, pillar, role: natural key)"),
+            *edtf_fields("to", "end, inclusive; empty = not known to have ended"),
+            *edtf_fields("confirmed", CONFIRMED_DOC),
+            field("note", "free-text note"),
         ),
         _memberships,
     ),
@@ -494,11 +450,11 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "membership_sources",
         "the sources cited for each membership",
         (
-            _f("country", "country iso3"),
+            field("country", "country iso3"),
             *_SCOPE_FIELDS,
-            _f("role", "role"),
-            _f("from", "start as written (with the four before: the membership)"),
-            _f("source", "source key"),
+            field("role", "role"),
+            field("from", "start as written (with the four before: the membership)"),
+            field("source", "source key"),
         ),
         _membership_sources,
     ),
@@ -506,16 +462,16 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "officials",
         "people who speak for states and alliances",
         (
-            _f("key", f"official key ({_KEY})"),
-            _f("name", "name"),
-            _f("note", "free-text note"),
+            field("key", f"official key ({_KEY})"),
+            field("name", "name"),
+            field("note", "free-text note"),
         ),
         _officials,
     ),
     ExportTable(
         "official_aliases",
         "other names of officials",
-        (_f("official", "official key"), _f("alias", "another name")),
+        (field("official", "official key"), field("alias", "another name")),
         _aliases(
             m.Official, m.OfficialAlias, m.OfficialAlias.official_id, m.Official.key, "official"
         ),
@@ -524,14 +480,15 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "positions",
         "offices officials held",
         (
-            _f("official", "official key"),
-            _f("title", "title of the office"),
-            *_edtf_fields("from", "start (with official and title: natural key)"),
-            *_edtf_fields("to", "end; empty = still held or unknown"),
-            _f("country", "iso3 of the country served, if any"),
-            _f("alliance", "key of the alliance served, if any"),
-            _f("organisation", "organisation served, if not a country or alliance"),
-            _f("note", "free-text note"),
+            field("official", "official key"),
+            field("title", "title of the office"),
+            *edtf_fields("from", "start (with official and title: natural key)"),
+            *edtf_fields("to", "end, inclusive; empty = not known to have ended"),
+            *edtf_fields("confirmed", CONFIRMED_DOC),
+            field("country", "iso3 of the country served, if any"),
+            field("alliance", "key of the alliance served, if any"),
+            field("organisation", "organisation served, if not a country or alliance"),
+            field("note", "free-text note"),
         ),
         _positions,
     ),
@@ -539,10 +496,10 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "position_sources",
         "the sources cited for each position",
         (
-            _f("official", "official key"),
-            _f("title", "title"),
-            _f("from", "start as written (with official and title: the position)"),
-            _f("source", "source key"),
+            field("official", "official key"),
+            field("title", "title"),
+            field("from", "start as written (with official and title: the position)"),
+            field("source", "source key"),
         ),
         _position_sources,
     ),
@@ -550,47 +507,47 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "statements",
         "what officials, countries and alliances said, dated and sourced",
         (
-            _f("id", f"statement id ({_KEY})"),
-            *_edtf_fields("date", "date said"),
-            _f("speaker_kind", "official, country or alliance"),
-            _f("speaker", "official key, country iso3 or alliance key"),
-            _f("speaker_label", "how the source names the speaker"),
-            _f("text", "the statement"),
-            _f("quote", "true = verbatim words, false = paraphrase", "bool"),
-            _f("stance", "asserts, expects, considers, supports, opposes or denies"),
-            _f("source", "source key"),
-            _f("note", "free-text note"),
+            field("id", f"statement id ({_KEY})"),
+            *edtf_fields("date", "date said"),
+            field("speaker_kind", "official, country or alliance"),
+            field("speaker", "official key, country iso3 or alliance key"),
+            field("speaker_label", "how the source names the speaker"),
+            field("text", "the statement"),
+            field("quote", "true = verbatim words, false = paraphrase", "bool"),
+            field("stance", "asserts, expects, considers, supports, opposes or denies"),
+            field("source", "source key"),
+            field("note", "free-text note"),
         ),
         _statements,
     ),
     ExportTable(
         "statement_countries",
         "the countries each statement is about",
-        (_f("statement", "statement id"), _f("country", "country iso3")),
+        (field("statement", "statement id"), field("country", "country iso3")),
         _statement_countries,
     ),
     ExportTable(
         "statement_scopes",
         "the alliances and pillars each statement is about",
-        (_f("statement", "statement id"), *_SCOPE_FIELDS),
+        (field("statement", "statement id"), *_SCOPE_FIELDS),
         _statement_scopes,
     ),
     ExportTable(
         "statement_technology_areas",
         "the technology areas each statement is about",
-        (_f("statement", "statement id"), _f("technology_area", "technology area key")),
+        (field("statement", "statement id"), field("technology_area", "technology area key")),
         _statement_technology_areas,
     ),
     ExportTable(
         "loads",
         "load history: one row per `load` run (not knowledge: a dump does not carry it)",
         (
-            _f("id", "load number", "int"),
-            _f("started_at", "when the load began (ISO timestamp, UTC)"),
-            _f("finished_at", "when it was committed"),
-            _f("files", "number of files read", "int"),
-            _f("records", "number of records read", "int"),
-            _f("counts", "created/updated/unchanged per kind (JSON text in CSV)"),
+            field("id", "load number", "int"),
+            field("started_at", "when the load began (ISO timestamp, UTC)"),
+            field("finished_at", "when it was committed"),
+            field("files", "number of files read", "int"),
+            field("records", "number of records read", "int"),
+            field("counts", "created/updated/unchanged per kind (JSON text in CSV)"),
         ),
         _loads,
         knowledge=False,

@@ -36,7 +36,8 @@ from sqlalchemy.sql.schema import Column
 from sqlalchemy.sql.selectable import Join
 
 from alliancekb.core.formats import UTF8_BOM, excel_cell
-from alliancekb.export.catalogue import ExportTable, Kind, SqlDialect
+from alliancekb.export.catalogue import ExportTable
+from alliancekb.export.columns import Kind, SqlDialect
 from alliancekb.store.sql_keys import AnySelect
 
 #: A field that needs quoting in RFC 4180 CSV (what csv.QUOTE_MINIMAL quotes).

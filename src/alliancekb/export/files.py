@@ -39,7 +39,8 @@ from alliancekb.core.atomicfile import (
 )
 from alliancekb.core.errors import UsageError
 from alliancekb.core.formats import Format, json_value, text_value, write_csv
-from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable, SqlDialect
+from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable
+from alliancekb.export.columns import SqlDialect
 from alliancekb.export.fast_csv import sql_line_batches, write_csv_lines
 from alliancekb.export.fast_json import write_json_rows
 from alliancekb.store.db import read_session

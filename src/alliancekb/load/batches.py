@@ -48,7 +48,7 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             else:
                 planner.deferred["memberships"].append(item)
             continue
-        start, end = bounds(ms.from_), bounds(ms.to)
+        start, end, seen = bounds(ms.from_), bounds(ms.to), bounds(ms.confirmed)
         values = {
             "country_id": country.id,
             "scope_id": scope.scope_id,
@@ -60,6 +60,9 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             "to_text": ms.to or "",
             "to_lower": end.lower if end else None,
             "to_upper": end.upper if end else None,
+            "confirmed": ms.confirmed or "",
+            "confirmed_lower": seen.lower if seen else None,
+            "confirmed_upper": seen.upper if seen else None,
             "note": ms.note,
         }
         rows.append((item, values, [s.id for s in sources]))

@@ -293,7 +293,7 @@ class Planner:
 
     def _plan_positions(self, official_id: int, o: OfficialIn, resolved: list[Any]) -> None:
         for pos, (country, alliance, sources) in zip(o.positions or [], resolved, strict=True):
-            start, end = bounds(pos.from_), bounds(pos.to)
+            start, end, seen = bounds(pos.from_), bounds(pos.to), bounds(pos.confirmed)
             values = {
                 "country_id": country.id if country else None,
                 "alliance_id": alliance.id if alliance else None,
@@ -303,6 +303,9 @@ class Planner:
                 "to_text": pos.to or "",
                 "to_lower": end.lower if end else None,
                 "to_upper": end.upper if end else None,
+                "confirmed": pos.confirmed or "",
+                "confirmed_lower": seen.lower if seen else None,
+                "confirmed_upper": seen.upper if seen else None,
                 "note": pos.note,
             }
             key = (official_id, pos.title, pos.from_ or "")

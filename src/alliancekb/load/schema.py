@@ -281,6 +281,11 @@ class MembershipIn(Record):
     status: Status
     from_: EdtfText | None = Field(default=None, alias="from")
     to: EdtfText | None = None
+    confirmed: EdtfText | None = Field(
+        default=None,
+        description="the newest date a source supports the fact, when a source restates it "
+        "later than it was published",
+    )
     note: Text | None = None
     sources: Annotated[list[Ref], Field(min_length=1)]
 
@@ -297,6 +302,11 @@ class PositionIn(Record):
     organisation: ShortText | None = None
     from_: EdtfText | None = Field(default=None, alias="from")
     to: EdtfText | None = None
+    confirmed: EdtfText | None = Field(
+        default=None,
+        description="the newest date a source supports the fact, when a source restates it "
+        "later than it was published",
+    )
     note: Text | None = None
     sources: Annotated[list[Ref], Field(min_length=1)]
 

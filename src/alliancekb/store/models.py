@@ -250,6 +250,10 @@ class Membership(Base):
     to_text: Mapped[edtf_text]
     to_lower: Mapped[bound]
     to_upper: Mapped[bound]
+    #: An explicit evidence date (a source restating the fact later than it was published).
+    confirmed: Mapped[edtf_text]
+    confirmed_lower: Mapped[bound]
+    confirmed_upper: Mapped[bound]
     note: Mapped[opt_text]
 
     country: Mapped[Country] = relationship()
@@ -299,6 +303,10 @@ class Position(Base):
     to_text: Mapped[edtf_text]
     to_lower: Mapped[bound]
     to_upper: Mapped[bound]
+    #: An explicit evidence date (a source restating the fact later than it was published).
+    confirmed: Mapped[edtf_text]
+    confirmed_lower: Mapped[bound]
+    confirmed_upper: Mapped[bound]
     note: Mapped[opt_text]
 
     official: Mapped[Official] = relationship(back_populates="positions")
