@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
+from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Row, json_value
 from alliancekb.core.vocab import Role, SourceKind, Status
 from alliancekb.query import cards as q_cards
@@ -107,28 +108,38 @@ class KnowledgeBase:
         as_of: DateLike | None = None,
         status: Choices = None,
         role: Choices = None,
+        currency: Choices = None,
+        history: bool = False,
     ) -> Rows[q_members.MembersResult]:
-        """Who is in an alliance or pillar (`alliancekb members`)."""
+        """Who is in an alliance or pillar on a date, default today (`alliancekb members`)."""
         day = _day(as_of, "as_of")
         statuses = _choices(status, Status, "status")
         roles = _choices(role, Role, "role")
+        currencies = _choices(currency, Currency, "currency")
         with self.session() as s:
-            return _rows(q_members.members(s, scope, day, statuses, roles))
+            result = q_members.members(
+                s, scope, day, statuses, roles, currencies=currencies, history=history
+            )
+            return _rows(result)
 
     def countries(self) -> Rows[q_lists.CountriesResult]:
         """Every country (`alliancekb countries`)."""
         with self.session() as s:
             return _rows(q_lists.countries(s))
 
-    def alliances(self) -> Rows[q_lists.AlliancesResult]:
-        """Every alliance (`alliancekb alliances`)."""
+    def alliances(self, as_of: DateLike | None = None) -> Rows[q_lists.AlliancesResult]:
+        """Every alliance, members counted in force on a date (`alliancekb alliances`)."""
+        day = _day(as_of, "as_of")
         with self.session() as s:
-            return _rows(q_lists.alliances(s))
+            return _rows(q_lists.alliances(s, day))
 
-    def pillars(self, alliance: str | None = None) -> Rows[q_lists.PillarsResult]:
+    def pillars(
+        self, alliance: str | None = None, as_of: DateLike | None = None
+    ) -> Rows[q_lists.PillarsResult]:
         """Every pillar, or one alliance's (`alliancekb pillars`)."""
+        day = _day(as_of, "as_of")
         with self.session() as s:
-            return _rows(q_lists.pillars(s, alliance))
+            return _rows(q_lists.pillars(s, alliance, day))
 
     def tech_areas(self, scope: str | None = None) -> Rows[q_lists.TechAreasResult]:
         """Every technology area, or one scope's (`alliancekb tech-areas`)."""
@@ -140,11 +151,16 @@ class KnowledgeBase:
         country: str | None = None,
         as_of: DateLike | None = None,
         all_positions: bool = False,
+        currency: Choices = None,
     ) -> Rows[q_lists.OfficialsResult]:
         """Positions held on a date, default today, or all of them (`alliancekb officials`)."""
         day = _day(as_of, "as_of")
+        currencies = _choices(currency, Currency, "currency")
         with self.session() as s:
-            return _rows(q_lists.officials(s, country, day, all_positions=all_positions))
+            result = q_lists.officials(
+                s, country, day, all_positions=all_positions, currencies=currencies
+            )
+            return _rows(result)
 
     def sources(self, kind: str | None = None) -> Rows[q_lists.SourcesResult]:
         """Every source, newest first, or those of one kind (`alliancekb sources`)."""

@@ -16,6 +16,7 @@ import typer
 
 from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
 from alliancekb.cli.state import state_of
+from alliancekb.core.evidence import Currency
 from alliancekb.core.vocab import Role, SourceKind, Status
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 STATUSES = tuple(s.value for s in Status)
 ROLES = tuple(r.value for r in Role)
 SOURCE_KINDS = tuple(k.value for k in SourceKind)
+CURRENCIES = tuple(c.value for c in Currency)
 
 
 def _check_source_kind(value: str | None) -> str | None:
@@ -39,6 +41,20 @@ AsOfOpt = Annotated[
         "--as-of",
         metavar="DATE",
         help="Answer for a past (or future) date: YYYY, YYYY-MM or YYYY-MM-DD, or `today`.",
+    ),
+]
+
+
+CurrencyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--currency",
+        metavar="CURRENCY",
+        callback=each_one_of(CURRENCIES),
+        help=(
+            "Only rows of this currency (repeatable): known (within the evidence), presumed "
+            "(in force past its evidence), unconfirmed (past its evidence: the last thing known)."
+        ),
     ),
 ]
 
@@ -107,16 +123,35 @@ def members_cmd(
             help=f"Only this role (repeatable): {', '.join(ROLES)}.",
         ),
     ] = None,
+    currency: CurrencyOpt = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="Every record of every chain (proposed -> ... -> in force)."
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Who is in an alliance or pillar: role, status, dates, and the sources of each row.
+    """Who is in an alliance or pillar on a date: one row per country, with its evidence.
 
     A pillar's members include the alliance's members (the `via` column names the
-    alliance) and the pillar's own partners. By default every status except `ended` and
-    `declined` is shown; only `in-force` means "is in it today".
+    alliance) and the pillar's own partners. Records of one country in one scope form a
+    chain ordered by `from`: a later record (proposed, then under consultation, then in
+    force...) ends the earlier one where it starts, so the answer has one row per country
+    and scope; --history lists the whole chain.
 
-    --as-of D keeps the rows valid on D: from <= D <= to, each date taken at its first
-    day (`2024-04~` counts from 2024-04-01), unknown from/to left open.
+    The answer is for today unless --as-of DATE is given. A date counts from its first day
+    (`2024-04~` from 2024-04-01) and `to` includes its last day (`to: 1986` runs through
+    1986-12-31); a record without `from` starts at its earliest source.
+
+    Each row says how far its evidence carries it: `confirmed` is the newest date a cited
+    source supports it, and `currency` is known (the date lies within the evidence),
+    presumed (an in-force or suspended membership past its evidence, presumed to
+    continue) or unconfirmed (an announced, expected, under-consultation or proposed
+    record past its evidence: only the last thing known, shown dim).
+
+    By default every status except `ended` and `declined` is shown; only `in-force` means
+    "is in it".
 
     Examples:
 
@@ -125,11 +160,21 @@ def members_cmd(
       alliancekb members 'aukus pillar II' --status in-force --format json
 
       alliancekb members NATO --as-of 2023-06
+
+      alliancekb members 'AUKUS Pillar 2' --history
     """
     from alliancekb.query.members import members
 
     with _session(ctx) as session:
-        result = members(session, scope, as_of=_as_of(as_of), statuses=status, roles=role)
+        result = members(
+            session,
+            scope,
+            as_of=_as_of(as_of),
+            statuses=status,
+            roles=role,
+            currencies=currency,
+            history=history,
+        )
         _emit(result, fmt)
 
 
@@ -144,15 +189,22 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
         _emit(countries(session), fmt)
 
 
-def alliances_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+def alliances_cmd(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
     """List the alliances with their kind, founding date, pillars and in-force members.
 
-    Example: alliancekb alliances
+    The member count is the number of rows `members ALLIANCE --status in-force` gives on
+    the same date (today unless --as-of).
+
+    Examples:
+
+      alliancekb alliances
+
+      alliancekb alliances --as-of 1990-01-01
     """
     from alliancekb.query.lists import alliances
 
     with _session(ctx) as session:
-        _emit(alliances(session), fmt)
+        _emit(alliances(session, _as_of(as_of)), fmt)
 
 
 def pillars_cmd(
@@ -160,16 +212,17 @@ def pillars_cmd(
     alliance: Annotated[
         str | None, typer.Option("--alliance", "-a", help="Only this alliance's pillars.")
     ] = None,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List the pillars of the alliances with their technology areas.
+    """List the pillars of the alliances with their technology areas and in-force members.
 
     Example: alliancekb pillars --alliance AUKUS
     """
     from alliancekb.query.lists import pillars
 
     with _session(ctx) as session:
-        _emit(pillars(session, alliance), fmt)
+        _emit(pillars(session, alliance, _as_of(as_of)), fmt)
 
 
 def tech_areas_cmd(
@@ -201,20 +254,32 @@ def officials_cmd(
     all_positions: Annotated[
         bool, typer.Option("--all", help="Every position, past ones included.")
     ] = False,
+    currency: CurrencyOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List officials and the positions they hold today (or on --as-of DATE).
+
+    An office is held by one person at a time: a later holder ends the earlier one's term.
+    A position is a transitional fact: past its evidence (`confirmed`, the newest date a
+    cited source supports it) it is only the last thing known. By default the rows are
+    the positions known to be held on the date; the caption names those not confirmed
+    since their last source (--currency unconfirmed lists them as rows). A position
+    without `from` starts at its earliest source.
 
     Examples:
 
       alliancekb officials --country USA
 
       alliancekb officials --as-of 2023-01 --format json
+
+      alliancekb officials --currency known --currency unconfirmed
     """
     from alliancekb.query.lists import officials
 
     with _session(ctx) as session:
-        result = officials(session, country, _as_of(as_of), all_positions=all_positions)
+        result = officials(
+            session, country, _as_of(as_of), all_positions=all_positions, currencies=currency
+        )
         _emit(result, fmt)
 
 

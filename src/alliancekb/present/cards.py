@@ -22,13 +22,10 @@ from alliancekb.present.output import (
     rich_table,
 )
 from alliancekb.present.views import (
-    MEMBER_COLUMNS,
     PILLAR_COLUMNS,
-    PILLARS_CAPTION,
     POSITION_COLUMNS,
     STATEMENT_COLUMNS,
-    members_shown,
-    members_title,
+    members_table,
     not_in_force_dim,
 )
 from alliancekb.query.cards import CARD_STATEMENTS, Card, Section
@@ -41,6 +38,9 @@ MEMBERSHIP_OF_COLUMNS = [
     Column("to", min_width=8),
     Column("sources"),
     Column("note"),
+    Column("until", min_width=8),
+    Column("confirmed", min_width=10),
+    Column("currency", min_width=8),
 ]
 SOURCES_CITED_COLUMNS = [
     Column("key"),
@@ -48,6 +48,8 @@ SOURCES_CITED_COLUMNS = [
     Column("publisher"),
     Column("published", min_width=10),
 ]
+
+PILLARS_CAPTION = "members: countries in force today, the alliance's members included"
 
 #: Whose statements a card lists, by the card's kind.
 STATEMENTS_OF = {
@@ -69,25 +71,27 @@ def section_table(card: Card, section: Section) -> Table:
             MEMBERSHIP_OF_COLUMNS,
             rows,
             title="Memberships",
-            caption="every status, ended and declined included",
+            caption=(
+                "every record of every chain, ended and declined included; `until`: where a "
+                "later record replaced it; currency read today"
+            ),
             row_style=not_in_force_dim,
         )
-    if key == "officials":
-        return Table(POSITION_COLUMNS, rows, title="Officials (positions held for this country)")
-    if key == "positions":
-        return Table(POSITION_COLUMNS, rows, title="Positions")
+    if key in ("officials", "positions"):
+        title = "Officials (positions held for this country)" if key == "officials" else "Positions"
+        return Table(
+            POSITION_COLUMNS,
+            rows,
+            title=title,
+            caption="every position; currency read today",
+            row_style=not_in_force_dim,
+        )
     if key == "pillars":
         columns = [c for c in PILLAR_COLUMNS if c.key != "aliases"]
         return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION)
     if key == "members":
         assert section.members is not None
-        return Table(
-            MEMBER_COLUMNS,
-            rows,
-            title=members_title(section.members),
-            caption=f"Shown: {members_shown(section.members)}. `via`: inherited from the alliance.",
-            row_style=not_in_force_dim,
-        )
+        return members_table(section.members)
     if key == "statements":
         return Table(
             STATEMENT_COLUMNS,

@@ -95,18 +95,17 @@ def line_text(text: str, style: str = "") -> Text:
 def rich_table(table: Table) -> RenderableType:
     """The Rich renderable of a table (rows collected: a table needs them all to size itself)."""
     from rich import box
+    from rich.console import Group
     from rich.table import Table as RichTable
 
     shown = [c for c in table.columns if c.table]
     out = RichTable(
         title=line_text(table.title) if table.title else None,
-        caption=line_text(table.caption) if table.caption else None,
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
         title_justify="left",
-        caption_justify="left",
     )
     for column in shown:
         out.add_column(
@@ -119,7 +118,11 @@ def rich_table(table: Table) -> RenderableType:
     for row in table.rows:
         style = table.row_style(row) if table.row_style is not None else None
         out.add_row(*(cell_text(row.get(c.key)) for c in shown), style=style)
-    return out
+    if not table.caption:
+        return out
+    # Under the table, not in it: a caption wraps at the terminal's width, never cropped
+    # to a narrower table's.
+    return Group(out, line_text(table.caption, "dim"))
 
 
 def render_table(table: Table, console: Console | None = None) -> None:

@@ -7,9 +7,11 @@ name command-line options belong here, not in the query layer.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
 from alliancekb.core.vocab import Status
 from alliancekb.present.output import Column, Table, emit
@@ -36,6 +38,9 @@ MEMBER_COLUMNS = [
     Column("via"),
     Column("sources"),
     Column("note", table=False),
+    Column("confirmed", min_width=10),
+    Column("currency", min_width=8),
+    Column("until", table=False),
 ]
 COUNTRY_COLUMNS = [Column("iso3"), Column("iso2"), Column("name", style="bold"), Column("aliases")]
 ALLIANCE_COLUMNS = [
@@ -74,6 +79,9 @@ POSITION_COLUMNS = [
     Column("from", min_width=10),
     Column("to", min_width=8),
     Column("sources"),
+    Column("confirmed", min_width=10),
+    Column("currency", table=False),
+    Column("until", table=False),
 ]
 SOURCE_COLUMNS = [
     Column("key"),
@@ -108,37 +116,82 @@ TIMELINE_COLUMNS = [
     Column("status"),
     Column("detail"),
     Column("sources"),
+    Column("confirmed", table=False),
+    Column("currency", table=False),
 ]
 
 
 def not_in_force_dim(row: Row) -> str | None:
-    """Ended and declined relations struck through, other not-in-force ones dim."""
+    """Ended and declined relations struck through; other not-in-force or unconfirmed dim."""
     status = row.get("status")
     if status in (Status.ENDED, Status.DECLINED):
         return "dim strike"
+    if row.get("currency") == Currency.UNCONFIRMED:
+        return "dim italic"
     return None if status in (Status.IN_FORCE, None) else "dim"
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from one day to a later one."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
+
+
+def evidence_horizon(newest: str | None, day: dt.date) -> str:
+    """The caption's evidence horizon: how old the newest evidence is on the day asked."""
+    if newest is None:
+        return "no dated evidence"
+    found = edtf_or_none(newest)
+    if found is None or found.upper >= day:
+        return f"newest evidence {newest}"
+    months = months_between(found.upper, day)
+    age = f"{months} months" if months != 1 else "1 month"
+    if months < 1:
+        age = f"{(day - found.upper).days} days"
+    return f"newest evidence {newest}, {age} before {day.isoformat()}"
+
+
+CURRENCY_NOTE = (
+    "currency: known = within the evidence; presumed = in force past its evidence, "
+    "presumed to continue; unconfirmed = past its evidence, only the last thing known"
+)
 
 
 def members_shown(result: MembersResult) -> str:
     """Which statuses a members answer shows, in words."""
     if result.rule is StatusRule.CHOSEN:
-        return "status: " + ", ".join(result.statuses)
-    if result.rule is StatusRule.AS_OF:
-        return "declined hidden; ended shown only with a known end date"
-    return f"every status except {' and '.join(result.hidden)} (use --status to choose)"
+        shown = "status: " + ", ".join(result.statuses)
+    elif result.rule is StatusRule.AS_OF:
+        shown = "declined hidden; ended shown only with a known end date"
+    else:
+        shown = f"every status except {' and '.join(result.hidden)} (use --status to choose)"
+    if result.currencies:
+        shown += "; currency: " + ", ".join(result.currencies)
+    return shown
 
 
 def members_title(result: MembersResult) -> str:
-    when = f"as of {result.as_of.isoformat()}" if result.as_of else "all dates"
-    return f"Members of {result.scope} ({when})"
+    if result.history:
+        return f"Members of {result.scope}: every record of every chain"
+    when = result.as_of.isoformat() + ("" if result.dated else " (today)")
+    return f"Members of {result.scope} as of {when}"
 
 
 def members_table(result: MembersResult) -> Table:
+    horizon = evidence_horizon(result.newest_evidence, result.as_of)
+    chains = (
+        "`until`: where a later record of the chain replaced it"
+        if result.history
+        else "one row per country and scope (--history: the whole chain)"
+    )
     return Table(
         MEMBER_COLUMNS,
         result.rows,
         title=members_title(result),
-        caption=f"Shown: {members_shown(result)}. `via`: inherited from the alliance.",
+        caption=(
+            f"Shown: {members_shown(result)}; {chains}. `via`: inherited from the alliance. "
+            f"{horizon.capitalize()}. {CURRENCY_NOTE}."
+        ),
         row_style=not_in_force_dim,
     )
 
@@ -147,25 +200,43 @@ def countries_table(result: CountriesResult) -> Table:
     return Table(COUNTRY_COLUMNS, result.rows, title="Countries")
 
 
+def _on(day: dt.date) -> str:
+    return "today" if day == dt.date.today() else f"on {day.isoformat()}"
+
+
 def alliances_table(result: AlliancesResult) -> Table:
     return Table(
         ALLIANCE_COLUMNS,
         result.rows,
         title="Alliances",
-        caption="members: countries in force today",
+        caption=f"members: countries in force {_on(result.as_of)} (as `members` answers)",
     )
 
 
-PILLARS_CAPTION = "members: countries in force today, the alliance's members included"
-
-
 def pillars_table(result: PillarsResult) -> Table:
-    return Table(PILLAR_COLUMNS, result.rows, title="Pillars", caption=PILLARS_CAPTION)
+    caption = f"members: countries in force {_on(result.as_of)}, the alliance's members included"
+    return Table(PILLAR_COLUMNS, result.rows, title="Pillars", caption=caption)
 
 
 def tech_areas_table(result: TechAreasResult) -> Table:
     title = "Technology areas" + (f" of {result.scope}" if result.scope else "")
     return Table(TECH_AREA_COLUMNS, result.rows, title=title)
+
+
+def officials_caption(result: OfficialsResult) -> str:
+    """What the evidence says about the officials shown and those left out."""
+    day = result.as_of or dt.date.today()
+    parts = [evidence_horizon(result.newest_evidence, day).capitalize()]
+    if result.as_of is not None:
+        shown = ", ".join(result.currencies) or "every currency"
+        parts.append(f"Shown: positions {shown} on {day.isoformat()} (--currency to choose)")
+    for row in result.left_out:
+        where = f", {row['for']}" if row.get("for") else ""
+        parts.append(
+            f"Not confirmed since {row['confirmed'] or 'any dated source'}: "
+            f"{row['name']}, {row['title']}{where}"
+        )
+    return ". ".join(parts) + "."
 
 
 def officials_table(result: OfficialsResult) -> Table:
@@ -174,7 +245,13 @@ def officials_table(result: OfficialsResult) -> Table:
         title += f" of {result.country}"
     if result.as_of is not None:
         title += f" in office on {result.as_of.isoformat()}"
-    return Table(POSITION_COLUMNS, result.rows, title=title)
+    return Table(
+        POSITION_COLUMNS,
+        result.rows,
+        title=title,
+        caption=officials_caption(result),
+        row_style=not_in_force_dim,
+    )
 
 
 def sources_table(result: SourcesResult) -> Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,14 +11,9 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.formats import Row, json_value
-from alliancekb.query.common import (
-    membership_sources,
-    scope_ids,
-    scope_infos,
-    status_rank,
-    text_or_none,
-)
-from alliancekb.query.lists import PILLAR_FIELDS, pillars, position_rows, position_stmt
+from alliancekb.query.common import scope_ids, scope_infos, text_or_none
+from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
+from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
     STATEMENT_FIELDS,
@@ -36,14 +32,13 @@ from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
 CARD_STATEMENTS = 10
 SHOW_KINDS = frozenset(Kind)
 
-_POSITION_FIELDS = ("official", "name", "title", "for", "country", "from", "to", "sources")
 #: The JSON field names of each kind of section row, in order. A card's statements carry
 #: `who` and `about` (text for people) besides the statement fields, as its JSON always did;
 #: its pillars leave out their aliases.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "memberships": ("scope", "role", "status", "from", "to", "sources", "note"),
-    "officials": _POSITION_FIELDS,
-    "positions": _POSITION_FIELDS,
+    "memberships": ("scope", "role", "status", "from", "to", "sources", "note", *EVIDENCE_FIELDS),
+    "officials": POSITION_FIELDS,
+    "positions": POSITION_FIELDS,
     "pillars": tuple(k for k in PILLAR_FIELDS if k != "aliases"),
     "members": MEMBER_FIELDS,
     "statements": (*STATEMENT_FIELDS[:4], "who", *STATEMENT_FIELDS[4:10], "about", "source"),
@@ -153,42 +148,27 @@ def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str]
     return _section("sources", rows)
 
 
+def _positions(session: Session, where: ColumnElement[bool], day: dt.date) -> list[Row]:
+    """Positions of the offices matching `where` (chains resolved), newest first."""
+    spans = sorted(
+        position_spans(session, where),
+        key=lambda s: (s.start or dt.date.min, s.payload["name"]),
+        reverse=True,
+    )
+    return [position_row(s, day) for s in spans]
+
+
 def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     country = session.get_one(m.Country, ref.id)
     infos = scope_infos(session)
-    stmt = (
-        select(
-            m.Membership.id,
-            m.Membership.scope_id,
-            m.Membership.role,
-            m.Membership.status,
-            m.Membership.from_text,
-            m.Membership.to_text,
-            m.Membership.note,
-        )
-        .where(m.Membership.country_id == ref.id)
-        .order_by(status_rank(), m.Membership.from_lower)
-    )
-    found = session.execute(stmt).all()
-    srcs = membership_sources(session, [r.id for r in found])
+    today = dt.date.today()
+    # Every record of the country's chains (the card is its record), read today.
+    spans = membership_spans(session, m.Membership.country_id == ref.id)
+    spans.sort(key=lambda s: (infos[s.payload["scope_id"]].label, s.start or dt.date.min))
     memberships = [
-        {
-            "scope": infos[r.scope_id].label,
-            "role": r.role,
-            "status": r.status,
-            "from": text_or_none(r.from_text),
-            "to": text_or_none(r.to_text),
-            "sources": srcs.get(r.id, []),
-            "note": r.note,
-        }
-        for r in found
+        {**with_evidence(s, today), "scope": infos[s.payload["scope_id"]].label} for s in spans
     ]
-    positions = position_rows(
-        session,
-        position_stmt()
-        .where(m.Position.country_id == ref.id)
-        .order_by(m.Position.from_lower.desc().nulls_last(), m.Official.name),
-    )
+    positions = _positions(session, m.Position.country_id == ref.id, today)
     sections = [
         _section("memberships", memberships),
         _section("officials", positions),
@@ -255,12 +235,11 @@ def _pillar_card(session: Session, ref: Ref, index: NameIndex) -> Card:
 
 def _official_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     official = session.get_one(m.Official, ref.id)
-    positions = position_rows(
-        session,
-        position_stmt()
-        .where(m.Position.official_id == ref.id)
-        .order_by(m.Position.from_lower.desc().nulls_last(), m.Position.id),
-    )
+    positions = [
+        p
+        for p in _positions(session, m.Position.official_id == ref.id, dt.date.today())
+        if p["official"] == official.key
+    ]
     sections = [
         _section("positions", positions),
         _statements(session, speaker_clause(ref)),

@@ -1,13 +1,11 @@
-"""What every read query shares: batching, link tables, scope labels, dates, the as-of rule.
+"""What every read query shares: batching, link tables, scope labels, dates, ranks.
 
-**Validity "as of" a date.** A membership or a position holds on day D when
-
-    (from is unknown  or  from_lower <= D)  and  (to is unknown  or  D <= to_lower)
-
-that is: every EDTF date counts from its first day (`2024-04~` from 2024-04-01, `2023`
-from 2023-01-01), an end date is inclusive, an unknown start means "since before our
-records" and an unknown end means "still valid". An as-of date given as text is read the
-same way (`2024-04` is 2024-04-01). See docs/queries.md.
+Which memberships and positions hold on a date is decided in one place,
+`alliancekb.core.evidence` (fed by `query.facts`): every date counts from its first day,
+an end date includes its last day at its precision (`to: 1986` runs through 1986-12-31),
+a record without `from` starts at its earliest evidence, and a later record of the same
+chain ends an earlier one. An as-of date given as text is read from its first day
+(`2024-04` is 2024-04-01). See docs/queries.md.
 
 Query functions take an open session (`store.db.read_session` gives one consistent
 snapshot) and return a result dataclass: meta as fields, rows as plain dicts keyed by the
@@ -23,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.dates import EdtfError, parse_as_of, parse_edtf
@@ -55,14 +53,6 @@ def parse_date(value: str | dt.date, parameter: str = "date", *, upper: bool = F
         return parse_as_of(value)
     except EdtfError as exc:
         raise DateParameterError(parameter, str(exc)) from None
-
-
-def valid_on(lower_from: Any, lower_to: Any, day: dt.date) -> ColumnElement[bool]:
-    """The as-of rule (module docstring) on a pair of `*_lower` bound columns."""
-    return and_(
-        or_(lower_from.is_(None), lower_from <= day),
-        or_(lower_to.is_(None), lower_to >= day),
-    )
 
 
 def batches(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
@@ -130,14 +120,18 @@ def text_or_none(value: str | None) -> str | None:
     return value or None
 
 
-def status_rank() -> Any:
-    """Membership status in vocabulary order (in-force first), for ORDER BY."""
-    return case({s.value: i for i, s in enumerate(Status)}, value=m.Membership.status, else_=99)
+_STATUS_RANK = {s.value: i for i, s in enumerate(Status)}
+_ROLE_RANK = {r.value: i for i, r in enumerate(Role)}
 
 
-def role_rank() -> Any:
-    """Membership role in vocabulary order, for ORDER BY."""
-    return case({r.value: i for i, r in enumerate(Role)}, value=m.Membership.role, else_=99)
+def status_rank_of(status: str) -> int:
+    """A membership status's place in the vocabulary (in-force first), for sorting."""
+    return _STATUS_RANK.get(str(status), 99)
+
+
+def role_rank_of(role: str) -> int:
+    """A membership role's place in the vocabulary (founding-member first), for sorting."""
+    return _ROLE_RANK.get(str(role), 99)
 
 
 def membership_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:

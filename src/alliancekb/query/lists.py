@@ -8,25 +8,33 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
 from alliancekb.query.common import (
     aliases_of,
     batches,
     grouped,
-    position_sources,
     scope_ids,
     scope_infos,
     text_or_none,
-    valid_on,
 )
+from alliancekb.query.facts import (
+    EVIDENCE_FIELDS,
+    answering,
+    horizon_text,
+    position_spans,
+    with_evidence,
+)
+from alliancekb.query.members import scope_spans
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
 RowIterator = Iterator[Row] | list[Row]
+CountSets = dict[int, set[Any]]
 
 #: The JSON field names of a pillar row, in order.
 PILLAR_FIELDS = (
@@ -52,10 +60,11 @@ class CountriesResult:
 class AlliancesResult:
     """Every alliance; rows: key, name, full_name, kind, founded, pillars, members, aliases.
 
-    `members` counts the countries in force today.
+    `members` counts the countries in force on `as_of` (by the rule `members` answers with).
     """
 
     rows: RowIterator = field(repr=False)
+    as_of: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass
@@ -63,11 +72,12 @@ class PillarsResult:
     """Every pillar, or one alliance's (`alliance`: its name).
 
     Rows: scope, name, alliance, alliance_key, number, technology_areas, members, aliases;
-    `members` counts the countries in force today, the alliance's members included.
+    `members` counts the countries in force on `as_of`, the alliance's members included.
     """
 
     alliance: str | None
     rows: RowIterator = field(repr=False)
+    as_of: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass
@@ -83,15 +93,23 @@ class TechAreasResult:
 
 @dataclass
 class OfficialsResult:
-    """Officials' positions: of one country (`country`: its name) and in office on `as_of`.
+    """Officials' positions: of one country (`country`: its name) and held on `as_of`.
 
     `as_of` is None when every position is listed. Rows: official, name, title, for,
-    country, from, to, sources.
+    country, from, to, sources, confirmed, currency, until. By default only positions
+    `known` to be held are rows; those held only by the last thing known are named in
+    `unconfirmed` (rows of their own when `currencies` asks for them).
     """
 
     country: str | None
     as_of: dt.date | None
     rows: RowIterator = field(repr=False)
+    #: Only rows of these currencies; by default known and presumed.
+    currencies: tuple[Currency, ...] = ()
+    #: Positions answering `as_of` but left out by `currencies` (their rows).
+    left_out: list[Row] = field(default_factory=list)
+    #: The newest evidence among the positions considered (EDTF as written).
+    newest_evidence: str | None = None
 
 
 @dataclass
@@ -125,15 +143,20 @@ def countries(session: Session) -> CountriesResult:
     return CountriesResult(rows())
 
 
-def alliances(session: Session) -> AlliancesResult:
+def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date) -> CountSets:
+    """In-force countries per scope on `day`, by the rule `members` answers with."""
+    found: CountSets = defaultdict(set)
+    for span in answering(scope_spans(session, scope_ids), day):
+        if span.payload["status"] == Status.IN_FORCE:
+            found[span.payload["scope_id"]].add(span.chain[0])  # type: ignore[index]
+    return found
+
+
+def alliances(session: Session, as_of: dt.date | None = None) -> AlliancesResult:
     """Every alliance with its kind, founding date, pillar count and in-force member count."""
+    day = as_of or dt.date.today()
     pillar_count = (
         select(func.count()).where(m.Pillar.alliance_id == m.Alliance.id).scalar_subquery()
-    )
-    in_force = (
-        select(func.count(func.distinct(m.Membership.country_id)))
-        .where(m.Membership.scope_id == m.Alliance.scope_id, m.Membership.status == Status.IN_FORCE)
-        .scalar_subquery()
     )
     stmt = select(
         m.Alliance.id,
@@ -142,8 +165,8 @@ def alliances(session: Session) -> AlliancesResult:
         m.Alliance.full_name,
         m.Alliance.kind,
         m.Alliance.founded,
+        m.Alliance.scope_id,
         pillar_count.label("pillars"),
-        in_force.label("members"),
     ).order_by(m.Alliance.name)
 
     def rows() -> Iterator[Row]:
@@ -151,6 +174,7 @@ def alliances(session: Session) -> AlliancesResult:
             aliases = aliases_of(
                 session, m.AllianceAlias, m.AllianceAlias.alliance_id, [r.id for r in batch]
             )
+            in_force = _in_force_by_scope(session, [r.scope_id for r in batch], day)
             for r in batch:
                 yield {
                     "key": r.key,
@@ -159,15 +183,18 @@ def alliances(session: Session) -> AlliancesResult:
                     "kind": r.kind,
                     "founded": text_or_none(r.founded),
                     "pillars": r.pillars,
-                    "members": r.members,
+                    "members": len(in_force[r.scope_id]),
                     "aliases": aliases.get(r.id, []),
                 }
 
-    return AlliancesResult(rows())
+    return AlliancesResult(rows(), day)
 
 
-def pillars(session: Session, alliance: str | None = None) -> PillarsResult:
+def pillars(
+    session: Session, alliance: str | None = None, as_of: dt.date | None = None
+) -> PillarsResult:
     """Every pillar (or one alliance's): its technology areas and in-force member count."""
+    day = as_of or dt.date.today()
     stmt = (
         select(
             m.Pillar.id,
@@ -199,7 +226,9 @@ def pillars(session: Session, alliance: str | None = None) -> PillarsResult:
                 .order_by(m.TechnologyArea.key),
             )
             aliases = aliases_of(session, m.PillarAlias, m.PillarAlias.pillar_id, ids)
-            counts = _in_force_counts(session, [(r.scope_id, r.alliance_scope_id) for r in batch])
+            in_force = _in_force_by_scope(
+                session, [s for r in batch for s in (r.scope_id, r.alliance_scope_id)], day
+            )
             for r in batch:
                 yield {
                     "scope": f"{r.alliance} Pillar {r.number}",
@@ -208,24 +237,11 @@ def pillars(session: Session, alliance: str | None = None) -> PillarsResult:
                     "alliance_key": r.alliance_key,
                     "number": r.number,
                     "technology_areas": areas.get(r.id, []),
-                    "members": counts.get(r.scope_id, 0),
+                    "members": len(in_force[r.scope_id] | in_force[r.alliance_scope_id]),
                     "aliases": aliases.get(r.id, []),
                 }
 
-    return PillarsResult(label, rows())
-
-
-def _in_force_counts(session: Session, pairs: Sequence[tuple[int, int]]) -> dict[int, int]:
-    """For (pillar scope, alliance scope) pairs: distinct in-force countries of either."""
-    wanted = {s for pair in pairs for s in pair}
-    countries_of: dict[int, set[int]] = defaultdict(set)
-    for scope_id, country_id in session.execute(
-        select(m.Membership.scope_id, m.Membership.country_id).where(
-            m.Membership.scope_id.in_(wanted), m.Membership.status == Status.IN_FORCE
-        )
-    ):
-        countries_of[scope_id].add(country_id)
-    return {p: len(countries_of[p] | countries_of[a]) for p, a in pairs}
+    return PillarsResult(label, rows(), day)
 
 
 def tech_areas(session: Session, scope: str | None = None) -> TechAreasResult:
@@ -274,42 +290,31 @@ def tech_areas(session: Session, scope: str | None = None) -> TechAreasResult:
     return TechAreasResult(label, rows())
 
 
-def position_stmt() -> Any:
-    """Positions with their official, country and alliance (unfiltered, unordered)."""
-    return (
-        select(
-            m.Position.id,
-            m.Official.key,
-            m.Official.name,
-            m.Position.title,
-            m.Position.organisation,
-            m.Position.from_text,
-            m.Position.to_text,
-            m.Country.iso3,
-            m.Country.name.label("country_name"),
-            m.Alliance.name.label("alliance_name"),
-        )
-        .join(m.Official, m.Official.id == m.Position.official_id)
-        .outerjoin(m.Country, m.Country.id == m.Position.country_id)
-        .outerjoin(m.Alliance, m.Alliance.id == m.Position.alliance_id)
-    )
+#: The JSON field names of a position row, in order.
+POSITION_FIELDS = (
+    "official",
+    "name",
+    "title",
+    "for",
+    "country",
+    "from",
+    "to",
+    "sources",
+    *EVIDENCE_FIELDS,
+)
+#: What `officials` shows by default: positions the evidence carries to the date asked.
+HELD = (Currency.KNOWN, Currency.PRESUMED)
 
 
-def position_rows(session: Session, stmt: Any) -> Iterator[Row]:
-    """Rows of a `position_stmt`, with their sources fetched per batch."""
-    for batch in batches(session, stmt):
-        sources = position_sources(session, [r.id for r in batch])
-        for r in batch:
-            yield {
-                "official": r.key,
-                "name": r.name,
-                "title": r.title,
-                "for": r.country_name or r.alliance_name or r.organisation,
-                "country": r.iso3,
-                "from": text_or_none(r.from_text),
-                "to": text_or_none(r.to_text),
-                "sources": sources.get(r.id, []),
-            }
+def position_row(span: Span[Row], day: dt.date) -> Row:
+    """A position's row (POSITION_FIELDS) with its evidence read on `day`."""
+    row = with_evidence(span, day)
+    return {k: row.get(k) for k in POSITION_FIELDS}
+
+
+def _career_order(span: Span[Row]) -> tuple[Any, ...]:
+    p = span.payload
+    return (p["name"], span.start or dt.date.min, p["title"], p["id"])
 
 
 def officials(
@@ -318,22 +323,40 @@ def officials(
     as_of: dt.date | None = None,
     *,
     all_positions: bool = False,
+    currencies: Sequence[Currency | str] | None = None,
 ) -> OfficialsResult:
-    """Officials and the positions they hold as of a date (default today), one row each.
+    """Officials and the positions they hold on a date (default today), one row each.
 
-    `country` keeps positions held for that country. `all_positions` lists every position,
-    past ones included, regardless of the date.
+    An office is held by one person at a time: a later holder ends the earlier one's term.
+    Past its evidence a position is only the last thing known (`unconfirmed`): by default
+    such positions are left out of the rows and named in `left_out`. `country` keeps
+    positions held for that country; `all_positions` lists every position, past ones
+    included, regardless of the date.
     """
     day = as_of or dt.date.today()
-    stmt = position_stmt().order_by(m.Official.name, m.Position.from_lower, m.Position.id)
     label = None
+    where: ColumnElement[bool] = m.Position.id.is_not(None)
     if country is not None:
         ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
-        stmt = stmt.where(m.Position.country_id == ref.id)
+        where = m.Position.country_id == ref.id
         label = ref.label
-    if not all_positions:
-        stmt = stmt.where(valid_on(m.Position.from_lower, m.Position.to_lower, day))
-    return OfficialsResult(label, None if all_positions else day, position_rows(session, stmt))
+    # Offices serve one country each, so the chains of a country's offices are its own.
+    spans = position_spans(session, where)
+    spans_shown = sorted(spans, key=_career_order)
+    chosen = tuple(sorted({Currency(c) for c in currencies or HELD}, key=list(Currency).index))
+    rows: list[Row] = []
+    left_out: list[Row] = []
+    if all_positions:
+        rows = [position_row(s, day) for s in spans_shown]
+        if currencies:
+            rows = [r for r in rows if r["currency"] in chosen]
+        return OfficialsResult(
+            label, None, rows, chosen if currencies else (), [], horizon_text(spans)
+        )
+    for span in answering(spans_shown, day):
+        row = position_row(span, day)
+        (rows if row["currency"] in chosen else left_out).append(row)
+    return OfficialsResult(label, day, rows, chosen, left_out, horizon_text(spans))
 
 
 def sources(session: Session, kind: str | None = None) -> SourcesResult:

@@ -1,9 +1,14 @@
-"""`members`: who is in an alliance or pillar, with role, status, dates and sources.
+"""`members`: who is in an alliance or pillar, with role, status, dates, evidence and sources.
 
-Status is the relation's current lifecycle status, shown as it is. Without an as-of date
-`ended` and `declined` rows are hidden; with one, `declined` rows are hidden and `ended`
-rows are shown only when their end date is known (so that the dates can place them). An
-explicit status filter replaces these defaults. The as-of rule is `query.common`'s.
+The answer is for one day, today unless an as-of date is given: of each chain (one country
+in one scope, its records ordered by `from`, a later record ending the earlier one) the
+record that holds on that day, with its `confirmed` evidence date and its `currency`
+(`core.evidence`). With `history`, every record of every chain is listed instead.
+
+Status is the record's lifecycle status, shown as it is. Without an as-of date `ended`
+and `declined` rows are hidden; with one, `declined` rows are hidden and `ended` rows are
+shown only when their end date is known (so that the dates can place them). An explicit
+status filter replaces these defaults.
 """
 
 from __future__ import annotations
@@ -13,24 +18,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import CLOSED_STATUSES, Role, Status
-from alliancekb.query.common import (
-    batches,
-    membership_sources,
-    role_rank,
-    scope_infos,
-    status_rank,
-    text_or_none,
-    valid_on,
-)
+from alliancekb.query.common import role_rank_of, scope_infos, status_rank_of
+from alliancekb.query.facts import EVIDENCE_FIELDS, answering, horizon_text, membership_spans
+from alliancekb.query.facts import with_evidence as _with_evidence
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, load_index
 
-#: The JSON field names of a member row, in order.
+#: The JSON field names of a member row, in order (the evidence fields last, so that the
+#: columns of CSV files written before them keep their places).
 MEMBER_FIELDS = (
     "country",
     "iso3",
@@ -42,6 +42,7 @@ MEMBER_FIELDS = (
     "via",
     "sources",
     "note",
+    *EVIDENCE_FIELDS,
 )
 
 
@@ -58,37 +59,85 @@ class StatusRule(StrEnum):
 
 @dataclass
 class MembersResult:
-    """The members of one scope: meta, and rows keyed by MEMBER_FIELDS (streamed)."""
+    """The members of one scope: meta, and rows keyed by MEMBER_FIELDS."""
 
     scope: str
-    as_of: dt.date | None
+    #: The day answered (today unless asked); with `history`, the day currency is read on.
+    as_of: dt.date
     rule: StatusRule
     #: The statuses asked for (CHOSEN), in vocabulary order; empty otherwise.
     statuses: tuple[Status, ...]
     #: The statuses hidden outright (DEFAULT: the closed ones; AS_OF: declined).
     hidden: tuple[Status, ...]
     rows: Iterator[Row] | list[Row] = field(repr=False)
+    #: Whether the as-of date was asked for (False: today by default).
+    dated: bool = False
+    #: Every record of every chain, not the one answer per chain.
+    history: bool = False
+    #: Only rows of these currencies (empty: all).
+    currencies: tuple[Currency, ...] = ()
+    #: The newest evidence among the scope's records (EDTF as written), if any.
+    newest_evidence: str | None = None
 
 
 def _in_vocabulary_order(statuses: set[Status] | frozenset[Status]) -> tuple[Status, ...]:
     return tuple(sorted(statuses, key=list(Status).index))
 
 
-def status_filter(
-    statuses: Sequence[Status | str] | None, as_of: dt.date | None
-) -> tuple[ColumnElement[bool], StatusRule, tuple[Status, ...], tuple[Status, ...]]:
-    """The WHERE clause on membership status, its rule, the statuses chosen and hidden."""
+def status_rule(
+    statuses: Sequence[Status | str] | None, dated: bool
+) -> tuple[StatusRule, tuple[Status, ...], tuple[Status, ...]]:
+    """The status rule of an answer, the statuses chosen, and those hidden."""
     if statuses:
-        chosen = _in_vocabulary_order({Status(s) for s in statuses})
-        return m.Membership.status.in_(chosen), StatusRule.CHOSEN, chosen, ()
-    if as_of is not None:
-        clause = and_(
-            m.Membership.status != Status.DECLINED,
-            or_(m.Membership.status != Status.ENDED, m.Membership.to_lower.is_not(None)),
-        )
-        return clause, StatusRule.AS_OF, (), (Status.DECLINED,)
-    closed = _in_vocabulary_order(CLOSED_STATUSES)
-    return m.Membership.status.not_in(closed), StatusRule.DEFAULT, (), closed
+        return StatusRule.CHOSEN, _in_vocabulary_order({Status(s) for s in statuses}), ()
+    if dated:
+        return StatusRule.AS_OF, (), (Status.DECLINED,)
+    return StatusRule.DEFAULT, (), _in_vocabulary_order(CLOSED_STATUSES)
+
+
+def shown(rule: StatusRule, chosen: tuple[Status, ...], row: Row) -> bool:
+    """Whether a row's status passes the rule."""
+    status = row["status"]
+    if rule is StatusRule.CHOSEN:
+        return status in chosen
+    if rule is StatusRule.AS_OF:
+        return status != Status.DECLINED and (status != Status.ENDED or row["to"] is not None)
+    return status not in CLOSED_STATUSES
+
+
+def scope_spans(session: Session, scope_ids: Sequence[int]) -> list[Span[Row]]:
+    """Every membership record of these scopes, chains resolved."""
+    return membership_spans(session, m.Membership.scope_id.in_(scope_ids))
+
+
+def member_rows(
+    spans: Sequence[Span[Row]],
+    day: dt.date,
+    rule: StatusRule = StatusRule.DEFAULT,
+    chosen: tuple[Status, ...] = (),
+    *,
+    history: bool = False,
+) -> list[tuple[Span[Row], Row]]:
+    """The records answering `day` (or all, with `history`) that pass the status rule.
+
+    The one rule behind `members` and every member count (`alliances`, `pillars`, `show`).
+    """
+    picked = spans if history else answering(spans, day)
+    out: list[tuple[Span[Row], Row]] = []
+    for span in picked:
+        row = _with_evidence(span, day)
+        if shown(rule, chosen, row):
+            out.append((span, row))
+    return out
+
+
+def in_force_countries(spans: Sequence[Span[Row]], day: dt.date) -> set[int]:
+    """The countries (ids) whose record answering `day` is in force."""
+    chosen = (Status.IN_FORCE,)
+    return {
+        span.chain[0]  # type: ignore[index]
+        for span, _ in member_rows(spans, day, StatusRule.CHOSEN, chosen)
+    }
 
 
 def members(
@@ -98,13 +147,16 @@ def members(
     statuses: Sequence[Status | str] | None = None,
     roles: Sequence[Role | str] | None = None,
     *,
+    currencies: Sequence[Currency | str] | None = None,
+    history: bool = False,
     index: NameIndex | None = None,
 ) -> MembersResult:
-    """Who is in an alliance or pillar: role, status, dates, `via`, sources per row.
+    """Who is in an alliance or pillar on a day (today by default), one row per country.
 
     A pillar's rows include its alliance's memberships (`via` = the alliance's name:
     members of an alliance take part in all its pillars) besides its own (`via` empty).
-    Rows are ordered by status (in-force first), role, country.
+    Each row carries `confirmed` and `currency`. Rows are ordered by status (in-force
+    first), role, country; with `history`, by country, scope and start.
     """
     index = index if index is not None else load_index(session, SCOPE_KINDS)
     ref = index.resolve(scope, SCOPE_KINDS)
@@ -114,44 +166,48 @@ def members(
     wanted = [ref.scope_id]
     if ref.kind is Kind.PILLAR:
         wanted.append(own.alliance_scope_id)
-    clause, rule, chosen, hidden = status_filter(statuses, as_of)
-    stmt = (
-        select(
-            m.Membership.id,
-            m.Country.name,
-            m.Country.iso3,
-            m.Membership.scope_id,
-            m.Membership.role,
-            m.Membership.status,
-            m.Membership.from_text,
-            m.Membership.to_text,
-            m.Membership.note,
+    day = as_of or dt.date.today()
+    rule, chosen, hidden = status_rule(statuses, as_of is not None)
+    spans = scope_spans(session, wanted)
+    picked = member_rows(spans, day, rule, chosen, history=history)
+    role_set = {Role(r) for r in roles or ()}
+    currency_set = tuple(sorted({Currency(c) for c in currencies or ()}, key=list(Currency).index))
+    rows: list[Row] = []
+    for span, row in picked:
+        if role_set and row["role"] not in role_set:
+            continue
+        if currency_set and row["currency"] not in currency_set:
+            continue
+        info = infos[row["scope_id"]]
+        rows.append(
+            {
+                **{k: row[k] for k in MEMBER_FIELDS if k in row},
+                "scope": info.label,
+                "via": info.label if row["scope_id"] != ref.scope_id else None,
+                "_start": span.start,
+            }
         )
-        .join(m.Country, m.Country.id == m.Membership.country_id)
-        .where(m.Membership.scope_id.in_(wanted), clause)
-        .order_by(status_rank(), role_rank(), m.Country.name, m.Membership.from_lower)
+    if history:
+        rows.sort(key=lambda r: (r["country"], r["scope"], r["_start"] or dt.date.min))
+    else:
+        rows.sort(
+            key=lambda r: (
+                status_rank_of(r["status"]),
+                role_rank_of(r["role"]),
+                r["country"],
+                r["_start"] or dt.date.min,
+            )
+        )
+    ordered: list[Row] = [{k: r.get(k) for k in MEMBER_FIELDS} for r in rows]
+    return MembersResult(
+        own.label,
+        day,
+        rule,
+        chosen,
+        hidden,
+        ordered,
+        dated=as_of is not None,
+        history=history,
+        currencies=currency_set,
+        newest_evidence=horizon_text(spans),
     )
-    if roles:
-        stmt = stmt.where(m.Membership.role.in_(sorted({Role(r) for r in roles})))
-    if as_of is not None:
-        stmt = stmt.where(valid_on(m.Membership.from_lower, m.Membership.to_lower, as_of))
-
-    def rows() -> Iterator[Row]:
-        for batch in batches(session, stmt):
-            sources = membership_sources(session, [r.id for r in batch])
-            for r in batch:
-                info = infos[r.scope_id]
-                yield {
-                    "country": r.name,
-                    "iso3": r.iso3,
-                    "scope": info.label,
-                    "role": r.role,
-                    "status": r.status,
-                    "from": text_or_none(r.from_text),
-                    "to": text_or_none(r.to_text),
-                    "via": info.label if r.scope_id != ref.scope_id else None,
-                    "sources": sources.get(r.id, []),
-                    "note": r.note,
-                }
-
-    return MembersResult(own.label, as_of, rule, chosen, hidden, rows())

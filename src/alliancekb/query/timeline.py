@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core.evidence import Span
 from alliancekb.core.formats import Row
-from alliancekb.query.common import membership_sources, scope_ids, scope_infos, text_or_none
-from alliancekb.query.lists import position_rows, position_stmt
+from alliancekb.query.common import scope_ids, scope_infos
+from alliancekb.query.facts import membership_spans, position_spans
 from alliancekb.query.statements import (
     about_area_clause,
     about_country_clause,
@@ -26,7 +27,16 @@ from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind, load_index
 
 #: The JSON field names of a timeline row, in order.
-TIMELINE_FIELDS = ("date", "event", "subject", "status", "detail", "sources")
+TIMELINE_FIELDS = (
+    "date",
+    "event",
+    "subject",
+    "status",
+    "detail",
+    "sources",
+    "confirmed",
+    "currency",
+)
 TIMELINE_KINDS = frozenset(Kind) - {Kind.SOURCE}
 _FAR_FUTURE = dt.date.max
 
@@ -44,9 +54,11 @@ class TimelineResult:
 def timeline(session: Session, name: str) -> TimelineResult:
     """Dated memberships, positions and statements about an entity, oldest first.
 
-    A membership or position gives one event at its start (`from`) and one at its end
-    (`to`) when that is known; events ordered by each date's first day; undated starts
-    come last. For a country: its memberships, positions held for it, statements by or
+    A membership or position gives one event at its start (`from`, or its earliest
+    evidence) and one at its own end (`to`, by its last day) when that is known; a record
+    a later one replaced ends where the later one starts. Undated starts come last. Rows
+    of facts carry `confirmed` and `currency` (read today). For a country: its
+    memberships, positions held for it, statements by or
     about it. For an alliance: memberships in it and its pillars, its positions, statements
     by or about it or its pillars. For a pillar: its own and its alliance's memberships,
     statements about it. For an official: positions and statements. For a technology
@@ -79,60 +91,45 @@ def timeline(session: Session, name: str) -> TimelineResult:
     else:
         statement_where = about_area_clause(ref.id)
 
+    today = dt.date.today()
+
+    def fact_events(span: Span[Row], subject: str, kind: str, status: str | None) -> list[Event]:
+        """A record's start, and its end when its own `to` or a later record gives one."""
+        p = span.payload
+        base = {
+            "subject": subject,
+            "status": status,
+            "sources": p["sources"],
+            "confirmed": span.evidence.confirmed,
+            "currency": span.currency(today).value,
+        }
+        events: list[Event] = [
+            (
+                (span.start or _FAR_FUTURE, 0, subject),
+                {**base, "date": p["from"], "event": f"{kind} from", "detail": p.get("note")},
+            )
+        ]
+        if span.end is not None and span.replaced_by is None and p["to"] is not None:
+            events.append(
+                ((span.end, 1, subject), {**base, "date": p["to"], "event": f"{kind} to"})
+            )
+        return events
+
     def membership_events(where: ColumnElement[bool]) -> Iterator[Event]:
-        found = session.execute(
-            select(
-                m.Membership.id,
-                m.Country.name,
-                m.Membership.scope_id,
-                m.Membership.role,
-                m.Membership.status,
-                m.Membership.note,
-                m.Membership.from_text,
-                m.Membership.from_lower,
-                m.Membership.to_text,
-                m.Membership.to_lower,
-            )
-            .join(m.Country, m.Country.id == m.Membership.country_id)
-            .where(where)
-        ).all()
-        srcs = membership_sources(session, [r.id for r in found])
-        for r in found:
-            subject = f"{r.name} in {infos[r.scope_id].label} ({r.role})"
-            base = {"subject": subject, "status": r.status, "sources": srcs.get(r.id, [])}
-            yield (
-                (r.from_lower or _FAR_FUTURE, 0, subject),
-                {
-                    **base,
-                    "date": text_or_none(r.from_text),
-                    "event": "membership from",
-                    "detail": r.note,
-                },
-            )
-            if r.to_lower is not None:
-                yield (
-                    (r.to_lower, 1, subject),
-                    {**base, "date": r.to_text, "event": "membership to", "detail": None},
-                )
+        for span in membership_spans(session, where):
+            p = span.payload
+            subject = f"{p['country']} in {infos[p['scope_id']].label} ({p['role']})"
+            yield from fact_events(span, subject, "membership", p["status"])
 
     def position_events(where: ColumnElement[bool]) -> Iterator[Event]:
-        stmt = position_stmt().add_columns(m.Position.from_lower, m.Position.to_lower)
-        for r, row in zip(
-            session.execute(stmt.where(where)).all(),
-            position_rows(session, position_stmt().where(where)),
-            strict=True,
-        ):
-            subject = f"{row['name']}: {row['title']}" + (f", {row['for']}" if row["for"] else "")
-            base = {"subject": subject, "status": None, "sources": row["sources"]}
-            yield (
-                (r.from_lower or _FAR_FUTURE, 0, subject),
-                {**base, "date": row["from"], "event": "position from", "detail": None},
-            )
-            if r.to_lower is not None:
-                yield (
-                    (r.to_lower, 1, subject),
-                    {**base, "date": row["to"], "event": "position to", "detail": None},
-                )
+        # Chains run across holders of an office; the timeline shows the matching ones.
+        mine = set(session.scalars(select(m.Position.id).where(where)))
+        for span in position_spans(session, where):
+            p = span.payload
+            if p["id"] not in mine:
+                continue
+            subject = f"{p['name']}: {p['title']}" + (f", {p['for']}" if p["for"] else "")
+            yield from fact_events(span, subject, "position", None)
 
     def dated() -> list[Event]:
         events: list[Event] = []
@@ -153,6 +150,8 @@ def timeline(session: Session, name: str) -> TimelineResult:
                     "status": row["stance"],
                     "detail": row["text"],
                     "sources": [row["source"]],
+                    "confirmed": None,
+                    "currency": None,
                 },
             )
 
@@ -160,6 +159,6 @@ def timeline(session: Session, name: str) -> TimelineResult:
         # Memberships and positions are few per entity; statements may be many: streamed.
         merged = heapq.merge(dated(), statement_events(), key=lambda e: e[0])
         for _, row in merged:
-            yield {k: row[k] for k in TIMELINE_FIELDS}
+            yield {k: row.get(k) for k in TIMELINE_FIELDS}
 
     return TimelineResult(ref.label, rows())

@@ -1,0 +1,258 @@
+"""Memberships and positions as chains of evidence-dated records (core.evidence's rules).
+
+Every read that says who is in a scope or who holds an office goes through here: `members`,
+the member counts of `alliances` and `pillars`, `officials`, `show` and `timeline`. One
+function per kind fetches the records with their sources' dates and resolves the chains,
+so no two commands can disagree about what held on a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from alliancekb.core.dates import EdtfDate
+from alliancekb.core.evidence import (
+    DURABLE_STATUSES,
+    Span,
+    edtf_or_none,
+    evidence,
+    resolve_chains,
+    source_date,
+)
+from alliancekb.core.formats import Row
+from alliancekb.core.names import normalize
+from alliancekb.query.common import text_or_none
+from alliancekb.store import models as m
+
+#: The fields every membership and position row carries besides its own (JSON names).
+EVIDENCE_FIELDS = ("confirmed", "currency", "until")
+
+
+def _sources_of(
+    session: Session, link: Any, owner: Any, model: Any, where: ColumnElement[bool]
+) -> dict[int, list[tuple[str, EdtfDate | None]]]:
+    """(source key, its evidence date) per owner row matching `where`, keys in order."""
+    found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
+    stmt = (
+        select(owner, m.Source.key, m.Source.published)
+        .select_from(link)
+        .join(model, model.id == owner)
+        .join(m.Source, m.Source.id == link.c.source_id)
+        .where(where)
+        .order_by(owner, m.Source.key)
+    )
+    for owner_id, key, published in session.execute(stmt):
+        found[owner_id].append((key, source_date(published)))
+    return found
+
+
+def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Row]]:
+    """The memberships matching `where` as resolved chains (country, scope); payload: row.
+
+    The payload holds the row's own fields (country, iso3, scope_id, role, status, from,
+    to, sources, note, and `id`); the caller adds the scope label and `via`. `where` must
+    take in whole chains (select by scope or by country, never by date or status).
+    """
+    ms = m.Membership
+    stmt = (
+        select(
+            ms.id,
+            ms.country_id,
+            m.Country.name,
+            m.Country.iso3,
+            ms.scope_id,
+            ms.role,
+            ms.status,
+            ms.from_text,
+            ms.from_lower,
+            ms.to_text,
+            ms.to_upper,
+            ms.confirmed,
+            ms.note,
+        )
+        .join(m.Country, m.Country.id == ms.country_id)
+        .where(where)
+    )
+    cited = _sources_of(session, m.membership_sources, m.membership_sources.c.membership_id,
+                        ms, where)  # fmt: skip
+    spans: list[Span[Row]] = []
+    for r in session.execute(stmt):
+        sources = cited.get(r.id, [])
+        row: Row = {
+            "id": r.id,
+            "country": r.name,
+            "iso3": r.iso3,
+            "scope_id": r.scope_id,
+            "role": r.role,
+            "status": r.status,
+            "from": text_or_none(r.from_text),
+            "to": text_or_none(r.to_text),
+            "sources": [key for key, _ in sources],
+            "note": r.note,
+        }
+        spans.append(
+            Span(
+                row,
+                (r.country_id, r.scope_id),
+                r.from_lower,
+                r.from_text,
+                r.to_upper,
+                evidence((d for _, d in sources), r.confirmed),
+                r.status in DURABLE_STATUSES,
+                order=str(r.role),
+            )
+        )
+    return resolve_chains(spans)
+
+
+def office_of(title: str, country_id: int | None, alliance_id: int | None, org: str | None) -> Any:
+    """The chain of a position: the office (title and whom it serves), not the person."""
+    return (normalize(title), country_id, alliance_id, normalize(org or ""))
+
+
+def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Row]]:
+    """Positions whose office has a position matching `where`, as resolved chains.
+
+    Chains run across officials (a new holder of an office ends the previous holder's
+    term), so every position of a matching office is resolved; payload: the position row.
+    """
+    p = m.Position
+    offices = select(p.title, p.country_id, p.alliance_id, p.organisation).where(where)
+    wanted = {office_of(*o) for o in session.execute(offices)}
+    if not wanted:
+        return []
+    titles = sorted({o[0] for o in wanted})
+    stmt = (
+        select(
+            p.id,
+            m.Official.key,
+            m.Official.name,
+            p.title,
+            p.organisation,
+            p.country_id,
+            p.alliance_id,
+            p.from_text,
+            p.from_lower,
+            p.to_text,
+            p.to_upper,
+            p.confirmed,
+            m.Country.iso3,
+            m.Country.name.label("country_name"),
+            m.Alliance.name.label("alliance_name"),
+        )
+        .join(m.Official, m.Official.id == p.official_id)
+        .outerjoin(m.Country, m.Country.id == p.country_id)
+        .outerjoin(m.Alliance, m.Alliance.id == p.alliance_id)
+    )
+    rows = [
+        r
+        for r in session.execute(stmt)
+        if normalize(r.title) in titles
+        and office_of(r.title, r.country_id, r.alliance_id, r.organisation) in wanted
+    ]
+    ids = [r.id for r in rows]
+    cited = _position_sources(session, ids)
+    spans: list[Span[Row]] = []
+    for r in rows:
+        sources = cited.get(r.id, [])
+        row: Row = {
+            "id": r.id,
+            "official": r.key,
+            "name": r.name,
+            "title": r.title,
+            "for": r.country_name or r.alliance_name or r.organisation,
+            "country": r.iso3,
+            "from": text_or_none(r.from_text),
+            "to": text_or_none(r.to_text),
+            "sources": [key for key, _ in sources],
+        }
+        spans.append(
+            Span(
+                row,
+                office_of(r.title, r.country_id, r.alliance_id, r.organisation),
+                r.from_lower,
+                r.from_text,
+                r.to_upper,
+                evidence((d for _, d in sources), r.confirmed),
+                durable=False,
+                order=f"{r.key}\x1f{r.title}",
+            )
+        )
+    return resolve_chains(spans)
+
+
+def _position_sources(
+    session: Session, ids: Sequence[int]
+) -> dict[int, list[tuple[str, EdtfDate | None]]]:
+    link = m.position_sources
+    found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for owner_id, key, published in session.execute(
+            select(link.c.position_id, m.Source.key, m.Source.published)
+            .join(m.Source, m.Source.id == link.c.source_id)
+            .where(link.c.position_id.in_(chunk))
+            .order_by(link.c.position_id, m.Source.key)
+        ):
+            found[owner_id].append((key, source_date(published)))
+    return found
+
+
+def until_of(span: Span[Row]) -> str | None:
+    """The last day a record answers, as shown: its own `to`, or the day before its successor."""
+    if span.end is None:
+        return None
+    if span.replaced_by is None:
+        return span.payload.get("to")
+    return span.end.isoformat()
+
+
+def with_evidence(span: Span[Row], day: dt.date) -> Row:
+    """The record's row with `confirmed`, `currency` (on `day`) and `until`."""
+    return {
+        **span.payload,
+        "confirmed": span.evidence.confirmed,
+        "currency": span.currency(day).value,
+        "until": until_of(span),
+    }
+
+
+def answering(spans: Iterable[Span[Row]], day: dt.date) -> list[Span[Row]]:
+    """The records that answer for `day`: at most one per chain."""
+    return [s for s in spans if s.answers(day)]
+
+
+def horizon(spans: Iterable[Span[Any]]) -> dt.date | None:
+    """The newest evidence among the records (the last day of the newest `confirmed`)."""
+    dates = [s.evidence.confirmed_upper for s in spans if s.evidence.confirmed_upper]
+    return max(dates) if dates else None
+
+
+def horizon_text(spans: Iterable[Span[Any]]) -> str | None:
+    """The newest `confirmed` as written."""
+    best = max(
+        (s for s in spans if s.evidence.confirmed_upper is not None),
+        key=lambda s: s.evidence.confirmed_upper or dt.date.min,
+        default=None,
+    )
+    return best.evidence.confirmed if best is not None else None
+
+
+__all__ = [
+    "EVIDENCE_FIELDS",
+    "answering",
+    "edtf_or_none",
+    "horizon",
+    "horizon_text",
+    "membership_spans",
+    "office_of",
+    "position_spans",
+    "until_of",
+    "with_evidence",
+]
