@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -84,7 +85,8 @@ def test_the_api_answers_what_the_cli_prints_as_json(
 def test_rows_carry_the_answers_meta(kb: KnowledgeBase) -> None:
     rows = kb.members("aukus pillar II")
     assert rows.meta.scope == "AUKUS Pillar 2"
-    assert rows.meta.as_of is None
+    assert rows.meta.as_of == dt.date.today()
+    assert not rows.meta.dated
     assert rows.meta.rule is StatusRule.DEFAULT
     assert rows.meta.hidden == ("ended", "declined")
     assert rows

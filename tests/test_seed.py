@@ -71,12 +71,22 @@ def test_pillar_2_members_with_status_and_source(
     assert all(r["status"] == "in-force" for r in rows if r["via"] == "AUKUS")
     japan = [r for r in rows if r["iso3"] == "JPN"]
     assert japan, "Japan's relation to Pillar 2 is missing"
-    # The article's hedge: Japan is expected, not confirmed as a member.
-    assert all(r["status"] != "in-force" for r in japan)
-    assert any(r["status"] == "expected" and r["role"] == "partner" for r in japan)
+    # One row per country and scope: Japan's later record ended its earlier one.
+    assert len(japan) == 1
+    # The article's hedge: Japan is a partner under consultation, never a plain member; and
+    # nothing newer than 2024-09-17 says so, so it is the last thing known, not a fact.
+    assert japan[0]["status"] == "under-consultation"
+    assert japan[0]["role"] == "partner"
+    assert japan[0]["currency"] == "unconfirmed"
     assert all(r["sources"] for r in rows)
-    hedged = {r["iso3"] for r in rows if r["status"] in ("proposed", "under-consultation")}
-    assert {"CAN", "NZL"} <= hedged
+    hedged = {r["iso3"] for r in rows if r["status"] == "under-consultation"}
+    assert hedged == {"CAN", "JPN", "KOR", "NZL"}
+    # Canada and New Zealand were only named as possible future participants (a
+    # statement, not a membership), so they have no `proposed` record.
+    assert not any(r["status"] == "proposed" for r in rows)
+    history = _json(runner, seeded_db, "members", "AUKUS Pillar 2", "--history")
+    chain = [r["status"] for r in history if r["iso3"] == "JPN"]
+    assert chain == ["expected", "under-consultation"]
 
 
 @pytest.mark.parametrize("name", ["Pillar II", "pillar two", "aukus/pillar-2", "Pillar 2"])
@@ -94,7 +104,7 @@ def test_who_rahm_emanuel_is(runner: CliRunner, seeded_db: TestDatabase) -> None
     )
     assert result.exit_code == 0, result.output
     assert "Ambassador to Japan" in result.output
-    rows = _json(runner, seeded_db, "officials", "--country", "USA")
+    rows = _json(runner, seeded_db, "officials", "--country", "USA", "--all")
     assert any(r["name"] == "Rahm Emanuel" and "Ambassador" in r["title"] for r in rows)
 
 

@@ -38,9 +38,9 @@ MEMBERSHIP_OF_COLUMNS = [
     Column("to", min_width=8),
     Column("sources"),
     Column("note"),
-    Column("until", min_width=8),
     Column("confirmed", min_width=10),
     Column("currency", min_width=8),
+    Column("until", min_width=8),
 ]
 SOURCES_CITED_COLUMNS = [
     Column("key"),

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from alliancekb.core.evidence import Span
+from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.query.common import scope_ids, scope_infos
 from alliancekb.query.facts import membership_spans, position_spans
@@ -55,14 +55,14 @@ def timeline(session: Session, name: str) -> TimelineResult:
     """Dated memberships, positions and statements about an entity, oldest first.
 
     A membership or position gives one event at its start (`from`, or its earliest
-    evidence) and one at its own end (`to`, by its last day) when that is known; a record
-    a later one replaced ends where the later one starts. Undated starts come last. Rows
-    of facts carry `confirmed` and `currency` (read today). For a country: its
-    memberships, positions held for it, statements by or
-    about it. For an alliance: memberships in it and its pillars, its positions, statements
-    by or about it or its pillars. For a pillar: its own and its alliance's memberships,
-    statements about it. For an official: positions and statements. For a technology
-    area: statements about it.
+    evidence) and one at its own end (`to`) when that is known; a record a later one
+    replaced ends where the later one starts. Events are ordered by each date's first
+    day; undated starts come last. Rows of facts carry `confirmed` and `currency` (read
+    today). For a country: its memberships, positions held for it, statements by or
+    about it. For an alliance: memberships in it and its pillars, its positions,
+    statements by or about it or its pillars. For a pillar: its own and its alliance's
+    memberships, statements about it. For an official: positions and statements. For a
+    technology area: statements about it.
     """
     index = load_index(session)
     ref = index.resolve(name, TIMELINE_KINDS)
@@ -109,9 +109,10 @@ def timeline(session: Session, name: str) -> TimelineResult:
                 {**base, "date": p["from"], "event": f"{kind} from", "detail": p.get("note")},
             )
         ]
-        if span.end is not None and span.replaced_by is None and p["to"] is not None:
+        ended = edtf_or_none(p["to"]) if span.replaced_by is None else None
+        if ended is not None:  # ordered by its first day, as every date of a timeline
             events.append(
-                ((span.end, 1, subject), {**base, "date": p["to"], "event": f"{kind} to"})
+                ((ended.lower, 1, subject), {**base, "date": p["to"], "event": f"{kind} to"})
             )
         return events
 
