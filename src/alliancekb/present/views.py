@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import IO
 
 from alliancekb.core.evidence import Currency, edtf_or_none
@@ -184,8 +185,11 @@ def members_table(result: MembersResult) -> Table:
         if result.history
         else "one row per country and scope (--history: the whole chain)"
     )
+    columns = MEMBER_COLUMNS
+    if result.history:  # the chain's story: where each record ended
+        columns = [replace(c, table=True) if c.key == "until" else c for c in MEMBER_COLUMNS]
     return Table(
-        MEMBER_COLUMNS,
+        columns,
         result.rows,
         title=members_title(result),
         caption=(
