@@ -14,6 +14,7 @@ from sqlalchemy import Table, select
 from alliancekb.core.errors import Problem
 from alliancekb.load.plan import Pending, Planner, merge
 from alliancekb.load.resolve import ONE_KIND, Unresolved
+from alliancekb.load.retract import FactKind, membership_key
 from alliancekb.load.schema import MembershipIn, StatementIn, bounds
 from alliancekb.load.sections import MEMBERSHIP_SOURCES, STATEMENT_LINKS
 from alliancekb.store import models as m
@@ -72,6 +73,14 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             "confirmed_upper": seen.upper if seen else None,
             "note": ms.note,
         }
+        if planner.retracted.any(FactKind.MEMBERSHIP):
+            rows_now = planner.stored
+            retracted = membership_key(
+                rows_now.natural_key(country), rows_now.scope_key(scope), ms.role, ms.from_
+            )
+            if (FactKind.MEMBERSHIP, retracted) in planner.retracted:
+                planner.count("memberships", "retracted")  # withdrawn: not brought back
+                continue
         rows.append((item, values, [s.id for s in sources]))
     if not rows:
         return
@@ -243,6 +252,11 @@ class StatementPlanner:
                     )
                 )  # fmt: skip
                 return None
+        if self.planner.retracted.any(FactKind.STATEMENT) and (
+            (FactKind.STATEMENT, sid) in self.planner.retracted
+        ):
+            self.planner.count("statements", "retracted")  # withdrawn: not brought back
+            return None
         values: dict[str, Any] = {
             "id": sid,
             "speaker_official_id": speaker.id if speaker_kind is Kind.OFFICIAL else None,
