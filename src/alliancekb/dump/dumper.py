@@ -89,7 +89,13 @@ def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str,
             "officials": counted("officials", dumper.officials()),
             "memberships": counted("memberships", dumper.memberships()),
             "statements": counted("statements", dumper.statements()),
-            "retracted": counted("retracted", dumper.retracted()),
+            # Only when there are any: a dump of a knowledge base that never retracted
+            # anything stays as it was before retractions existed.
+            **(
+                {"retracted": counted("retracted", dumper.retracted())}
+                if dumper.has_retractions()
+                else {}
+            ),
         },
         out,
         emit=RecordEmitter().emit_record if fast else None,
@@ -145,6 +151,9 @@ class _Dumper:
         }
 
     # -- retractions ------------------------------------------------------------------------
+
+    def has_retractions(self) -> bool:
+        return self.conn.execute(select(m.Retraction.id).limit(1)).first() is not None
 
     def retracted(self) -> Iterator[Record]:
         """The `retracted:` records: each fact's key fields, who, why, when, and the fact.

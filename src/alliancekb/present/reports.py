@@ -18,10 +18,8 @@ HISTORY_COLUMNS = [
     Column("created", min_width=7),
     Column("updated", min_width=7),
     Column("unchanged", min_width=9),
-]
-#: In CSV and JSON only: a table shows each retraction under the load's files instead
-#: (so the table of plain loads reads as it always has, and fits a terminal).
-RETRACTION_COLUMNS = [
+    # In CSV and JSON only: a table lists each retraction under the load's files instead
+    # (so the table of plain loads reads as it always has, and still fits a terminal).
     Column("retracted", table=False),
     Column("retractions", table=False),
 ]
@@ -35,7 +33,7 @@ def emit_history(result: HistoryResult, fmt: Format | str, stream: IO[str] | Non
     rows = result.rows
     if str(fmt) == "table":
         rows = [_with_retractions(row) for row in rows]
-    table = Table(HISTORY_COLUMNS + RETRACTION_COLUMNS, rows, title="Loads, newest first")
+    table = Table(HISTORY_COLUMNS, rows, title="Loads, newest first")
     emit(table, fmt, stream)
 
 
