@@ -396,8 +396,7 @@ def _variant_naive(file: Path, url: str) -> int:
             about = r.get("about") or {}
             session.add(
                 m.Statement(
-                    id=r.get("id") or statement_id(speaker, str(r["date"]), r["text"],
-                                                   r["source"]),
+                    id=r.get("id") or statement_id(speaker, str(r["date"]), r["source"]),
                     speaker_official=by_official, speaker_country=by_country,
                     speaker_alliance=by_alliance, speaker_label=r.get("speaker_label"),
                     date_text=str(r["date"]), date_lower=d.lower, date_upper=d.upper,
@@ -521,7 +520,7 @@ def _floor_row(
     lower, upper = (d.lower.isoformat(), d.upper.isoformat()) if sqlite else (d.lower, d.upper)
     quote = r.get("quote") == "true"
     return (
-        r.get("id") or statement_id(f"{kind}:{speaker}", r["date"], r["text"], r["source"]),
+        r.get("id") or statement_id(f"{kind}:{speaker}", r["date"], r["source"]),
         official,
         country,
         alliance,

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bench.generate import MARKERS, GeneratedCounts, generate, main, q, write_file
 
-from alliancekb.load.schema import SECTIONS, Record
+from alliancekb.load.schema import SECTIONS
 
 ISO3 = {c.alpha_3 for c in pycountry.countries}
 
@@ -39,7 +39,7 @@ def _validated(text: str) -> dict[str, list[Any]]:
     assert isinstance(document, dict)
     validated: dict[str, list[Any]] = {}
     for section, records in document.items():
-        model: type[Record] = SECTIONS[section]
+        model = SECTIONS[section]
         validated[section] = [model.model_validate(_strings(r)) for r in records or []]
     return validated
 

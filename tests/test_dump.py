@@ -325,19 +325,29 @@ def documents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
     ]  # fmt: skip
     speakers = isos + [a["key"] for a in alliances] + [o["key"] for o in officials]
     statements = []
+    # Speaker, date and source identify a statement without an id: one that would share
+    # them with an earlier id-less statement is given an id (the loader requires it).
+    idless: set[tuple[str, str, str]] = set()
     for i in range(draw(st.integers(0, 4))):
         about = _clean({
             "countries": _subset(draw, isos), "scopes": _subset(draw, scopes),
             "technology_areas": _subset(draw, akeys) if akeys else None,
         })  # fmt: skip
-        statements.append(_clean({
+        statement = _clean({
             "id": f"st-x-{i}" if draw(st.booleans()) else None,
             "speaker": draw(st.sampled_from(speakers)),
             "speaker_label": _optional(draw, line), "date": draw(dates), "text": draw(text),
             "quote": draw(st.booleans()), "stance": draw(st.sampled_from(STANCES)),
             "about": about or None, "source": draw(st.sampled_from(skeys)),
             "note": _optional(draw, text),
-        }))  # fmt: skip
+        })  # fmt: skip
+        identity = (statement["speaker"], statement["date"], statement["source"])
+        if "id" not in statement:
+            if identity in idless:
+                statement = {"id": f"st-x-{i}", **statement}
+            else:
+                idless.add(identity)
+        statements.append(statement)
     return {
         "sources": sources, "countries": countries, "technology_areas": areas,
         "alliances": alliances, "officials": officials, "memberships": memberships,

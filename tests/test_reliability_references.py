@@ -146,7 +146,7 @@ def test_a_name_no_file_defines_is_still_reported_where_it_is_used(
 def test_unresolved_records_are_batched_across_files(db: TestDatabase, tmp_path: Path) -> None:
     # More forward references than a batch holds: every one of them resolves in the end.
     statements = "statements:\n" + "".join(
-        f"  - speaker: rt-speaker\n    date: 2021-05\n    text: Statement {i}.\n"
+        f"  - id: rt-{i}\n    speaker: rt-speaker\n    date: 2021-05\n    text: Statement {i}.\n"
         f"    stance: asserts\n    source: rt-source\n"
         for i in range(25)
     )

@@ -89,6 +89,13 @@ def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str,
             "officials": counted("officials", dumper.officials()),
             "memberships": counted("memberships", dumper.memberships()),
             "statements": counted("statements", dumper.statements()),
+            # Only when there are any: a dump of a knowledge base that never retracted
+            # anything stays as it was before retractions existed.
+            **(
+                {"retracted": counted("retracted", dumper.retracted())}
+                if dumper.has_retractions()
+                else {}
+            ),
         },
         out,
         emit=RecordEmitter().emit_record if fast else None,
@@ -110,6 +117,27 @@ def _edtf(value: str | None) -> str | None:
 _ONE: Final = {kind: frozenset({kind}) for kind in Kind}
 
 
+def _retraction_fields(kind: str, key: str) -> Record:
+    """A retraction's canonical key as the fields of its `retracted:` record."""
+    if kind == "statement":
+        return {"id": key}
+    parts = key.split("|")
+    record: Record = {}
+    if kind == "membership":
+        country, scope, role, from_text = parts
+        alliance, _, number = scope.partition("/")
+        record = {
+            "country": country,
+            "scope": f"{alliance} pillar {number}" if number else alliance,
+        }
+        record["role"] = role
+    else:  # a title may hold `|`; the official key and the date cannot
+        record = {"official": parts[0], "title": "|".join(parts[1:-1])}
+        from_text = parts[-1]
+    _put(record, "from", from_text)
+    return record
+
+
 class _Dumper:
     """The records of each section, built from one session's snapshot."""
 
@@ -121,6 +149,35 @@ class _Dumper:
         self.source_keys: dict[int, str] = {
             sid: key for sid, key in self.conn.execute(select(m.Source.id, m.Source.key))
         }
+
+    # -- retractions ------------------------------------------------------------------------
+
+    def has_retractions(self) -> bool:
+        return self.conn.execute(select(m.Retraction.id).limit(1)).first() is not None
+
+    def retracted(self) -> Iterator[Record]:
+        """The `retracted:` records: each fact's key fields, who, why, when, and the fact.
+
+        Keys are split back into the fields of the load format (alliancekb.load.retract
+        builds them: `|` between parts, a scope as `aukus` or `aukus/2`); the snapshot is
+        written as the record's `record:`, without the position's official (a field of
+        the retraction itself), so a load of the dump keeps it whole.
+        """
+        r = m.Retraction
+        rows = self.conn.execute(
+            select(type_coerce(r.kind, String()), r.key, r.reason, r.retracted_by,
+                   r.retracted_at, r.snapshot)
+        ).all()  # fmt: skip
+        for kind, key, reason, by, when, snapshot in sorted(rows, key=lambda row: row[:2]):
+            record: Record = {"kind": kind, **_retraction_fields(kind, key)}
+            record["reason"] = reason
+            record["by"] = by
+            utc = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+            record["date"] = utc.isoformat()
+            if snapshot:
+                snapshot = {k: v for k, v in snapshot.items() if k != "official"}
+                record["record"] = snapshot
+            yield record
 
     # -- small sections ---------------------------------------------------------------------
 

@@ -315,6 +315,14 @@ def _loads(sql: SqlDialect) -> AnySelect:
     ).order_by(ld.id)
 
 
+def _retractions(sql: SqlDialect) -> AnySelect:
+    r = m.Retraction
+    return select(
+        sql.text(r.kind).label("kind"), r.key, r.reason, r.retracted_by, r.retracted_at,
+        r.snapshot,
+    ).order_by(sql.text(r.kind), sql.key(r.key))  # fmt: skip
+
+
 _KEY = "natural key"
 TABLES: Final[tuple[ExportTable, ...]] = (
     ExportTable(
@@ -537,6 +545,20 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         "the technology areas each statement is about",
         (field("statement", "statement id"), field("technology_area", "technology area key")),
         _statement_technology_areas,
+    ),
+    ExportTable(
+        "retractions",
+        "facts withdrawn (`retract`): gone from every other table, kept here (docs/yaml-format.md)",
+        (
+            field("kind", "membership, position or statement"),
+            field("key", f"the fact's canonical key ({_KEY}s joined by `|`, or a statement id)"),
+            field("reason", "why it was withdrawn"),
+            field("retracted_by", "who withdrew it"),
+            field("retracted_at", "when (ISO timestamp, UTC)"),
+            field("snapshot", "the fact as it was, a load-format record (JSON text in CSV)"),
+        ),
+        _retractions,
+        python_values=True,
     ),
     ExportTable(
         "loads",

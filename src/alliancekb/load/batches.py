@@ -14,6 +14,7 @@ from sqlalchemy import Table, select
 from alliancekb.core.errors import Problem
 from alliancekb.load.plan import Pending, Planner, merge
 from alliancekb.load.resolve import ONE_KIND, Unresolved
+from alliancekb.load.retract import FactKind, membership_key
 from alliancekb.load.schema import MembershipIn, StatementIn, bounds
 from alliancekb.load.sections import MEMBERSHIP_SOURCES, STATEMENT_LINKS
 from alliancekb.store import models as m
@@ -26,9 +27,16 @@ _MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
 Planned = tuple[dict[str, Any], dict[str, set[int]]]
 
 
-def statement_id(speaker: str, date: str, text: str, source: str) -> str:
-    """A deterministic id from a statement's content, so re-loading never duplicates it."""
-    digest = hashlib.sha256("\x1f".join((speaker, date, text, source)).encode()).hexdigest()
+def statement_id(speaker: str, date: str, source: str) -> str:
+    """The id of a statement given without one: from who said it, when, and where it is told.
+
+    Not from what was said: an edited text (or stance, about, note) must update the
+    statement it corrects, not add a second one. So two statements of one speaker on
+    one date in one source need an explicit `id` each (the planner refuses them
+    otherwise). `speaker` is `<kind>:<natural key>` (`official:rahm-emanuel`,
+    `country:USA`), `date` the EDTF text as written, `source` the source's key.
+    """
+    digest = hashlib.sha256("\x1f".join((speaker, date, source)).encode()).hexdigest()
     return f"st-{digest[:20]}"
 
 
@@ -65,6 +73,14 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             "confirmed_upper": seen.upper if seen else None,
             "note": ms.note,
         }
+        if planner.retracted.any(FactKind.MEMBERSHIP):
+            rows_now = planner.stored
+            retracted = membership_key(
+                rows_now.natural_key(country), rows_now.scope_key(scope), ms.role, ms.from_
+            )
+            if (FactKind.MEMBERSHIP, retracted) in planner.retracted:
+                planner.count("memberships", "retracted")  # withdrawn: not brought back
+                continue
         rows.append((item, values, [s.id for s in sources]))
     if not rows:
         return
@@ -126,6 +142,9 @@ class StatementPlanner:
         self.inserted: set[str] | None = (
             set() if conn.execute(select(_STATEMENTS.c.id).limit(1)).first() is None else None
         )
+        # Derived id -> where the id-less statement that took it is (file, line): a second
+        # one with the same speaker, date and source would silently overwrite the first.
+        self.derived: dict[str, tuple[str, int]] = {}
 
     def plan(self, batch: list[Pending], final: bool) -> None:
         planner = self.planner
@@ -216,10 +235,28 @@ class StatementPlanner:
         date = bounds(st.date)
         assert date is not None
         speaker_kind = speaker.kind
-        sid = st.id or statement_id(
-            f"{speaker_kind}:{self.planner.stored.natural_key(speaker)}",
-            st.date, st.text, source.label,
-        )  # fmt: skip
+        sid = st.id
+        if sid is None:
+            speaker_key = self.planner.stored.natural_key(speaker)
+            sid = statement_id(f"{speaker_kind}:{speaker_key}", st.date, source.label)
+            mark = item.record.mark_for(())
+            first = self.derived.setdefault(sid, (item.file, mark.line))
+            if first != (item.file, mark.line):
+                self.planner.problems.append(
+                    Problem(
+                        item.file, mark.line, mark.column, item.record.where,
+                        f"statements by {speaker_key} on {st.date} from {source.label} need "
+                        f"an `id` each: this one and the one at {first[0]}:{first[1]} share "
+                        "speaker, date and source, which is what identifies a statement "
+                        "without an id",
+                    )
+                )  # fmt: skip
+                return None
+        if self.planner.retracted.any(FactKind.STATEMENT) and (
+            (FactKind.STATEMENT, sid) in self.planner.retracted
+        ):
+            self.planner.count("statements", "retracted")  # withdrawn: not brought back
+            return None
         values: dict[str, Any] = {
             "id": sid,
             "speaker_official_id": speaker.id if speaker_kind is Kind.OFFICIAL else None,

@@ -42,6 +42,14 @@ from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import open_read
 from alliancekb.load.plan import Pending, PlannedWrites, Planner, singular
+from alliancekb.load.retract import (
+    COUNTED_AS,
+    FactKind,
+    apply_retractions,
+    earlier,
+    plan_retractions,
+)
+from alliancekb.load.retract import Planned as PlannedRetraction
 from alliancekb.load.yaml_reader import DEFAULT_MAX_BYTES
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session, write_session
@@ -83,6 +91,8 @@ class KindCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Retractions this load recorded, and records skipped because their fact is retracted.
+    retracted: int = 0
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -114,16 +124,25 @@ class LoadReport:
     )
     dry_run: bool = False
     load_id: int | None = None
+    #: Retractions this load recorded (a change, unlike a record skipped as retracted).
+    retractions: int = 0
 
     @property
     def changed(self) -> int:
-        return sum(c.changed for c in self.counts.values())
+        return sum(c.changed for c in self.counts.values()) + self.retractions
 
     def counts_dict(self) -> dict[str, dict[str, int]]:
-        return {
-            kind: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
-            for kind, c in self.counts.items()
-        }
+        """Per kind: created, updated, unchanged, and `retracted` where there were any.
+
+        (Left out at zero, so that the history of a load without retractions reads as
+        it always has.)
+        """
+        counts = {}
+        for kind, c in self.counts.items():
+            counts[kind] = {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+            if c.retracted:
+                counts[kind]["retracted"] = c.retracted
+        return counts
 
 
 #: Called as records are read: (file, records read in it, bytes read, total bytes). The
@@ -176,6 +195,14 @@ def load_files(
         session.add(load)
         session.flush()
         report.load_id = load.id
+        if run.retractions:
+            # After the search index is complete (bulk_indexing): a statement deleted
+            # inside that block would be taken out of an index it was never put in.
+            outcomes = apply_retractions(conn, run.retractions, load_id=load.id, now=started)
+            for outcome in outcomes:
+                run.count_retraction(outcome.fact.kind, outcome.status != "already")
+            load.counts = report.counts_dict()
+            session.flush()
     return report
 
 
@@ -194,9 +221,18 @@ class _Run:
         self.batch_size = batch_size
         self.planner = Planner(conn, index, writes, self._count)
         self.statements = StatementPlanner(self.planner, overlay=isinstance(writes, PlannedWrites))
+        self.dry_run = isinstance(writes, PlannedWrites)
+        #: The `retracted:` records, resolved: applied after every other record.
+        self.retractions: list[PlannedRetraction] = []
 
     def _count(self, kind: str, outcome: str) -> None:
         self.report.counts[kind].add(outcome)
+
+    def count_retraction(self, kind: FactKind, new: bool) -> None:
+        """A retraction of the load: recorded now (a change), or recorded before."""
+        self._count(COUNTED_AS[kind], "retracted" if new else "unchanged")
+        if new:
+            self.report.retractions += 1
 
     def files(
         self,
@@ -207,6 +243,14 @@ class _Run:
     ) -> None:
         for i, path in enumerate(paths):
             self.file(path, max_bytes, progress, child_min_bytes, last=i == len(paths) - 1)
+        pending, self.planner.pending["retracted"] = self.planner.pending["retracted"], []
+        self.retractions = plan_retractions(self.planner, pending)
+        if self.dry_run:  # what a real load would record (it counts what it did)
+            conn = self.planner.conn
+            for planned in self.retractions:
+                kind = planned.request.kind
+                assert planned.key is not None
+                self.count_retraction(kind, earlier(conn, kind, planned.key) is None)
         self.raise_problems()
 
     def file(

@@ -27,6 +27,7 @@ from alliancekb.core.vocab import ScopeKind
 from alliancekb.load.apply import Writes
 from alliancekb.load.child_read import ReadRecord
 from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
+from alliancekb.load.retract import FactKind, RetractedKeys, position_key
 from alliancekb.load.schema import SECTIONS, AllianceIn, OfficialIn, PillarIn, bounds
 from alliancekb.load.sections import (
     ENTITY_SECTIONS,
@@ -42,7 +43,7 @@ from alliancekb.load.stored import StoredRows
 from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind, NameIndex, Ref, pillar_label
 
-#: Counts one outcome of a kind: (kind, "created" | "updated" | "unchanged").
+#: Counts one outcome of a kind: (kind, "created" | "updated" | "unchanged" | "retracted").
 Count = Callable[[str, str], None]
 
 
@@ -104,6 +105,8 @@ class Planner:
         self.pending: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}
+        #: Facts retracted before this load began: a record of one is skipped, not loaded.
+        self.retracted = RetractedKeys(conn)
 
     # -- admitting records --------------------------------------------------------------
 
@@ -309,6 +312,13 @@ class Planner:
                 "note": pos.note,
             }
             key = (official_id, pos.title, pos.from_ or "")
+            if self.retracted.any(FactKind.POSITION):
+                official = self.stored.natural_key(Ref(Kind.OFFICIAL, official_id, ""))
+                if (FactKind.POSITION, position_key(official, pos.title, pos.from_)) in (
+                    self.retracted
+                ):
+                    self.count("positions", "retracted")
+                    continue
             _, outcome = self._upsert(
                 _POSITIONS, _POSITION_KEY, key, values, None, None,
                 [(POSITION_SOURCES, [s.id for s in sources])],

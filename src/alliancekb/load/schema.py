@@ -6,8 +6,9 @@ decide every type, so `NO` stays Norway and `012` stays `012`. Unknown fields ar
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated, Final, NoReturn
+from typing import Annotated, Final, Literal, NoReturn
 
 import pycountry
 from pydantic import (
@@ -16,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     Strict,
     StringConstraints,
     field_validator,
@@ -345,8 +347,83 @@ class StatementIn(Record):
     note: Text | None = None
 
 
-#: Section name -> record model, in the order a load applies them (dependencies first).
-SECTIONS: dict[str, type[Record]] = {
+def _when(value: object) -> object:
+    """An ISO 8601 date or date-time (UTC when it names no zone) -> an aware datetime."""
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{_shown(value)} is not an ISO 8601 date or date-time "
+                "(e.g. 2026-05-01 or 2026-05-01T09:30:00Z)"
+            ) from None
+        return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return value
+
+
+#: When something happened: an ISO 8601 date or date-time, UTC unless a zone is given.
+When = Annotated[dt.datetime, BeforeValidator(_when)]
+
+
+class RetractionBase(Record):
+    """What every retraction says: why, by whom (default: the loading user), and when."""
+
+    reason: Text
+    by: ShortText | None = None
+    date: When | None = Field(
+        default=None, description="when it was retracted (default: the time of the load)"
+    )
+
+
+class MembershipRetraction(RetractionBase):
+    """Withdraws the membership (country, scope, role, from): all four, as in `memberships`."""
+
+    kind: Literal["membership"]
+    country: Ref
+    scope: Ref
+    role: Role
+    from_: EdtfText | None = Field(default=None, alias="from")
+    #: The fact as it was (written by `dump`; used when the fact is not in the database).
+    record: MembershipIn | None = None
+
+
+class PositionRetraction(RetractionBase):
+    """Withdraws an official's position (title, from)."""
+
+    kind: Literal["position"]
+    official: Ref
+    title: ShortText
+    from_: EdtfText | None = Field(default=None, alias="from")
+    record: PositionIn | None = None
+
+
+class StatementRetraction(RetractionBase):
+    """Withdraws a statement, by its id (explicit, or derived: see `alliancekb dump`)."""
+
+    kind: Literal["statement"]
+    id: Slug
+    record: StatementIn | None = None
+
+
+AnyRetraction = MembershipRetraction | PositionRetraction | StatementRetraction
+
+
+class RetractionIn(RootModel[Annotated[AnyRetraction, Field(discriminator="kind")]]):
+    """One item of `retracted:`: its `kind` says which fields it has."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+#: A retraction's kind -> its model (how problems inside one are located and named).
+RETRACTION_KINDS: dict[str, type[RetractionBase]] = {
+    "membership": MembershipRetraction,
+    "position": PositionRetraction,
+    "statement": StatementRetraction,
+}
+
+#: Section name -> record model, in the order a load applies them (dependencies first;
+#: `retracted` after every other section, whatever the order in the file).
+SECTIONS: dict[str, type[BaseModel]] = {
     "sources": SourceIn,
     "countries": CountryIn,
     "technology_areas": TechnologyAreaIn,
@@ -354,6 +431,7 @@ SECTIONS: dict[str, type[Record]] = {
     "officials": OfficialIn,
     "memberships": MembershipIn,
     "statements": StatementIn,
+    "retracted": RetractionIn,
 }
 
 

@@ -108,7 +108,19 @@ class StoredRows:
             reverse.update({row_id: str(n) for n, (row_id, _) in self._table(table, key).items()})
         return reverse[ref.id]
 
+    def scope_key(self, ref: Ref) -> str:
+        """An alliance's or pillar's key as retractions name it: `aukus`, `aukus/2`."""
+        if ref.kind is Kind.ALLIANCE:
+            return self.natural_key(ref)
+        for (alliance_id, number), (row_id, _) in self._table(_PILLARS, _PILLAR_KEY).items():
+            if row_id == ref.id:
+                alliance = self.natural_key(Ref(Kind.ALLIANCE, alliance_id, ""))
+                return f"{alliance}/{number}"
+        raise KeyError(ref)
 
+
+_PILLARS: Table = m.Pillar.__table__  # type: ignore[assignment]
+_PILLAR_KEY = ("alliance_id", "number")
 _SPEAKER_KEYS: dict[Kind, tuple[Table, str]] = {
     Kind.OFFICIAL: (m.Official.__table__, "key"),  # type: ignore[dict-item]
     Kind.COUNTRY: (m.Country.__table__, "iso3"),  # type: ignore[dict-item]

@@ -18,13 +18,32 @@ HISTORY_COLUMNS = [
     Column("created", min_width=7),
     Column("updated", min_width=7),
     Column("unchanged", min_width=9),
+    # In CSV and JSON only: a table lists each retraction under the load's files instead
+    # (so the table of plain loads reads as it always has, and still fits a terminal).
+    Column("retracted", table=False),
+    Column("retractions", table=False),
 ]
 REPORT_COLUMNS = [Column(k, min_width=9) for k in ("kind", "created", "updated", "unchanged")]
+#: The load report's column for retractions: only when the load had any.
+RETRACTED_COLUMN = Column("retracted", min_width=9)
 
 
 def emit_history(result: HistoryResult, fmt: Format | str, stream: IO[str] | None = None) -> None:
-    """Write the past loads in `fmt`."""
-    emit(Table(HISTORY_COLUMNS, result.rows, title="Loads, newest first"), fmt, stream)
+    """Write the past loads in `fmt`; a table lists what a load retracted under its files."""
+    rows = result.rows
+    if str(fmt) == "table":
+        rows = [_with_retractions(row) for row in rows]
+    table = Table(HISTORY_COLUMNS, rows, title="Loads, newest first")
+    emit(table, fmt, stream)
+
+
+def _with_retractions(row: dict[str, object]) -> dict[str, object]:
+    retractions = row.get("retractions") or []
+    if not retractions:
+        return row
+    assert isinstance(retractions, list)
+    assert isinstance(row["files"], list)
+    return {**row, "files": [*row["files"], *(f"retracted {r}" for r in retractions)]}
 
 
 def render_load_counts(
@@ -32,8 +51,12 @@ def render_load_counts(
 ) -> None:
     """Print what a load created, updated and left unchanged per kind (kinds with any)."""
     rows = [
-        {"kind": kind.replace("_", " "), **by_outcome}
+        {"kind": kind.replace("_", " "), "retracted": 0, **by_outcome}
         for kind, by_outcome in counts.items()
         if any(by_outcome.values())
     ]
-    emit(Table(REPORT_COLUMNS, rows, title=f"{', '.join(files)}: {verb}"), "table")
+    columns = REPORT_COLUMNS
+    if any(row["retracted"] for row in rows):
+        columns = [*REPORT_COLUMNS, RETRACTED_COLUMN]
+    title = f"{', '.join(files)}: {verb}" if files else verb
+    emit(Table(columns, rows, title=title), "table")

@@ -1,4 +1,4 @@
-"""The record of past loads."""
+"""The record of past loads, and of the retractions each made (who, why, when)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class LoadSummary:
     finished_at: dt.datetime
     files: Sequence[LoadFileSummary]
     counts: dict[str, dict[str, int]]
+    #: What the load retracted: `membership JPN|aukus/2|partner|2024-04~ by alice: why`.
+    retractions: Sequence[str] = ()
 
     def _total(self, outcome: str) -> int:
         return sum(c.get(outcome, 0) for c in self.counts.values())
@@ -46,18 +48,36 @@ class LoadSummary:
     def unchanged(self) -> int:
         return self._total("unchanged")
 
+    @property
+    def retracted(self) -> int:
+        """Retractions recorded, plus records skipped because their fact is retracted."""
+        return self._total("retracted")
+
 
 def recent_loads(session: Session, limit: int = 20) -> list[LoadSummary]:
     """The newest loads first."""
     loads = session.scalars(
         select(m.Load).options(selectinload(m.Load.files)).order_by(m.Load.id.desc()).limit(limit)
-    )
+    ).all()
+    retractions: dict[int, list[str]] = {}
+    if loads:
+        rows = session.execute(
+            select(m.Retraction)
+            .where(m.Retraction.load_id.in_([load.id for load in loads]))
+            .order_by(m.Retraction.id)
+        ).scalars()
+        for r in rows:
+            assert r.load_id is not None
+            retractions.setdefault(r.load_id, []).append(
+                f"{r.kind} {r.key} by {r.retracted_by}: {r.reason}"
+            )
     return [
         LoadSummary(
             id=load.id,
             finished_at=load.finished_at,
             files=[LoadFileSummary(f.path, f.sha256, f.size, f.records) for f in load.files],
             counts=dict(load.counts),
+            retractions=retractions.get(load.id, []),
         )
         for load in loads
     ]
@@ -73,6 +93,8 @@ HISTORY_FIELDS = (
     "created",
     "updated",
     "unchanged",
+    "retracted",
+    "retractions",
 )
 
 
@@ -96,6 +118,8 @@ def history(session: Session, limit: int = 20) -> HistoryResult:
             "created": load.created,
             "updated": load.updated,
             "unchanged": load.unchanged,
+            "retracted": load.retracted,
+            "retractions": list(load.retractions),
         }
         for load in recent_loads(session, limit)
     ]

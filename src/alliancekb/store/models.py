@@ -459,3 +459,43 @@ class LoadFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer)
+
+
+class FactKind(StrEnum):
+    """The kinds of fact that can be retracted."""
+
+    MEMBERSHIP = "membership"
+    POSITION = "position"
+    STATEMENT = "statement"
+
+
+#: Longest canonical key of a retracted fact (a position's key holds its title).
+RETRACTION_KEY_LENGTH = 1200
+
+
+class Retraction(Base):
+    """A fact withdrawn from the knowledge base: who, why, when, and the fact as it was.
+
+    The fact's own row is deleted (so no query, export or search shows it); this row keeps
+    it, and keeps a later load of an old file from bringing it back: a loaded record whose
+    canonical key is retracted is skipped. `key` is built from natural keys, never from
+    database ids (alliancekb.load.retract): `JPN|aukus/2|partner|2024-04~` (country,
+    scope, role, from), `rahm-emanuel|Ambassador to Japan|2022-03` (official, title,
+    from), or a statement's id.
+    """
+
+    __tablename__ = "retractions"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[FactKind] = mapped_column(vocabulary(FactKind, "fact_kind"))
+    key: Mapped[str] = mapped_column(String(RETRACTION_KEY_LENGTH))
+    reason: Mapped[str] = mapped_column(Text)
+    retracted_by: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    retracted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The load (history entry) that recorded it; NULL only if that entry is deleted.
+    load_id: Mapped[int | None] = mapped_column(
+        ForeignKey("loads.id", ondelete="SET NULL"), index=True
+    )
+    #: The fact as it was, as a load-format record (NULL: it was not in the knowledge base).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,263 @@
+"""Retracting facts (issue 14): `alliancekb retract`, the `retracted:` section, history, dump."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from alliancekb.cli import app
+from alliancekb.dump.dumper import dump
+from alliancekb.load.loader import load_files
+from alliancekb.store import models as m
+from tests.conftest import TestDatabase
+from tests.helpers import BASE, load_text, snapshot, write_yaml
+
+JAPAN = "JPN|aukus/2|partner|2024-04~"
+
+
+def _cli(runner: CliRunner, db: TestDatabase, *args: str) -> Any:
+    return runner.invoke(app, ["--db", db.url, *args])
+
+
+def _json(runner: CliRunner, db: TestDatabase, *args: str) -> Any:
+    result = _cli(runner, db, *args, "-f", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _retractions(db: TestDatabase) -> list[tuple[str, str, str, str, Any]]:
+    with Session(db.engine) as session:
+        rows = session.scalars(select(m.Retraction).order_by(m.Retraction.key)).all()
+        return [(r.kind, r.key, r.reason, r.retracted_by, r.snapshot) for r in rows]
+
+
+def _japan_members(runner: CliRunner, db: TestDatabase) -> list[Any]:
+    rows = _json(runner, db, "members", "AUKUS Pillar 2")
+    return [r for r in rows if r["iso3"] == "JPN"]
+
+
+def test_retracting_a_membership_removes_it_and_records_who_why_and_what(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    assert _japan_members(runner, db)
+    result = _cli(
+        runner, db, "retract", "membership", "Japan", "Pillar Two", "--reason", "Misquoted.",
+        "--by", "alice",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"retracted membership {JAPAN}" in result.output
+    assert _japan_members(runner, db) == []
+    [(kind, key, reason, by, record)] = _retractions(db)
+    assert (kind, key, reason, by) == ("membership", JAPAN, "Misquoted.", "alice")
+    assert record["status"] == "expected"
+    assert record["sources"] == ["wsj-emanuel-2024-04"]
+    assert record["note"] == "Not confirmed whether Japan joins as a full member."
+
+    history = _json(runner, db, "history")
+    assert history[0]["retracted"] == 1
+    assert history[0]["retractions"] == [f"membership {JAPAN} by alice: Misquoted."]
+    assert history[1]["retractions"] == []
+    table = _cli(runner, db, "history").output
+    assert "retracted" in table
+    assert "alice" in table
+
+
+def test_retracting_again_changes_nothing_and_says_when(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    args = ["retract", "membership", "JPN", "aukus pillar 2", "--reason", "Wrong."]
+    assert _cli(runner, db, *args).exit_code == 0
+    before = snapshot(db.engine)
+    again = _cli(runner, db, *args)
+    assert again.exit_code == 0, again.output
+    assert f"membership {JAPAN} was already retracted on " in again.output
+    assert "nothing changed" in again.output
+    assert snapshot(db.engine) == before
+
+
+def test_several_matching_facts_exit_4_listing_them(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    doc = BASE.replace(
+        "statements:",
+        "  - country: JPN\n    scope: AUKUS Pillar II\n    role: observer\n    status: proposed\n"
+        "    from: 2023\n    sources: [wsj-emanuel-2024-04]\nstatements:",
+    )
+    load_text(db.engine, tmp_path, doc)
+    before = snapshot(db.engine)
+    result = _cli(runner, db, "retract", "membership", "Japan", "aukus/pillar-2", "--reason", "x")
+    assert result.exit_code == 4
+    assert "narrow with --role or --from" in result.output
+    assert "partner from 2024-04~ (expected)" in result.output
+    assert "observer from 2023 (proposed)" in result.output
+    assert snapshot(db.engine) == before
+    narrowed = _cli(
+        runner, db, "retract", "membership", "Japan", "aukus/pillar-2", "--role", "observer",
+        "--reason", "x",
+    )  # fmt: skip
+    assert narrowed.exit_code == 0, narrowed.output
+    assert len(_japan_members(runner, db)) == 1
+
+
+def test_an_unknown_name_exits_4_with_a_suggestion(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    result = _cli(runner, db, "retract", "position", "rahm emmanuel", "Ambassador", "--reason", "x")
+    assert result.exit_code == 4
+    assert "did you mean: Rahm Emanuel" in result.output
+
+
+def test_retracting_a_position_by_any_alias(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    result = _cli(
+        runner, db, "retract", "position", "Rahm Emanuel", "ambassador to japan", "--reason", "x"
+    )
+    assert result.exit_code == 0, result.output
+    assert "retracted position rahm-emanuel|Ambassador to Japan|2022-03" in result.output
+    with Session(db.engine) as session:
+        assert session.scalars(select(m.Position)).all() == []
+
+
+def test_a_retracted_statement_leaves_search_and_a_reload_skips_it(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    path = write_yaml(tmp_path, "kb.yaml", BASE)
+    assert _cli(runner, db, "load", str(path)).exit_code == 0
+    ids = [r["id"] for r in _json(runner, db, "statements", "--search", "first additional")]
+    assert ids == ["emanuel-japan-first-partner"]
+    result = _cli(
+        runner, db, "retract", "statement", "emanuel-japan-first-partner", "--reason", "Retracted."
+    )
+    assert result.exit_code == 0, result.output
+    assert _json(runner, db, "statements", "--search", "first additional") == []
+    before = snapshot(db.engine)
+    reload = _cli(runner, db, "load", str(path))
+    assert reload.exit_code == 0, reload.output
+    row = next(r for r in reload.output.splitlines() if r.startswith("statements"))
+    assert row.split()[1:] == ["0", "0", "1", "1"]  # created, updated, unchanged, retracted
+    assert "nothing changed" in reload.output
+    after = snapshot(db.engine)
+    assert after["statements"] == before["statements"]
+
+
+def test_a_fact_not_in_the_knowledge_base_is_recorded_so_no_load_brings_it(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    result = _cli(
+        runner, db, "retract", "statement", "emanuel-japan-first-partner", "--reason", "x"
+    )
+    assert result.exit_code == 0, result.output
+    assert "is not in the knowledge base; the retraction is recorded" in result.output
+    report = load_text(db.engine, tmp_path, BASE)
+    assert report.counts_dict()["statements"] == {
+        "created": 1, "updated": 0, "unchanged": 0, "retracted": 1,
+    }  # fmt: skip
+
+
+RETRACTED = """
+retracted:
+  - kind: membership
+    country: Japan
+    scope: AUKUS Pillar 2
+    role: partner
+    from: 2024-04~
+    reason: The interview was misreported.
+    by: desk
+  - kind: statement
+    id: emanuel-japan-first-partner
+    reason: Withdrawn by the newspaper.
+    date: 2026-01-15
+  - kind: position
+    official: rahm-emanuel
+    title: Ambassador to Japan
+    from: 2022-03
+    reason: Wrong office.
+"""
+
+
+def test_a_retracted_section_applies_after_the_rest_and_is_idempotent(
+    db: TestDatabase, tmp_path: Path, runner: CliRunner
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    report = load_text(db.engine, tmp_path, RETRACTED + BASE)
+    counts = report.counts_dict()
+    assert counts["memberships"]["retracted"] == 1
+    assert counts["statements"]["retracted"] == 1
+    assert counts["positions"]["retracted"] == 1
+    assert report.changed == 3
+    assert _japan_members(runner, db) == []
+    kept = {key: (reason, by) for _, key, reason, by, _ in _retractions(db)}
+    assert kept[JAPAN] == ("The interview was misreported.", "desk")
+    with Session(db.engine) as session:
+        when = session.scalar(
+            select(m.Retraction.retracted_at).where(m.Retraction.kind == "statement")
+        )
+    assert when is not None
+    assert when.strftime("%Y-%m-%d") == "2026-01-15"
+    again = load_text(db.engine, tmp_path, RETRACTED + BASE)
+    assert again.changed == 0
+
+
+def test_problems_in_a_retracted_section_are_located_and_change_nothing(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    bad = write_yaml(
+        tmp_path,
+        "bad.yaml",
+        RETRACTED.replace("    reason: Wrong office.\n", "").replace(
+            "kind: statement", "kind: quote"
+        ),
+    )
+    result = _cli(runner, db, "load", str(bad))
+    assert result.exit_code == 3
+    lines = bad.read_text().splitlines()
+    quote = next(i for i, t in enumerate(lines, 1) if "kind: quote" in t)
+    assert f"{bad}:{quote}:5: retracted[1].kind: a retraction's kind is one of:" in result.output
+    assert "retracted[2].reason: required field 'reason' is missing" in result.output
+    assert snapshot(db.engine) == before
+    unknown = write_yaml(
+        tmp_path, "unknown.yaml", RETRACTED.replace("country: Japan", "country: Japna")
+    )
+    result = _cli(runner, db, "load", str(unknown))
+    assert result.exit_code == 4
+    assert "retracted[0].country" in result.output
+    assert snapshot(db.engine) == before
+    dry = _cli(runner, db, "load", "--dry-run", str(write_yaml(tmp_path, "ok.yaml", RETRACTED)))
+    assert dry.exit_code == 0, dry.output
+    assert "retracted" in dry.output
+    assert snapshot(db.engine) == before
+
+
+def test_dump_writes_the_retractions_and_a_load_of_it_reproduces_them(
+    runner: CliRunner, db: TestDatabase, make_database: Any, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    load_text(db.engine, tmp_path, RETRACTED, name="retract.yaml")
+    assert _cli(runner, db, "retract", "statement", "never-loaded", "--reason", "x").exit_code == 0
+    out = tmp_path / "dump.yaml"
+    dump(db.engine, out)
+    text = out.read_text(encoding="utf-8")
+    assert "\nretracted:\n" in text
+    fresh = make_database()
+    load_files(fresh.engine, [out])
+    assert _retractions(fresh) == _retractions(db)
+    exported = {}
+    for name, kb in (("old", db), ("new", fresh)):
+        target = tmp_path / f"{name}.json"
+        result = _cli(runner, kb, "export", "retractions", "-f", "json", "-o", str(target))
+        assert result.exit_code == 0, result.output
+        exported[name] = target.read_text(encoding="utf-8")
+    assert exported["old"] == exported["new"]
+    assert "never-loaded" in exported["old"]
