@@ -6,6 +6,7 @@ format, and the usual errors with their exit codes, over the bundled seed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -58,6 +59,7 @@ CASES: dict[str, list[str]] = {
         "founding-member",
     ],
     "members-pillar-ii-expected": ["members", "Pillar II", "--status", "expected"],
+    "members-aukus-p2-history": ["members", "AUKUS Pillar 2", "--history"],
     "members-anzus-ended": ["members", "ANZUS", "--status", "ended", "--format", "csv"],
     "members-unknown": ["members", "Nowhereland"],
     "members-bad-date": ["members", "AUKUS", "--as-of", "garbage"],
@@ -73,6 +75,7 @@ CASES: dict[str, list[str]] = {
     "tech-areas-table": ["tech-areas"],
     "tech-areas-scope": ["tech-areas", "--scope", "AUKUS Pillar 2", "--format", "csv"],
     "officials-table": ["officials", "--as-of", "2026-12-01"],  # "today" pinned
+    "officials-today": ["officials"],  # today's date masked (_normalize)
     "officials-country": ["officials", "--country", "USA", "--as-of", "2026-12-01"],
     "officials-asof-json": ["officials", "--as-of", "2023-01-01", "--format", "json"],
     "sources-table": ["sources"],
@@ -118,13 +121,17 @@ CASES: dict[str, list[str]] = {
 }
 
 
+_AGE = re.compile(r"\d+ (?:months?|days?) before <TODAY>")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?")
 
 
 def _normalize(text: str, workdir: Path, db: str) -> str:
-    """Mask what differs between runs: the database, the directory, load timestamps."""
+    """Mask what differs between runs: the database, the directory, load timestamps, and
+    today's date with the age of the evidence counted to it (an answer is for today)."""
     text = text.replace(db, "<DB>").replace(str(workdir), "<DIR>")
-    return _TIMESTAMP.sub("<TIME>", text)
+    text = _TIMESTAMP.sub("<TIME>", text)
+    text = text.replace(dt.date.today().isoformat(), "<TODAY>")
+    return _AGE.sub(r"<AGE> before <TODAY>", text)
 
 
 def run_case(name: str, db: str, workdir: Path) -> dict[str, object]:

@@ -235,7 +235,8 @@ def officials_caption(result: OfficialsResult) -> str:
         shown = ", ".join(result.currencies) or "every currency"
         parts.append(f"Shown: positions {shown} on {day.isoformat()} (--currency to choose)")
     for row in result.left_out:
-        where = f", {row['for']}" if row.get("for") else ""
+        served = row.get("for")
+        where = f", {served}" if served and served not in row["title"] else ""
         parts.append(
             f"Not confirmed since {row['confirmed'] or 'any dated source'}: "
             f"{row['name']}, {row['title']}{where}"
