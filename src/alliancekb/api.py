@@ -29,8 +29,9 @@ from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
 from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Row, json_value
-from alliancekb.core.vocab import Role, SourceKind, Status
+from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
 from alliancekb.query import cards as q_cards
+from alliancekb.query import conflicts as q_conflicts
 from alliancekb.query import history as q_history
 from alliancekb.query import lists as q_lists
 from alliancekb.query import members as q_members
@@ -110,15 +111,24 @@ class KnowledgeBase:
         role: Choices = None,
         currency: Choices = None,
         history: bool = False,
+        obligation: Choices = None,
     ) -> Rows[q_members.MembersResult]:
         """Who is in an alliance or pillar on a date, default today (`alliancekb members`)."""
         day = _day(as_of, "as_of")
         statuses = _choices(status, Status, "status")
         roles = _choices(role, Role, "role")
         currencies = _choices(currency, Currency, "currency")
+        obligations = _choices(obligation, Obligation, "obligation")
         with self.session() as s:
             result = q_members.members(
-                s, scope, day, statuses, roles, currencies=currencies, history=history
+                s,
+                scope,
+                day,
+                statuses,
+                roles,
+                currencies=currencies,
+                obligations=obligations,
+                history=history,
             )
             return _rows(result)
 
@@ -127,11 +137,21 @@ class KnowledgeBase:
         with self.session() as s:
             return _rows(q_lists.countries(s))
 
-    def alliances(self, as_of: DateLike | None = None) -> Rows[q_lists.AlliancesResult]:
-        """Every alliance, members counted in force on a date (`alliancekb alliances`)."""
+    def alliances(
+        self, as_of: DateLike | None = None, country: str | None = None
+    ) -> Rows[q_lists.AlliancesResult]:
+        """Every alliance (or a country's), members counted in force on a date
+        (`alliancekb alliances`)."""
         day = _day(as_of, "as_of")
         with self.session() as s:
-            return _rows(q_lists.alliances(s, day))
+            return _rows(q_lists.alliances(s, day, country=country))
+
+    def conflicts(
+        self, scope: str | None = None, country: str | None = None
+    ) -> Rows[q_conflicts.ConflictsResult]:
+        """Where the sources disagree about memberships (`alliancekb conflicts`)."""
+        with self.session() as s:
+            return _rows(q_conflicts.conflicts(s, scope, country))
 
     def pillars(
         self, alliance: str | None = None, as_of: DateLike | None = None

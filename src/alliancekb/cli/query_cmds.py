@@ -17,7 +17,7 @@ import typer
 from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
 from alliancekb.cli.state import state_of
 from alliancekb.core.evidence import Currency
-from alliancekb.core.vocab import Role, SourceKind, Status
+from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ STATUSES = tuple(s.value for s in Status)
 ROLES = tuple(r.value for r in Role)
 SOURCE_KINDS = tuple(k.value for k in SourceKind)
 CURRENCIES = tuple(c.value for c in Currency)
+OBLIGATIONS = tuple(o.value for o in Obligation)
 
 
 def _check_source_kind(value: str | None) -> str | None:
@@ -124,6 +125,18 @@ def members_cmd(
         ),
     ] = None,
     currency: CurrencyOpt = None,
+    obligation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--obligation",
+            metavar="OBLIGATION",
+            callback=each_one_of(OBLIGATIONS),
+            help=(
+                "Only members coded with this obligation (repeatable: all of them), as the "
+                f"COW and ATOP datasets code them: {', '.join(OBLIGATIONS)}."
+            ),
+        ),
+    ] = None,
     history: Annotated[
         bool,
         typer.Option(
@@ -150,6 +163,12 @@ def members_cmd(
     continue) or unconfirmed (an announced, expected, under-consultation or proposed
     record past its evidence: only the last thing known, shown dim).
 
+    A membership may be claimed by several sources: the knowledge base's own record (a
+    treaty, a government) and datasets such as COW and ATOP (`alliancekb import`). The row
+    is one per country: its status and dates come from the own record where there is one,
+    else from a dataset (`dates_from` in CSV/JSON names the sources), and `sources` lists
+    every claim's; `alliancekb conflicts` shows where they disagree.
+
     By default every status except `ended` and `declined` is shown; only `in-force` means
     "is in it".
 
@@ -173,6 +192,7 @@ def members_cmd(
             statuses=status,
             roles=role,
             currencies=currency,
+            obligations=obligation,
             history=history,
         )
         _emit(result, fmt)
@@ -189,7 +209,21 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
         _emit(countries(session), fmt)
 
 
-def alliances_cmd(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
+def alliances_cmd(
+    ctx: typer.Context,
+    as_of: AsOfOpt = None,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country",
+            "-c",
+            metavar="NAME",
+            help="Only the alliances this country is in on the date (any status shown by "
+            "`members`), across every imported dataset.",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
     """List the alliances with their kind, founding date, pillars and in-force members.
 
     The member count is the number of rows `members ALLIANCE --status in-force` gives on
@@ -200,11 +234,13 @@ def alliances_cmd(ctx: typer.Context, as_of: AsOfOpt = None, fmt: FormatOpt = "t
       alliancekb alliances
 
       alliancekb alliances --as-of 1990-01-01
+
+      alliancekb alliances --country Turkey --as-of 1980-01-01
     """
     from alliancekb.query.lists import alliances
 
     with _session(ctx) as session:
-        _emit(alliances(session, _as_of(as_of)), fmt)
+        _emit(alliances(session, _as_of(as_of), country=country), fmt)
 
 
 def pillars_cmd(
@@ -422,6 +458,37 @@ def timeline_cmd(
         _emit(timeline(session, name), fmt)
 
 
+def conflicts_cmd(
+    ctx: typer.Context,
+    scope: Annotated[
+        str | None,
+        typer.Argument(metavar="[SCOPE]", help="An alliance or pillar; all of them if left out."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", "-c", metavar="NAME", help="Only this country.")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Where the sources disagree about a membership: who is in, since when, bound to what.
+
+    A membership may be claimed by the knowledge base's own record and by datasets (COW,
+    ATOP: `alliancekb import`). For each country, kind is `missing` (one source lists it
+    on dates another covers without it), `start` or `end` (the dates differ beyond their
+    precision) or `obligation` (the datasets code different obligations); `values` gives
+    each source's value and `note` names a known convention difference.
+
+    Examples:
+
+      alliancekb conflicts NATO
+
+      alliancekb conflicts --country Germany --format json
+    """
+    from alliancekb.query.conflicts import conflicts
+
+    with _session(ctx) as session:
+        _emit(conflicts(session, scope, country), fmt)
+
+
 def register(app: typer.Typer) -> None:
     """Add the read commands to the root app."""
     app.command("members")(members_cmd)
@@ -434,3 +501,4 @@ def register(app: typer.Typer) -> None:
     app.command("statements")(statements_cmd)
     app.command("show")(show_cmd)
     app.command("timeline")(timeline_cmd)
+    app.command("conflicts")(conflicts_cmd)

@@ -5,8 +5,9 @@ These are the rules every read follows (no database here; `query.facts` feeds th
 **Evidence.** A membership or a position is supported by its cited sources. Its
 `confirmed` date is the newest date at which a source supports it: the newest cited
 source's publication date (a source without one, such as a continually updated page,
-gives no evidence date: the day it was read is not the day its text was written), or an
-explicit `confirmed` on the record when a source restates the fact later. Its *earliest
+gives no evidence date: the day it was read is not the day its text was written; a
+dataset's is the end of its coverage), or an explicit `confirmed` on the record when a
+source restates the fact later. Its *earliest
 evidence* is the oldest such date.
 
 **Validity.** A record starts on the first day of its `from`; with no `from` it starts at
@@ -77,14 +78,16 @@ class Evidence:
     earliest: dt.date | None = None
 
 
-def source_date(published: str | None) -> EdtfDate | None:
-    """The date a source supports its facts: its publication date (None when unknown).
+def source_date(published: str | None, covers_to: str | None = None) -> EdtfDate | None:
+    """The date a source supports its facts: the end of a dataset's coverage (COW: 2012),
+    else its publication date; None when neither is known.
 
     Not the day it was read: an undated page read today may be a revision of years ago, or
     a document of 1954, and would carry its facts to today. A record whose source restates
-    a fact later says so with an explicit `confirmed`.
+    a fact later says so with an explicit `confirmed`. A dataset's membership with no exit
+    is "ongoing at the end of coverage": the evidence stops there, whatever the release date.
     """
-    return edtf_or_none(published)
+    return edtf_or_none(covers_to) or edtf_or_none(published)
 
 
 def evidence(dates: Iterable[EdtfDate | None], explicit: str | None = None) -> Evidence:

@@ -49,13 +49,16 @@ def json_value(value: Any) -> Any:
 
 
 def text_value(value: Any, list_separator: str = CSV_LIST_SEPARATOR) -> str:
-    """A value as one cell of text: lists joined, booleans `true`/`false`, None empty."""
+    """A value as one cell of text: lists joined, mappings as `key: value` items, booleans
+    `true`/`false`, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return list_separator.join(text_value(v, list_separator) for v in value)
+    if isinstance(value, dict):  # source -> value, as `conflicts` gives: one readable cell
+        return list_separator.join(f"{k}: {text_value(v, ', ')}" for k, v in value.items())
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dt.date | dt.datetime):

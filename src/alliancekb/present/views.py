@@ -16,6 +16,7 @@ from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
 from alliancekb.core.vocab import Status
 from alliancekb.present.output import Column, Table, emit
+from alliancekb.query.conflicts import ConflictsResult
 from alliancekb.query.lists import (
     AlliancesResult,
     CountriesResult,
@@ -42,6 +43,9 @@ MEMBER_COLUMNS = [
     Column("confirmed", min_width=10),
     Column("currency", min_width=8),
     Column("until", table=False),
+    Column("obligations", table=False),
+    Column("dates_from", "dates from", table=False),
+    Column("claim", table=False),
 ]
 COUNTRY_COLUMNS = [Column("iso3"), Column("iso2"), Column("name", style="bold"), Column("aliases")]
 ALLIANCE_COLUMNS = [
@@ -110,6 +114,14 @@ STATEMENT_COLUMNS = [
     Column("about", min_width=8, data=False),
     Column("source", table=False),
 ]
+CONFLICT_COLUMNS = [
+    Column("scope", style="bold"),
+    Column("country", style="bold", min_width=8),
+    Column("iso3", table=False),
+    Column("kind", min_width=10),
+    Column("values", "sources say"),
+    Column("note"),
+]
 TIMELINE_COLUMNS = [
     Column("date", min_width=10),
     Column("event", min_width=10),
@@ -168,6 +180,8 @@ def members_shown(result: MembersResult) -> str:
         shown = f"every status except {' and '.join(result.hidden)} (use --status to choose)"
     if result.currencies:
         shown += "; currency: " + ", ".join(result.currencies)
+    if result.obligations:
+        shown += "; obligations: " + ", ".join(result.obligations)
     return shown
 
 
@@ -209,10 +223,13 @@ def _on(day: dt.date) -> str:
 
 
 def alliances_table(result: AlliancesResult) -> Table:
+    title = "Alliances"
+    if result.country is not None:
+        title += f" of {result.country} {_on(result.as_of)}"
     return Table(
         ALLIANCE_COLUMNS,
         result.rows,
-        title="Alliances",
+        title=title,
         caption=f"members: countries in force {_on(result.as_of)} (as `members` answers)",
     )
 
@@ -294,6 +311,22 @@ def statements_table(result: StatementsResult) -> Table:
     )
 
 
+def conflicts_table(result: ConflictsResult) -> Table:
+    title = "Where the sources disagree"
+    title += f" about {result.scope}" if result.scope else ""
+    title += f" on {result.country}" if result.country else ""
+    return Table(
+        CONFLICT_COLUMNS,
+        result.rows,
+        title=title,
+        caption=(
+            "missing: one source lists the member on dates another covers without it; "
+            "start/end: the dates differ beyond their precision; obligation: the datasets "
+            "code different obligations"
+        ),
+    )
+
+
 def timeline_table(result: TimelineResult) -> Table:
     return Table(
         TIMELINE_COLUMNS,
@@ -313,6 +346,7 @@ Result = (
     | SourcesResult
     | StatementsResult
     | TimelineResult
+    | ConflictsResult
 )
 
 
@@ -334,6 +368,8 @@ def table_of(result: Result) -> Table:
         return sources_table(result)
     if isinstance(result, StatementsResult):
         return statements_table(result)
+    if isinstance(result, ConflictsResult):
+        return conflicts_table(result)
     return timeline_table(result)
 
 

@@ -148,6 +148,15 @@ def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str]
     return _section("sources", rows)
 
 
+def code_text(code: m.CountryCode) -> str:
+    """A dated code as people read it: `cow 260 (1955-05-05 to 1990-10-02)`; ATOP uses the
+    COW codes."""
+    when = ""
+    if code.from_text or code.to_text:
+        when = f" ({code.from_text or '?'} to {code.to_text or 'now'})"
+    return f"{code.scheme} {code.code}{when}"
+
+
 def _positions(session: Session, where: ColumnElement[bool], day: dt.date) -> list[Row]:
     """Positions of the offices matching `where` (chains resolved), newest first."""
     spans = sorted(
@@ -180,6 +189,7 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
         ("iso2", country.iso2),
         ("name", country.name),
         ("aliases", [a.alias for a in country.aliases]),
+        ("codes", [code_text(c) for c in country.codes]),
     ]
     return Card("country", ref.label, fields, sections)
 

@@ -40,24 +40,25 @@ def _sources_of(
     """(source key, its evidence date) per owner row matching `where`, keys in order."""
     found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
     stmt = (
-        select(owner, m.Source.key, m.Source.published)
+        select(owner, m.Source.key, m.Source.published, m.Source.covers_to)
         .select_from(link)
         .join(model, model.id == owner)
         .join(m.Source, m.Source.id == link.c.source_id)
         .where(where)
         .order_by(owner, m.Source.key)
     )
-    for owner_id, key, published in session.execute(stmt):
-        found[owner_id].append((key, source_date(published)))
+    for owner_id, key, published, covers_to in session.execute(stmt):
+        found[owner_id].append((key, source_date(published, covers_to)))
     return found
 
 
 def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Row]]:
-    """The memberships matching `where` as resolved chains (country, scope); payload: row.
+    """The memberships matching `where` as resolved chains (country, scope, claimant).
 
     The payload holds the row's own fields (country, iso3, scope_id, role, status, from,
-    to, sources, note, and `id`); the caller adds the scope label and `via`. `where` must
-    take in whole chains (select by scope or by country, never by date or status).
+    to, sources, note, claim, obligations, and `id`); the caller adds the scope label and
+    `via`. `where` must take in whole chains (select by scope or by country, never by date
+    or status).
     """
     ms = m.Membership
     stmt = (
@@ -74,6 +75,8 @@ def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[
             ms.to_text,
             ms.to_upper,
             ms.confirmed,
+            ms.claim,
+            ms.obligations,
             ms.note,
         )
         .join(m.Country, m.Country.id == ms.country_id)
@@ -95,11 +98,15 @@ def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[
             "to": text_or_none(r.to_text),
             "sources": [key for key, _ in sources],
             "note": r.note,
+            "claim": r.claim or None,
+            "obligations": r.obligations.split("; ") if r.obligations else [],
         }
         spans.append(
             Span(
                 row,
-                (r.country_id, r.scope_id),
+                # Each claimant's records form their own chain: a dataset's later spell
+                # never ends the knowledge base's own record, nor another dataset's.
+                (r.country_id, r.scope_id, r.claim),
                 r.from_lower,
                 r.from_text,
                 r.to_upper,
@@ -194,13 +201,13 @@ def _position_sources(
     found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for owner_id, key, published in session.execute(
-            select(link.c.position_id, m.Source.key, m.Source.published)
+        for owner_id, key, published, covers_to in session.execute(
+            select(link.c.position_id, m.Source.key, m.Source.published, m.Source.covers_to)
             .join(m.Source, m.Source.id == link.c.source_id)
             .where(link.c.position_id.in_(chunk))
             .order_by(link.c.position_id, m.Source.key)
         ):
-            found[owner_id].append((key, source_date(published)))
+            found[owner_id].append((key, source_date(published, covers_to)))
     return found
 
 

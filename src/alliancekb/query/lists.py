@@ -26,10 +26,11 @@ from alliancekb.query.facts import (
     EVIDENCE_FIELDS,
     answering,
     horizon_text,
+    membership_spans,
     position_spans,
     with_evidence,
 )
-from alliancekb.query.members import scope_spans
+from alliancekb.query.members import member_rows, scope_spans
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
@@ -65,6 +66,8 @@ class AlliancesResult:
 
     rows: RowIterator = field(repr=False)
     as_of: dt.date = field(default_factory=dt.date.today)
+    #: Only the alliances this country is in (its label), if asked.
+    country: str | None = None
 
 
 @dataclass
@@ -152,9 +155,33 @@ def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date)
     return found
 
 
-def alliances(session: Session, as_of: dt.date | None = None) -> AlliancesResult:
-    """Every alliance with its kind, founding date, pillar count and in-force member count."""
+def _alliances_of(session: Session, country_id: int, day: dt.date) -> list[int]:
+    """The alliances a country is in on `day` (itself or one of their pillars)."""
+    spans = membership_spans(session, m.Membership.country_id == country_id)
+    scope_ids = {span.chain[1] for span, _ in member_rows(spans, day)}  # type: ignore[index]
+    found = (
+        session.execute(select(m.Alliance.id).where(m.Alliance.scope_id.in_(scope_ids)))
+        .scalars()
+        .all()
+    )
+    by_pillar = (
+        session.execute(select(m.Pillar.alliance_id).where(m.Pillar.scope_id.in_(scope_ids)))
+        .scalars()
+        .all()
+    )
+    return sorted({*found, *by_pillar})
+
+
+def alliances(
+    session: Session, as_of: dt.date | None = None, *, country: str | None = None
+) -> AlliancesResult:
+    """Every alliance with its kind, founding date, pillar count and in-force member count.
+
+    `country` keeps the alliances (or their pillars) it is in on the date, as `members`
+    answers (any status it shows by default).
+    """
     day = as_of or dt.date.today()
+    label = None
     pillar_count = (
         select(func.count()).where(m.Pillar.alliance_id == m.Alliance.id).scalar_subquery()
     )
@@ -168,6 +195,10 @@ def alliances(session: Session, as_of: dt.date | None = None) -> AlliancesResult
         m.Alliance.scope_id,
         pillar_count.label("pillars"),
     ).order_by(m.Alliance.name)
+    if country is not None:
+        ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
+        label = ref.label
+        stmt = stmt.where(m.Alliance.id.in_(_alliances_of(session, ref.id, day)))
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
@@ -187,7 +218,7 @@ def alliances(session: Session, as_of: dt.date | None = None) -> AlliancesResult
                     "aliases": aliases.get(r.id, []),
                 }
 
-    return AlliancesResult(rows(), day)
+    return AlliancesResult(rows(), day, label)
 
 
 def pillars(

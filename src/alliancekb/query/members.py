@@ -17,12 +17,13 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
-from alliancekb.core.vocab import CLOSED_STATUSES, Role, Status
+from alliancekb.core.vocab import CLOSED_STATUSES, Obligation, Role, Status
 from alliancekb.query.common import role_rank_of, scope_infos, status_rank_of
 from alliancekb.query.facts import EVIDENCE_FIELDS, answering, horizon_text, membership_spans
 from alliancekb.query.facts import with_evidence as _with_evidence
@@ -43,6 +44,9 @@ MEMBER_FIELDS = (
     "sources",
     "note",
     *EVIDENCE_FIELDS,
+    "obligations",
+    "dates_from",
+    "claim",
 )
 
 
@@ -78,6 +82,8 @@ class MembersResult:
     currencies: tuple[Currency, ...] = ()
     #: The newest evidence among the scope's records (EDTF as written), if any.
     newest_evidence: str | None = None
+    #: Only rows coded with all of these obligations (empty: all).
+    obligations: tuple[str, ...] = ()
 
 
 def _in_vocabulary_order(statuses: set[Status] | frozenset[Status]) -> tuple[Status, ...]:
@@ -110,6 +116,44 @@ def scope_spans(session: Session, scope_ids: Sequence[int]) -> list[Span[Row]]:
     return membership_spans(session, m.Membership.scope_id.in_(scope_ids))
 
 
+def _precedence(span: Span[Row]) -> tuple[bool, str]:
+    """The knowledge base's own record first (treaties, governments), then datasets by key."""
+    claim = span.payload.get("claim") or ""
+    return (claim != "", claim)
+
+
+def merge_claims(spans: Sequence[Span[Row]], day: dt.date) -> list[tuple[Span[Row], Row]]:
+    """One row per country and scope from the claims answering `day`.
+
+    Status, role and dates come from the claim of highest precedence (the knowledge
+    base's own record over a dataset's; `dates_from` names its sources); `sources` and
+    `obligations` gather every claim's; `confirmed` and `currency` take the freshest
+    evidence among the claims that agree with the status shown.
+    """
+    groups: dict[tuple[Any, Any], list[Span[Row]]] = {}
+    for span in spans:
+        groups.setdefault(span.chain[:2], []).append(span)  # type: ignore[index]
+    out: list[tuple[Span[Row], Row]] = []
+    for group in groups.values():
+        group.sort(key=_precedence)
+        primary = group[0]
+        row = dict(_with_evidence(primary, day))
+        row["dates_from"] = list(primary.payload["sources"])
+        if len(group) > 1:
+            status = primary.payload["status"]
+            agreeing = [s for s in group if s.payload["status"] == status]
+            row["sources"] = sorted({k for s in group for k in s.payload["sources"]})
+            coded = {o for s in group for o in s.payload["obligations"]}
+            row["obligations"] = [o.value for o in Obligation if o.value in coded]
+            freshest = max(agreeing, key=lambda s: s.evidence.confirmed_upper or dt.date.min)
+            row["confirmed"] = freshest.evidence.confirmed
+            currencies = {s.currency(day) for s in agreeing}
+            best = next(c for c in Currency if c in currencies)
+            row["currency"] = best.value
+        out.append((primary, row))
+    return out
+
+
 def member_rows(
     spans: Sequence[Span[Row]],
     day: dt.date,
@@ -118,17 +162,19 @@ def member_rows(
     *,
     history: bool = False,
 ) -> list[tuple[Span[Row], Row]]:
-    """The records answering `day` (or all, with `history`) that pass the status rule.
+    """The answer for `day` (one row per country and scope, claims merged), or with
+    `history` every record of every chain, that passes the status rule.
 
     The one rule behind `members` and every member count (`alliances`, `pillars`, `show`).
     """
-    picked = spans if history else answering(spans, day)
-    out: list[tuple[Span[Row], Row]] = []
-    for span in picked:
-        row = _with_evidence(span, day)
-        if shown(rule, chosen, row):
-            out.append((span, row))
-    return out
+    picked: list[tuple[Span[Row], Row]]
+    if history:
+        picked = [
+            (s, {**_with_evidence(s, day), "dates_from": s.payload["sources"]}) for s in spans
+        ]
+    else:
+        picked = merge_claims(answering(spans, day), day)
+    return [(span, row) for span, row in picked if shown(rule, chosen, row)]
 
 
 def in_force_countries(spans: Sequence[Span[Row]], day: dt.date) -> set[int]:
@@ -148,6 +194,7 @@ def members(
     roles: Sequence[Role | str] | None = None,
     *,
     currencies: Sequence[Currency | str] | None = None,
+    obligations: Sequence[Obligation | str] | None = None,
     history: bool = False,
     index: NameIndex | None = None,
 ) -> MembersResult:
@@ -155,8 +202,9 @@ def members(
 
     A pillar's rows include its alliance's memberships (`via` = the alliance's name:
     members of an alliance take part in all its pillars) besides its own (`via` empty).
-    Each row carries `confirmed` and `currency`. Rows are ordered by status (in-force
-    first), role, country; with `history`, by country, scope and start.
+    Each row carries `confirmed` and `currency`. `obligations` keeps the rows coded with
+    every obligation given. Rows are ordered by status (in-force first), role, country;
+    with `history`, by country, scope and start.
     """
     index = index if index is not None else load_index(session, SCOPE_KINDS)
     ref = index.resolve(scope, SCOPE_KINDS)
@@ -172,11 +220,14 @@ def members(
     picked = member_rows(spans, day, rule, chosen, history=history)
     role_set = {Role(r) for r in roles or ()}
     currency_set = tuple(sorted({Currency(c) for c in currencies or ()}, key=list(Currency).index))
+    obligation_set = {Obligation(o).value for o in obligations or ()}
     rows: list[Row] = []
     for span, row in picked:
         if role_set and row["role"] not in role_set:
             continue
         if currency_set and row["currency"] not in currency_set:
+            continue
+        if not obligation_set <= set(row["obligations"]):
             continue
         info = infos[row["scope_id"]]
         rows.append(
@@ -210,4 +261,5 @@ def members(
         history=history,
         currencies=currency_set,
         newest_evidence=horizon_text(spans),
+        obligations=tuple(o.value for o in Obligation if o.value in obligation_set),
     )

@@ -1,0 +1,262 @@
+"""`conflicts`: where the sources disagree about a membership.
+
+A membership may be claimed by the knowledge base's own record (a treaty, a government
+page) and by datasets (COW, ATOP), each claim a chain of its own (`query.facts`). For every
+country in a scope, the claimants' in-force spells are compared:
+
+- `missing`: one claimant has the country as a member on dates another claimant covers
+  (its coverage window, and it codes the same scope) without listing it;
+- `start` / `end`: both list it, but the first day in, or the last day in, differ beyond
+  the precision of the dates (`1955` and `1955-05-06` agree);
+- `obligation`: two datasets code a different obligation on one that both code
+  (defense, neutrality, nonaggression).
+
+Each row names the sources and their values; where a difference is a known convention
+(ATOP dates entry by signature, others by entry into force), `note` says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy.orm import Session
+
+from alliancekb.core.evidence import Span, edtf_or_none
+from alliancekb.core.formats import Row
+from alliancekb.core.vocab import Obligation, SourceKind, Status
+from alliancekb.query.common import scope_infos
+from alliancekb.query.facts import membership_spans
+from alliancekb.store import models as m
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
+
+#: The JSON field names of a conflict row, in order.
+CONFLICT_FIELDS = ("scope", "country", "iso3", "kind", "values", "note")
+#: Obligations both COW and ATOP code: a difference on one of these is a disagreement.
+SHARED_OBLIGATIONS = (Obligation.DEFENSE, Obligation.NEUTRALITY, Obligation.NONAGGRESSION)
+#: Statuses that say the country is in (a spell to compare).
+_IN = frozenset({Status.IN_FORCE, Status.SUSPENDED})
+_OWN = ""
+
+
+@dataclass
+class ConflictsResult:
+    """Disagreements between sources, of one scope (`scope`) or all, one country or all."""
+
+    scope: str | None
+    country: str | None
+    rows: list[Row] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A dataset's coverage window (first and last day), open where unknown."""
+
+    first: dt.date | None
+    last: dt.date | None
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
+
+
+@dataclass
+class Claim:
+    """One claimant's view of a country in a scope: its in-force spells and obligations."""
+
+    name: str
+    spells: list[Span[Row]]
+    obligations: set[str]
+
+    @property
+    def start(self) -> Span[Row]:
+        return self.spells[0]
+
+    @property
+    def end(self) -> Span[Row]:
+        return self.spells[-1]
+
+
+def conflicts(
+    session: Session, scope: str | None = None, country: str | None = None
+) -> ConflictsResult:
+    """Every place where the sources disagree about a membership, by scope and country."""
+    where: ColumnElement[bool] = true()
+    scope_label = country_label = None
+    if scope is not None:
+        ref = load_index(session, SCOPE_KINDS).resolve(scope, SCOPE_KINDS)
+        where = and_(where, m.Membership.scope_id == ref.scope_id)
+        scope_label = ref.label
+    if country is not None:
+        cref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
+        where = and_(where, m.Membership.country_id == cref.id)
+        country_label = cref.label
+    coverage = _coverages(session)
+    infos = scope_infos(session)
+    spans = membership_spans(session, where)
+    by_pair: dict[tuple[Any, Any], dict[str, list[Span[Row]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    claimants_of_scope: dict[Any, set[str]] = defaultdict(set)
+    for span in spans:
+        payload = span.payload
+        claim = payload.get("claim") or _OWN
+        claimants_of_scope[payload["scope_id"]].add(claim)
+        by_pair[span.chain[:2]][claim].append(span)  # type: ignore[index]
+    rows: list[Row] = []
+    for (_, scope_id), claims in by_pair.items():
+        label = infos[scope_id].label
+        found = {
+            name: Claim(name, [s for s in chain if s.payload["status"] in _IN], _coded(chain))
+            for name, chain in claims.items()
+        }
+        first = next(iter(claims.values()))[0].payload
+        for kind, values, note in _disagreements(found, claimants_of_scope[scope_id], coverage):
+            rows.append(
+                {
+                    "scope": label,
+                    "country": first["country"],
+                    "iso3": first["iso3"],
+                    "kind": kind,
+                    "values": values,
+                    "note": note,
+                }
+            )
+    rows.sort(key=lambda r: (r["scope"], r["country"], CONFLICT_KINDS.index(r["kind"])))
+    return ConflictsResult(scope_label, country_label, rows)
+
+
+CONFLICT_KINDS = ("missing", "start", "end", "obligation")
+
+
+def _coverages(session: Session) -> dict[str, Coverage]:
+    """Each dataset source's coverage window, by key."""
+    out: dict[str, Coverage] = {}
+    for key, first, last in session.execute(
+        select(m.Source.key, m.Source.covers_from_lower, m.Source.covers_to_upper).where(
+            m.Source.kind == SourceKind.DATASET
+        )
+    ):
+        out[key] = Coverage(first, last)
+    return out
+
+
+def _coded(chain: Iterable[Span[Row]]) -> set[str]:
+    return {o for span in chain for o in span.payload["obligations"]}
+
+
+def _label(claim: Claim) -> str:
+    """How a claimant is named in `values`: a dataset by its key, the knowledge base's own
+    record by the sources it cites."""
+    if claim.name != _OWN:
+        return claim.name
+    return ", ".join(sorted({k for s in claim.spells for k in s.payload["sources"]})) or "own"
+
+
+def _disagreements(
+    claims: dict[str, Claim], claimants: set[str], coverage: dict[str, Coverage]
+) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    names = sorted(claims, key=lambda n: (n != _OWN, n))
+    # missing: listed by one claimant on days another dataset covers without listing it
+    for name in sorted(claimants - set(claims)):
+        window = coverage.get(name)
+        if window is None:
+            continue
+        for other in names:
+            spell = next(
+                (s for s in claims[other].spells if _overlaps(s, window)),
+                None,
+            )
+            if spell is None:
+                continue
+            days = [d for d in (spell.start, window.first) if d is not None]
+            first_day = max(days) if days else None
+            values = {
+                _label(claims[other]): f"member from {spell.payload['from'] or '?'}",
+                name: "not listed"
+                + (f" (covers to {window.last.isoformat()})" if window.last else ""),
+            }
+            note = f"{name} codes this alliance but not this member on dates it covers" + (
+                f" (from {first_day.isoformat()})" if first_day else ""
+            )
+            yield "missing", values, note
+            break
+    listed = [n for n in names if claims[n].spells]
+    for i, a in enumerate(listed):
+        for b in listed[i + 1 :]:
+            ca, cb = claims[a], claims[b]
+            start_a, start_b = ca.start.payload["from"], cb.start.payload["from"]
+            if _differ(start_a, start_b):
+                yield "start", {_label(ca): start_a, _label(cb): start_b}, _start_note(a, b, ca, cb)
+            end_a, end_b = _end_text(ca), _end_text(cb)
+            if _ends_differ(ca, cb, coverage):
+                yield "end", {_label(ca): end_a, _label(cb): end_b}, _end_note(ca, cb)
+            if a != _OWN and b != _OWN:
+                coded_a = {o for o in ca.obligations if o in SHARED_OBLIGATIONS}
+                coded_b = {o for o in cb.obligations if o in SHARED_OBLIGATIONS}
+                if coded_a != coded_b:
+                    yield (
+                        "obligation",
+                        {a: sorted(coded_a), b: sorted(coded_b)},
+                        "the datasets code different obligations for this member",
+                    )
+
+
+def _overlaps(span: Span[Row], window: Coverage) -> bool:
+    starts_before_window_ends = (
+        window.last is None or span.start is None or span.start <= window.last
+    )
+    ends_after_window_starts = window.first is None or span.end is None or span.end >= window.first
+    return starts_before_window_ends and ends_after_window_starts
+
+
+def _differ(a: str | None, b: str | None) -> bool:
+    """Whether two EDTF dates disagree beyond their precision (their spans do not meet)."""
+    da, db = edtf_or_none(a), edtf_or_none(b)
+    if da is None or db is None:
+        return (da is None) != (db is None)
+    return da.upper < db.lower or db.upper < da.lower
+
+
+def _end_text(claim: Claim) -> str | None:
+    end: str | None = claim.end.payload["to"]
+    return end
+
+
+def _ends_differ(a: Claim, b: Claim, coverage: dict[str, Coverage]) -> bool:
+    end_a, end_b = _end_text(a), _end_text(b)
+    if end_a is None and end_b is None:
+        return False
+    if end_a is None or end_b is None:
+        # An open end and an end after the other claimant's coverage do not disagree.
+        ended, open_claim = (a, b) if end_a is not None else (b, a)
+        day = edtf_or_none(ended.end.payload["to"])
+        window = coverage.get(open_claim.name)
+        return not (day is not None and window is not None and window.last is not None
+                    and day.lower > window.last)  # fmt: skip
+    return _differ(end_a, end_b)
+
+
+def _start_note(a: str, b: str, ca: Claim, cb: Claim) -> str | None:
+    first_a, first_b = (
+        edtf_or_none(ca.start.payload["from"]),
+        edtf_or_none(cb.start.payload["from"]),
+    )
+    for name, mine, theirs in ((a, first_a, first_b), (b, first_b, first_a)):
+        if name.startswith("atop") and mine and theirs and mine.upper < theirs.lower:
+            return (
+                "known convention difference: ATOP dates a member's entry by the signature of "
+                "the treaty or accession protocol; the others by its entry into force"
+            )
+    return None
+
+
+def _end_note(a: Claim, b: Claim) -> str | None:
+    da = edtf_or_none(_end_text(a))
+    db = edtf_or_none(_end_text(b))
+    if da and db and abs((da.lower - db.lower).days) <= 1:
+        return "one day apart: the last day in, against the first day out"
+    return None
