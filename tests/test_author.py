@@ -213,7 +213,11 @@ def test_the_seed_and_the_docs_examples_validate_against_the_schema(
     examples = re.findall(r"```yaml\n(.*?)```", docs, re.S)
     assert len(examples) >= 2
     for example in examples:
-        assert schema_errors(schema, example) == [], example[:200]
+        errors = schema_errors(schema, example)
+        if "# TODO date:" in example:  # a draft: refused for its TODOs, and only for them
+            assert errors == ["'date' is a required property"], example[:200]
+        else:
+            assert errors == [], example[:200]
     assert schema_errors(schema, textwrap.dedent(BASE)) == []
 
 
