@@ -189,8 +189,17 @@ def schema() -> dict[str, Any]:
 
 
 def schema_errors(schema: dict[str, Any], text: str) -> list[str]:
+    """The schema's complaints, the innermost ones (not "is not valid under any of ...")."""
     validator = jsonschema.Draft202012Validator(schema)
-    return [error.message for error in validator.iter_errors(as_editor_reads(text))]
+
+    def leaves(error: Any) -> list[str]:
+        if not error.context:
+            return [error.message]
+        # Under an anyOf, the alternative of the wrong type (null) is not the complaint.
+        inner = [e for e in error.context if e.validator != "type"] or error.context
+        return [message for e in inner for message in leaves(e)]
+
+    return [m for error in validator.iter_errors(as_editor_reads(text)) for m in leaves(error)]
 
 
 def test_schema_out_writes_the_file(runner: CliRunner, tmp_path: Path) -> None:
