@@ -55,6 +55,23 @@ class Stance(StrEnum):
     DENIES = "denies"
 
 
+class Obligation(StrEnum):
+    """What an alliance commits its members to, as COW and ATOP code it."""
+
+    DEFENSE = "defense"
+    OFFENSE = "offense"
+    NEUTRALITY = "neutrality"
+    NONAGGRESSION = "nonaggression"
+    CONSULTATION = "consultation"
+    ENTENTE = "entente"
+
+
+class CodeScheme(StrEnum):
+    """Country code systems besides ISO 3166 (`cow`: Correlates of War ccodes, also ATOP's)."""
+
+    COW = "cow"
+
+
 class ScopeKind(StrEnum):
     ALLIANCE = "alliance"
     PILLAR = "pillar"

@@ -37,7 +37,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
-from alliancekb.core.vocab import AllianceKind, Role, ScopeKind, SourceKind, Stance, Status
+from alliancekb.core.vocab import (
+    AllianceKind,
+    CodeScheme,
+    Role,
+    ScopeKind,
+    SourceKind,
+    Stance,
+    Status,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -136,6 +144,13 @@ class Source(Base):
     published_upper: Mapped[bound]
     retrieved: Mapped[edtf_text]
     kind: Mapped[SourceKind] = mapped_column(vocabulary(SourceKind, "source_kind"))
+    #: What a dataset covers (COW: 1816 to 2012): its claims hold at most to `covers_to`.
+    covers_from: Mapped[edtf_text]
+    covers_from_lower: Mapped[bound]
+    covers_from_upper: Mapped[bound]
+    covers_to: Mapped[edtf_text]
+    covers_to_lower: Mapped[bound]
+    covers_to_upper: Mapped[bound]
     note: Mapped[opt_text]
 
 
@@ -152,6 +167,35 @@ class Country(Base):
     aliases: Mapped[list[CountryAlias]] = relationship(
         cascade="all, delete-orphan", order_by="CountryAlias.alias"
     )
+    codes: Mapped[list[CountryCode]] = relationship(
+        cascade="all, delete-orphan", order_by="(CountryCode.scheme, CountryCode.from_lower)"
+    )
+
+
+class CountryCode(Base):
+    """A code another system gives a country, over the dates it applied (COW 260, 1955-1990).
+
+    One state may carry several codes over time (Germany: COW 260 as the Federal Republic,
+    then 255), and one code several states (COW 255: the German Reich until 1945, Germany
+    from 1990), so a code is dated.
+    """
+
+    __tablename__ = "country_codes"
+    __table_args__ = (
+        UniqueConstraint("scheme", "code", "from_text"),
+        Index("ix_country_codes_scheme_code", "scheme", "code"),
+    )
+
+    id: Mapped[intpk]
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id", ondelete="CASCADE"))
+    scheme: Mapped[CodeScheme] = mapped_column(vocabulary(CodeScheme, "code_scheme"))
+    code: Mapped[str] = mapped_column(String(20))
+    from_text: Mapped[edtf_text]
+    from_lower: Mapped[bound]
+    from_upper: Mapped[bound]
+    to_text: Mapped[edtf_text]
+    to_lower: Mapped[bound]
+    to_upper: Mapped[bound]
 
 
 class Scope(Base):
@@ -233,7 +277,7 @@ class Membership(Base):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        UniqueConstraint("country_id", "scope_id", "role", "from_text"),
+        UniqueConstraint("country_id", "scope_id", "role", "from_text", "claim"),
         Index("ix_memberships_scope_from", "scope_id", "from_lower"),
     )
 
@@ -254,6 +298,13 @@ class Membership(Base):
     confirmed: Mapped[edtf_text]
     confirmed_lower: Mapped[bound]
     confirmed_upper: Mapped[bound]
+    #: Whose claim this is: '' for a record of the knowledge base's own (its sources say
+    #: so), or the key of the dataset source (COW, ATOP) that claims it. Claims of several
+    #: datasets about one membership are separate records, never overwrites.
+    claim: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")
+    #: The obligations coded for the member ('; '-joined Obligation values, in vocabulary
+    #: order; '' = none coded).
+    obligations: Mapped[str] = mapped_column(String(200), default="", server_default="")
     note: Mapped[opt_text]
 
     country: Mapped[Country] = relationship()
