@@ -24,6 +24,8 @@ LAYERS = {
     "dump": 2,
     "api": 3,
     "present": 3,
+    # Writing knowledge: reads the load models (`load.schema`) and the name index.
+    "author": 3,
     "cli": 4,
 }
 #: The package entry points, above everything.
@@ -129,6 +131,20 @@ def test_only_the_terminal_layers_import_typer_and_rich(library: str, allowed: s
 def test_no_source_file_is_over_the_size_limit(module: str) -> None:
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines (limit {MAX_LINES}): split it"
+
+
+def test_author_uses_only_the_models_of_the_load_service() -> None:
+    """`author` describes the load format: it reads `load.schema`, never the loader."""
+    offenders = [
+        f"{module}:{line}: {name}"
+        for module, path in MODULES.items()
+        if package_of(module) == "author"
+        for name, line in sorted(own_imports(path))
+        if package_of(name) in {"load", "query", "export", "dump"}
+        and not name.startswith("alliancekb.load.schema")
+        and name != "alliancekb.load"
+    ]
+    assert not offenders, f"author imports a service beyond load.schema: {offenders}"
 
 
 def test_no_docstring_cites_a_design_page_outside_the_repository() -> None:
