@@ -184,25 +184,19 @@ def _disagreements(
             )
             yield "missing", values, note
             break
-    listed = [n for n in names if claims[n].spells]
-    for i, a in enumerate(listed):
-        for b in listed[i + 1 :]:
-            ca, cb = claims[a], claims[b]
-            start_a, start_b = ca.start.payload["from"], cb.start.payload["from"]
-            if _differ(start_a, start_b):
-                yield "start", {_label(ca): start_a, _label(cb): start_b}, _start_note(a, b, ca, cb)
-            end_a, end_b = _end_text(ca), _end_text(cb)
-            if _ends_differ(ca, cb, coverage):
-                yield "end", {_label(ca): end_a, _label(cb): end_b}, _end_note(ca, cb)
-            if a != _OWN and b != _OWN:
-                coded_a = {o for o in ca.obligations if o in SHARED_OBLIGATIONS}
-                coded_b = {o for o in cb.obligations if o in SHARED_OBLIGATIONS}
-                if coded_a != coded_b:
-                    yield (
-                        "obligation",
-                        {a: sorted(coded_a), b: sorted(coded_b)},
-                        "the datasets code different obligations for this member",
-                    )
+    listed = [claims[n] for n in names if claims[n].spells]
+    starts = [c.start.payload["from"] for c in listed]
+    if any(_differ(a, b) for a in starts for b in starts):
+        begun: dict[str, Any] = {_label(c): f for c, f in zip(listed, starts, strict=True)}
+        yield "start", begun, _start_note(listed)
+    ends = [_end_text(c) for c in listed]
+    if any(_ends_differ(a, b, coverage) for a in listed for b in listed):
+        ended: dict[str, Any] = {_label(c): e for c, e in zip(listed, ends, strict=True)}
+        yield "end", ended, _end_note(ends)
+    datasets = [c for c in listed if c.name != _OWN]
+    coded = {c.name: sorted(o for o in c.obligations if o in SHARED_OBLIGATIONS) for c in datasets}
+    if len({tuple(v) for v in coded.values()}) > 1:
+        yield "obligation", coded, "the datasets code different obligations for this member"
 
 
 def _overlaps(span: Span[Row], window: Coverage) -> bool:
@@ -240,13 +234,16 @@ def _ends_differ(a: Claim, b: Claim, coverage: dict[str, Coverage]) -> bool:
     return _differ(end_a, end_b)
 
 
-def _start_note(a: str, b: str, ca: Claim, cb: Claim) -> str | None:
-    first_a, first_b = (
-        edtf_or_none(ca.start.payload["from"]),
-        edtf_or_none(cb.start.payload["from"]),
-    )
-    for name, mine, theirs in ((a, first_a, first_b), (b, first_b, first_a)):
-        if name.startswith("atop") and mine and theirs and mine.upper < theirs.lower:
+def _start_note(listed: list[Claim]) -> str | None:
+    firsts = [(c.name, edtf_or_none(c.start.payload["from"])) for c in listed]
+    for name, mine in firsts:
+        others = [d for n, d in firsts if n != name and d is not None]
+        if (
+            name.startswith("atop")
+            and mine
+            and others
+            and all(mine.upper < d.lower for d in others)
+        ):
             return (
                 "known convention difference: ATOP dates a member's entry by the signature of "
                 "the treaty or accession protocol; the others by its entry into force"
@@ -254,9 +251,8 @@ def _start_note(a: str, b: str, ca: Claim, cb: Claim) -> str | None:
     return None
 
 
-def _end_note(a: Claim, b: Claim) -> str | None:
-    da = edtf_or_none(_end_text(a))
-    db = edtf_or_none(_end_text(b))
-    if da and db and abs((da.lower - db.lower).days) <= 1:
+def _end_note(ends: list[str | None]) -> str | None:
+    days = [d.lower for d in (edtf_or_none(e) for e in ends) if d is not None]
+    if len(days) > 1 and (max(days) - min(days)).days <= 1:
         return "one day apart: the last day in, against the first day out"
     return None
