@@ -124,17 +124,19 @@ def _retraction_fields(kind: str, key: str) -> Record:
     parts = key.split("|")
     record: Record = {}
     if kind == "membership":
-        country, scope, role, from_text = parts
+        country, scope, role, from_text, *claim = parts
         alliance, _, number = scope.partition("/")
         record = {
             "country": country,
             "scope": f"{alliance} pillar {number}" if number else alliance,
         }
         record["role"] = role
-    else:  # a title may hold `|`; the official key and the date cannot
-        record = {"official": parts[0], "title": "|".join(parts[1:-1])}
-        from_text = parts[-1]
-    _put(record, "from", from_text)
+        _put(record, "from", from_text)
+        _put(record, "claimed_by", claim[0] if claim else None)
+        return record
+    # a title may hold `|`; the official key and the date cannot
+    record = {"official": parts[0], "title": "|".join(parts[1:-1])}
+    _put(record, "from", parts[-1])
     return record
 
 
@@ -203,7 +205,8 @@ class _Dumper:
         s = m.Source
         for row in self.conn.execute(
             select(s.key, s.title, s.publisher, s.author, s.url, s.published, s.retrieved,
-                   type_coerce(s.kind, String()), s.note).order_by(self.order.key(s.key))
+                   type_coerce(s.kind, String()), s.note, s.covers_from, s.covers_to)
+            .order_by(self.order.key(s.key))
         ):  # fmt: skip
             record: Record = {}
             for name, value in zip(
@@ -214,11 +217,29 @@ class _Dumper:
             record["published"] = row.published or "unknown"
             _put(record, "retrieved", row.retrieved)
             record["kind"] = row[7]
+            _put(record, "covers_from", row.covers_from)
+            _put(record, "covers_to", row.covers_to)
             _put(record, "note", row.note)
             yield record
 
+    def _codes(self) -> dict[int, list[Record]]:
+        """Each country's codes in other systems, by scheme, then date, then code."""
+        grouped: dict[int, list[Record]] = defaultdict(list)
+        cc = m.CountryCode
+        rows = self.conn.execute(
+            select(cc.country_id, type_coerce(cc.scheme, String()), cc.code, cc.from_text,
+                   cc.from_lower, cc.to_text)
+        ).all()  # fmt: skip
+        for row in sorted(rows, key=lambda r: (r[1], r[4] or dt.date.min, r[3], r[2])):
+            code: Record = {"scheme": row[1], "code": row[2]}
+            _put(code, "from", row[3])
+            _put(code, "to", row[5])
+            grouped[row[0]].append(code)
+        return grouped
+
     def countries(self) -> Iterator[Record]:
         aliases = self._aliases(m.CountryAlias, m.CountryAlias.country_id)
+        codes = self._codes()
         c = m.Country
         for cid, iso3, iso2, name in self.conn.execute(
             select(c.id, c.iso3, c.iso2, c.name).order_by(self.order.key(c.iso3))
@@ -226,6 +247,7 @@ class _Dumper:
             record: Record = {"iso3": iso3, "name": name}
             _put(record, "iso2", iso2)
             _put(record, "aliases", aliases.get(cid, []))
+            _put(record, "codes", codes.get(cid, []))
             yield record
 
     def technology_areas(self) -> Iterator[Record]:
@@ -354,9 +376,10 @@ class _Dumper:
         stmt = stmt.add_columns(
             ms.id, ms.country_id, ms.scope_id, type_coerce(ms.role, String()).label("role"),
             type_coerce(ms.status, String()).label("status"), ms.from_text, ms.to_text,
-            ms.confirmed, ms.note,
+            ms.confirmed, ms.note, ms.claim, ms.obligations,
         ).order_by(order.key(c.iso3), order.key(alliance), func.coalesce(pillar, 0),
-                   order.key(type_coerce(ms.role, String())), order.key(ms.from_text))  # fmt: skip
+                   order.key(type_coerce(ms.role, String())), order.key(ms.from_text),
+                   order.key(ms.claim))  # fmt: skip
         for batch in self._batched(stmt):
             sources = self._links_for(
                 m.membership_sources, "membership_id", "source_id", [r.id for r in batch]
@@ -371,6 +394,8 @@ class _Dumper:
                 _put(record, "from", _edtf(row.from_text))
                 _put(record, "to", _edtf(row.to_text))
                 _put(record, "confirmed", _edtf(row.confirmed))
+                _put(record, "claimed_by", row.claim)
+                _put(record, "obligations", row.obligations.split("; ") if row.obligations else [])
                 _put(record, "note", row.note)
                 record["sources"] = self._source_list(sources.get(row.id, []))
                 yield record

@@ -88,13 +88,10 @@ def _aliases(owner: Any, alias_model: Any, owner_fk: Any, key_col: Any, label: s
 def _alliances(sql: SqlDialect) -> AnySelect:
     a = m.Alliance
     return select(
-        a.key,
-        a.name,
-        a.full_name,
-        sql.text(a.kind).label("kind"),
+        a.key, a.name, a.full_name, sql.text(a.kind).label("kind"),
         *edtf_columns(sql, a.founded, a.founded_lower, a.founded_upper, "founded"),
         a.description,
-    ).order_by(sql.key(a.key))
+    ).order_by(sql.key(a.key))  # fmt: skip
 
 
 def _alliance_sources(sql: SqlDialect) -> AnySelect:
@@ -161,6 +158,7 @@ def _membership_key(sql: SqlDialect) -> tuple[AnySelect, list[Any], list[Any]]:
         func.coalesce(pillar, 0),
         sql.key(sql.text(ms.role)),
         sql.key(ms.from_text),
+        sql.key(ms.claim),
     ]
     return stmt, columns, order
 
@@ -174,8 +172,8 @@ def _memberships(sql: SqlDialect) -> AnySelect:
         *edtf_columns(sql, ms.from_text, ms.from_lower, ms.from_upper, "from"),
         *edtf_columns(sql, ms.to_text, ms.to_lower, ms.to_upper, "to"),
         *edtf_columns(sql, ms.confirmed, ms.confirmed_lower, ms.confirmed_upper, "confirmed"),
-        ms.note,
-    ).order_by(*order)
+        ms.claim, ms.obligations, ms.note,
+    ).order_by(*order)  # fmt: skip
 
 
 def _membership_sources(sql: SqlDialect) -> AnySelect:
@@ -184,7 +182,7 @@ def _membership_sources(sql: SqlDialect) -> AnySelect:
     return (
         stmt.join(link, link.c.membership_id == ms.id)
         .join(s, s.id == link.c.source_id)
-        .add_columns(*key_columns, ms.from_text.label("from"), s.key.label("source"))
+        .add_columns(*key_columns, ms.from_text.label("from"), ms.claim, s.key.label("source"))
         .order_by(*order, sql.key(s.key))
     )
 
@@ -289,16 +287,24 @@ def _statement_technology_areas(sql: SqlDialect) -> AnySelect:
 def _sources(sql: SqlDialect) -> AnySelect:
     s = m.Source
     return select(
-        s.key,
-        s.title,
-        s.publisher,
-        s.author,
-        s.url,
+        s.key, s.title, s.publisher, s.author, s.url,
         *edtf_columns(sql, s.published, s.published_lower, s.published_upper, "published"),
-        s.retrieved,
-        sql.text(s.kind).label("kind"),
+        s.retrieved, sql.text(s.kind).label("kind"),
+        *edtf_columns(sql, s.covers_from, s.covers_from_lower, s.covers_from_upper, "covers_from"),
+        *edtf_columns(sql, s.covers_to, s.covers_to_lower, s.covers_to_upper, "covers_to"),
         s.note,
-    ).order_by(sql.key(s.key))
+    ).order_by(sql.key(s.key))  # fmt: skip
+
+
+def _country_codes(sql: SqlDialect) -> AnySelect:
+    cc, c = m.CountryCode, m.Country
+    return (
+        select(c.iso3.label("country"), sql.text(cc.scheme).label("scheme"), cc.code,
+               *edtf_columns(sql, cc.from_text, cc.from_lower, cc.from_upper, "from"),
+               *edtf_columns(sql, cc.to_text, cc.to_lower, cc.to_upper, "to"))
+        .join(c, c.id == cc.country_id)
+        .order_by(sql.key(sql.text(cc.scheme)), sql.key(cc.code), sql.key(cc.from_text))
+    )  # fmt: skip
 
 
 def _loads(sql: SqlDialect) -> AnySelect:
@@ -306,13 +312,9 @@ def _loads(sql: SqlDialect) -> AnySelect:
     files = select(func.count()).where(lf.load_id == ld.id).scalar_subquery()
     records = select(func.coalesce(func.sum(lf.records), 0)).where(lf.load_id == ld.id)
     return select(
-        ld.id,
-        ld.started_at,
-        ld.finished_at,
-        files.label("files"),
-        records.scalar_subquery().label("records"),
-        ld.counts,
-    ).order_by(ld.id)
+        ld.id, ld.started_at, ld.finished_at, files.label("files"),
+        records.scalar_subquery().label("records"), ld.counts,
+    ).order_by(ld.id)  # fmt: skip
 
 
 def _retractions(sql: SqlDialect) -> AnySelect:
@@ -337,6 +339,8 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             *edtf_fields("published", "publication date (`unknown` if said so)"),
             field("retrieved", "date retrieved (EDTF); empty = not given"),
             field("kind", "news, government, dataset, reference or treaty"),
+            *edtf_fields("covers_from", "a dataset's coverage: first date"),
+            *edtf_fields("covers_to", "a dataset's coverage: last date (claims hold to here)"),
             field("note", "free-text note"),
         ),
         _sources,
@@ -350,6 +354,18 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             field("name", "name"),
         ),
         _countries,
+    ),
+    ExportTable(
+        "country_codes",
+        "codes other systems give countries (`cow`: Correlates of War), dated",
+        (
+            field("country", "country iso3"),
+            field("scheme", "code system: cow"),
+            field("code", "the code (with scheme and from: natural key)"),
+            *edtf_fields("from", "first date the code applies"),
+            *edtf_fields("to", "last date the code applies; empty = to now"),
+        ),
+        _country_codes,
     ),
     ExportTable(
         "country_aliases",
@@ -447,9 +463,11 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             *_SCOPE_FIELDS,
             field("role", "founding-member, member, partner, candidate or observer"),
             field("status", "in-force, announced, expected, under-consultation, proposed, …"),
-            *edtf_fields("from", "start (with country, alliance, pillar, role: natural key)"),
+            *edtf_fields("from", "start (with country, alliance, pillar, role, claim: key)"),
             *edtf_fields("to", "end, inclusive; empty = not known to have ended"),
             *edtf_fields("confirmed", CONFIRMED_DOC),
+            field("claim", "'' = the knowledge base's record; else the claiming dataset's key"),
+            field("obligations", "coded obligations (defense, neutrality, …), `; `-joined"),
             field("note", "free-text note"),
         ),
         _memberships,
@@ -461,7 +479,8 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             field("country", "country iso3"),
             *_SCOPE_FIELDS,
             field("role", "role"),
-            field("from", "start as written (with the four before: the membership)"),
+            field("from", "start as written (with the four before and claim: the membership)"),
+            field("claim", "the claiming dataset's key; '' = the knowledge base's own"),
             field("source", "source key"),
         ),
         _membership_sources,

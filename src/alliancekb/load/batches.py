@@ -12,14 +12,17 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from alliancekb.core.errors import Problem
+from alliancekb.core.vocab import SourceKind
 from alliancekb.load.plan import Pending, Planner, merge
 from alliancekb.load.resolve import ONE_KIND, Unresolved
 from alliancekb.load.retract import FactKind, membership_key
-from alliancekb.load.schema import MembershipIn, StatementIn, bounds
+from alliancekb.load.schema import MembershipIn, StatementIn, bounds, obligations_text
 from alliancekb.load.sections import MEMBERSHIP_SOURCES, STATEMENT_LINKS
+from alliancekb.load.stored import membership_key as stored_key
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
 
+_SOURCES: Table = m.Source.__table__  # type: ignore[assignment]
 _STATEMENTS: Table = m.Statement.__table__  # type: ignore[assignment]
 _MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
 
@@ -41,7 +44,7 @@ def statement_id(speaker: str, date: str, source: str) -> str:
 
 
 def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> None:
-    """Plan a batch of memberships: resolve, diff by (country, scope, role, from), write."""
+    """Plan a batch of memberships: resolve, diff by (country, scope, role, from, claim), write."""
     resolver = planner.resolver
     rows: list[tuple[Pending, dict[str, Any], list[int]]] = []
     for item in batch:
@@ -50,12 +53,31 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
             scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
             sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
+            claimant = (
+                None
+                if ms.claimed_by is None
+                else resolver.ref(ms.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
+            )
         except Unresolved as exc:
             if final:
                 planner.unresolved_problem(item, exc)
             else:
                 planner.deferred["memberships"].append(item)
             continue
+        claim = ""
+        if claimant is not None:
+            claim = claimant.label
+            stored_source = planner.stored.get(_SOURCES, "key", claim)
+            if stored_source is None or stored_source[1]["kind"] != SourceKind.DATASET:
+                mark = item.record.mark_for(("claimed_by",))
+                planner.problems.append(
+                    Problem(
+                        item.file, mark.line, mark.column, f"{item.record.where}.claimed_by",
+                        f"{claim} is not a source of kind `dataset`: only a dataset's "
+                        "claims are kept apart from the knowledge base's own records",
+                    )
+                )  # fmt: skip
+                continue
         start, end, seen = bounds(ms.from_), bounds(ms.to), bounds(ms.confirmed)
         values = {
             "country_id": country.id,
@@ -71,12 +93,18 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             "confirmed": ms.confirmed or "",
             "confirmed_lower": seen.lower if seen else None,
             "confirmed_upper": seen.upper if seen else None,
+            "claim": claim,
+            "obligations": obligations_text(ms.obligations),
             "note": ms.note,
         }
         if planner.retracted.any(FactKind.MEMBERSHIP):
             rows_now = planner.stored
             retracted = membership_key(
-                rows_now.natural_key(country), rows_now.scope_key(scope), ms.role, ms.from_
+                rows_now.natural_key(country),
+                rows_now.scope_key(scope),
+                ms.role,
+                ms.from_,
+                claim,
             )
             if (FactKind.MEMBERSHIP, retracted) in planner.retracted:
                 planner.count("memberships", "retracted")  # withdrawn: not brought back
@@ -89,7 +117,7 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
     links = planner.stored.links(link.table, link.owner, link.target)
     new_rows: list[tuple[dict[str, Any], list[int]]] = []
     for item, values, source_ids in rows:
-        key = (values["country_id"], values["scope_id"], values["role"], values["from_text"])
+        key = stored_key(values)
         found = existing.get(key)
         if found is None:
             new_rows.append((values, source_ids))
@@ -100,13 +128,14 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             mark = item.record.mark_for(())
             planner.problems.append(
                 Problem(item.file, mark.line, mark.column, item.record.where,
-                        "the same membership (country, scope, role, from) is already "
+                        "the same membership (country, scope, role, from, claim) is already "
                         "defined in this load under other names")
             )  # fmt: skip
             continue
         changed = {k: v for k, v in values.items() if stored.get(k) != v}
-        if "note" not in item.model.model_fields_set:
-            changed.pop("note", None)
+        for optional in ("note", "obligations"):  # left out: kept
+            if optional not in item.model.model_fields_set:
+                changed.pop(optional, None)
         outcome = "unchanged"
         if changed:
             planner.writes.update(_MEMBERSHIPS, row_id, changed)
@@ -117,8 +146,7 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
         ids = planner.writes.insert_memberships([values for values, _ in new_rows])
         link_rows = []
         for row_id, (values, source_ids) in zip(ids, new_rows, strict=True):
-            key = (values["country_id"], values["scope_id"], values["role"], values["from_text"])
-            existing[key] = (row_id, dict(values))
+            existing[stored_key(values)] = (row_id, dict(values))
             links[row_id] = set(source_ids)
             link_rows += [{link.owner: row_id, link.target: s} for s in sorted(set(source_ids))]
             planner.count("memberships", "created")

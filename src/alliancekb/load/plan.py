@@ -28,8 +28,9 @@ from alliancekb.load.apply import Writes
 from alliancekb.load.child_read import ReadRecord
 from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
 from alliancekb.load.retract import FactKind, RetractedKeys, position_key
-from alliancekb.load.schema import SECTIONS, AllianceIn, OfficialIn, PillarIn, bounds
+from alliancekb.load.schema import SECTIONS, AllianceIn, CountryIn, OfficialIn, PillarIn, bounds
 from alliancekb.load.sections import (
+    COUNTRY_CODES,
     ENTITY_SECTIONS,
     PILLAR_ALIASES,
     PILLAR_AREAS,
@@ -164,6 +165,8 @@ class Planner:
             section.table, section.key, key, values, section.aliases,
             getattr(record, "aliases", None), links,
         )  # fmt: skip
+        if isinstance(record, CountryIn) and record.codes is not None:
+            outcome = merge(outcome, self._set_codes(row_id, record, item))
         self.count(section.name, outcome)
         if section.index_created_only and outcome != "created":
             return
@@ -325,6 +328,56 @@ class Planner:
             )  # fmt: skip
             self.count("positions", outcome)
 
+    # -- a country's codes ---------------------------------------------------------------
+
+    def _set_codes(self, country_id: int, c: CountryIn, item: Pending | None) -> str:
+        """Replace a country's dated codes with the given ones; a code another has is refused.
+
+        A code's key is (scheme, code, from): COW 255 from 1816 (the German Reich) and from
+        1990-10-03 (Germany) are two codes of two countries; the same key twice is an error.
+        """
+        owned = self.stored.country_codes()
+        wanted: list[dict[str, Any]] = []
+        for i, code in enumerate(c.codes or []):
+            key = (str(code.scheme), code.code, code.from_ or "")
+            holder = owned.get(key)
+            if holder is not None and holder[0] != country_id:
+                if item is not None:
+                    mark = item.record.mark_for(("codes", i))
+                    self.problems.append(
+                        Problem(
+                            item.file, mark.line, mark.column, where(item.record, ("codes", i)),
+                            f"{key[0]} code {key[1]} from {key[2] or 'an unknown date'} is "
+                            f"already the code of {holder[1]}",
+                        )
+                    )  # fmt: skip
+                continue
+            start, end = bounds(code.from_), bounds(code.to)
+            wanted.append({
+                "country_id": country_id, "scheme": key[0], "code": key[1],
+                "from_text": key[2],
+                "from_lower": start.lower if start else None,
+                "from_upper": start.upper if start else None,
+                "to_text": code.to or "",
+                "to_lower": end.lower if end else None,
+                "to_upper": end.upper if end else None,
+            })  # fmt: skip
+        stored = sorted(
+            (dict(values) for k, (owner, _, values) in owned.items() if owner == country_id),
+            key=_code_order,
+        )
+        wanted.sort(key=_code_order)
+        if stored == wanted:
+            return "unchanged"
+        for k in [k for k, (owner, _, _v) in owned.items() if owner == country_id]:
+            del owned[k]
+        for values in wanted:
+            owned[(values["scheme"], values["code"], values["from_text"])] = (
+                country_id, c.iso3, values,
+            )  # fmt: skip
+        self.writes.replace_owned(COUNTRY_CODES, "country_id", country_id, wanted)
+        return "updated"
+
     # -- aliases and links --------------------------------------------------------------
 
     def _aliases_of(self, aliases: Aliases, owner_id: int) -> list[str]:
@@ -371,6 +424,10 @@ _POSITIONS: Table = m.Position.__table__  # type: ignore[assignment]
 _POSITION_KEY = ("official_id", "title", "from_text")
 
 
+def _code_order(values: dict[str, Any]) -> tuple[str, str, str]:
+    return (values["scheme"], values["code"], values["from_text"])
+
+
 def merge(*outcomes: str) -> str:
     """One outcome for a record from those of its parts."""
     if "created" in outcomes:
@@ -388,7 +445,8 @@ def natural_key(section: str, model: Any) -> str | None:
         return str(model.id) if model.id else None
     if section == "memberships":
         country, scope = normalize(model.country), normalize(model.scope)
-        return f"{country} / {scope} / {model.role} / {model.from_ or ''}"
+        claim = f" / {normalize(model.claimed_by)}" if model.claimed_by else ""
+        return f"{country} / {scope} / {model.role} / {model.from_ or ''}{claim}"
     return None
 
 

@@ -9,6 +9,7 @@ that is not in the knowledge base records the retraction all the same. There is 
 
 Keys (`|` separates parts; none of the parts but a title can hold one):
 - membership `<iso3>|<alliance key>[/<pillar number>]|<role>|<from>`: `JPN|aukus/2|partner|2024-04~`
+  (a dataset's claim appends `|<its source key>`)
 - position `<official key>|<title>|<from>`: `rahm-emanuel|Ambassador to Japan|2022-03`
 - statement: its id (explicit, or derived: alliancekb.load.batches.statement_id)
 `<from>` is the EDTF text as written, empty when the fact has none.
@@ -40,6 +41,7 @@ from alliancekb.load.schema import (
     PositionRetraction,
     StatementIn,
     StatementRetraction,
+    obligations_list,
 )
 from alliancekb.store import models as m
 from alliancekb.store.db import write_session
@@ -78,9 +80,11 @@ _OWNED: dict[FactKind, tuple[Table, list[tuple[Table, str]]]] = {
 # -- keys -------------------------------------------------------------------------------
 
 
-def membership_key(iso3: str, scope: str, role: str, from_text: str | None) -> str:
-    """`JPN|aukus/2|partner|2024-04~` (scope: `scope_key`)."""
-    return "|".join((iso3, scope, str(role), from_text or ""))
+def membership_key(iso3: str, scope: str, role: str, from_text: str | None, claim: str = "") -> str:
+    """`JPN|aukus/2|partner|2024-04~` (scope: `scope_key`); a dataset's claim adds its key:
+    `DEU|nato|member|1955-05-06|cow-alliances-4.1`."""
+    key = "|".join((iso3, scope, str(role), from_text or ""))
+    return f"{key}|{claim}" if claim else key
 
 
 def position_key(official: str, title: str, from_text: str | None) -> str:
@@ -181,11 +185,13 @@ def _membership_fact(keys: _Keys, row: Any) -> Fact:
         "country": iso3, "scope": scope_name(scope), "role": row.role, "status": row.status,
         "from": row.from_text or None, "to": row.to_text or None,
         "confirmed": row.confirmed or None, "note": row.note,
+        "claimed_by": row.claim or None,
+        "obligations": obligations_list(row.obligations) or None,
         "sources": keys.sources(m.membership_sources, "membership_id", row.id),
     })  # fmt: skip
     return Fact(
         FactKind.MEMBERSHIP,
-        membership_key(iso3, scope, row.role, row.from_text),
+        membership_key(iso3, scope, row.role, row.from_text, row.claim),
         row.id,
         record_of(record),
     )
@@ -237,11 +243,18 @@ def _statement_fact(keys: _Keys, row: Any) -> Fact:
 
 
 def _memberships(
-    conn: Connection, country_id: int, scope_id: int, role: str | None, from_text: str | None
+    conn: Connection,
+    country_id: int,
+    scope_id: int,
+    role: str | None,
+    from_text: str | None,
+    claim: str | None = None,
 ) -> list[Fact]:
     query = select(_MEMBERSHIPS).where(
         _MEMBERSHIPS.c.country_id == country_id, _MEMBERSHIPS.c.scope_id == scope_id
     )
+    if claim is not None:
+        query = query.where(_MEMBERSHIPS.c.claim == claim)
     if role is not None:
         query = query.where(_MEMBERSHIPS.c.role == role)
     if from_text is not None:
@@ -366,6 +379,9 @@ class Request:
     role: str | None = None
     #: EDTF text as the model stores it (normalized), or None when not given
     from_text: str | None = None
+    #: membership: whose claim ('' the knowledge base's own, else a dataset source's key);
+    #: None: any
+    claim: str | None = None
 
 
 @dataclass(frozen=True)
@@ -502,11 +518,16 @@ def plan_retractions(planner: Planner, items: list[Pending]) -> list[Planned]:
                 country = resolver.ref(model.country, ONE_KIND[Kind.COUNTRY], ("country",))
                 scope = resolver.ref(model.scope, SCOPE_KINDS, ("scope",))
                 assert scope.scope_id is not None
+                claim = ""
+                if model.claimed_by is not None:
+                    claim = resolver.ref(
+                        model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",)
+                    ).label
                 key = membership_key(
                     stored.natural_key(country), stored.scope_key(scope), model.role,
-                    model.from_,
+                    model.from_, claim,
                 )  # fmt: skip
-                request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "")
+                request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "", claim)
                 ids: tuple[int, ...] = (country.id, scope.scope_id)
             elif isinstance(model, PositionRetraction):
                 official = resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",))
@@ -531,7 +552,9 @@ def apply_retractions(
     for p in planned:
         model = p.item.model.root
         if p.request.kind is FactKind.MEMBERSHIP:
-            found = _memberships(conn, p.ids[0], p.ids[1], p.request.role, p.request.from_text)
+            found = _memberships(
+                conn, p.ids[0], p.ids[1], p.request.role, p.request.from_text, p.request.claim
+            )
         elif p.request.kind is FactKind.POSITION:
             found = _positions(conn, p.ids[0], p.request.names[0], p.request.from_text)
         else:

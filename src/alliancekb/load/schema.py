@@ -26,7 +26,15 @@ from pydantic import (
 
 from alliancekb.core.dates import EdtfDate, EdtfError, parse_edtf
 from alliancekb.core.names import normalize
-from alliancekb.core.vocab import AllianceKind, Role, SourceKind, Stance, Status
+from alliancekb.core.vocab import (
+    AllianceKind,
+    CodeScheme,
+    Obligation,
+    Role,
+    SourceKind,
+    Stance,
+    Status,
+)
 
 
 def _edtf(value: str) -> str:
@@ -189,7 +197,56 @@ class SourceIn(Record):
     )
     retrieved: EdtfText | None = None
     kind: SourceKind
+    covers_from: EdtfText | None = Field(
+        default=None, description="a dataset's coverage: the first date it covers"
+    )
+    covers_to: EdtfText | None = Field(
+        default=None,
+        description="a dataset's coverage: the last date it covers (its claims hold at most "
+        "to here: `ongoing` at the end of coverage is not `today`)",
+    )
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _coverage_in_order(self) -> SourceIn:
+        lo, hi = bounds(self.covers_from), bounds(self.covers_to)
+        if lo is not None and hi is not None and lo.lower > hi.upper:
+            raise ValueError(
+                f"'covers_from' ({self.covers_from}) is after 'covers_to' ({self.covers_to})"
+            )
+        return self
+
+
+#: ISO 3166-1 leaves XAA-XZZ to its users: a state ISO does not know (Prussia, the Ottoman
+#: Empire, Kosovo) takes one of these, with its name given.
+USER_ASSIGNED: Final = re.compile(r"X[A-Z]{2}")
+
+
+def user_assigned(iso3: str) -> bool:
+    """Whether a code is in ISO 3166-1's user-assigned range XAA-XZZ."""
+    return USER_ASSIGNED.fullmatch(iso3) is not None
+
+
+def _cow_code(value: str) -> str:
+    if re.fullmatch(r"[1-9][0-9]{0,2}", value) is None:
+        raise ValueError(f"{value!r} is not a COW country code (1 to 999, no leading zeros)")
+    return value
+
+
+class CountryCodeIn(Record):
+    """A code another system gives the country, over the dates it applied."""
+
+    scheme: CodeScheme
+    code: Annotated[ShortText, Field(max_length=20)]
+    from_: EdtfText | None = Field(default=None, alias="from")
+    to: EdtfText | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> CountryCodeIn:
+        if self.scheme is CodeScheme.COW:
+            _cow_code(self.code)
+        _check_order(self.from_, self.to)
+        return self
 
 
 class CountryIn(Record):
@@ -197,16 +254,35 @@ class CountryIn(Record):
     name: ShortText | None = None
     iso2: Code | None = None
     aliases: list[Alias] | None = None
+    codes: list[CountryCodeIn] | None = None
 
     @field_validator("iso3")
     @classmethod
     def _known_iso3(cls, value: str) -> str:
-        if iso_country(value) is None:
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code")
+        if iso_country(value) is None and not user_assigned(value):
+            raise ValueError(
+                f"{value!r} is not an ISO 3166-1 alpha-3 code (nor a former one, ISO "
+                "3166-3); a state ISO does not know takes a user-assigned code XAA-XZZ "
+                "with its name"
+            )
         return value
 
     @model_validator(mode="after")
     def _iso2_matches(self) -> CountryIn:
+        if user_assigned(self.iso3) and iso_country(self.iso3) is None:
+            if self.name is None:
+                raise ValueError(
+                    f"{self.iso3} is in ISO 3166-1's user-assigned range XAA-XZZ, which "
+                    "names nothing: give the state's name"
+                )
+            if self.iso2 is not None:
+                raise ValueError(f"{self.iso3} is user-assigned: ISO gives it no iso2")
+        codes = [(c.scheme, c.code, c.from_ or "") for c in self.codes or []]
+        dupes = sorted(
+            {f"{s}:{c} from {f or '?'}" for s, c, f in codes if codes.count((s, c, f)) > 1}
+        )
+        if dupes:
+            raise ValueError(f"code(s) {', '.join(dupes)} appear more than once")
         expected = iso_country(self.iso3)
         if self.iso2 is not None and expected is not None and expected.get("iso2") != self.iso2:
             raise ValueError(
@@ -288,6 +364,14 @@ class MembershipIn(Record):
         description="the newest date a source supports the fact, when a source restates it "
         "later than it was published",
     )
+    claimed_by: Ref | None = Field(
+        default=None,
+        description="the dataset source (kind `dataset`) whose claim this is; left out: "
+        "the knowledge base's own record",
+    )
+    obligations: list[Obligation] | None = Field(
+        default=None, description="what the member is committed to, as the source codes it"
+    )
     note: Text | None = None
     sources: Annotated[list[Ref], Field(min_length=1)]
 
@@ -295,6 +379,17 @@ class MembershipIn(Record):
     def _dates_in_order(self) -> MembershipIn:
         _check_order(self.from_, self.to)
         return self
+
+
+def obligations_text(obligations: list[Obligation] | None) -> str:
+    """The stored form of a list of obligations: `; `-joined in vocabulary order, '' = none."""
+    given = set(obligations or ())
+    return "; ".join(o.value for o in Obligation if o in given)
+
+
+def obligations_list(text: str | None) -> list[str]:
+    """The stored form back as a list of values."""
+    return [part for part in (text or "").split("; ") if part]
 
 
 class PositionIn(Record):
@@ -383,6 +478,8 @@ class MembershipRetraction(RetractionBase):
     scope: Ref
     role: Role
     from_: EdtfText | None = Field(default=None, alias="from")
+    #: Whose claim: a dataset source (left out: the knowledge base's own record).
+    claimed_by: Ref | None = None
     #: The fact as it was (written by `dump`; used when the fact is not in the database).
     record: MembershipIn | None = None
 

@@ -100,6 +100,7 @@ def given(
 
 def _source_values(src: SourceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
     published = bounds(src.published)
+    covers_from, covers_to = bounds(src.covers_from), bounds(src.covers_to)
     return given(
         src,
         {
@@ -112,10 +113,22 @@ def _source_values(src: SourceIn, _stored: dict[str, Any] | None) -> dict[str, A
             "published_upper": published.upper if published else None,
             "retrieved": src.retrieved or "",
             "kind": src.kind,
+            "covers_from": src.covers_from or "",
+            "covers_from_lower": covers_from.lower if covers_from else None,
+            "covers_from_upper": covers_from.upper if covers_from else None,
+            "covers_to": src.covers_to or "",
+            "covers_to_lower": covers_to.lower if covers_to else None,
+            "covers_to_upper": covers_to.upper if covers_to else None,
             "note": src.note,
         },
         always={"title", "published", "published_lower", "published_upper", "kind"},
-        field_of={"published_lower": "published", "published_upper": "published"},
+        field_of={
+            "published_lower": "published",
+            "published_upper": "published",
+            **{
+                f"covers_{e}_{b}": f"covers_{e}" for e in ("from", "to") for b in ("lower", "upper")
+            },
+        },
     )
 
 
@@ -181,6 +194,8 @@ PILLAR_AREAS = Link(
     Kind.TECHNOLOGY_AREA,
 )  # fmt: skip
 POSITION_SOURCES = Link("sources", m.position_sources, "position_id", "source_id", Kind.SOURCE)
+#: A country's dated codes in other systems (COW), replaced whole when a record gives them.
+COUNTRY_CODES: Table = _t(m.CountryCode)
 MEMBERSHIP_SOURCES = Link(
     "sources", m.membership_sources, "membership_id", "source_id", Kind.SOURCE
 )

@@ -32,6 +32,7 @@ class StoredRows:
         self._links: dict[str, dict[Any, set[int]]] = {}
         self._memberships: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]] | None = None
         self._reverse: dict[Kind, dict[int, str]] = {}
+        self._codes: dict[tuple[str, str, str], tuple[int, str, dict[str, Any]]] | None = None
 
     def _table(self, table: Table, key: Key) -> dict[Any, Row]:
         cache_key = (table.name, key)
@@ -91,14 +92,29 @@ class StoredRows:
         return self._links[table.name]
 
     def memberships(self) -> dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]]:
-        """Memberships by (country, scope, role, from); id None: planned in this batch."""
+        """Memberships by (country, scope, role, from, claim); id None: planned in this batch."""
         if self._memberships is None:
             columns = list(m.Membership.__table__.columns)
             self._memberships = {
-                (r["country_id"], r["scope_id"], r["role"], r["from_text"]): (r["id"], dict(r))
+                membership_key(r): (r["id"], dict(r))
                 for r in self.conn.execute(select(*columns)).mappings()
             }
         return self._memberships
+
+    def country_codes(self) -> dict[tuple[str, str, str], tuple[int, str, dict[str, Any]]]:
+        """Country codes by (scheme, code, from): (country id, its iso3, the row's values)."""
+        if self._codes is None:
+            cc, c = m.CountryCode, m.Country
+            self._codes = {}
+            columns = [cc.country_id, cc.scheme, cc.code, cc.from_text, cc.from_lower,
+                       cc.from_upper, cc.to_text, cc.to_lower, cc.to_upper]  # fmt: skip
+            query = select(*columns, c.iso3).join(c, c.id == cc.country_id)
+            for row in self.conn.execute(query).mappings():
+                values = {col.key: row[col.key] for col in columns}
+                values["scheme"] = str(values["scheme"])
+                key = (values["scheme"], values["code"], values["from_text"])
+                self._codes[key] = (row["country_id"], row["iso3"], values)
+        return self._codes
 
     def natural_key(self, ref: Ref) -> str:
         """The key behind a speaker, so a derived statement id does not depend on database ids."""
@@ -117,6 +133,14 @@ class StoredRows:
                 alliance = self.natural_key(Ref(Kind.ALLIANCE, alliance_id, ""))
                 return f"{alliance}/{number}"
         raise KeyError(ref)
+
+
+def membership_key(values: Any) -> tuple[Any, ...]:
+    """A membership's natural key from its values: (country, scope, role, from, claim)."""
+    return (
+        values["country_id"], values["scope_id"], values["role"], values["from_text"],
+        values["claim"],
+    )  # fmt: skip
 
 
 _PILLARS: Table = m.Pillar.__table__  # type: ignore[assignment]
