@@ -102,7 +102,7 @@ def test_a_dataset_gives_the_dates_where_the_knowledge_base_has_no_record(
     runner: CliRunner, claims_db: TestDatabase
 ) -> None:
     rows = _by_iso3(_rows(runner, claims_db, "members", "cow:227", "--as-of", "1960-01-01"))
-    assert rows["DEU"]["dates_from"] == ["cow"]  # COW before ATOP, by key
+    assert rows["DEU"]["dates_from"] == ["cow"]  # COW (entry into force) before ATOP
     assert rows["DEU"]["from"] == "1955-05-06"
     assert rows["DEU"]["claim"] == "cow"
 
@@ -130,7 +130,7 @@ def test_obligation_filter(runner: CliRunner, claims_db: TestDatabase) -> None:
 
 
 def test_alliances_of_a_country_across_datasets(runner: CliRunner, claims_db: TestDatabase) -> None:
-    keys = [r["key"] for r in _rows(runner, claims_db, "alliances", "--country", "Turkey",
+    keys = [r["key"] for r in _rows(runner, claims_db, "alliances", "--country", "TUR",
                                      "--as-of", "1980-01-01")]  # fmt: skip
     assert keys == ["other"]
     assert _rows(runner, claims_db, "alliances", "--country", "TUR", "--as-of", "1950") == []

@@ -116,10 +116,22 @@ def scope_spans(session: Session, scope_ids: Sequence[int]) -> list[Span[Row]]:
     return membership_spans(session, m.Membership.scope_id.in_(scope_ids))
 
 
-def _precedence(span: Span[Row]) -> tuple[bool, str]:
-    """The knowledge base's own record first (treaties, governments), then datasets by key."""
+#: Datasets in the order their dates are preferred, by the start of their source key: COW
+#: dates a membership from its entry into force, as treaties and governments do; ATOP from
+#: the signature of the treaty or accession protocol. Any other dataset follows, by key.
+DATASET_PRECEDENCE = ("cow", "atop")
+
+
+def _precedence(span: Span[Row]) -> tuple[int, str]:
+    """The knowledge base's own record first (treaties, governments), then the datasets."""
     claim = span.payload.get("claim") or ""
-    return (claim != "", claim)
+    if not claim:
+        return (0, "")
+    rank = next(
+        (i for i, prefix in enumerate(DATASET_PRECEDENCE) if claim.startswith(prefix)),
+        len(DATASET_PRECEDENCE),
+    )
+    return (1 + rank, claim)
 
 
 def merge_claims(spans: Sequence[Span[Row]], day: dt.date) -> list[tuple[Span[Row], Row]]:
