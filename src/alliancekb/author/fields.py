@@ -53,6 +53,13 @@ _NOTES: Final[dict[type[BaseModel], dict[str, tuple[str, str | None]]]] = {
         "name": ("default: the ISO name", "Japan"),
         "iso2": ("ISO alpha-2 code; must agree with ISO when given", "JP"),
         "aliases": ("other names people use", "[Nippon]"),
+        "codes": ("codes other systems give the country, dated (COW ccodes)", None),
+    },
+    s.CountryCodeIn: {
+        "scheme": ("the code system: `cow` (Correlates of War; ATOP uses it too)", "cow"),
+        "code": ("the code", "255"),
+        "from_": ("since when the code names this country", "1990-10-03"),
+        "to": ("until when (its last day)", None),
     },
     s.TechnologyAreaIn: {
         "key": ("the area's short name", "quantum"),
@@ -132,6 +139,7 @@ _NOTES: Final[dict[type[BaseModel], dict[str, tuple[str, str | None]]]] = {
         "scope": ("the membership's alliance or pillar", "AUKUS Pillar 2"),
         "role": ("the membership's role", "partner"),
         "from_": ("the membership's `from`, as recorded (left out: none recorded)", None),
+        "claimed_by": ("the dataset whose claim is withdrawn (left out: the own record)", None),
         "record": ("the fact as it was (`dump` writes it)", None),
     },
     s.PositionRetraction: {
