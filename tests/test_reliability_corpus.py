@@ -308,7 +308,7 @@ def test_a_hostile_file_name_is_printed_escaped(
     file in an escaped, readable form, never a traceback or an 'internal error'."""
     raw = os.fsencode(tmp_path) + b"/bad\xff\x1b[31m.yaml"
     with open(raw, "wb") as out:
-        out.write(b"countries:\n  - iso3: XXX\n")
+        out.write(b"countries:\n  - iso3: ABC\n")
     env = child_env(ALLIANCEKB_CHILD_MIN_BYTES="0" if child == "child" else str(1 << 40))
     proc = subprocess.run(
         [sys.executable, "-m", "alliancekb", "--db", db.url, command, os.fsdecode(raw)],
