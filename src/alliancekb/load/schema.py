@@ -228,8 +228,8 @@ def user_assigned(iso3: str) -> bool:
 
 
 def _cow_code(value: str) -> str:
-    if re.fullmatch(r"[1-9][0-9]{0,2}", value) is None:
-        raise ValueError(f"{value!r} is not a COW country code (1 to 999, no leading zeros)")
+    if re.fullmatch(r"[1-9][0-9]{0,3}", value) is None:
+        raise ValueError(f"{value!r} is not a COW country code (1 to 9999, no leading zeros)")
     return value
 
 
