@@ -150,10 +150,18 @@ def root(
 
 
 def _register() -> None:
-    from alliancekb.cli import db_cmds, export_cmds, load_cmds, query_cmds, retract_cmds
+    from alliancekb.cli import (
+        db_cmds,
+        export_cmds,
+        import_cmds,
+        load_cmds,
+        query_cmds,
+        retract_cmds,
+    )
 
     query_cmds.register(app)
     load_cmds.register(app)
+    import_cmds.register(app)
     retract_cmds.register(app)
     export_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
