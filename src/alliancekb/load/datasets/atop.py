@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -21,6 +22,7 @@ from alliancekb.load.child_read import ReadRecord
 from alliancekb.load.datasets.common import MAX_CSV_BYTES, Builder, Dataset
 from alliancekb.load.datasets.csv_read import CsvRead, Row
 from alliancekb.load.loader import RecordStream, StreamOpener
+from alliancekb.load.schema import bounds
 
 #: The files `import atop DIR` reads.
 ALLIANCE_FILE = "atop-alliance-level.csv"
@@ -65,8 +67,10 @@ class _Import:
         self.b = builder
         #: atopid -> begin date (a member entering then is a founding member)
         self.begun: dict[int, str | None] = {}
-        #: (atopid, ccode, entry) -> the line that gave it (ATOP repeats some spells)
-        self.spells: dict[tuple[int, int, str], int] = {}
+        #: The last spell read, held back: ATOP repeats a spell in consecutive phase rows
+        #: (a partner of Czechoslovakia, in the phases with the Czech Republic and with
+        #: Slovakia, both from 1993-01-01), which become one claim to the later exit.
+        self.held: tuple[tuple[int, int, str], Row, dict[str, Any]] | None = None
 
     def alliance(self, row: Row) -> Iterator[ReadRecord]:
         b = self.b
@@ -101,16 +105,47 @@ class _Import:
             row.problem("atopid", f"atopid {ident} is not in {ALLIANCE_FILE}")
         if not row.ok or start is None or not b.source_key:
             return
-        earlier = self.spells.setdefault((ident, ccode, start), row.line)
-        if earlier != row.line:  # the same spell again (another phase row): one claim
+        key = (ident, ccode, start)
+        spell: dict[str, Any] = {
+            "ident": ident, "ccode": ccode, "start": start, "end": end,
+            "founding": start == self.begun[ident], "obligations": obligations,
+            "phases": [phase] if phase else [],
+        }  # fmt: skip
+        if self.held is not None and self.held[0] == key:
+            held = self.held[2]
+            held["end"] = _later(held["end"], end)
+            held["obligations"] = [
+                o for o in Obligation if o in {*held["obligations"], *obligations}
+            ]
+            held["phases"] += spell["phases"]
             return
-        yield from b.spell(
-            row, ident=ident, ccode=ccode,
-            columns={"country": "member", "scope": "atopid", "from": "yrent", "to": "yrexit",
-                     "role": "yrent", "obligations": "defense", "claimed_by": "version"},
-            start=start, end=end, founding=start == self.begun[ident],
-            obligations=obligations, note=f"ATOP phase {phase}" if phase else None,
+        yield from self.release()
+        self.held = (key, row, spell)
+
+    def release(self) -> Iterator[ReadRecord]:
+        """The spell held back, as its records."""
+        if self.held is None:
+            return
+        _, row, spell = self.held
+        self.held = None
+        phases = spell.pop("phases")
+        note = f"ATOP phase {', '.join(map(str, phases))}" if phases else None
+        yield from self.b.spell(
+            row, columns={"country": "member", "scope": "atopid", "from": "yrent",
+                          "to": "yrexit", "role": "yrent", "obligations": "defense",
+                          "claimed_by": "version"},
+            note=note, **spell,
         )  # fmt: skip
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    """The later of two exits (None: no exit, the latest of all)."""
+    if a is None or b is None:
+        return None
+    lo_a, lo_b = bounds(a), bounds(b)
+    assert lo_a is not None
+    assert lo_b is not None
+    return a if lo_a.lower >= lo_b.lower else b
 
 
 def openers(directory: Path) -> Sequence[StreamOpener]:
@@ -125,6 +160,8 @@ def openers(directory: Path) -> Sequence[StreamOpener]:
     def members(conn: Connection, problems: list[Problem]) -> tuple[Path, RecordStream]:
         path = directory / MEMBER_FILE
         run = state["import"]
-        return path, CsvRead(path, problems, MEMBER_COLUMNS, run.member, MAX_CSV_BYTES)
+        return path, CsvRead(
+            path, problems, MEMBER_COLUMNS, run.member, MAX_CSV_BYTES, finish=run.release
+        )
 
     return [alliances, members]

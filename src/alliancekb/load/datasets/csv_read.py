@@ -145,13 +145,15 @@ class CsvRead:
 
     def __init__(
         self, path: Path, problems: list[Problem], required: tuple[str, ...], convert: Convert,
-        max_bytes: int,
+        max_bytes: int, finish: Callable[[], Iterable[ReadRecord]] | None = None,
     ) -> None:  # fmt: skip
         self.path = path
         self.name = display_name(path)
         self.problems = problems
         self.required = required
         self.convert = convert
+        #: What the converter still holds after the last row (a spell merged over rows).
+        self.finish = finish
         self.max_bytes = max_bytes
         self.bytes_read = 0
         self.size = 0
@@ -206,6 +208,8 @@ class CsvRead:
                 row.problem(None, f"{len(fields)} fields, the header has {len(names)}")
                 continue
             yield from self.convert(row)
+        if self.finish is not None:
+            yield from self.finish()
 
     def _header_problem(self, column: int, message: str) -> None:
         self.reader_problems.append(Problem(self.name, 1, column, "header", message))
