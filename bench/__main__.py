@@ -1,7 +1,7 @@
 """The benchmark suite: load, queries, export and CLI start-up, each against its baseline.
 
     python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
-        [--out DIR] [--write-docs] [--only queries,startup,load,export] [--rebuild]
+        [--out DIR] [--write-docs] [--only queries,startup,load,export,import] [--rebuild]
 
 Writes ``results.json`` and ``report.md`` into ``--out`` (default ``bench/out/``); the full
 run (no ``--quick``) also regenerates ``docs/PERFORMANCE.md``, and ``--write-docs`` asks
@@ -159,6 +159,24 @@ def run_load(suite: Suite, sizes: list[int], workdir: Path) -> dict[str, Any] | 
             )  # fmt: skip
         shutil.rmtree(workdir / f"load-{n}", ignore_errors=True)
     return {"runs": runs}
+
+
+def run_import(suite: Suite, workdir: Path) -> dict[str, Any] | None:
+    """The import of COW and ATOP against reading their CSVs (skipped without the data)."""
+    module = _optional_module("bench_import")
+    if module is None:
+        suite.log("import: bench.bench_import not available, skipped")
+        return None
+    result: dict[str, Any] | None = module.run(workdir / "import")
+    if result is None:
+        suite.log("import: the COW and ATOP copies (../shared/external) are absent, skipped")
+        return None
+    ours, floor = result["import"], result["csv"]
+    suite.log(
+        f"import: {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, ×{result['ratio']:.0f}), "
+        f"peak {ours['peak_rss_mb']:.0f} MB"
+    )
+    return result
 
 
 def run_export(
@@ -326,8 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached query databases")
     parser.add_argument(
         "--only",
-        default="queries,startup,load,export",
-        help="comma-separated pieces to run (queries, startup, load, export)",
+        default="queries,startup,load,export,import",
+        help="comma-separated pieces to run (queries, startup, load, export, import)",
     )
     args = parser.parse_args(argv)
     quick: bool = args.quick
@@ -390,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
             suite.results[f"{next(iter(only))}_rss_floor_mb"] = _peak_rss_kb() / 1024
             args.piece_json.write_text(json.dumps(suite.results, default=str))
             return 0
+        if "import" in only:
+            suite.results["import"] = suite.piece("import", lambda: run_import(suite, workdir))
         for name, piece_sizes in (("load", load_sizes), ("export", sizes)):
             if name in only:
                 suite.results[name] = suite.piece(
@@ -423,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-PIECES = ("startup", "queries", "load", "export")
+PIECES = ("startup", "queries", "load", "export", "import")
 
 
 def _merge(results: dict[str, Any], earlier: dict[str, Any], only: set[str]) -> None:

@@ -695,6 +695,18 @@ def render(results: dict[str, Any]) -> str:
     out += ["", "## Export (issue 6)", ""]
     out += _export_lines(results.get("export"))
     out += _floor_note(results.get("export"))
+    imported = results.get("import")
+    if isinstance(imported, dict) and "import" in imported:
+        from bench.bench_import import markdown as import_markdown
+
+        out += ["", "## Import of COW and ATOP (issue 15)", ""]
+        out += [
+            "`import cow` then `import atop` (bench/bench_import.py) into a fresh SQLite "
+            "database holding the seed, against `csv.DictReader` of the same three files, "
+            "each in its own child process, in the same run.",
+            "",
+            *import_markdown(imported),
+        ]
     out += ["", "## CLI start-up (issue 5)", ""]
     s = results.get("startup")
     if isinstance(s, dict):

@@ -146,3 +146,18 @@ def test_export_piece_runs_at_tiny_size(tmp_path: Path) -> None:
     assert result["dump_same_bytes"] is True
     page = report.render({"meta": {"date": "today", "machine": {}}, "export": {"runs": [result]}})
     assert "every record through the safe dumper" in page
+
+
+def test_import_piece_reports_both_variants_and_the_report_shows_them(tmp_path: Path) -> None:
+    from bench import bench_import
+
+    if bench_import.external() is None:
+        pytest.skip("the COW and ATOP copies (../shared/external) are absent")
+    argv = ["--quick", "--only", "import", "--out", str(tmp_path)]
+    assert bench_main(argv) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    imported = results["import"]
+    assert imported["import"]["second_import_unchanged"] is True
+    assert imported["ratio"] > 1
+    assert imported["import"]["peak_rss_mb"] > 0
+    assert "## Import of COW and ATOP (issue 15)" in (tmp_path / "report.md").read_text()

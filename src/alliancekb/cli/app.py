@@ -154,6 +154,7 @@ def _register() -> None:
         author_cmds,
         db_cmds,
         export_cmds,
+        import_cmds,
         load_cmds,
         query_cmds,
         retract_cmds,
@@ -161,6 +162,7 @@ def _register() -> None:
 
     query_cmds.register(app)
     load_cmds.register(app)
+    import_cmds.register(app)
     retract_cmds.register(app)
     export_cmds.register(app)
     author_cmds.register(app)

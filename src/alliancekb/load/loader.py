@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +41,7 @@ from alliancekb.core.errors import (
 from alliancekb.core.paths import display_name, stored_name
 from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
-from alliancekb.load.child_read import open_read
+from alliancekb.load.child_read import ReadRecord, open_read
 from alliancekb.load.plan import Pending, PlannedWrites, Planner, singular
 from alliancekb.load.retract import (
     COUNTED_AS,
@@ -63,7 +64,10 @@ __all__ = [
     "KindCounts",
     "LoadReport",
     "ProgressCallback",
+    "RecordStream",
+    "StreamOpener",
     "load_files",
+    "load_records",
     "singular",
     "statement_id",
 ]
@@ -153,6 +157,39 @@ ProgressCallback = Callable[[Path, int, int, int | None], None]
 PROGRESS_EVERY = 500
 
 
+class RecordStream(Protocol):
+    """What a load reads records from: a YAML file (child_read) or a dataset's CSV file.
+
+    `records()` yields ReadRecords in order (appending each invalid record's problems to
+    the load's problem list); when it is exhausted, `size` and `sha256` describe the file,
+    `reader_problems` lists problems of the file itself. `close()` ends a read early.
+    """
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def in_child(self) -> bool: ...
+
+    @property
+    def reader_problems(self) -> list[Problem]: ...
+
+    def records(self) -> Iterator[ReadRecord]: ...
+
+    def close(self) -> None: ...
+
+
+#: Opens one input of a load, inside its transaction (the connection may be read: an
+#: import asks which alliances exist) with the load's problem list: its path and stream.
+StreamOpener = Callable[[Connection, list[Problem]], tuple[Path, RecordStream]]
+
+
 def load_files(
     engine: Engine | Connection,
     paths: Sequence[Path],
@@ -170,14 +207,44 @@ def load_files(
     in a child process; default CHILD_MIN_BYTES, or ALLIANCEKB_CHILD_MIN_BYTES) tune how,
     never what.
     """
+
+    def body(run: _Run) -> None:
+        run.files(paths, max_bytes, progress, child_min_bytes)
+
+    return _load(engine, body, dry_run=dry_run, batch_size=batch_size)
+
+
+def load_records(
+    engine: Engine | Connection,
+    openers: Sequence[StreamOpener],
+    *,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+    batch_size: int | None = None,
+) -> LoadReport:
+    """Load record streams (a dataset import's CSV files) exactly as `load_files` loads YAML:
+    one transaction, every problem at its file:line:column, each file in the history."""
+
+    def body(run: _Run) -> None:
+        run.streams(openers, progress)
+
+    return _load(engine, body, dry_run=dry_run, batch_size=batch_size)
+
+
+def _load(
+    engine: Engine | Connection,
+    body: Callable[[_Run], None],
+    *,
+    dry_run: bool,
+    batch_size: int | None,
+) -> LoadReport:
     report = LoadReport(dry_run=dry_run)
     size = batch_size or int(os.environ.get(BATCH_SIZE_ENV) or BATCH_SIZE)
     if dry_run:
         with _gc_paused(), read_session(engine) as session:
             conn = session.connection()
             with _large_cache(conn):
-                run = _Run(conn, report, PlannedWrites(), size, load_index(session))
-                run.files(paths, max_bytes, progress, child_min_bytes)
+                body(_Run(conn, report, PlannedWrites(), size, load_index(session)))
             session.rollback()
         return report
     started = dt.datetime.now(dt.UTC)
@@ -186,7 +253,7 @@ def load_files(
         # Statements are indexed for search in one pass at the end (a failure rolls back).
         with _large_cache(conn), bulk_indexing(conn):
             run = _Run(conn, report, DatabaseWrites(conn), size, load_index(session))
-            run.files(paths, max_bytes, progress, child_min_bytes)
+            body(run)
         load = m.Load(started_at=started, counts=report.counts_dict())
         load.files = [
             m.LoadFile(position=i, path=f.path, sha256=f.sha256, size=f.size, records=f.records)
@@ -243,6 +310,16 @@ class _Run:
     ) -> None:
         for i, path in enumerate(paths):
             self.file(path, max_bytes, progress, child_min_bytes, last=i == len(paths) - 1)
+        self.finish()
+
+    def streams(self, openers: Sequence[StreamOpener], progress: ProgressCallback | None) -> None:
+        for i, opener in enumerate(openers):
+            path, read = opener(self.planner.conn, self.planner.problems)
+            self.read(path, read, progress, last=i == len(openers) - 1)
+        self.finish()
+
+    def finish(self) -> None:
+        """After the last file: the retractions, then every problem found, if any."""
         pending, self.planner.pending["retracted"] = self.planner.pending["retracted"], []
         self.retractions = plan_retractions(self.planner, pending)
         if self.dry_run:  # what a real load would record (it counts what it did)
@@ -262,14 +339,19 @@ class _Run:
         *,
         last: bool,
     ) -> None:
+        read = open_read(
+            path, name=display_name(path), max_bytes=max_bytes, problems=self.planner.problems,
+            child_min_bytes=child_min_bytes,
+        )  # fmt: skip
+        self.read(path, read, progress, last=last)
+
+    def read(
+        self, path: Path, read: RecordStream, progress: ProgressCallback | None, *, last: bool
+    ) -> None:
         # The name in problems: printable whatever bytes it holds (`f\xff.yaml`).
         name = display_name(path)
         planner = self.planner
         pending, size = planner.pending, self.batch_size
-        read = open_read(
-            path, name=name, max_bytes=max_bytes, problems=planner.problems,
-            child_min_bytes=child_min_bytes,
-        )  # fmt: skip
         count = 0
         total = _size_of(path) if progress is not None else None
         if progress is not None:

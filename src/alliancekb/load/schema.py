@@ -20,6 +20,7 @@ from pydantic import (
     RootModel,
     Strict,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -228,8 +229,8 @@ def user_assigned(iso3: str) -> bool:
 
 
 def _cow_code(value: str) -> str:
-    if re.fullmatch(r"[1-9][0-9]{0,2}", value) is None:
-        raise ValueError(f"{value!r} is not a COW country code (1 to 999, no leading zeros)")
+    if re.fullmatch(r"[1-9][0-9]{0,3}", value) is None:
+        raise ValueError(f"{value!r} is not a COW country code (1 to 9999, no leading zeros)")
     return value
 
 
@@ -250,33 +251,36 @@ class CountryCodeIn(Record):
 
 
 class CountryIn(Record):
-    iso3: Code
+    # `name` is declared (so validated) first: whether a user-assigned iso3 is acceptable
+    # depends on it, and a problem with the code belongs at `iso3`.
     name: ShortText | None = None
+    iso3: Code
     iso2: Code | None = None
     aliases: list[Alias] | None = None
     codes: list[CountryCodeIn] | None = None
 
     @field_validator("iso3")
     @classmethod
-    def _known_iso3(cls, value: str) -> str:
-        if iso_country(value) is None and not user_assigned(value):
+    def _known_iso3(cls, value: str, info: ValidationInfo) -> str:
+        if iso_country(value) is not None:
+            return value
+        if not user_assigned(value):
             raise ValueError(
                 f"{value!r} is not an ISO 3166-1 alpha-3 code (nor a former one, ISO "
                 "3166-3); a state ISO does not know takes a user-assigned code XAA-XZZ "
                 "with its name"
             )
+        if info.data.get("name") is None:
+            raise ValueError(
+                f"{value!r} is not an ISO 3166-1 alpha-3 code: it is in the user-assigned "
+                "range XAA-XZZ, which names nothing; give the state's name"
+            )
         return value
 
     @model_validator(mode="after")
     def _iso2_matches(self) -> CountryIn:
-        if user_assigned(self.iso3) and iso_country(self.iso3) is None:
-            if self.name is None:
-                raise ValueError(
-                    f"{self.iso3} is in ISO 3166-1's user-assigned range XAA-XZZ, which "
-                    "names nothing: give the state's name"
-                )
-            if self.iso2 is not None:
-                raise ValueError(f"{self.iso3} is user-assigned: ISO gives it no iso2")
+        if user_assigned(self.iso3) and iso_country(self.iso3) is None and self.iso2 is not None:
+            raise ValueError(f"{self.iso3} is user-assigned: ISO gives it no iso2")
         codes = [(c.scheme, c.code, c.from_ or "") for c in self.codes or []]
         dupes = sorted(
             {f"{s}:{c} from {f or '?'}" for s, c, f in codes if codes.count((s, c, f)) > 1}

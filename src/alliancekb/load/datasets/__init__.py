@@ -1,0 +1,1 @@
+"""Readers of the political-science alliance datasets (COW, ATOP) and their crosswalks."""
