@@ -51,8 +51,10 @@ def run(db: TestDatabase, *args: str) -> Result:
 def members(db: TestDatabase, *args: str) -> set[str]:
     result = run(db, "members", *args, "--format", "json")
     assert result.exit_code == 0, result.output
-    # One row per claim until `members` merges claims: count distinct countries.
-    return {row["iso3"] for row in json.loads(result.stdout)}
+    rows = json.loads(result.stdout)
+    found = {row["iso3"] for row in rows}
+    assert len(found) == len(rows), "claims merge into one row per country"
+    return found
 
 
 def rows_of(path: Path) -> int:
@@ -103,9 +105,8 @@ def test_both_imports_load_every_row_and_answer(seeded_db: TestDatabase) -> None
     assert "DEU" in nato_1990  # West Germany (COW 260) is Germany
     warsaw = members(db, "Warsaw Pact", "--as-of", "1960-01-01")
     # COW ends Hungary's membership on 1956-11-15 (never restored), ATOP keeps it to 1991:
-    # with both datasets the eight are there, once `members` merges the claims (until then
-    # which chain wins depends on the backend's order, so Hungary is checked as claims).
-    assert warsaw - {"HUN"} == {"SUN", "DDR", "CSK", "POL", "ROU", "BGR", "ALB"}
+    # with both datasets the eight are there, Hungary on ATOP's claim.
+    assert warsaw == {"SUN", "DDR", "CSK", "POL", "ROU", "BGR", "ALB", "HUN"}
     assert members(db, "atop:3285", "--as-of", "1960-01-01") == warsaw
     with db.engine.connect() as conn:
         hungary = conn.execute(
@@ -116,6 +117,18 @@ def test_both_imports_load_every_row_and_answer(seeded_db: TestDatabase) -> None
         ).all()
     assert sorted(hungary) == [("atop-4.01", "1991-07-01"), ("cow-alliances-4.1", "1956-11-15")]
     assert len(members(db, "NATO", "--as-of", "2010-01-01", "--status", "in-force")) == 28
+    turkey = run(db, "alliances", "--country", "TUR", "--as-of", "1980-01-01", "--format", "json")
+    assert "nato" in {row["key"] for row in json.loads(turkey.stdout)}
+    # COW runs to 2012 but lacks NATO's 2004 and 2009 entrants; ATOP dates accessions by
+    # the protocol's signature (Poland 1997-12-16, against entry into force 1999-03-12).
+    found = json.loads(run(db, "conflicts", "NATO", "--format", "json").stdout)
+    missing = {r["iso3"] for r in found if r["kind"] == "missing"}
+    assert missing == {"BGR", "EST", "LVA", "LTU", "ROU", "SVK", "SVN", "ALB", "HRV"}
+    poland = next(r for r in found if r["iso3"] == "POL" and r["kind"] == "start")
+    assert poland["values"]["atop-4.01"] == "1997-12-16"
+    assert "signature" in poland["note"]
+    germany = json.loads(run(db, "conflicts", "cow:227", "--country", "DEU", "-f", "json").stdout)
+    assert {r["kind"] for r in germany} >= {"start"}
     # Historic states are countries of their own, with their COW codes.
     shown = run(db, "show", "XOE", "--format", "json")
     assert shown.exit_code == 0, shown.output

@@ -236,6 +236,19 @@ def _ends_differ(a: Claim, b: Claim, coverage: dict[str, Coverage]) -> bool:
 
 def _start_note(listed: list[Claim]) -> str | None:
     firsts = [(c.name, edtf_or_none(c.start.payload["from"])) for c in listed]
+    own = next((d for n, d in firsts if n == _OWN), None)
+    datasets = [(n, d) for n, d in firsts if n != _OWN and d is not None]
+    earlier = [n for n, d in datasets if own is not None and _differ(d.text, own.text)]
+    if (
+        own is not None
+        and earlier
+        and all(d.upper < own.lower for n, d in datasets if n in earlier)
+    ):
+        return (
+            f"known convention difference: {' and '.join(earlier)} "
+            f"{'dates' if len(earlier) == 1 else 'date'} entry by the signature "
+            "of the treaty or accession protocol, the knowledge base's record by entry into force"
+        )
     for name, mine in firsts:
         others = [d for n, d in firsts if n != name and d is not None]
         if (
