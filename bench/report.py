@@ -315,14 +315,11 @@ def _query_targets(results: dict[str, Any]) -> list[Target]:
         met = command["ratio"] <= command["target"]
     else:
         measured, met = "—", None
-    out.append(
-        Target(
-            "startup_command", 16,
-            "`members \"AUKUS Pillar 2\" --format csv` (seeded SQLite) ≤ 1.3× "
-            "`python -c \"import sqlalchemy, typer, rich\"`",
-            measured, met,
-        )  # fmt: skip
+    target = (
+        '`members "AUKUS Pillar 2" --format csv` (seeded SQLite) ≤ 1.3× '
+        '`python -c "import sqlalchemy, typer, rich"`'
     )
+    out.append(Target("startup_command", 16, target, measured, met))
     return out
 
 

@@ -7,6 +7,7 @@ SQLite and PostgreSQL directly; migration 0007 is stepped down and up with data.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
+from alliancekb.core.config import to_url
 from alliancekb.store import migrate
 from alliancekb.store import models as m
-from alliancekb.core.config import to_url
 from alliancekb.store.db import create_db_engine
 from alliancekb.store.search import mark, matches, parse
 from tests.conftest import PostgresServer, TestDatabase, _pg_seeded_template
@@ -120,7 +121,7 @@ def test_both_backends_find_the_same_statements_for_every_word_and_pair_of_the_s
         for body in texts:
             words = re.findall(r"[^\W_]+", body)
             queries.update(words)
-            queries.update(f'"{a} {b}"' for a, b in zip(words, words[1:], strict=False))
+            queries.update(f'"{a} {b}"' for a, b in itertools.pairwise(words))
             queries.update(f"{w}s" for w in words)  # plurals that are not in the text
         assert len(queries) > 500
         differ = [q for q in sorted(queries) if _ids(lite, q) != _ids(pg, q)]
@@ -140,7 +141,9 @@ def _unstemmed_hits(engine: Engine, word: str) -> int:
         if engine.dialect.name == "sqlite":
             sql = "SELECT count(*) FROM statements_fts WHERE statements_fts MATCH :q"
             return int(conn.execute(text(sql), {"q": f'"{word}"'}).scalar_one())
-        sql = "SELECT count(*) FROM statements WHERE search_document @@ plainto_tsquery('simple', :q)"
+        sql = (
+            "SELECT count(*) FROM statements WHERE search_document @@ plainto_tsquery('simple', :q)"
+        )
         return int(conn.execute(text(sql), {"q": word}).scalar_one())
 
 

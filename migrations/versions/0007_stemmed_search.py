@@ -79,8 +79,7 @@ def _pg_up(schema: str) -> list[str]:
     return [
         f"CREATE TEXT SEARCH DICTIONARY {config} (TEMPLATE = snowball, Language = porter)",
         f"CREATE TEXT SEARCH CONFIGURATION {config} (COPY = simple)",
-        f"ALTER TEXT SEARCH CONFIGURATION {config} ALTER MAPPING FOR {_WORD_TOKENS} "
-        f"WITH {config}",
+        f"ALTER TEXT SEARCH CONFIGURATION {config} ALTER MAPPING FOR {_WORD_TOKENS} WITH {config}",
         "DROP INDEX IF EXISTS ix_statements_text_search",
         "ALTER TABLE statements DROP COLUMN IF EXISTS search_document",
         "ALTER TABLE statements ADD COLUMN search_document tsvector GENERATED ALWAYS AS "

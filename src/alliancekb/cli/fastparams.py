@@ -2,8 +2,9 @@
 
 Typer (0.29) converts every option value through a Pydantic `TypeAdapter`, built on first
 use: a command with one `str` option imports Pydantic and builds adapters, about 0.1 s
-of every command's start-up. The options of alliancekb are plain (`str`, `int` with
-bounds, `bool`, `Path`, lists of `str` or `Path`). `prepare(command)` gives each such
+of every command's start-up. Most options of alliancekb are plain (`str`, `int` with
+bounds, `bool`, lists of `str`); `Path` options (whose checks, such as "exists", Typer
+makes in its converter) keep Typer's. `prepare(command)` gives each such
 parameter a converter that handles the values it can convert exactly as the adapter
 would, and hands any other value (a bad number, a number out of range, a parser that
 refuses) to Typer's own converter, built then, so that every error message is Typer's.
@@ -15,7 +16,6 @@ without that slot is left alone (commands then only start slower).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 _INT = re.compile(r"0|-?[1-9][0-9]*")
@@ -42,12 +42,11 @@ def _convert(descriptor: Any) -> Any:
     if descriptor.file_annotation is not None or getattr(info, "clamp", False):
         return None
     annotation = descriptor.annotation
-    if annotation == list[str] or annotation == list[Path]:
-        item = str if annotation == list[str] else Path
+    if annotation == list[str]:
         if getattr(info, "parser", None) is not None:
             return None
-        return lambda value: [_one(item, info, v) for v in value] if _all_str(value) else _NO
-    if annotation in (str, int, bool, Path):
+        return lambda value: [_one(str, info, v) for v in value] if _all_str(value) else _NO
+    if annotation in (str, int, bool):
         return lambda value: _one(annotation, info, value)
     return None
 
@@ -75,8 +74,6 @@ def _one(annotation: Any, info: Any, value: Any) -> Any:
         return value if isinstance(value, str) else _NO
     if annotation is bool:
         return value if isinstance(value, bool) else _NO
-    if annotation is Path:
-        return Path(value) if isinstance(value, str) and value else _NO
     if isinstance(value, bool):
         return _NO
     if isinstance(value, int):
@@ -96,7 +93,7 @@ def _runtime(descriptor: Any) -> Any:
 
     convert = _convert(descriptor)
 
-    class PlainRuntimeParam(RuntimeParam):  # type: ignore[misc]
+    class PlainRuntimeParam(RuntimeParam):
         """Plain values converted here; anything else by Typer's converter (its errors)."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:

@@ -144,7 +144,7 @@ def pg_query(query: SearchQuery) -> Any:
     stems in the tsquery's text form (`'lexeme' & 'lexeme'`; lexemes are letters and
     digits only), as migration 0007's document does.
     """
-    config = literal_column(f"'{PG_CONFIG}'")
+    config: Any = literal_column(f"'{PG_CONFIG}'")
     parts: list[Any] = []
     if query.words:
         parts.append(func.plainto_tsquery(config, " ".join(mark(w) for w in query.words)))
