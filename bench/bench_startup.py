@@ -1,4 +1,6 @@
-"""CLI start-up: `alliancekb --help` against a bare Typer app, measured in the same run.
+"""CLI start-up: `alliancekb --help` against a bare Typer app, and a database command
+against `python -c "import sqlalchemy, typer, rich"` (issue 16: ratio <= 1.3) and against
+`sqlite-utils query` on the same SQLite file, all measured in the same run.
 
 Both are started the same way (`python -m ...` / `python script.py` with this
 interpreter, `--help`, output discarded), alternately, `runs` times each after one
@@ -10,6 +12,7 @@ each and their ratio are reported. `python -X importtime` shows whether `allianc
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -59,6 +62,85 @@ def _imported(argv: list[str], env: dict[str, str]) -> list[str]:
     return names
 
 
+#: Issue 16: a database command costs at most this many times the bare imports.
+COMMAND_RATIO_TARGET = 1.3
+COMMAND = ["members", "AUKUS Pillar 2", "--format", "csv"]
+SQLITE_UTILS_SQL = (
+    "SELECT c.name, c.iso3, m.role, m.status FROM memberships m "
+    "JOIN countries c ON c.id = m.country_id"
+)
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
+
+
+def _sqlite_utils(python: str) -> list[str] | None:
+    """How to start `sqlite-utils` (beside this interpreter, else on PATH), or None."""
+    beside = Path(python).parent / "sqlite-utils"
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("sqlite-utils")
+    return [found] if found else None
+
+
+def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
+    """`alliancekb members ... --format csv` on the seeded SQLite database vs the baselines.
+
+    The database is created and seeded by a first, untimed command. The three (or two,
+    without sqlite-utils) are run alternately, `runs` times each after one untimed
+    warm-up each; medians and ratios are reported, with the modules the command imports
+    that it should not need (pydantic, the load schema, pycountry, alembic).
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "startup.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "ALLIANCEKB"))}
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "100"
+    # The alliancekb this bench imports (a worktree's src/ beside an installed copy).
+    import alliancekb
+
+    env["PYTHONPATH"] = str(Path(alliancekb.__file__).resolve().parent.parent)
+    ours = [sys.executable, "-m", "alliancekb", "--db", str(database), *COMMAND]
+    imports = [sys.executable, "-c", "import sqlalchemy, typer, rich"]
+    utils = _sqlite_utils(sys.executable)
+    commands = {"alliancekb": ours, "imports": imports}
+    if utils is not None:
+        commands["sqlite_utils"] = [*utils, "query", str(database), SQLITE_UTILS_SQL, "--csv"]
+    _time_run(ours, env)  # creates and seeds the database
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for argv in commands.values():
+        _time_run(argv, env)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(_time_run(argv, env))
+    modules = _imported(ours, env)
+    medians = {name: statistics.median(v) for name, v in samples.items()}
+    result: dict[str, Any] = {
+        "runs": runs,
+        "command": "alliancekb " + " ".join(f"'{a}'" if " " in a else a for a in COMMAND),
+        "alliancekb_ms": _stats(samples["alliancekb"]),
+        "imports_ms": _stats(samples["imports"]),
+        "ratio": medians["alliancekb"] / medians["imports"],
+        "target": COMMAND_RATIO_TARGET,
+        "met": medians["alliancekb"] / medians["imports"] <= COMMAND_RATIO_TARGET,
+        "unneeded_modules": sorted(
+            {n.split(".")[0] for n in modules} & {"pydantic", "pycountry", "alembic", "yaml"}
+            | ({"alliancekb.load.schema"} & set(modules))
+        ),
+        "modules_imported": len(modules),
+    }
+    if "sqlite_utils" in samples:
+        result["sqlite_utils_ms"] = _stats(samples["sqlite_utils"])
+        result["sqlite_utils_ratio"] = medians["alliancekb"] / medians["sqlite_utils"]
+    else:
+        result["sqlite_utils_note"] = (
+            "sqlite-utils is not installed: the comparison with `sqlite-utils query` was "
+            "skipped (pip install sqlite-utils into this environment to measure it)"
+        )
+    return result
+
+
 def run(workdir: Path, runs: int = 10) -> dict[str, Any]:
     """Time both `--help`s; report medians, the ratio, and SQLAlchemy's absence."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -104,4 +186,5 @@ def run(workdir: Path, runs: int = 10) -> dict[str, Any]:
             {n.split(".")[0] for n in modules}
             & {"sqlalchemy", "alembic", "pydantic", "yaml", "psycopg", "rich", "pycountry"}
         ),
+        "command": run_command(workdir / "command", runs),
     }

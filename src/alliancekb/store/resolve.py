@@ -3,6 +3,11 @@
 `Pillar 2`, `pillar II`, `AUKUS Pillar Two` and `aukus/pillar-2` are one pillar; `UK`,
 `GBR` and `United Kingdom` are one country. A name that fits several entities is
 ambiguous (the candidates are listed); an unknown one comes back with the nearest names.
+
+A name that fits no stored name is tried again without a leading "the" (`the Quad`), and,
+for countries, as an ISO 3166 name of pycountry's (`Viet Nam`, `Korea, Republic of`,
+`Socialist Republic of Viet Nam`) that names a stored country's alpha-3 code. Only a miss
+pays for these (pycountry is read then, once); a stored name always wins over them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.errors import NameResolutionError, describe_unresolved
-from alliancekb.core.names import normalize
+from alliancekb.core.names import iso_country_names, normalize, without_article
 from alliancekb.store.entities import (
     ALL_KINDS,
     ENTITIES,
@@ -125,12 +130,34 @@ class NameIndex:
     # -- looking up -----------------------------------------------------------------
 
     def candidates(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> list[Ref]:
-        """Every entity of the given kinds that `name` can mean, in a stable order."""
+        """Every entity of the given kinds that `name` can mean, in a stable order.
+
+        The stored names first; when none fits, the name without a leading "the", then
+        (countries) the ISO 3166 names of the stored countries' codes.
+        """
         wanted = normalize(name)
+        found = self._stored(wanted, kinds)
+        bare = without_article(wanted)
+        if not found and bare is not None:
+            found = self._stored(bare, kinds)
+        if not found and Kind.COUNTRY in kinds:
+            found = self._iso(wanted) or (self._iso(bare) if bare is not None else set())
+        return sorted(found, key=lambda r: (r.kind, r.label))
+
+    def _stored(self, wanted: str, kinds: Collection[Kind]) -> set[Ref]:
         found = set(self._by_name.get(wanted, ()))
         if Kind.PILLAR in kinds:
             found.update(self._combined(wanted))
-        return sorted((r for r in found if r.kind in kinds), key=lambda r: (r.kind, r.label))
+        return {r for r in found if r.kind in kinds}
+
+    def _iso(self, wanted: str) -> set[Ref]:
+        """Stored countries whose code has `wanted` for an ISO 3166 name."""
+        return {
+            ref
+            for code in iso_country_names().get(wanted, ())
+            for ref in self._by_name.get(code, ())
+            if ref.kind is Kind.COUNTRY
+        }
 
     def _combined(self, wanted: str) -> set[Ref]:
         """Pillars that `wanted` names as `<alliance name> <pillar name>`."""

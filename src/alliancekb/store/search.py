@@ -3,23 +3,37 @@
 User text is never handed to a search engine as syntax. It is cut into words (runs of
 letters and digits; everything else, `_` included, separates words), each word becomes a
 quoted literal term, and a statement matches when its text holds every word, in any case.
-So `"`, `*`, `OR`, `-` and `' OR 1=1 --` are just words or nothing, never operators.
+So `*`, `OR`, `-` and `' OR 1=1 --` are just words or nothing, never operators. The one
+piece of syntax is the double quote: `"maritime autonomous"` is a phrase, its words next
+to each other in that order (an unclosed quote runs to the end of the text). A text with
+no words at all is a usage error, not a search that finds nothing.
 
-Both backends tokenize the text the same way so that they return the same rows:
+Words are compared by their English stem (Martin Porter's algorithm on both backends), so
+`submarine` finds "submarines" and `consider` finds "considered". There are no stop
+words on either backend: `the` is a word like any other (a common word is found quickly
+by walking the date index, see `walk_dates`).
+
+Both backends tokenize and stem the text the same way so that they return the same rows:
 
 - SQLite: an FTS5 external-content table `statements_fts` over `statements.text` with the
-  `unicode61` tokenizer (separators: anything but letters and digits; case folded;
-  diacritics kept), kept in step by triggers (migration 0002).
+  `porter` tokenizer over `unicode61` (separators: anything but letters and digits; case
+  folded; diacritics kept; words shorter than 3 or longer than 64 bytes are not stemmed),
+  kept in step by triggers (migrations 0002, 0007).
 - PostgreSQL: a stored generated column `statements.search_document` =
-  `to_tsvector('simple', <text with every non-alphanumeric run replaced by a space>)`
-  (migration 0003), with a GIN index. It is computed once, on write, so that a query
-  walking another index checks each row cheaply. Plain `to_tsvector('simple', text)`
-  would keep `2.5`, `www.wsj.com` or `pillar-2` as single tokens where FTS5 splits them,
-  and the backends would disagree; `simple` does no stemming and has no stop words,
-  like FTS5.
+  `to_tsvector('alliancekb_porter', <text with every non-alphanumeric run replaced by a
+  space, and marked words>)` with a GIN index (migrations 0003, 0007). The configuration
+  `alliancekb_porter` stems word tokens with the snowball `porter` dictionary (the same
+  algorithm as FTS5's, no stop words). Plain `to_tsvector(text)` would keep `2.5`,
+  `www.wsj.com` or `pillar-2` as single tokens where FTS5 splits them. Snowball stems
+  every word, so the words FTS5 leaves alone (1-2 or more than 64 characters) are marked
+  with a trailing `0` first, which the stemmer leaves alone; so are the words ending in
+  `0`, so that no two words share a mark (`mark`). A query's words are marked alike.
 
-Remaining difference: PostgreSQL folds the case of non-ASCII letters by the database's
-LC_CTYPE (a `C` locale folds ASCII only); FTS5 folds all of Unicode.
+Remaining differences: PostgreSQL folds the case of non-ASCII letters by the database's
+LC_CTYPE (a `C` locale folds ASCII only), FTS5 folds all of Unicode; FTS5 counts a word's
+length in UTF-8 bytes, the mark in characters (a 2-letter word with a non-ASCII letter
+ending in "s" is stemmed on SQLite only); a PostgreSQL document keeps positions up to
+16,383 only (a phrase beyond them is not found there).
 """
 
 from __future__ import annotations
@@ -27,18 +41,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    false,
+    Text,
     func,
     literal_column,
     select,
     text,
 )
+from sqlalchemy import cast as sa_cast
+
+from alliancekb.core.errors import UsageError
 
 #: The FTS5 table on SQLite (its shadow tables share the prefix).
 FTS_TABLE = "statements_fts"
@@ -47,20 +65,98 @@ PG_INDEX = "ix_statements_text_search"
 #: The stored tsvector column on PostgreSQL (not a model column: the database computes it).
 PG_DOCUMENT_COLUMN = "search_document"
 
+#: The PostgreSQL text search configuration that stems (migration 0007).
+PG_CONFIG = "alliancekb_porter"
+
 _WORD = re.compile(r"[^\W_]+")
 
 
-def search_words(query: str) -> list[str]:
-    """The words of a search text, lower-cased, each once, in order of appearance."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(query):
-        seen.setdefault(word.lower(), None)
-    return list(seen)
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search text parsed: words that must each occur, and phrases (words in a row)."""
+
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
 
 
-def fts5_query(words: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every word, each a quoted literal term."""
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+def parse(query: str) -> SearchQuery:
+    """Words and `"quoted phrases"` of a search text (an unclosed quote runs to the end).
+
+    A phrase of one word is that word; a phrase of no words is nothing.
+    """
+    words: dict[str, None] = {}
+    phrases: dict[tuple[str, ...], None] = {}
+    for i, part in enumerate(query.split('"')):
+        found = [w.lower() for w in _WORD.findall(part)]
+        if i % 2 == 1 and len(found) > 1:
+            phrases.setdefault(tuple(found), None)
+        else:
+            for word in found:
+                words.setdefault(word, None)
+    return SearchQuery(tuple(words), tuple(phrases))
+
+
+def parse_required(query: str) -> SearchQuery:
+    """`parse`, but a text without a single word is a usage error (exit 2)."""
+    parsed = parse(query)
+    if not parsed:
+        raise UsageError(
+            f"search: {query!r} has no words to search for (words are letters and digits)"
+        )
+    return parsed
+
+
+#: The mark of the words PostgreSQL's stemmer must leave alone (migration 0007).
+PG_MARK = "qzq"
+
+
+def mark(word: str) -> str:
+    """A lower-cased word as PostgreSQL's index stems it (see the module's docstring).
+
+    FTS5's Porter stemmer leaves words shorter than 3 or longer than 64 bytes alone;
+    Snowball's would not, so such words get a trailing `qzq`, which stops it, and the
+    stems lose it again (`pg_query`, the document of migration 0007). Words that end in
+    `qzq` already get one too, so that no two words share a marked form.
+    """
+    if len(word) <= 2 or len(word) > 64 or word.endswith(PG_MARK):
+        return word + PG_MARK
+    return word
+
+
+def _fts5_term(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts5_query(query: SearchQuery) -> str:
+    """An FTS5 MATCH expression requiring every word and phrase, each of quoted terms."""
+    parts = [_fts5_term(w) for w in query.words]
+    parts += [" + ".join(_fts5_term(w) for w in phrase) for phrase in query.phrases]
+    return " AND ".join(parts)
+
+
+def pg_query(query: SearchQuery) -> Any:
+    """A PostgreSQL tsquery requiring every word and phrase, stemmed as the documents are.
+
+    The words are marked, stemmed by the configuration, and the marks taken off the
+    stems in the tsquery's text form (`'lexeme' & 'lexeme'`; lexemes are letters and
+    digits only), as migration 0007's document does.
+    """
+    config: Any = literal_column(f"'{PG_CONFIG}'")
+    parts: list[Any] = []
+    if query.words:
+        parts.append(func.plainto_tsquery(config, " ".join(mark(w) for w in query.words)))
+    for phrase in query.phrases:
+        parts.append(func.phraseto_tsquery(config, " ".join(mark(w) for w in phrase)))
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("&&")(part)
+    from sqlalchemy.dialects.postgresql import TSQUERY
+
+    unmarked = func.regexp_replace(sa_cast(combined, Text), f"{PG_MARK}'", "'", "g")
+    return sa_cast(unmarked, TSQUERY)
 
 
 def is_search_object(name: str | None, type_: str, parent_names: Any = None) -> bool:
@@ -87,30 +183,28 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 def matches(
     dialect: str, text_column: Any, rowid_column: Any, query: str, *, drive: bool = True
 ) -> ColumnElement[bool]:
-    """A WHERE clause: the statement's text holds every word of `query` (no words: nothing).
+    """A WHERE clause: the statement's text holds every word and phrase of `query`.
 
-    `text_column` is `Statement.text`; `rowid_column` is the statements table's rowid on
-    SQLite (the FTS5 table is keyed by it). `drive=False` (SQLite) keeps SQLite from
-    starting at the text index's hits, so that it walks another index, such as the date
-    index for newest-first, and checks each row against the hits (see `walk_dates`).
+    A `query` without words is a UsageError. `text_column` is `Statement.text`;
+    `rowid_column` is the statements table's rowid on SQLite (the FTS5 table is keyed by
+    it). `drive=False` (SQLite) keeps SQLite from starting at the text index's hits, so
+    that it walks another index, such as the date index for newest-first, and checks
+    each row against the hits (see `walk_dates`).
     """
-    words = search_words(query)
-    if not words:
-        return false()
+    parsed = parse_required(query)
     if dialect == "sqlite":
         # SQLite's unary `+` makes a term unusable as an index constraint.
         rowid = rowid_column if drive else literal_column(f"+{rowid_column}")
-        return cast("ColumnElement[bool]", rowid.in_(_fts_hits(words)))
+        return cast("ColumnElement[bool]", rowid.in_(_fts_hits(parsed)))
     document: Any = literal_column(f"{text_column.table.name}.{PG_DOCUMENT_COLUMN}")
-    query_terms = func.plainto_tsquery(literal_column("'simple'"), " ".join(words))
-    return cast("ColumnElement[bool]", document.op("@@")(query_terms))
+    return cast("ColumnElement[bool]", document.op("@@")(pg_query(parsed)))
 
 
-def _fts_hits(words: list[str]) -> Any:
+def _fts_hits(query: SearchQuery) -> Any:
     return (
         select(literal_column("rowid", Integer))
         .select_from(text(FTS_TABLE))
-        .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(words)))
+        .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(query)))
     )
 
 
@@ -131,10 +225,10 @@ def walk_dates(conn: Connection, query: str, limit: int | None) -> bool:
     hits walks the whole index). FTS5 counts a word's hits from its index alone, so
     counting first and choosing costs a few milliseconds at most.
     """
-    words = search_words(query)
-    if not limit or not words or conn.dialect.name != "sqlite":
+    parsed = parse_required(query)
+    if not limit or conn.dialect.name != "sqlite":
         return False
-    hits = conn.execute(select(func.count()).select_from(_fts_hits(words).subquery())).scalar()
+    hits = conn.execute(select(func.count()).select_from(_fts_hits(parsed).subquery())).scalar()
     total = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM statements")).scalar()
     hits, total = int(hits or 0), int(total or 0)
     return hits > 0 and limit * total / hits < WALK_ADVANTAGE * hits
