@@ -140,13 +140,23 @@ def root(
             show_default=False,
         ),
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help=(
+                "Print long output straight to the terminal. Otherwise it goes through "
+                "$PAGER (default `less -FRX`), as git's does; output to a pipe or file never does."
+            ),
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """Global options."""
-    ctx.obj = CliState(db_option=db)
+    ctx.obj = CliState(db_option=db, pager=not no_pager)
 
 
 def _register() -> None:

@@ -140,10 +140,15 @@ def dump_cmd(
 
 
 def _print_tables(tables: Any) -> None:
+    from alliancekb.present.layout import Kind
     from alliancekb.present.output import Column, Table, emit
 
     rows = [{"table": t.name, "description": t.description, "columns": t.columns} for t in tables]
-    columns = [Column("table", min_width=26), Column("description"), Column("columns")]
+    columns = [
+        Column("table", kind=Kind.WORD),
+        Column("description", min_width=24),
+        Column("columns", kind=Kind.WORDS),
+    ]
     emit(Table(columns, rows, title="Exportable tables"), "table")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -68,10 +68,22 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
         yield session
 
 
-def _emit(result: Result, fmt: str) -> None:
+@contextmanager
+def _read(ctx: typer.Context) -> Iterator[tuple[Session, IO[str] | None]]:
+    """A read transaction and the stream for its answer: on a terminal the answer is held
+    and paged once the transaction is closed (cli/pager.py), never while it is open."""
+    from alliancekb.cli.pager import paged
+
+    with paged(state_of(ctx).pager) as out, _session(ctx) as session:
+        yield session, out
+
+
+def _emit(
+    result: Result, fmt: str, out: IO[str] | None, *, whole: tuple[str, ...] = ()
+) -> None:
     from alliancekb.present.views import emit_result
 
-    emit_result(result, fmt)
+    emit_result(result, fmt, out, whole=whole)
 
 
 #: The option of each date parameter of the query layer.
@@ -143,6 +155,13 @@ def members_cmd(
             "--history", help="Every record of every chain (proposed -> ... -> in force)."
         ),
     ] = False,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            "--sources",
+            help="Keep every source key in the table (a narrow terminal otherwise counts them).",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Who is in an alliance or pillar on a date: one row per country, with its evidence.
@@ -184,7 +203,7 @@ def members_cmd(
     """
     from alliancekb.query.members import members
 
-    with _session(ctx) as session:
+    with _read(ctx) as (session, out):
         result = members(
             session,
             scope,
@@ -195,7 +214,7 @@ def members_cmd(
             obligations=obligation,
             history=history,
         )
-        _emit(result, fmt)
+        _emit(result, fmt, out, whole=("sources",) if sources else ())
 
 
 def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
@@ -205,8 +224,8 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
     """
     from alliancekb.query.lists import countries
 
-    with _session(ctx) as session:
-        _emit(countries(session), fmt)
+    with _read(ctx) as (session, out):
+        _emit(countries(session), fmt, out)
 
 
 def alliances_cmd(
@@ -239,8 +258,8 @@ def alliances_cmd(
     """
     from alliancekb.query.lists import alliances
 
-    with _session(ctx) as session:
-        _emit(alliances(session, _as_of(as_of), country=country), fmt)
+    with _read(ctx) as (session, out):
+        _emit(alliances(session, _as_of(as_of), country=country), fmt, out)
 
 
 def pillars_cmd(
@@ -257,8 +276,8 @@ def pillars_cmd(
     """
     from alliancekb.query.lists import pillars
 
-    with _session(ctx) as session:
-        _emit(pillars(session, alliance, _as_of(as_of)), fmt)
+    with _read(ctx) as (session, out):
+        _emit(pillars(session, alliance, _as_of(as_of)), fmt, out)
 
 
 def tech_areas_cmd(
@@ -277,8 +296,8 @@ def tech_areas_cmd(
     """
     from alliancekb.query.lists import tech_areas
 
-    with _session(ctx) as session:
-        _emit(tech_areas(session, scope), fmt)
+    with _read(ctx) as (session, out):
+        _emit(tech_areas(session, scope), fmt, out)
 
 
 def officials_cmd(
@@ -312,11 +331,11 @@ def officials_cmd(
     """
     from alliancekb.query.lists import officials
 
-    with _session(ctx) as session:
+    with _read(ctx) as (session, out):
         result = officials(
             session, country, _as_of(as_of), all_positions=all_positions, currencies=currency
         )
-        _emit(result, fmt)
+        _emit(result, fmt, out)
 
 
 def sources_cmd(
@@ -337,8 +356,8 @@ def sources_cmd(
     """
     from alliancekb.query.lists import sources
 
-    with _session(ctx) as session:
-        _emit(sources(session, kind), fmt)
+    with _read(ctx) as (session, out):
+        _emit(sources(session, kind), fmt, out)
 
 
 def statements_cmd(
@@ -392,7 +411,7 @@ def statements_cmd(
     """
     from alliancekb.query.statements import statements
 
-    with _session(ctx) as session, _date_options():
+    with _read(ctx) as (session, out), _date_options():
         result = statements(
             session,
             speaker=speaker,
@@ -404,7 +423,7 @@ def statements_cmd(
             search=search,
             limit=limit or None,
         )
-        _emit(result, fmt)
+        _emit(result, fmt, out)
 
 
 def show_cmd(
@@ -432,8 +451,8 @@ def show_cmd(
     from alliancekb.present.cards import emit_card
     from alliancekb.query.cards import show
 
-    with _session(ctx) as session:
-        emit_card(show(session, name), fmt)
+    with _read(ctx) as (session, out):
+        emit_card(show(session, name), fmt, out)
 
 
 def timeline_cmd(
@@ -454,8 +473,8 @@ def timeline_cmd(
     """
     from alliancekb.query.timeline import timeline
 
-    with _session(ctx) as session:
-        _emit(timeline(session, name), fmt)
+    with _read(ctx) as (session, out):
+        _emit(timeline(session, name), fmt, out)
 
 
 def conflicts_cmd(
@@ -485,8 +504,8 @@ def conflicts_cmd(
     """
     from alliancekb.query.conflicts import conflicts
 
-    with _session(ctx) as session:
-        _emit(conflicts(session, scope, country), fmt)
+    with _read(ctx) as (session, out):
+        _emit(conflicts(session, scope, country), fmt, out)
 
 
 def register(app: typer.Typer) -> None:

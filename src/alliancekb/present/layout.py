@@ -179,12 +179,28 @@ def fit(
     naturals = {s.key: max(_natural(s, forms[s.key], values[s.key]), mins[s.key]) for s in columns}
     room = width - GAP * max(len(columns) - 1, 0)
     widths = dict(mins)
-    squeezed = sum(mins.values()) > room
-    if squeezed:
-        _squeeze(widths, room)
+    squeezed = False
+    if sum(mins.values()) > room:
+        # first free text below its readable width (it wraps at spaces), then anything
+        floors = {s.key: _hard_minimum(s, forms[s.key], values[s.key]) for s in columns}
+        _squeeze(widths, room, floors)
+        squeezed = sum(widths.values()) > room
+        if squeezed:  # then a long word of free text folds; a key or a value last of all
+            text = {s.key for s in columns if s.kind is Kind.TEXT and forms[s.key] is Form.WHOLE}
+            _squeeze(widths, room, {k: 8 if k in text else widths[k] for k in widths})
+            _squeeze(widths, room, {k: 1 for k in widths})
     else:
         _widen(widths, naturals, room - sum(mins.values()))
     return Fit([s.key for s in columns], forms, widths, taken, squeezed)
+
+
+def _hard_minimum(spec: ColumnSpec, form: Form, values: Sequence[Any]) -> int:
+    """The narrowest a column gets without splitting a word: free text at its longest
+    word (up to LONG_WORD); other kinds at their minimum."""
+    if spec.kind is not Kind.TEXT or form is not Form.WHOLE:
+        return _minimum(spec, form, values)
+    word = min(max((_longest_word(text_value(v, " ")) for v in values), default=0), LONG_WORD)
+    return max(_longest_word(spec.title), word, 1)
 
 
 def _widen(widths: dict[str, int], naturals: Mapping[str, int], extra: int) -> None:
@@ -209,13 +225,13 @@ def _widen(widths: dict[str, int], naturals: Mapping[str, int], extra: int) -> N
             given += 1
 
 
-def _squeeze(widths: dict[str, int], room: int) -> None:
-    """Narrow the widest columns, one character at a time, until they fit `room`."""
-    room = max(room, len(widths))
+def _squeeze(widths: dict[str, int], room: int, floors: Mapping[str, int]) -> None:
+    """Narrow the widest columns above their floor, one character at a time, toward `room`."""
     while sum(widths.values()) > room:
-        widest = max(widths, key=lambda k: widths[k])
-        if widths[widest] <= 1:
-            break
+        above = [k for k in widths if widths[k] > floors[k]]
+        if not above:
+            return
+        widest = max(above, key=lambda k: widths[k] - floors[k])
         widths[widest] -= 1
 
 

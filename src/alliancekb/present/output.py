@@ -119,7 +119,6 @@ def rich_table(table: Table, width: int) -> RenderableType:
     layout = fit([c.spec() for c in shown], rows, width, table.shrink)
     columns = [c for c in shown if c.key in layout.widths]
     out = RichTable(
-        title=line_text(table.title) if table.title else None,
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
@@ -157,11 +156,10 @@ def rich_table(table: Table, width: int) -> RenderableType:
     note = narrow_note(table, layout, clipped, width)
     if note:
         caption = f"{caption.rstrip('.')}. {note}" if caption else note
-    if not caption and not footnotes:
-        return out
-    # Under the table, not in it: footnotes and the caption wrap at the terminal's width,
-    # never cropped to a narrower table's.
-    return Group(out, *footnotes, *([line_text(caption, "dim")] if caption else []))
+    # Above and under the table, not in it: the title, footnotes and caption wrap at the
+    # terminal's width, never at a narrower table's.
+    title = [line_text(table.title, "table.title")] if table.title else []
+    return Group(*title, out, *footnotes, *([line_text(caption, "dim")] if caption else []))
 
 
 def narrow_note(table: Table, layout: Fit, clipped: set[str], width: int) -> str:

@@ -8,7 +8,7 @@ name command-line options belong here, not in the query layer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import IO
 
@@ -259,6 +259,7 @@ def members_table(result: MembersResult) -> Table:
         ),
         row_style=not_in_force_dim,
         shrink=MEMBER_SHRINK,
+        elsewhere="--sources keeps the sources whole; --format csv or json has every column",
     )
 
 
@@ -428,6 +429,25 @@ def table_of(result: Result) -> Table:
     return timeline_table(result)
 
 
-def emit_result(result: Result, fmt: Format | str, stream: IO[str] | None = None) -> int | None:
-    """Write a list result in `fmt` (streamed for CSV/JSON/NDJSON); rows written, if counted."""
-    return emit(table_of(result), fmt, stream)
+def emit_result(
+    result: Result,
+    fmt: Format | str,
+    stream: IO[str] | None = None,
+    *,
+    whole: Sequence[str] = (),
+) -> int | None:
+    """Write a list result in `fmt` (streamed for CSV/JSON/NDJSON); rows written, if counted.
+
+    `whole`: columns a narrow table keeps whole (`members --sources`): never counted or
+    dropped, at worst numbered notes under the table.
+    """
+    table = table_of(result)
+    if whole:
+        shrink: list[Shrink] = []
+        for step in table.shrink:
+            if step.key in whole:
+                step = Shrink(step.key, Form.FOOTNOTE)
+            if step not in shrink:
+                shrink.append(step)
+        table = replace(table, shrink=shrink)
+    return emit(table, fmt, stream)
