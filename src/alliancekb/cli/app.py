@@ -8,14 +8,14 @@ import traceback
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
+from alliancekb.cli.help import PlainHelpGroup, use_plain_help
 from alliancekb.cli.state import CliState
 
 DEBUG_ENV = "ALLIANCEKB_DEBUG"
 
 
-class SafeGroup(TyperGroup):
+class SafeGroup(PlainHelpGroup):
     """Runs every command so that no traceback reaches a user: one message, one exit code."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
@@ -175,6 +175,7 @@ def _register() -> None:
     export_cmds.register(app)
     author_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
+    use_plain_help(app)
 
 
 _register()

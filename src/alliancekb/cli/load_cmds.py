@@ -19,6 +19,7 @@ DEFAULT_MAX_MB = 512
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
+        metavar="FILE...",
         help="YAML files in the load format (see docs/yaml-format.md).",
         exists=True,
         dir_okay=False,
@@ -28,10 +29,11 @@ FilesArg = Annotated[
 ]
 MaxMbOpt = Annotated[
     int,
-    typer.Option(
+    count_option(
         "--max-mb",
         min=1,
-        help="Refuse any file larger than this many MiB before reading it.",
+        metavar="MIB",
+        help="Refuse any file larger than MIB mebibytes before reading it.",
     ),
 ]
 

@@ -114,7 +114,10 @@ def _as_of(value: str | None) -> Any:
 
 def members_cmd(
     ctx: typer.Context,
-    scope: Annotated[str, typer.Argument(help="An alliance or a pillar, by any name or alias.")],
+    scope: Annotated[
+        str,
+        typer.Argument(metavar="SCOPE", help="An alliance or a pillar, by any name or alias."),
+    ],
     as_of: AsOfOpt = None,
     status: Annotated[
         list[str] | None,
@@ -265,7 +268,8 @@ def alliances_cmd(
 def pillars_cmd(
     ctx: typer.Context,
     alliance: Annotated[
-        str | None, typer.Option("--alliance", "-a", help="Only this alliance's pillars.")
+        str | None,
+        typer.Option("--alliance", "-a", metavar="NAME", help="Only this alliance's pillars."),
     ] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
@@ -285,7 +289,9 @@ def tech_areas_cmd(
     scope: Annotated[
         str | None,
         typer.Option(
-            "--scope", help="Only the areas of this pillar (or any pillar of this alliance)."
+            "--scope",
+            metavar="NAME",
+            help="Only the areas of this pillar (or any pillar of this alliance).",
         ),
     ] = None,
     fmt: FormatOpt = "table",
@@ -303,7 +309,10 @@ def tech_areas_cmd(
 def officials_cmd(
     ctx: typer.Context,
     country: Annotated[
-        str | None, typer.Option("--country", "-c", help="Only positions held for this country.")
+        str | None,
+        typer.Option(
+            "--country", "-c", metavar="NAME", help="Only positions held for this country."
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     all_positions: Annotated[
@@ -344,6 +353,7 @@ def sources_cmd(
         str | None,
         typer.Option(
             "--kind",
+            metavar="KIND",
             callback=_check_source_kind,
             help=f"Only this kind: {', '.join(SOURCE_KINDS)}.",
         ),
@@ -364,15 +374,24 @@ def statements_cmd(
     ctx: typer.Context,
     speaker: Annotated[
         str | None,
-        typer.Option("--speaker", help="Said by this official, country or alliance."),
+        typer.Option(
+            "--speaker", metavar="NAME", help="Said by this official, country or alliance."
+        ),
     ] = None,
-    country: Annotated[str | None, typer.Option("--country", help="About this country.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", metavar="NAME", help="About this country.")
+    ] = None,
     scope: Annotated[
         str | None,
-        typer.Option("--scope", help="About this pillar, or this alliance (its pillars included)."),
+        typer.Option(
+            "--scope",
+            metavar="NAME",
+            help="About this pillar, or this alliance (its pillars included).",
+        ),
     ] = None,
     tech_area: Annotated[
-        str | None, typer.Option("--tech-area", help="About this technology area.")
+        str | None,
+        typer.Option("--tech-area", metavar="NAME", help="About this technology area."),
     ] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Dated on or after DATE.")
