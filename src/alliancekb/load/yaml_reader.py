@@ -17,6 +17,7 @@ one record (one item of a section list) at a time, so memory does not grow with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,7 @@ class DocumentReader:
         self.sha256 = ""
         self.size = 0
         self._source: ByteSource | None = None
+        self._duplicates_said = False
 
     @property
     def bytes_read(self) -> int:
@@ -282,7 +284,35 @@ class DocumentReader:
             if cmark is not None and cmark.line + 1 != line:
                 context += f" (from line {cmark.line + 1})"
             problem = f"{context}: {problem}"
-        self._problem(line, column, "", f"invalid YAML: {problem}")
+        cause = indentation_cause(self.path, exc)
+        message = f"{cause} ({problem})" if cause else problem
+        self._problem(line, column, "", f"invalid YAML: {message}")
+
+    def _duplicate(
+        self,
+        prefix: str,
+        path: tuple[str | int, ...],
+        value: str,
+        marks: Mapping[tuple[str | int, ...], Any],
+        mark: Any,
+        container: Mapping[str, Any],
+    ) -> None:
+        """A duplicate key; when it repeats the record's first field, the likely cause (a
+        record without its `-`) is said once for the record, not once per field."""
+        if self._duplicates_said and not path:
+            return
+        first = marks[(*path, value)].line + 1
+        message = f"duplicate key {_short(value)!r} (first at line {first})"
+        # the record's first field again, after others: the start of the next record
+        if not path and len(container) > 1 and next(iter(container)) == value:
+            self._duplicates_said = True
+            message += (
+                f": records must be list items; start the record at line {mark.line + 1} "
+                "with `- ` (a missing `-` joins two records into one)"
+            )
+        self._problem(
+            mark.line + 1, mark.column + 1, render_path(prefix, (*path, value)), message
+        )
 
     def _skip(self, next_event: Callable[[], Any]) -> None:
         """Consume the rest of a collection whose start event was just read (no recursion)."""
@@ -382,13 +412,19 @@ class DocumentReader:
 
     def _section(self, section: str, next_event: Callable[[], Any]) -> Iterator[RawRecord]:
         index = 0
+        held: RawRecord | None = None
         while True:
+            # One record held back until the next event is read: a record a syntax error
+            # cuts short (a field indented out of it) is not validated, so the syntax
+            # error's message stands alone, not beside "required field ... is missing".
             item = next_event()
+            if held is not None:
+                yield held
+                held = None
             cls = item.__class__
             if cls is MappingStartEvent:
-                record = self._record(section, index, item, next_event)
-                if record is not None:
-                    yield record
+                self._duplicates_said = False
+                held = self._record(section, index, item, next_event)
             elif cls is SequenceEndEvent:
                 return
             else:
@@ -449,13 +485,7 @@ class DocumentReader:
                     if key is _KEY:  # this scalar is a key
                         mark = event.start_mark
                         if value in container:
-                            first = marks[(*path, value)].line + 1
-                            self._problem(
-                                mark.line + 1,
-                                mark.column + 1,
-                                render_path(prefix, (*path, value)),
-                                f"duplicate key {_short(value)!r} (first at line {first})",
-                            )
+                            self._duplicate(prefix, path, value, marks, mark, container)
                             key = _SKIP
                         elif value == "<<" and not event.style:
                             self._problem(
@@ -528,6 +558,62 @@ class DocumentReader:
                     key = _SKIP if key is _KEY else _KEY
             else:  # pragma: no cover - libyaml never sends anything else inside a node
                 raise AssertionError(f"unexpected YAML event {event!r}")
+
+
+def _line_of(path: Path, number: int) -> str | None:
+    """Line `number` (0-based) of the file, as text (read again: only after an error)."""
+    try:
+        with path.open("rb") as f:
+            for i, raw in enumerate(f):
+                if i == number:
+                    return raw.decode("utf-8", "replace").rstrip("\r\n")
+    except OSError:
+        return None
+    return None
+
+
+_KEY_LINE = re.compile(r"^( *)(?:- +)?([A-Za-z_][\w-]*) *:(?: |$)")
+
+
+def indentation_cause(path: Path, exc: yaml.MarkedYAMLError) -> str | None:
+    """The likely cause of a syntax error an indentation mistake makes, in words.
+
+    A field indented deeper than the one above it continues that field's value ("mapping
+    values are not allowed"); one indented less than its record's other fields falls out
+    of the record ("did not find expected '-' indicator"). Both name the field, its
+    column and the column it belongs at; None for any other error.
+    """
+    mark, problem = exc.problem_mark, exc.problem or ""
+    if mark is None:
+        return None
+    line = _line_of(path, mark.line)
+    found = _KEY_LINE.match(line or "")
+    if found is None:
+        return None
+    field, column = found.group(2), len(found.group(1)) + 1
+    if problem.startswith("mapping values are not allowed"):
+        for number in range(mark.line - 1, -1, -1):
+            above = _KEY_LINE.match(_line_of(path, number) or "")
+            if above is not None and above.end(1) < column - 1:
+                at = above.start(2) + 1
+                return (
+                    f"`{field}` at column {column} is indented more than `{above.group(2)}` "
+                    f"on line {number + 1}, so it reads as part of that value; a field of the "
+                    f"same record goes at column {at}"
+                )
+        return None
+    start = exc.context_mark
+    if "expected '-' indicator" in problem and start is not None:
+        opening = _line_of(path, start.line) or ""
+        item = re.match(r"^ *- +", opening)
+        if item is None:
+            return None
+        at = item.end() + 1
+        return (
+            f"`{field}` at column {column} is outside the record that starts at line "
+            f"{start.line + 1}, column {at}: indent it to column {at}"
+        )
+    return None
 
 
 class _Sentinel:
