@@ -49,14 +49,18 @@ def test_flags_show_no_metavar_and_options_a_real_one() -> None:
     assert re.search(r"--limit\s+-n\s+N\b", out)
     assert re.search(r"--since\s+DATE", out)
     out = CliRunner().invoke(app, ["load", "--help"], env={"COLUMNS": "100"}).output
-    assert "[OPTIONS] FILE..." in out and re.search(r"--dry-run\s+Check", out)
+    assert "[OPTIONS] FILE..." in out
+    assert re.search(r"--dry-run\s+Check", out)
     out = CliRunner().invoke(app, ["export", "--help"], env={"COLUMNS": "100"}).output
     assert "[OPTIONS] [TABLE]..." in out
 
 
 def test_help_paragraphs_reflow_and_examples_keep_their_lines() -> None:
     text = "First line\nof a paragraph.\n\nExamples:\n\n  alliancekb a\n  alliancekb b"
-    assert reflow(text) == "First line of a paragraph.\n\nExamples:\n\n  alliancekb a\n  alliancekb b"
+    assert (
+        reflow(text) == "First line of a paragraph.\n\nExamples:\n\n  alliancekb a\n  alliancekb b"
+    )
     out = CliRunner().invoke(app, ["members", "--help"], env={"COLUMNS": "80"}).output
     lines = [line.strip() for line in out.splitlines()]
-    assert "form a" not in lines and "country" not in lines  # no word left alone
+    assert "form a" not in lines
+    assert "country" not in lines

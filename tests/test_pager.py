@@ -78,7 +78,8 @@ def test_long_output_on_a_terminal_goes_through_the_pager(
     assert code == 0
     paged = record.read_text(encoding="utf-8")
     assert paged.startswith("LESS=FRX\n")  # as git sets it when LESS is unset
-    assert "Memberships" in paged and "Sources cited" in paged
+    assert "Memberships" in paged
+    assert "Sources cited" in paged
     assert "Memberships" not in shown  # the pager had it, not the terminal directly
     plain = re.sub(r"\x1b\[[0-9;]*m", "", paged)  # styles (bold, dim) are kept for the pager
     assert max(len(line) for line in plain.splitlines()[1:]) <= 80  # the terminal's width
@@ -88,16 +89,19 @@ def test_no_pager_short_output_and_pipes_print_directly(
     seeded_db: TestDatabase, tmp_path: Path
 ) -> None:
     pager, record = fake_pager(tmp_path)
-    code, shown = run_in_terminal(
-        seeded_db.url, ["--no-pager", "show", "Japan"], {"PAGER": pager}
-    )
-    assert code == 0 and "Memberships" in shown and not record.exists()
+    code, shown = run_in_terminal(seeded_db.url, ["--no-pager", "show", "Japan"], {"PAGER": pager})
+    assert code == 0
+    assert "Memberships" in shown
+    assert not record.exists()
     # shorter than the screen: printed as it is
     code, shown = run_in_terminal(seeded_db.url, ["members", "Quad"], {"PAGER": pager})
-    assert code == 0 and "Australia" in shown and not record.exists()
+    assert code == 0
+    assert "Australia" in shown
+    assert not record.exists()
     # an empty PAGER means none
     code, shown = run_in_terminal(seeded_db.url, ["show", "Japan"], {"PAGER": ""})
-    assert code == 0 and "Memberships" in shown
+    assert code == 0
+    assert "Memberships" in shown
     # not a terminal: never paged
     env = {**os.environ, "PYTHONPATH": str(SRC), "PAGER": pager}
     piped = subprocess.run(
@@ -107,7 +111,8 @@ def test_no_pager_short_output_and_pipes_print_directly(
         env=env,
         check=True,
     )
-    assert "Memberships" in piped.stdout and not record.exists()
+    assert "Memberships" in piped.stdout
+    assert not record.exists()
 
 
 def test_the_pager_command_is_chosen_as_git_chooses() -> None:

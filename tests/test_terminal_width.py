@@ -96,7 +96,9 @@ def atoms(rows: list[dict[str, Any]], columns: Sequence[Column]) -> list[tuple[C
     return found
 
 
-def sections(data: Any, columns: Sequence[Column] | None) -> list[tuple[list[Any], Sequence[Column]]]:
+def sections(
+    data: Any, columns: Sequence[Column] | None
+) -> list[tuple[list[Any], Sequence[Column]]]:
     if columns is not None:
         return [(data, columns)]
     return [(rows, SECTION_COLUMNS[key]) for key, rows in data["sections"].items()]
@@ -132,7 +134,8 @@ def test_every_read_table_fits_and_shows_every_key_whole(
 def test_a_narrow_table_says_what_it_left_out(seeded_db: TestDatabase) -> None:
     _, text = run(seeded_db.url, ["alliances"], 80)
     note = declared(text, 80)
-    assert "aliases" in note and "not shown" in note
+    assert "aliases" in note
+    assert "not shown" in note
     _, wide = run(seeded_db.url, ["alliances"], 200)
     assert "columns:" not in wide.replace("Exportable", "")
     assert "five-eyes" in wide

@@ -30,7 +30,7 @@ def _plain(params: list[Any]) -> list[Any]:
             if param.metavar is None:
                 param.metavar = param.name.upper() if param.name else "ARG"
             # the name column shows the metavar; the type column nothing
-            param.display_type_rich = _no_type
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
     return params
 
 
@@ -61,7 +61,8 @@ def reflow(text: str | None) -> str | None:
         return text
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(
-        p if any(line.startswith((" ", "\b")) for line in p.split("\n"))
+        p
+        if any(line.startswith((" ", "\b")) for line in p.split("\n"))
         else " ".join(line.strip() for line in p.split("\n"))
         for p in paragraphs
     )

@@ -92,11 +92,10 @@ def history_cmd(
 
     Example: alliancekb history --limit 5 --format json
     """
+    from alliancekb.cli.pager import paged
     from alliancekb.present.reports import emit_history
     from alliancekb.query.history import history
     from alliancekb.store.db import read_session
-
-    from alliancekb.cli.pager import paged
 
     state = state_of(ctx)
     with read_session(state.engine()) as session:

@@ -78,9 +78,7 @@ def _read(ctx: typer.Context) -> Iterator[tuple[Session, IO[str] | None]]:
         yield session, out
 
 
-def _emit(
-    result: Result, fmt: str, out: IO[str] | None, *, whole: tuple[str, ...] = ()
-) -> None:
+def _emit(result: Result, fmt: str, out: IO[str] | None, *, whole: tuple[str, ...] = ()) -> None:
     from alliancekb.present.views import emit_result
 
     emit_result(result, fmt, out, whole=whole)
@@ -204,20 +202,53 @@ def members_cmd(
 
       alliancekb members 'AUKUS Pillar 2' --history
     """
+    from alliancekb.core.errors import NameResolutionError
     from alliancekb.query.members import members
 
     with _read(ctx) as (session, out):
-        result = members(
-            session,
-            scope,
-            as_of=_as_of(as_of),
-            statuses=status,
-            roles=role,
-            currencies=currency,
-            obligations=obligation,
-            history=history,
-        )
+        try:
+            result = members(
+                session,
+                scope,
+                as_of=_as_of(as_of),
+                statuses=status,
+                roles=role,
+                currencies=currency,
+                obligations=obligation,
+                history=history,
+            )
+        except NameResolutionError as exc:
+            _not_a_scope(session, scope, exc)
+            raise
         _emit(result, fmt, out, whole=("sources",) if sources else ())
+
+
+def _not_a_scope(session: Session, name: str, exc: Exception) -> None:
+    """A name that is not an alliance or pillar but another entity: say what it is and
+    which commands answer about it (`members Japan` -> `show Japan`)."""
+    import shlex
+
+    from alliancekb.core.errors import AlliancekbError, NameResolutionError
+    from alliancekb.store.resolve import Kind, load_index
+
+    if not isinstance(exc, NameResolutionError) or exc.ambiguous:
+        return
+    try:
+        ref = load_index(session).resolve(name, frozenset(Kind))
+    except NameResolutionError:
+        return
+    kind = ref.kind.value.replace("_", " ") if hasattr(ref.kind, "value") else str(ref.kind)
+    quoted = shlex.quote(name)
+    hint = f"`alliancekb show {quoted}`"
+    if ref.kind is Kind.COUNTRY:
+        hint += f" or `alliancekb alliances --country {quoted}`"
+    article = "an" if kind[:1] in "aeiou" else "a"
+    error = AlliancekbError(
+        f"{name!r} is {article} {kind} ({ref.label}), not an alliance or pillar; "
+        f"for what is known about it see {hint}"
+    )
+    error.exit_code = exc.exit_code
+    raise error from None
 
 
 def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:

@@ -67,9 +67,7 @@ def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
         fields = getattr(model, "model_fields", None)
         if not fields:
             return None
-        info = fields.get(step) or next(
-            (f for f in fields.values() if f.alias == step), None
-        )
+        info = fields.get(step) or next((f for f in fields.values() if f.alias == step), None)
         if info is None:
             return None
         model = _inner_model(info.annotation)

@@ -310,9 +310,7 @@ class DocumentReader:
                 f": records must be list items; start the record at line {mark.line + 1} "
                 "with `- ` (a missing `-` joins two records into one)"
             )
-        self._problem(
-            mark.line + 1, mark.column + 1, render_path(prefix, (*path, value)), message
-        )
+        self._problem(mark.line + 1, mark.column + 1, render_path(prefix, (*path, value)), message)
 
     def _skip(self, next_event: Callable[[], Any]) -> None:
         """Consume the rest of a collection whose start event was just read (no recursion)."""

@@ -104,9 +104,7 @@ def section_table(card: Card, section: Section) -> Table:
         )
     if key == "pillars":
         columns = [c for c in PILLAR_COLUMNS if c.key != "aliases"]
-        return Table(
-            columns, rows, title="Pillars", caption=PILLARS_CAPTION, shrink=PILLAR_SHRINK
-        )
+        return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION, shrink=PILLAR_SHRINK)
     if key == "members":
         assert section.members is not None
         return members_table(section.members)
@@ -118,9 +116,7 @@ def section_table(card: Card, section: Section) -> Table:
             caption=f"the newest {CARD_STATEMENTS} at most; `statements` lists them all",
             shrink=STATEMENT_SHRINK,
         )
-    return Table(
-        SOURCES_CITED_COLUMNS, rows, title="Sources cited", shrink=SOURCES_CITED_SHRINK
-    )
+    return Table(SOURCES_CITED_COLUMNS, rows, title="Sources cited", shrink=SOURCES_CITED_SHRINK)
 
 
 def render_card(card: Card, stream: IO[str] | None = None) -> None:
