@@ -259,7 +259,8 @@ def wrap_text(text: str, width: int) -> list[str]:
     """Free text as lines of at most `width`, broken at spaces (each paragraph kept)."""
     out: list[str] = []
     for paragraph in text.split("\n"):
-        out += wrap_words(paragraph.split(), width) or [""]
+        # spaces only: any other character, whitespace or not, is kept as it is
+        out += wrap_words([w for w in paragraph.split(" ") if w], width) or [""]
     return out
 
 
@@ -281,10 +282,9 @@ def cell_lines(spec: ColumnSpec, form: Form, value: Any, width: int) -> tuple[st
         items = items_of(value)
         return (str(len(items)) if items else ""), False
     if spec.kind in (Kind.WORDS, Kind.NAMES):
-        lines = wrap_words(items_of(value), width, ", ")
-        if spec.kind is Kind.NAMES:
-            lines = [part for line in lines for part in wrap_text(line, width)]
-        return "\n".join(lines), False
+        # a line holding one name wider than the column is wrapped by the renderer, at
+        # the name's spaces
+        return "\n".join(wrap_words(items_of(value), width, ", ")), False
     text = text_value(value, ", ")
     if spec.kind is Kind.WORD or spec.clip is None:
         return text, False

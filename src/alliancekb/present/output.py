@@ -115,7 +115,10 @@ def rich_table(table: Table, width: int) -> RenderableType:
     from rich.table import Table as RichTable
 
     shown = [c for c in table.columns if c.table]
-    rows = list(table.rows)
+    # Control characters escaped before the layout measures and wraps the text, so that
+    # the widths are those of the text shown and no character is taken for a space.
+    originals = list(table.rows)
+    rows = [{c.key: _visible_value(row.get(c.key)) for c in shown} for row in originals]
     layout = fit([c.spec() for c in shown], rows, width, table.shrink)
     columns = [c for c in shown if c.key in layout.widths]
     out = RichTable(
@@ -135,8 +138,8 @@ def rich_table(table: Table, width: int) -> RenderableType:
         )
     clipped: set[str] = set()
     footnotes: list[Text] = []
-    for row in rows:
-        style = table.row_style(row) if table.row_style is not None else None
+    for original, row in zip(originals, rows, strict=True):
+        style = table.row_style(original) if table.row_style is not None else None
         cells = []
         for column in columns:
             value, form = row.get(column.key), layout.forms[column.key]
@@ -160,6 +163,17 @@ def rich_table(table: Table, width: int) -> RenderableType:
     # terminal's width, never at a narrower table's.
     title = [line_text(table.title, "table.title")] if table.title else []
     return Group(*title, out, *footnotes, *([line_text(caption, "dim")] if caption else []))
+
+
+def _visible_value(value: object) -> object:
+    """A cell value with every control character in its text escaped (lists item by item)."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list | tuple):
+        return [_visible_value(v) for v in value]
+    if isinstance(value, dict):
+        return {visible(str(k)): _visible_value(v) for k, v in value.items()}
+    return value
 
 
 def narrow_note(table: Table, layout: Fit, clipped: set[str], width: int) -> str:
