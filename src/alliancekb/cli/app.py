@@ -8,14 +8,14 @@ import traceback
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
+from alliancekb.cli.help import PlainHelpGroup, use_plain_help
 from alliancekb.cli.state import CliState
 
 DEBUG_ENV = "ALLIANCEKB_DEBUG"
 
 
-class SafeGroup(TyperGroup):
+class SafeGroup(PlainHelpGroup):
     """Runs every command so that no traceback reaches a user: one message, one exit code.
 
     Its options and the command it runs convert their values without Pydantic when they
@@ -158,13 +158,23 @@ def root(
             show_default=False,
         ),
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help=(
+                "Print long output straight to the terminal. Otherwise it goes through "
+                "$PAGER (default `less -FRX`), as git's does; output to a pipe or file never does."
+            ),
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """Global options."""
-    ctx.obj = CliState(db_option=db)
+    ctx.obj = CliState(db_option=db, pager=not no_pager)
 
 
 def _register() -> None:
@@ -185,6 +195,7 @@ def _register() -> None:
     export_cmds.register(app)
     author_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
+    use_plain_help(app)
 
 
 _register()

@@ -96,6 +96,7 @@ def export_cmd(
         return
     if out is None:
         raise UsageError("--out PATH is required (a directory, or a file for one table)")
+    _refuse_file_name_for_several(tables or [], out)
     try:
         targets = plan(tables or [], out, fmt)
     except UnknownTableError as exc:
@@ -115,6 +116,24 @@ def export_cmd(
         )
     for item in written:
         typer.echo(f"{item.path}: {item.rows} row(s)", err=True)
+
+
+#: Extensions that say "a file": several tables are not written into a directory so named.
+FILE_SUFFIXES = (".csv", ".json", ".ndjson", ".jsonl", ".tsv", ".txt", ".yaml", ".yml", ".xlsx")
+
+
+def _refuse_file_name_for_several(tables: list[str], out: Path) -> None:
+    """`export a b --out two.csv` would make a directory named `two.csv/`: refused."""
+    from alliancekb.core.errors import UsageError
+
+    several = len(tables) != 1
+    if several and not out.is_dir() and out.suffix.lower() in FILE_SUFFIXES:
+        what = f"{len(tables)} tables" if tables else "every table"
+        raise UsageError(
+            f"--out {out}: {what} go into a directory, one file per table, and {out} looks "
+            f"like a file name; give a directory (--out {out.with_suffix('')}/) or export "
+            "one table to the file"
+        )
 
 
 def dump_cmd(
@@ -140,10 +159,15 @@ def dump_cmd(
 
 
 def _print_tables(tables: Any) -> None:
+    from alliancekb.present.layout import Kind
     from alliancekb.present.output import Column, Table, emit
 
     rows = [{"table": t.name, "description": t.description, "columns": t.columns} for t in tables]
-    columns = [Column("table", min_width=26), Column("description"), Column("columns")]
+    columns = [
+        Column("table", kind=Kind.WORD),
+        Column("description", min_width=24),
+        Column("columns", kind=Kind.WORDS),
+    ]
     emit(Table(columns, rows, title="Exportable tables"), "table")
 
 

@@ -19,6 +19,7 @@ DEFAULT_MAX_MB = 512
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
+        metavar="FILE...",
         help="YAML files in the load format (see docs/yaml-format.md).",
         exists=True,
         dir_okay=False,
@@ -28,10 +29,11 @@ FilesArg = Annotated[
 ]
 MaxMbOpt = Annotated[
     int,
-    typer.Option(
+    count_option(
         "--max-mb",
         min=1,
-        help="Refuse any file larger than this many MiB before reading it.",
+        metavar="MIB",
+        help="Refuse any file larger than MIB mebibytes before reading it.",
     ),
 ]
 
@@ -60,7 +62,8 @@ def load_cmd(
     Example: alliancekb load statements-2024.yaml --dry-run
     """
     report = _run(ctx, files, dry_run=dry_run, max_mb=max_mb)
-    _print_report(report, "would change (dry run, nothing written)" if dry_run else "loaded")
+    verb = "dry run, what a load would do (nothing is written)" if dry_run else "loaded"
+    _print_report(report, verb, dry_run=dry_run)
 
 
 def validate_cmd(
@@ -89,14 +92,16 @@ def history_cmd(
 
     Example: alliancekb history --limit 5 --format json
     """
+    from alliancekb.cli.pager import paged
     from alliancekb.present.reports import emit_history
     from alliancekb.query.history import history
     from alliancekb.store.db import read_session
 
-    engine = state_of(ctx).engine()
-    with read_session(engine) as session:
+    state = state_of(ctx)
+    with read_session(state.engine()) as session:
         result = history(session, limit)
-    emit_history(result, fmt)
+    with paged(state.pager) as out:
+        emit_history(result, fmt, out)
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:
@@ -163,12 +168,18 @@ class _progress:
         self._bar.stop()
 
 
-def _print_report(report: LoadReport, verb: str) -> None:
+def _print_report(report: LoadReport, verb: str, *, dry_run: bool = False) -> None:
     from alliancekb.core.paths import display_name
     from alliancekb.present.reports import render_load_counts
 
     render_load_counts([display_name(f.path) for f in report.files], report.counts_dict(), verb)
-    if report.changed == 0:
+    if dry_run:
+        typer.echo(
+            "a load would change nothing: the knowledge base already holds all of it"
+            if report.changed == 0
+            else "nothing was written: run without --dry-run to make these changes"
+        )
+    elif report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:
         typer.echo(f"recorded as load {report.load_id} (see `alliancekb history`)")

@@ -52,7 +52,7 @@ FormatOpt = Annotated[
 COUNT_MAX = 1_000_000_000
 
 
-def count_option(*names: str, min: int, help: str) -> Any:
+def count_option(*names: str, min: int, help: str, metavar: str = "N") -> Any:
     """An integer option checked against [min, COUNT_MAX]; the message says the range (exit 2)."""
 
     def check(value: int | None) -> int | None:
@@ -60,7 +60,7 @@ def count_option(*names: str, min: int, help: str) -> Any:
             raise typer.BadParameter(f"{value} is not in the allowed range {min} to {COUNT_MAX}")
         return value
 
-    return typer.Option(*names, callback=check, help=help)
+    return typer.Option(*names, metavar=metavar, callback=check, help=help)
 
 
 def output_path(value: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -68,10 +68,20 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
         yield session
 
 
-def _emit(result: Result, fmt: str) -> None:
+@contextmanager
+def _read(ctx: typer.Context) -> Iterator[tuple[Session, IO[str] | None]]:
+    """A read transaction and the stream for its answer: on a terminal the answer is held
+    and paged once the transaction is closed (cli/pager.py), never while it is open."""
+    from alliancekb.cli.pager import paged
+
+    with paged(state_of(ctx).pager) as out, _session(ctx) as session:
+        yield session, out
+
+
+def _emit(result: Result, fmt: str, out: IO[str] | None, *, whole: tuple[str, ...] = ()) -> None:
     from alliancekb.present.views import emit_result
 
-    emit_result(result, fmt)
+    emit_result(result, fmt, out, whole=whole)
 
 
 #: The option of each date parameter of the query layer.
@@ -102,7 +112,10 @@ def _as_of(value: str | None) -> Any:
 
 def members_cmd(
     ctx: typer.Context,
-    scope: Annotated[str, typer.Argument(help="An alliance or a pillar, by any name or alias.")],
+    scope: Annotated[
+        str,
+        typer.Argument(metavar="SCOPE", help="An alliance or a pillar, by any name or alias."),
+    ],
     as_of: AsOfOpt = None,
     status: Annotated[
         list[str] | None,
@@ -141,6 +154,13 @@ def members_cmd(
         bool,
         typer.Option(
             "--history", help="Every record of every chain (proposed -> ... -> in force)."
+        ),
+    ] = False,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            "--sources",
+            help="Keep every source key in the table (a narrow terminal otherwise counts them).",
         ),
     ] = False,
     fmt: FormatOpt = "table",
@@ -182,20 +202,53 @@ def members_cmd(
 
       alliancekb members 'AUKUS Pillar 2' --history
     """
+    from alliancekb.core.errors import NameResolutionError
     from alliancekb.query.members import members
 
-    with _session(ctx) as session:
-        result = members(
-            session,
-            scope,
-            as_of=_as_of(as_of),
-            statuses=status,
-            roles=role,
-            currencies=currency,
-            obligations=obligation,
-            history=history,
-        )
-        _emit(result, fmt)
+    with _read(ctx) as (session, out):
+        try:
+            result = members(
+                session,
+                scope,
+                as_of=_as_of(as_of),
+                statuses=status,
+                roles=role,
+                currencies=currency,
+                obligations=obligation,
+                history=history,
+            )
+        except NameResolutionError as exc:
+            _not_a_scope(session, scope, exc)
+            raise
+        _emit(result, fmt, out, whole=("sources",) if sources else ())
+
+
+def _not_a_scope(session: Session, name: str, exc: Exception) -> None:
+    """A name that is not an alliance or pillar but another entity: say what it is and
+    which commands answer about it (`members Japan` -> `show Japan`)."""
+    import shlex
+
+    from alliancekb.core.errors import AlliancekbError, NameResolutionError
+    from alliancekb.store.resolve import Kind, load_index
+
+    if not isinstance(exc, NameResolutionError) or exc.ambiguous:
+        return
+    try:
+        ref = load_index(session).resolve(name, frozenset(Kind))
+    except NameResolutionError:
+        return
+    kind = ref.kind.value.replace("_", " ") if hasattr(ref.kind, "value") else str(ref.kind)
+    quoted = shlex.quote(name)
+    hint = f"`alliancekb show {quoted}`"
+    if ref.kind is Kind.COUNTRY:
+        hint += f" or `alliancekb alliances --country {quoted}`"
+    article = "an" if kind[:1] in "aeiou" else "a"
+    error = AlliancekbError(
+        f"{name!r} is {article} {kind} ({ref.label}), not an alliance or pillar; "
+        f"for what is known about it see {hint}"
+    )
+    error.exit_code = exc.exit_code
+    raise error from None
 
 
 def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
@@ -205,8 +258,8 @@ def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
     """
     from alliancekb.query.lists import countries
 
-    with _session(ctx) as session:
-        _emit(countries(session), fmt)
+    with _read(ctx) as (session, out):
+        _emit(countries(session), fmt, out)
 
 
 def alliances_cmd(
@@ -239,14 +292,15 @@ def alliances_cmd(
     """
     from alliancekb.query.lists import alliances
 
-    with _session(ctx) as session:
-        _emit(alliances(session, _as_of(as_of), country=country), fmt)
+    with _read(ctx) as (session, out):
+        _emit(alliances(session, _as_of(as_of), country=country), fmt, out)
 
 
 def pillars_cmd(
     ctx: typer.Context,
     alliance: Annotated[
-        str | None, typer.Option("--alliance", "-a", help="Only this alliance's pillars.")
+        str | None,
+        typer.Option("--alliance", "-a", metavar="NAME", help="Only this alliance's pillars."),
     ] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
@@ -257,8 +311,8 @@ def pillars_cmd(
     """
     from alliancekb.query.lists import pillars
 
-    with _session(ctx) as session:
-        _emit(pillars(session, alliance, _as_of(as_of)), fmt)
+    with _read(ctx) as (session, out):
+        _emit(pillars(session, alliance, _as_of(as_of)), fmt, out)
 
 
 def tech_areas_cmd(
@@ -266,7 +320,9 @@ def tech_areas_cmd(
     scope: Annotated[
         str | None,
         typer.Option(
-            "--scope", help="Only the areas of this pillar (or any pillar of this alliance)."
+            "--scope",
+            metavar="NAME",
+            help="Only the areas of this pillar (or any pillar of this alliance).",
         ),
     ] = None,
     fmt: FormatOpt = "table",
@@ -277,14 +333,17 @@ def tech_areas_cmd(
     """
     from alliancekb.query.lists import tech_areas
 
-    with _session(ctx) as session:
-        _emit(tech_areas(session, scope), fmt)
+    with _read(ctx) as (session, out):
+        _emit(tech_areas(session, scope), fmt, out)
 
 
 def officials_cmd(
     ctx: typer.Context,
     country: Annotated[
-        str | None, typer.Option("--country", "-c", help="Only positions held for this country.")
+        str | None,
+        typer.Option(
+            "--country", "-c", metavar="NAME", help="Only positions held for this country."
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     all_positions: Annotated[
@@ -312,11 +371,11 @@ def officials_cmd(
     """
     from alliancekb.query.lists import officials
 
-    with _session(ctx) as session:
+    with _read(ctx) as (session, out):
         result = officials(
             session, country, _as_of(as_of), all_positions=all_positions, currencies=currency
         )
-        _emit(result, fmt)
+        _emit(result, fmt, out)
 
 
 def sources_cmd(
@@ -325,6 +384,7 @@ def sources_cmd(
         str | None,
         typer.Option(
             "--kind",
+            metavar="KIND",
             callback=_check_source_kind,
             help=f"Only this kind: {', '.join(SOURCE_KINDS)}.",
         ),
@@ -337,23 +397,32 @@ def sources_cmd(
     """
     from alliancekb.query.lists import sources
 
-    with _session(ctx) as session:
-        _emit(sources(session, kind), fmt)
+    with _read(ctx) as (session, out):
+        _emit(sources(session, kind), fmt, out)
 
 
 def statements_cmd(
     ctx: typer.Context,
     speaker: Annotated[
         str | None,
-        typer.Option("--speaker", help="Said by this official, country or alliance."),
+        typer.Option(
+            "--speaker", metavar="NAME", help="Said by this official, country or alliance."
+        ),
     ] = None,
-    country: Annotated[str | None, typer.Option("--country", help="About this country.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", metavar="NAME", help="About this country.")
+    ] = None,
     scope: Annotated[
         str | None,
-        typer.Option("--scope", help="About this pillar, or this alliance (its pillars included)."),
+        typer.Option(
+            "--scope",
+            metavar="NAME",
+            help="About this pillar, or this alliance (its pillars included).",
+        ),
     ] = None,
     tech_area: Annotated[
-        str | None, typer.Option("--tech-area", help="About this technology area.")
+        str | None,
+        typer.Option("--tech-area", metavar="NAME", help="About this technology area."),
     ] = None,
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Dated on or after DATE.")
@@ -392,7 +461,7 @@ def statements_cmd(
     """
     from alliancekb.query.statements import statements
 
-    with _session(ctx) as session, _date_options():
+    with _read(ctx) as (session, out), _date_options():
         result = statements(
             session,
             speaker=speaker,
@@ -404,7 +473,7 @@ def statements_cmd(
             search=search,
             limit=limit or None,
         )
-        _emit(result, fmt)
+        _emit(result, fmt, out)
 
 
 def show_cmd(
@@ -432,8 +501,8 @@ def show_cmd(
     from alliancekb.present.cards import emit_card
     from alliancekb.query.cards import show
 
-    with _session(ctx) as session:
-        emit_card(show(session, name), fmt)
+    with _read(ctx) as (session, out):
+        emit_card(show(session, name), fmt, out)
 
 
 def timeline_cmd(
@@ -454,8 +523,8 @@ def timeline_cmd(
     """
     from alliancekb.query.timeline import timeline
 
-    with _session(ctx) as session:
-        _emit(timeline(session, name), fmt)
+    with _read(ctx) as (session, out):
+        _emit(timeline(session, name), fmt, out)
 
 
 def conflicts_cmd(
@@ -485,8 +554,8 @@ def conflicts_cmd(
     """
     from alliancekb.query.conflicts import conflicts
 
-    with _session(ctx) as session:
-        _emit(conflicts(session, scope, country), fmt)
+    with _read(ctx) as (session, out):
+        _emit(conflicts(session, scope, country), fmt, out)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,8 @@ class CliState:
     """Global options and the engine opened for them."""
 
     db_option: str | None
+    #: Long output on a terminal through $PAGER (False: --no-pager).
+    pager: bool = True
     _engine: Engine | None = field(default=None, repr=False)
     _urls: list[str] = field(default_factory=list, repr=False)
 

@@ -38,6 +38,7 @@ from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.paths import display_name as safe_name
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
+from alliancekb.load.yaml_hints import indentation_cause
 
 __all__ = [
     "CHUNK_BYTES",
@@ -191,6 +192,7 @@ class DocumentReader:
         self.sha256 = ""
         self.size = 0
         self._source: ByteSource | None = None
+        self._duplicates_said = False
 
     @property
     def bytes_read(self) -> int:
@@ -282,7 +284,33 @@ class DocumentReader:
             if cmark is not None and cmark.line + 1 != line:
                 context += f" (from line {cmark.line + 1})"
             problem = f"{context}: {problem}"
-        self._problem(line, column, "", f"invalid YAML: {problem}")
+        cause = indentation_cause(self.path, exc)
+        message = f"{cause} ({problem})" if cause else problem
+        self._problem(line, column, "", f"invalid YAML: {message}")
+
+    def _duplicate(
+        self,
+        prefix: str,
+        path: tuple[str | int, ...],
+        value: str,
+        marks: Mapping[tuple[str | int, ...], Any],
+        mark: Any,
+        container: Mapping[str, Any],
+    ) -> None:
+        """A duplicate key; when it repeats the record's first field, the likely cause (a
+        record without its `-`) is said once for the record, not once per field."""
+        if self._duplicates_said and not path:
+            return
+        first = marks[(*path, value)].line + 1
+        message = f"duplicate key {_short(value)!r} (first at line {first})"
+        # the record's first field again, after others: the start of the next record
+        if not path and len(container) > 1 and next(iter(container)) == value:
+            self._duplicates_said = True
+            message += (
+                f": records must be list items; start the record at line {mark.line + 1} "
+                "with `- ` (a missing `-` joins two records into one)"
+            )
+        self._problem(mark.line + 1, mark.column + 1, render_path(prefix, (*path, value)), message)
 
     def _skip(self, next_event: Callable[[], Any]) -> None:
         """Consume the rest of a collection whose start event was just read (no recursion)."""
@@ -382,13 +410,19 @@ class DocumentReader:
 
     def _section(self, section: str, next_event: Callable[[], Any]) -> Iterator[RawRecord]:
         index = 0
+        held: RawRecord | None = None
         while True:
+            # One record held back until the next event is read: a record a syntax error
+            # cuts short (a field indented out of it) is not validated, so the syntax
+            # error's message stands alone, not beside "required field ... is missing".
             item = next_event()
+            if held is not None:
+                yield held
+                held = None
             cls = item.__class__
             if cls is MappingStartEvent:
-                record = self._record(section, index, item, next_event)
-                if record is not None:
-                    yield record
+                self._duplicates_said = False
+                held = self._record(section, index, item, next_event)
             elif cls is SequenceEndEvent:
                 return
             else:
@@ -449,13 +483,7 @@ class DocumentReader:
                     if key is _KEY:  # this scalar is a key
                         mark = event.start_mark
                         if value in container:
-                            first = marks[(*path, value)].line + 1
-                            self._problem(
-                                mark.line + 1,
-                                mark.column + 1,
-                                render_path(prefix, (*path, value)),
-                                f"duplicate key {_short(value)!r} (first at line {first})",
-                            )
+                            self._duplicate(prefix, path, value, marks, mark, container)
                             key = _SKIP
                         elif value == "<<" and not event.style:
                             self._problem(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from alliancekb.core.formats import Format, json_value
+from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import (
     Column,
     Table,
@@ -23,31 +24,44 @@ from alliancekb.present.output import (
 )
 from alliancekb.present.views import (
     PILLAR_COLUMNS,
+    PILLAR_SHRINK,
     POSITION_COLUMNS,
+    POSITION_SHRINK,
     STATEMENT_COLUMNS,
+    STATEMENT_SHRINK,
     members_table,
     not_in_force_dim,
 )
 from alliancekb.query.cards import CARD_STATEMENTS, Card, Section
 
 MEMBERSHIP_OF_COLUMNS = [
-    Column("scope", style="bold"),
-    Column("role"),
-    Column("status"),
-    Column("from", min_width=10),
-    Column("to", min_width=8),
-    Column("sources"),
-    Column("note"),
-    Column("confirmed", min_width=10),
-    Column("currency", min_width=8),
-    Column("until", min_width=8),
+    Column("scope", style="bold", min_width=10),
+    Column("role", kind=Kind.WORD),
+    Column("status", kind=Kind.WORD),
+    Column("from", kind=Kind.WORD),
+    Column("to", kind=Kind.WORD),
+    Column("sources", kind=Kind.WORDS),
+    Column("note", min_width=24),
+    Column("confirmed", kind=Kind.WORD),
+    Column("currency", kind=Kind.WORD),
+    Column("until", kind=Kind.WORD),
+]
+#: A narrow card keeps scope, role, status, from and currency in the row; notes go under it.
+MEMBERSHIP_OF_SHRINK = [
+    Shrink("sources", Form.COUNT),
+    Shrink("note", Form.FOOTNOTE),
+    Shrink("until", Form.DROP),
+    Shrink("confirmed", Form.DROP),
+    Shrink("sources", Form.DROP),
+    Shrink("to", Form.DROP),
 ]
 SOURCES_CITED_COLUMNS = [
-    Column("key"),
-    Column("title"),
-    Column("publisher"),
-    Column("published", min_width=10),
+    Column("key", kind=Kind.WORD),
+    Column("title", min_width=16),
+    Column("publisher", min_width=12),
+    Column("published", kind=Kind.WORD),
 ]
+SOURCES_CITED_SHRINK = [Shrink("publisher", Form.DROP)]
 
 PILLARS_CAPTION = "members: countries in force today, the alliance's members included"
 
@@ -76,6 +90,7 @@ def section_table(card: Card, section: Section) -> Table:
                 "later record replaced it; currency read today"
             ),
             row_style=not_in_force_dim,
+            shrink=MEMBERSHIP_OF_SHRINK,
         )
     if key in ("officials", "positions"):
         title = "Officials (positions held for this country)" if key == "officials" else "Positions"
@@ -85,10 +100,11 @@ def section_table(card: Card, section: Section) -> Table:
             title=title,
             caption="every position; currency read today",
             row_style=not_in_force_dim,
+            shrink=POSITION_SHRINK,
         )
     if key == "pillars":
         columns = [c for c in PILLAR_COLUMNS if c.key != "aliases"]
-        return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION)
+        return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION, shrink=PILLAR_SHRINK)
     if key == "members":
         assert section.members is not None
         return members_table(section.members)
@@ -98,8 +114,9 @@ def section_table(card: Card, section: Section) -> Table:
             rows,
             title=f"Recent statements {STATEMENTS_OF[card.kind]}",
             caption=f"the newest {CARD_STATEMENTS} at most; `statements` lists them all",
+            shrink=STATEMENT_SHRINK,
         )
-    return Table(SOURCES_CITED_COLUMNS, rows, title="Sources cited")
+    return Table(SOURCES_CITED_COLUMNS, rows, title="Sources cited", shrink=SOURCES_CITED_SHRINK)
 
 
 def render_card(card: Card, stream: IO[str] | None = None) -> None:
@@ -120,7 +137,7 @@ def render_card(card: Card, stream: IO[str] | None = None) -> None:
         if not section.rows:
             console.print(line_text(f"{table.title}: none", "dim"))
             continue
-        console.print(rich_table(table))
+        console.print(rich_table(table, console.width))
 
 
 def emit_card(card: Card, fmt: Format | str, stream: IO[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from alliancekb.core.formats import WRITERS, Format, Row, text_value
 from alliancekb.present.escape import visible
+from alliancekb.present.layout import ColumnSpec, Fit, Form, Kind, Shrink, cell_lines, fit
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -32,9 +33,15 @@ class Column:
     key: str
     header: str | None = None
     style: str | None = None
-    #: The table never squeezes the column below this (codes, dates stay whole);
-    #: columns without it (free text) wrap to give the terminal's width to the rest.
+    #: How the table may break its values across lines (present/layout.py): free text
+    #: wraps at spaces; a word (vocabulary, key, date, code) is never split; a list of
+    #: words or names wraps between its items.
+    kind: Kind = Kind.TEXT
+    #: A text column's readable width: narrower columns are shrunk first (see
+    #: `Table.shrink`); words and lists need no minimum, their longest value is one.
     min_width: int | None = None
+    #: A text column shows at most this many lines per cell, the last ending with "…".
+    clip: int | None = None
     #: Shown in the Rich table; False keeps detail that would crowd a terminal to CSV/JSON.
     table: bool = True
     #: Written to CSV/JSON; False for a table-only convenience column (e.g. text combined
@@ -44,6 +51,9 @@ class Column:
     @property
     def title(self) -> str:
         return self.header if self.header is not None else self.key.replace("_", " ")
+
+    def spec(self) -> ColumnSpec:
+        return ColumnSpec(self.key, self.title, self.kind, self.min_width, self.clip)
 
 
 @dataclass
@@ -57,6 +67,11 @@ class Table:
     caption: str | None = None
     #: A row's style in the Rich table (e.g. dim for a relation that is not in force).
     row_style: Callable[[Row], str | None] | None = field(default=None, repr=False)
+    #: What a terminal too narrow for every column gives up first: each step counts a
+    #: list or drops a column, least useful first; the caption names the steps taken.
+    shrink: Sequence[Shrink] = ()
+    #: Where the whole of a counted or dropped column is (ends the caption's note).
+    elsewhere: str = "--format csv or json has every column"
 
 
 # -- Rich ---------------------------------------------------------------------------------
@@ -92,37 +107,99 @@ def line_text(text: str, style: str = "") -> Text:
     return Text(visible(text, newlines=False), style=style)
 
 
-def rich_table(table: Table) -> RenderableType:
-    """The Rich renderable of a table (rows collected: a table needs them all to size itself)."""
+def rich_table(table: Table, width: int) -> RenderableType:
+    """The Rich renderable of a table `width` characters wide at most (rows collected: a
+    table needs them all to size itself); the caption says what a narrow width left out."""
     from rich import box
     from rich.console import Group
     from rich.table import Table as RichTable
 
     shown = [c for c in table.columns if c.table]
+    # Control characters escaped before the layout measures and wraps the text, so that
+    # the widths are those of the text shown and no character is taken for a space.
+    originals = list(table.rows)
+    rows = [{c.key: _visible_value(row.get(c.key)) for c in shown} for row in originals]
+    layout = fit([c.spec() for c in shown], rows, width, table.shrink)
+    columns = [c for c in shown if c.key in layout.widths]
     out = RichTable(
-        title=line_text(table.title) if table.title else None,
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
         collapse_padding=True,
         title_justify="left",
     )
-    for column in shown:
+    for column in columns:
         out.add_column(
             column.title,
             style=column.style,
-            # By default a header stays readable; long text columns wrap instead.
-            min_width=column.min_width or min(len(column.title), 10),
+            width=layout.widths[column.key],
+            # a word longer than a squeezed column (a very narrow terminal) folds
             overflow="fold",
         )
-    for row in table.rows:
-        style = table.row_style(row) if table.row_style is not None else None
-        out.add_row(*(cell_text(row.get(c.key)) for c in shown), style=style)
-    if not table.caption:
-        return out
-    # Under the table, not in it: a caption wraps at the terminal's width, never cropped
-    # to a narrower table's.
-    return Group(out, line_text(table.caption, "dim"))
+    clipped: set[str] = set()
+    footnotes: list[Text] = []
+    for original, row in zip(originals, rows, strict=True):
+        style = table.row_style(original) if table.row_style is not None else None
+        cells = []
+        for column in columns:
+            value, form = row.get(column.key), layout.forms[column.key]
+            if form is Form.FOOTNOTE:
+                if value in (None, "", []):
+                    cells.append(cell_text(""))
+                    continue
+                footnotes.append(cell_text(f"[{len(footnotes) + 1}] {text_value(value, ', ')}"))
+                cells.append(cell_text(f"[{len(footnotes)}]"))
+                continue
+            text, cut = cell_lines(column.spec(), form, value, layout.widths[column.key])
+            if cut:
+                clipped.add(column.key)
+            cells.append(cell_text(text))
+        out.add_row(*cells, style=style)
+    caption = table.caption or ""
+    note = narrow_note(table, layout, clipped, width)
+    if note:
+        caption = f"{caption.rstrip('.')}. {note}" if caption else note
+    # Above and under the table, not in it: the title, footnotes and caption wrap at the
+    # terminal's width, never at a narrower table's.
+    title = [line_text(table.title, "table.title")] if table.title else []
+    return Group(*title, out, *footnotes, *([line_text(caption, "dim")] if caption else []))
+
+
+def _visible_value(value: object) -> object:
+    """A cell value with every control character in its text escaped (lists item by item)."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list | tuple):
+        return [_visible_value(v) for v in value]
+    if isinstance(value, dict):
+        return {visible(str(k)): _visible_value(v) for k, v in value.items()}
+    return value
+
+
+def narrow_note(table: Table, layout: Fit, clipped: set[str], width: int) -> str:
+    """What the width left out: counted lists, dropped columns, clipped cells."""
+    titles = {c.key: c.title for c in table.columns}
+    keys = list(dict.fromkeys(s.key for s in layout.taken))  # each once, in its final form
+    counted = [titles[k] for k in keys if layout.forms[k] is Form.COUNT]
+    noted = [titles[k] for k in keys if layout.forms[k] is Form.FOOTNOTE]
+    dropped = [titles[k] for k in keys if layout.forms[k] is Form.DROP]
+    parts = []
+    if counted:
+        parts.append(f"{', '.join(counted)} as a count")
+    if noted:
+        parts.append(f"{', '.join(noted)} as numbered notes under the table")
+    if dropped:
+        parts.append(f"{', '.join(dropped)} not shown")
+    parts += [
+        f"{titles[c.key]} cut at {c.clip} line{'s' if c.clip != 1 else ''} (…)"
+        for c in table.columns
+        if c.key in clipped
+    ]
+    if layout.squeezed:
+        parts.append("long words folded")
+    if not parts:
+        return ""
+    return f"At {width} columns: {'; '.join(parts)} ({table.elsewhere})."
 
 
 def render_table(table: Table, console: Console | None = None) -> None:
@@ -138,7 +215,7 @@ def render_table(table: Table, console: Console | None = None) -> None:
             console.print(line_text(table.caption, "dim"))
         return
     table.rows = _chain(first, rows)
-    console.print(rich_table(table))
+    console.print(rich_table(table, console.width))
 
 
 def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:

@@ -6,26 +6,37 @@ from collections.abc import Iterable, Mapping
 from typing import IO
 
 from alliancekb.core.formats import Format
+from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.history import HistoryResult
 
 HISTORY_COLUMNS = [
-    Column("id", "load", min_width=4),
-    Column("finished", "finished (UTC)", min_width=19),
-    Column("files"),
-    Column("sha256", table=False),
-    Column("records", min_width=7),
-    Column("created", min_width=7),
-    Column("updated", min_width=7),
-    Column("unchanged", min_width=9),
+    Column("id", "load", kind=Kind.WORD),
+    Column("finished", "finished (UTC)", min_width=10),  # wraps between date and time
+    Column("files", kind=Kind.WORDS),
+    Column("sha256", kind=Kind.WORD, table=False),
+    Column("records", kind=Kind.WORD),
+    Column("created", kind=Kind.WORD),
+    Column("updated", kind=Kind.WORD),
+    Column("unchanged", kind=Kind.WORD),
     # In CSV and JSON only: a table lists each retraction under the load's files instead
     # (so the table of plain loads reads as it always has, and still fits a terminal).
-    Column("retracted", table=False),
-    Column("retractions", table=False),
+    Column("retracted", kind=Kind.WORD, table=False),
+    Column("retractions", kind=Kind.WORDS, table=False),
 ]
-REPORT_COLUMNS = [Column(k, min_width=9) for k in ("kind", "created", "updated", "unchanged")]
+#: A file's path is never split: on a narrow terminal the paths go under the table.
+HISTORY_SHRINK = [Shrink("files", Form.FOOTNOTE)]
+HISTORY_CAPTION = (
+    "records: the records in the files; created, updated, unchanged: the facts of each "
+    "outcome, counted with the pillars inside alliances and the positions inside officials "
+    "(so they may add up to more than records)"
+)
+REPORT_COLUMNS = [
+    Column("kind"),
+    *(Column(k, kind=Kind.WORD) for k in ("created", "updated", "unchanged")),
+]
 #: The load report's column for retractions: only when the load had any.
-RETRACTED_COLUMN = Column("retracted", min_width=9)
+RETRACTED_COLUMN = Column("retracted", kind=Kind.WORD)
 
 
 def emit_history(result: HistoryResult, fmt: Format | str, stream: IO[str] | None = None) -> None:
@@ -33,7 +44,13 @@ def emit_history(result: HistoryResult, fmt: Format | str, stream: IO[str] | Non
     rows = result.rows
     if str(fmt) == "table":
         rows = [_with_retractions(row) for row in rows]
-    table = Table(HISTORY_COLUMNS, rows, title="Loads, newest first")
+    table = Table(
+        HISTORY_COLUMNS,
+        rows,
+        title="Loads, newest first",
+        caption=HISTORY_CAPTION,
+        shrink=HISTORY_SHRINK,
+    )
     emit(table, fmt, stream)
 
 

@@ -8,13 +8,14 @@ name command-line options belong here, not in the query layer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import IO
 
 from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
 from alliancekb.core.vocab import Status
+from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.conflicts import ConflictsResult
 from alliancekb.query.lists import (
@@ -29,108 +30,154 @@ from alliancekb.query.members import MembersResult, StatusRule
 from alliancekb.query.statements import StatementsResult, about, who
 from alliancekb.query.timeline import TimelineResult
 
+W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
+
+# Each command's columns, and what a narrow terminal gives up first (`*_SHRINK`: counted
+# lists and dropped columns, least useful first; the caption names the steps taken).
 MEMBER_COLUMNS = [
-    Column("country", style="bold", min_width=8),
-    Column("iso3", min_width=4),
+    Column("country", style="bold", min_width=10),
+    Column("iso3", kind=W),
     Column("scope", table=False),
-    Column("role", min_width=7),
-    Column("status", min_width=8),
-    Column("from", min_width=10),
-    Column("to", min_width=8),
-    Column("via"),
-    Column("sources"),
+    Column("role", kind=W),
+    Column("status", kind=W),
+    Column("from", kind=W),
+    Column("to", kind=W),
+    Column("via", min_width=8),
+    Column("sources", kind=WS),
     Column("note", table=False),
-    Column("confirmed", min_width=10),
-    Column("currency", min_width=8),
-    Column("until", table=False),
-    Column("obligations", table=False),
-    Column("dates_from", "dates from", table=False),
+    Column("confirmed", kind=W),
+    Column("currency", kind=W),
+    Column("until", kind=W, table=False),
+    Column("obligations", kind=WS, table=False),
+    Column("dates_from", "dates from", kind=WS, table=False),
     Column("claim", table=False),
 ]
-COUNTRY_COLUMNS = [Column("iso3"), Column("iso2"), Column("name", style="bold"), Column("aliases")]
+MEMBER_SHRINK = [
+    Shrink("sources", Form.COUNT),
+    Shrink("iso3", Form.DROP),
+    Shrink("confirmed", Form.DROP),
+    Shrink("until", Form.DROP),
+    Shrink("to", Form.DROP),
+    Shrink("sources", Form.DROP),
+    Shrink("via", Form.DROP),
+]
+COUNTRY_COLUMNS = [
+    Column("iso3", kind=W),
+    Column("iso2", kind=W),
+    Column("name", style="bold", min_width=16),
+    Column("aliases", kind=NAMES),
+]
 ALLIANCE_COLUMNS = [
-    Column("key"),
-    Column("name", style="bold"),
-    Column("full_name"),
-    Column("kind"),
-    Column("founded", min_width=10),
-    Column("pillars"),
-    Column("members", "members in force"),
-    Column("aliases"),
+    Column("key", kind=W),
+    Column("name", style="bold", min_width=10),
+    Column("full_name", min_width=16),
+    Column("kind", kind=W),
+    Column("founded", kind=W),
+    Column("pillars", kind=W),
+    Column("members", "members in force", kind=W),
+    Column("aliases", kind=NAMES),
+]
+ALLIANCE_SHRINK = [
+    Shrink("aliases", Form.DROP),
+    Shrink("full_name", Form.DROP),
+    Shrink("pillars", Form.DROP),
+    Shrink("key", Form.DROP),
 ]
 PILLAR_COLUMNS = [
-    Column("scope", style="bold"),
-    Column("name"),
+    Column("scope", style="bold", min_width=14),
+    Column("name", min_width=16),
     Column("alliance", table=False),
-    Column("alliance_key", table=False),
-    Column("number", table=False),
-    Column("technology_areas"),
-    Column("members", "members in force"),
-    Column("aliases"),
+    Column("alliance_key", kind=W, table=False),
+    Column("number", kind=W, table=False),
+    Column("technology_areas", kind=WS),
+    Column("members", "members in force", kind=W),
+    Column("aliases", kind=NAMES),
+]
+PILLAR_SHRINK = [
+    Shrink("aliases", Form.DROP),
+    Shrink("technology_areas", Form.COUNT),
+    Shrink("name", Form.DROP),
 ]
 TECH_AREA_COLUMNS = [
-    Column("key"),
-    Column("name", style="bold"),
+    Column("key", kind=W),
+    Column("name", style="bold", min_width=16),
     Column("description", table=False),
-    Column("pillars"),
-    Column("aliases"),
+    Column("pillars", kind=NAMES),
+    Column("aliases", kind=NAMES),
 ]
+TECH_AREA_SHRINK = [Shrink("aliases", Form.DROP), Shrink("pillars", Form.COUNT)]
 POSITION_COLUMNS = [
-    Column("official", table=False),
-    Column("name", style="bold"),
-    Column("title"),
-    Column("for", "for"),
-    Column("country", table=False),
-    Column("from", min_width=10),
-    Column("to", min_width=8),
-    Column("sources"),
-    Column("confirmed", min_width=10),
-    Column("currency", table=False),
-    Column("until", table=False),
+    Column("official", kind=W, table=False),
+    Column("name", style="bold", min_width=12),
+    Column("title", min_width=16),
+    Column("for", "for", min_width=10),
+    Column("country", kind=W, table=False),
+    Column("from", kind=W),
+    Column("to", kind=W),
+    Column("sources", kind=WS),
+    Column("confirmed", kind=W),
+    Column("currency", kind=W, table=False),
+    Column("until", kind=W, table=False),
+]
+POSITION_SHRINK = [
+    Shrink("sources", Form.COUNT),
+    Shrink("currency", Form.DROP),
+    Shrink("until", Form.DROP),
+    Shrink("confirmed", Form.DROP),
+    Shrink("for", Form.DROP),
+    Shrink("sources", Form.DROP),
 ]
 SOURCE_COLUMNS = [
-    Column("key"),
-    Column("title", style="bold"),
-    Column("publisher"),
+    Column("key", kind=W),
+    Column("title", style="bold", min_width=16),
+    Column("publisher", min_width=12),
     Column("author", table=False),
-    Column("url", table=False),
-    Column("published", min_width=10),
-    Column("retrieved", table=False),
-    Column("kind"),
+    Column("url", kind=W, table=False),
+    Column("published", kind=W),
+    Column("retrieved", kind=W, table=False),
+    Column("kind", kind=W),
 ]
+SOURCE_SHRINK = [Shrink("publisher", Form.DROP), Shrink("kind", Form.DROP)]
 #: `who` and `about` are for people only: combined from the data keys for the table.
 STATEMENT_COLUMNS = [
-    Column("id", table=False),
-    Column("date", min_width=10),
+    Column("id", kind=W, table=False),
+    Column("date", kind=W),
     Column("speaker", table=False),
     Column("speaker_label", table=False),
-    Column("who", style="bold", min_width=12, data=False),
-    Column("stance", min_width=7),
-    Column("text", min_width=20),
+    Column("who", style="bold", min_width=10, data=False),
+    Column("stance", kind=W),
+    Column("text", min_width=24),
     Column("quote", table=False),
-    Column("countries", table=False),
-    Column("scopes", table=False),
-    Column("technology_areas", table=False),
-    Column("about", min_width=8, data=False),
-    Column("source", table=False),
+    Column("countries", kind=WS, table=False),
+    Column("scopes", kind=NAMES, table=False),
+    Column("technology_areas", kind=WS, table=False),
+    Column("about", kind=NAMES, data=False),
+    Column("source", kind=W, table=False),
 ]
+STATEMENT_SHRINK = [Shrink("about", Form.COUNT)]
 CONFLICT_COLUMNS = [
-    Column("scope", style="bold"),
-    Column("country", style="bold", min_width=8),
-    Column("iso3", table=False),
-    Column("kind", min_width=10),
-    Column("values", "sources say"),
-    Column("note"),
+    Column("scope", style="bold", min_width=10),
+    Column("country", style="bold", min_width=10),
+    Column("iso3", kind=W, table=False),
+    Column("kind", kind=W),
+    Column("values", "sources say", kind=NAMES),
+    Column("note", min_width=16),
 ]
+CONFLICT_SHRINK = [Shrink("note", Form.FOOTNOTE)]
 TIMELINE_COLUMNS = [
-    Column("date", min_width=10),
-    Column("event", min_width=10),
-    Column("subject", style="bold"),
-    Column("status"),
-    Column("detail"),
-    Column("sources"),
-    Column("confirmed", table=False),
-    Column("currency", table=False),
+    Column("date", kind=W),
+    Column("event", kind=W),
+    Column("subject", style="bold", min_width=12),
+    Column("status", kind=W),
+    Column("detail", min_width=24),
+    Column("sources", kind=WS),
+    Column("confirmed", kind=W, table=False),
+    Column("currency", kind=W, table=False),
+]
+TIMELINE_SHRINK = [
+    Shrink("sources", Form.COUNT),
+    Shrink("detail", Form.FOOTNOTE),
+    Shrink("sources", Form.DROP),
 ]
 
 
@@ -211,6 +258,8 @@ def members_table(result: MembersResult) -> Table:
             f"{horizon.capitalize()}. {CURRENCY_NOTE}."
         ),
         row_style=not_in_force_dim,
+        shrink=MEMBER_SHRINK,
+        elsewhere="--sources keeps the sources whole; --format csv or json has every column",
     )
 
 
@@ -231,17 +280,20 @@ def alliances_table(result: AlliancesResult) -> Table:
         result.rows,
         title=title,
         caption=f"members: countries in force {_on(result.as_of)} (as `members` answers)",
+        shrink=ALLIANCE_SHRINK,
     )
 
 
 def pillars_table(result: PillarsResult) -> Table:
     caption = f"members: countries in force {_on(result.as_of)}, the alliance's members included"
-    return Table(PILLAR_COLUMNS, result.rows, title="Pillars", caption=caption)
+    return Table(
+        PILLAR_COLUMNS, result.rows, title="Pillars", caption=caption, shrink=PILLAR_SHRINK
+    )
 
 
 def tech_areas_table(result: TechAreasResult) -> Table:
     title = "Technology areas" + (f" of {result.scope}" if result.scope else "")
-    return Table(TECH_AREA_COLUMNS, result.rows, title=title)
+    return Table(TECH_AREA_COLUMNS, result.rows, title=title, shrink=TECH_AREA_SHRINK)
 
 
 def officials_caption(result: OfficialsResult) -> str:
@@ -273,11 +325,12 @@ def officials_table(result: OfficialsResult) -> Table:
         title=title,
         caption=officials_caption(result),
         row_style=not_in_force_dim,
+        shrink=POSITION_SHRINK,
     )
 
 
 def sources_table(result: SourcesResult) -> Table:
-    return Table(SOURCE_COLUMNS, result.rows, title="Sources")
+    return Table(SOURCE_COLUMNS, result.rows, title="Sources", shrink=SOURCE_SHRINK)
 
 
 def for_people(rows: Iterable[Row]) -> Iterator[Row]:
@@ -308,6 +361,7 @@ def statements_table(result: StatementsResult) -> Table:
         for_people(result.rows),
         title=statements_title(result),
         caption=caption,
+        shrink=STATEMENT_SHRINK,
     )
 
 
@@ -324,6 +378,7 @@ def conflicts_table(result: ConflictsResult) -> Table:
             "start/end: the dates differ beyond their precision; obligation: the datasets "
             "code different obligations"
         ),
+        shrink=CONFLICT_SHRINK,
     )
 
 
@@ -333,6 +388,7 @@ def timeline_table(result: TimelineResult) -> Table:
         result.rows,
         title=f"Timeline of {result.name}",
         caption="dates by their first day; undated starts last; status of a statement = stance",
+        shrink=TIMELINE_SHRINK,
     )
 
 
@@ -373,6 +429,25 @@ def table_of(result: Result) -> Table:
     return timeline_table(result)
 
 
-def emit_result(result: Result, fmt: Format | str, stream: IO[str] | None = None) -> int | None:
-    """Write a list result in `fmt` (streamed for CSV/JSON/NDJSON); rows written, if counted."""
-    return emit(table_of(result), fmt, stream)
+def emit_result(
+    result: Result,
+    fmt: Format | str,
+    stream: IO[str] | None = None,
+    *,
+    whole: Sequence[str] = (),
+) -> int | None:
+    """Write a list result in `fmt` (streamed for CSV/JSON/NDJSON); rows written, if counted.
+
+    `whole`: columns a narrow table keeps whole (`members --sources`): never counted or
+    dropped, at worst numbered notes under the table.
+    """
+    table = table_of(result)
+    if whole:
+        shrink: list[Shrink] = []
+        for step in table.shrink:
+            if step.key in whole:
+                step = Shrink(step.key, Form.FOOTNOTE)
+            if step not in shrink:
+                shrink.append(step)
+        table = replace(table, shrink=shrink)
+    return emit(table, fmt, stream)
