@@ -155,6 +155,7 @@ def _register() -> None:
         db_cmds,
         export_cmds,
         load_cmds,
+        picture_cmds,
         query_cmds,
         retract_cmds,
     )
@@ -164,6 +165,7 @@ def _register() -> None:
     retract_cmds.register(app)
     export_cmds.register(app)
     author_cmds.register(app)
+    picture_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
 
 
