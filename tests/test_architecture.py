@@ -24,6 +24,9 @@ LAYERS = {
     "dump": 2,
     "api": 3,
     "present": 3,
+    # Pictures of answers (timelines, networks) and the browser's snapshot answers.
+    "picture": 3,
+    "browse": 3,
     # Writing knowledge: reads the load models (`load.schema`) and the name index.
     "author": 3,
     "cli": 4,

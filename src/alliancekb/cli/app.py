@@ -184,6 +184,7 @@ def _register() -> None:
         export_cmds,
         import_cmds,
         load_cmds,
+        picture_cmds,
         query_cmds,
         retract_cmds,
     )
@@ -194,6 +195,7 @@ def _register() -> None:
     retract_cmds.register(app)
     export_cmds.register(app)
     author_cmds.register(app)
+    picture_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
     use_plain_help(app)
 

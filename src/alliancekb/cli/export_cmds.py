@@ -78,6 +78,18 @@ def export_cmd(
     list_tables: Annotated[
         bool, typer.Option("--list", help="List the exportable tables and their columns.")
     ] = False,
+    sqlite: Annotated[
+        Path | None,
+        out_option(
+            "--sqlite",
+            metavar="FILE",
+            help=(
+                "Instead: the whole knowledge base as one read-only SQLite file (every "
+                "table, the answers of members and conflicts, full-text search), from any "
+                "backend; `alliancekb browse FILE` serves it."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Export tables to CSV, JSON or NDJSON files, from one consistent snapshot.
 
@@ -86,13 +98,19 @@ def export_cmd(
     beside its target and moved into place only when every table is complete.
 
     Examples: alliancekb export --out kb/ ;
-    alliancekb export statements --out statements.csv --excel
+    alliancekb export statements --out statements.csv --excel ;
+    alliancekb export --sqlite kb.sqlite
     """
     from alliancekb.core.errors import UsageError
     from alliancekb.export.files import TABLES, UnknownTableError, export, plan
 
     if list_tables:
         _print_tables(TABLES)
+        return
+    if sqlite is not None:
+        if tables or out is not None or excel:
+            raise UsageError("--sqlite writes every table: give no TABLE, --out or --excel")
+        _export_sqlite(ctx, sqlite, force)
         return
     if out is None:
         raise UsageError("--out PATH is required (a directory, or a file for one table)")
@@ -134,6 +152,24 @@ def _refuse_file_name_for_several(tables: list[str], out: Path) -> None:
             f"like a file name; give a directory (--out {out.with_suffix('')}/) or export "
             "one table to the file"
         )
+
+
+def _export_sqlite(ctx: typer.Context, path: Path, force: bool) -> None:
+    from alliancekb.browse.answers import ANSWER_TABLES
+    from alliancekb.export.sqlite_file import write_sqlite
+
+    state = state_of(ctx)
+    with _terminating_cleanly():
+        report = write_sqlite(
+            state.engine(),
+            path,
+            force=force,
+            extra=ANSWER_TABLES,
+            described_as=state.scrub(state.target().url),
+        )
+    typer.echo(
+        f"{path}: {sum(report.counts.values())} row(s) in {len(report.counts)} tables", err=True
+    )
 
 
 def dump_cmd(

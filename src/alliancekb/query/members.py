@@ -122,6 +122,17 @@ def scope_spans(session: Session, scope_ids: Sequence[int]) -> list[Span[Row]]:
 DATASET_PRECEDENCE = ("cow", "atop")
 
 
+def claim_precedence(claim: str | None) -> int:
+    """A claim's rank in the precedence of dates: 0 for the knowledge base's own record,
+    then the datasets of `DATASET_PRECEDENCE`, then any other (as `merge_claims` orders)."""
+    if not claim:
+        return 0
+    for rank, prefix in enumerate(DATASET_PRECEDENCE):
+        if claim.startswith(prefix):
+            return 1 + rank
+    return 1 + len(DATASET_PRECEDENCE)
+
+
 def _precedence(span: Span[Row]) -> tuple[int, str]:
     """The knowledge base's own record first (treaties, governments), then the datasets."""
     claim = span.payload.get("claim") or ""

@@ -1,0 +1,166 @@
+"""The answers a snapshot carries besides the tables: what the query layer decided.
+
+An SQLite snapshot (`alliancekb export --sqlite`) holds the tables as stored. The rules
+that turn them into answers — chains of records (a later record ends an earlier one),
+a start at the earliest evidence when `from` is unknown, `confirmed` from the cited
+sources, which claimant's dates come first, conflicts between sources — live in the
+query layer (`query.facts`, `core.evidence`, `query.conflicts`). Rather than restate
+them in SQL, the snapshot gets their results, computed by those functions in the same
+read transaction:
+
+- `member_records`: every membership record with the chain rule applied: `start` and
+  `end` are the first and last day it answers (as `members --history` lists them), with
+  its evidence (`confirmed`, `confirmed_upper`), whether it is durable, and its claim's
+  precedence. "Who was in scope S on day D" is then a range query (the canned query
+  `members`), and currency the comparison of D with `confirmed_upper`.
+- `scopes`: each alliance and pillar, its label and key, for the canned queries' parameters.
+- `conflicts`: the rows of `alliancekb conflicts`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session
+
+from alliancekb.export.sqlite_file import ExtraTable
+from alliancekb.query.common import scope_infos
+from alliancekb.query.conflicts import conflicts
+from alliancekb.query.facts import membership_spans
+from alliancekb.query.members import claim_precedence
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind
+
+MEMBER_RECORD_COLUMNS = (
+    ("country", "TEXT", "country iso3"),
+    ("country_name", "TEXT", "country name"),
+    ("scope", "TEXT", "the alliance or pillar (its label: `AUKUS Pillar 2`)"),
+    ("alliance_scope", "TEXT", "the alliance of the scope (its label)"),
+    ("role", "TEXT", "founding-member, member, partner, candidate or observer"),
+    ("status", "TEXT", "lifecycle status of the record"),
+    ("from", "TEXT", "start as written (EDTF); empty = unknown"),
+    ("to", "TEXT", "end as written (EDTF); empty = not known to have ended"),
+    ("start", "TEXT", "first day the record answers: `from`, else its earliest evidence"),
+    (
+        "end",
+        "TEXT",
+        "last day it answers: its own `to`, or the day before a later record of "
+        "its chain starts; empty = not known to have ended",
+    ),
+    ("until", "TEXT", "the day before the later record that replaced it, if one did"),
+    ("confirmed", "TEXT", "newest evidence date (EDTF)"),
+    ("confirmed_upper", "TEXT", "last day of `confirmed`: the evidence covers dates up to it"),
+    ("to_upper", "TEXT", "last day of its own `to`"),
+    (
+        "durable",
+        "INTEGER",
+        "1 = presumed to continue past its evidence (in-force, suspended, "
+        "ended, declined); 0 = transitional, unconfirmed past it",
+    ),
+    ("claim", "TEXT", "empty = the knowledge base's own record; else the claiming dataset"),
+    ("precedence", "INTEGER", "whose dates come first: 0 = own record, then COW, ATOP, others"),
+    ("obligations", "TEXT", "coded obligations, `; `-joined"),
+    ("sources", "TEXT", "cited source keys, `; `-joined"),
+)
+
+SCOPE_COLUMNS = (
+    ("scope", "TEXT", "label (`NATO`, `AUKUS Pillar 2`)"),
+    ("kind", "TEXT", "alliance or pillar"),
+    ("alliance", "TEXT", "alliance key"),
+    ("pillar", "INTEGER", "pillar number; empty for an alliance"),
+    ("alliance_scope", "TEXT", "the alliance's label (a pillar's members include its members)"),
+)
+
+CONFLICT_COLUMNS = (
+    ("scope", "TEXT", "alliance or pillar"),
+    ("country", "TEXT", "country name"),
+    ("iso3", "TEXT", "country iso3"),
+    ("kind", "TEXT", "missing, start, end or obligation"),
+    ("values", "TEXT", "each source's value (JSON object: source -> value)"),
+    ("note", "TEXT", "a known convention difference, if it is one"),
+)
+
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _member_records(session: Session) -> Iterator[Sequence[Any]]:
+    infos = scope_infos(session)
+    spans = membership_spans(session, true())
+    for span in spans:
+        p = span.payload
+        info = infos[p["scope_id"]]
+        until = span.end if span.replaced_by is not None else None
+        yield (
+            p["iso3"],
+            p["country"],
+            info.label,
+            infos[info.alliance_scope_id].label,
+            str(p["role"]),
+            str(p["status"]),
+            p["from"],
+            p["to"],
+            _iso(span.start),
+            _iso(span.end),
+            _iso(until),
+            span.evidence.confirmed,
+            _iso(span.evidence.confirmed_upper),
+            _iso(span.to_upper),
+            int(span.durable),
+            p["claim"] or "",
+            claim_precedence(p["claim"]),
+            "; ".join(p["obligations"]),
+            "; ".join(p["sources"]),
+        )
+
+
+def _scopes(session: Session) -> Iterator[Sequence[Any]]:
+    infos = scope_infos(session)
+    keys = dict(session.execute(select(m.Alliance.scope_id, m.Alliance.key)).all())
+    numbers = {
+        scope_id: (alliance_id, number)
+        for scope_id, alliance_id, number in session.execute(
+            select(m.Pillar.scope_id, m.Pillar.alliance_id, m.Pillar.number)
+        )
+    }
+    alliance_keys = dict(session.execute(select(m.Alliance.id, m.Alliance.key)).all())
+    for scope_id, info in sorted(infos.items(), key=lambda kv: kv[1].label):
+        if info.kind is Kind.ALLIANCE:
+            yield (info.label, "alliance", keys[scope_id], None, info.label)
+        else:
+            alliance_id, number = numbers[scope_id]
+            alliance_label = infos[info.alliance_scope_id].label
+            yield (info.label, "pillar", alliance_keys[alliance_id], number, alliance_label)
+
+
+def _conflicts(session: Session) -> Iterator[Sequence[Any]]:
+    for row in conflicts(session).rows:
+        yield (
+            row["scope"],
+            row["country"],
+            row["iso3"],
+            row["kind"],
+            json.dumps(row["values"], ensure_ascii=False, sort_keys=True),
+            row["note"],
+        )
+
+
+ANSWER_TABLES = (
+    ExtraTable(
+        "member_records",
+        "every membership record with the chain rule applied (as `members --history`)",
+        MEMBER_RECORD_COLUMNS,
+        _member_records,
+    ),
+    ExtraTable("scopes", "every alliance and pillar by its label", SCOPE_COLUMNS, _scopes),
+    ExtraTable(
+        "conflicts",
+        "where sources disagree (as `alliancekb conflicts`)",
+        CONFLICT_COLUMNS,
+        _conflicts,
+    ),
+)

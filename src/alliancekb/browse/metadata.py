@@ -1,0 +1,180 @@
+"""Datasette metadata for a snapshot: titles, descriptions, facets, search, canned queries.
+
+Plain data (no Datasette import). Table and column descriptions come from the export
+catalogue's field docs (`export.catalogue`) and the answer tables' (`browse.answers`).
+The canned queries answer as the CLI does:
+
+- `members`: the chain rule, the start at the earliest evidence, and the precedence of
+  claims were applied by the query layer when the snapshot was taken (`member_records`);
+  the query picks the record answering the day, one per country (the claim of highest
+  precedence), reads its currency on that day, and applies the status rule of `members`
+  (`--as-of` given: declined hidden, ended only with a known end; none: ended and
+  declined hidden). What it does not do: gather the sources of every claimant (it shows
+  the chosen record's), nor resolve aliases of a scope (give its label or alliance key).
+- `statements_about`: the statements about a country (as `statements --country`).
+- `conflicts`: the rows of `alliancekb conflicts`, computed when the snapshot was taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alliancekb.browse.answers import ANSWER_TABLES
+from alliancekb.core.vocab import Role, Status
+from alliancekb.export.catalogue import TABLES
+
+FACETS = {
+    "memberships": ["status", "role", "alliance", "claim"],
+    "statements": ["stance", "speaker_kind", "source"],
+    "sources": ["kind", "publisher"],
+    "alliances": ["kind"],
+    "positions": ["country", "alliance"],
+    "member_records": ["status", "role", "scope", "claim"],
+    "conflicts": ["kind", "scope"],
+    "retractions": ["kind"],
+}
+
+
+def _rank(column: str, values: list[str]) -> str:
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {column} {whens} ELSE {len(values)} END"
+
+
+#: The members of a scope on a day, as `alliancekb members SCOPE --as-of DATE`.
+MEMBERS_SQL = f"""
+WITH asked AS (
+  SELECT scope, kind, alliance_scope FROM scopes
+  WHERE lower(scope) = lower(trim(:scope))
+     OR (kind = 'alliance' AND lower(alliance) = lower(trim(:scope)))
+  LIMIT 1
+),
+day AS (
+  SELECT coalesce(nullif(trim(:as_of), ''), date('now')) AS d,
+         nullif(trim(:as_of), '') IS NOT NULL AS dated
+),
+answering AS (
+  SELECT r.*, asked.scope AS asked_scope, day.d AS d, day.dated AS dated,
+         CASE WHEN r."end" IS NOT NULL AND r."end" < day.d THEN r."end" ELSE day.d END
+           AS read_on
+  FROM member_records r, asked, day
+  WHERE (r.scope = asked.scope
+         OR (asked.kind = 'pillar' AND r.scope = asked.alliance_scope))
+    AND (r.start IS NULL OR r.start <= day.d)
+    AND (r."end" IS NULL OR day.d <= r."end")
+),
+rated AS (
+  SELECT a.*,
+    CASE WHEN (confirmed_upper IS NOT NULL AND read_on <= confirmed_upper)
+              OR (to_upper IS NOT NULL AND read_on <= to_upper) THEN 0
+         WHEN durable = 1 THEN 1 ELSE 2 END AS currency_rank,
+    row_number() OVER (PARTITION BY country, scope ORDER BY precedence, claim) AS claim_rank
+  FROM answering a
+),
+chosen AS (
+  SELECT p.*,
+    (SELECT min(o.currency_rank) FROM rated o
+      WHERE o.country = p.country AND o.scope = p.scope AND o.status = p.status) AS best,
+    (SELECT o.confirmed FROM rated o
+      WHERE o.country = p.country AND o.scope = p.scope AND o.status = p.status
+      ORDER BY o.confirmed_upper DESC LIMIT 1) AS freshest
+  FROM rated p WHERE claim_rank = 1
+)
+SELECT country_name AS country, country AS iso3, scope, role, status,
+       "from", "to",
+       CASE WHEN scope != asked_scope THEN scope END AS via,
+       sources, freshest AS confirmed,
+       CASE best WHEN 0 THEN 'known' WHEN 1 THEN 'presumed' ELSE 'unconfirmed' END
+         AS currency,
+       until, obligations, nullif(claim, '') AS claim
+FROM chosen
+WHERE (dated AND status != 'declined' AND (status != 'ended' OR "to" IS NOT NULL))
+   OR (NOT dated AND status NOT IN ('ended', 'declined'))
+ORDER BY {_rank("status", [s.value for s in Status])},
+         {_rank("role", [r.value for r in Role])}, country_name, start
+"""  # noqa: S608 (only vocabulary values are formatted in)
+
+STATEMENTS_ABOUT_SQL = """
+SELECT s.date, s.speaker_label, s.speaker_kind, s.speaker, s.stance, s.text, s.quote,
+       s.source, s.id
+FROM statements s
+JOIN statement_countries sc ON sc.statement = s.id
+JOIN countries c ON c.iso3 = sc.country
+WHERE lower(c.iso3) = lower(trim(:country)) OR lower(c.name) = lower(trim(:country))
+   OR c.iso3 IN (SELECT country FROM country_aliases
+                 WHERE lower(alias) = lower(trim(:country)))
+ORDER BY s.date_lower DESC, s.id
+"""
+
+CONFLICTS_SQL = """
+SELECT scope, country, iso3, kind, "values", note FROM conflicts
+WHERE (:scope = '' OR lower(scope) = lower(trim(:scope)))
+ORDER BY scope, country, kind
+"""
+
+
+def canned_queries() -> dict[str, Any]:
+    return {
+        "members": {
+            "title": "Members of a scope as of a date",
+            "description": (
+                "As `alliancekb members SCOPE --as-of DATE`: one row per country, the record "
+                "answering that day (chains and claims' precedence resolved by the query "
+                "layer when the snapshot was taken), its currency read on that day. scope: "
+                "the label (`NATO`, `AUKUS Pillar 2`) or an alliance key; as_of: "
+                "YYYY-MM-DD, empty = today. Unlike the CLI, sources are the chosen "
+                "record's only (not every claimant's), and aliases are not resolved."
+            ),
+            "sql": MEMBERS_SQL,
+        },
+        "statements_about": {
+            "title": "Statements about a country",
+            "description": (
+                "As `alliancekb statements --country C`, newest first: country by ISO3 "
+                "code, name or alias."
+            ),
+            "sql": STATEMENTS_ABOUT_SQL,
+        },
+        "conflicts_of": {
+            "title": "Where sources disagree",
+            "description": (
+                "The rows of `alliancekb conflicts` (computed when the snapshot was taken). "
+                "scope: a label, or empty for every scope."
+            ),
+            "sql": CONFLICTS_SQL,
+        },
+    }
+
+
+def metadata(database: str, snapshot: dict[str, str]) -> dict[str, Any]:
+    """Datasette metadata for a snapshot served as `database`; `snapshot`: its key/values."""
+    tables: dict[str, Any] = {}
+    for table in TABLES:
+        tables[table.name] = {
+            "title": table.name.replace("_", " ").capitalize(),
+            "description": table.description,
+            "columns": {f.name: f.doc for f in table.fields},
+        }
+    for extra in ANSWER_TABLES:
+        tables[extra.name] = {
+            "title": extra.name.replace("_", " ").capitalize() + " (answers)",
+            "description": extra.description,
+            "columns": {name: doc for name, _, doc in extra.columns},
+        }
+    for name, facets in FACETS.items():
+        tables[name]["facets"] = facets
+    tables["statements"]["fts_table"] = "statements_fts"
+    tables["statements"]["sort_desc"] = "date_lower"
+    tables["snapshot"] = {"title": "About this snapshot", "description": "when and from what"}
+    taken = snapshot.get("taken_at", "?")
+    return {
+        "title": "alliancekb: defense-alliance facts",
+        "description": (
+            f"A read-only snapshot of the knowledge base taken {taken}. Every fact carries "
+            "its status and its sources (the sources table); `member_records` and "
+            "`conflicts` hold the CLI's answers. Canned queries: members as of a date, "
+            "statements about a country, conflicts."
+        ),
+        "source": "the sources cited in the sources table",
+        "license": "facts: each source's own terms (see sources); alliancekb: MIT",
+        "databases": {database: {"tables": tables, "queries": canned_queries()}},
+    }

@@ -1,0 +1,213 @@
+"""`chart` and `graph` through the CLI, on both backends: the pictures name every member
+the JSON answer names, the files decode, and the graph files re-read equal the answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from alliancekb.cli import app
+from tests.conftest import TestDatabase
+from tests.test_claims import CLAIMS_KB
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ok(runner: CliRunner, db: TestDatabase, *args: str) -> str:
+    result = runner.invoke(app, ["--db", db.url, *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _json(runner: CliRunner, db: TestDatabase, *args: str) -> Any:
+    return json.loads(_ok(runner, db, *args, "--format", "json"))
+
+
+def _svg_text(path: Path) -> str:
+    tree = ET.parse(path)
+    return "\n".join("".join(el.itertext()) for el in tree.iter() if el.tag.endswith("text"))
+
+
+@pytest.mark.parametrize("scope", ["NATO", "AUKUS Pillar 2"])
+def test_chart_svg_names_every_member_of_the_answer(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path, scope: str
+) -> None:
+    out = tmp_path / "chart.svg"
+    _ok(runner, seeded_db, "chart", scope, "--out", str(out))
+    text = _svg_text(out)
+    rows = _json(runner, seeded_db, "members", scope, "--history")
+    assert rows
+    for row in rows:
+        assert row["country"] in text, row["country"]
+    if scope == "AUKUS Pillar 2":
+        assert "(via AUKUS)" in text  # inherited members are marked
+        assert "~" in text  # Japan's `2024-04~` start is drawn as approximate
+    assert "Sources:" in text
+
+
+def test_chart_png_and_pdf_decode(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    png = tmp_path / "nato.png"
+    _ok(runner, seeded_db, "chart", "NATO", "--out", str(png))
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 1000
+    assert height >= 32 * 40
+    from PIL import Image
+
+    with Image.open(png) as image:
+        image.verify()
+    pdf = tmp_path / "japan.pdf"
+    _ok(runner, seeded_db, "chart", "Japan", "--out", str(pdf), "--from", "1950")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_chart_of_a_country_has_a_lane_per_alliance(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    out = tmp_path / "jpn.svg"
+    _ok(runner, seeded_db, "chart", "JPN", "--out", str(out))
+    text = _svg_text(out)
+    card = _json(runner, seeded_db, "show", "Japan")
+    scopes = {row["scope"] for row in card["sections"]["memberships"]}
+    assert scopes
+    for scope in scopes:
+        assert scope in text
+
+
+def test_chart_of_a_dataset_alliance(runner: CliRunner, db: TestDatabase, tmp_path: Path) -> None:
+    from alliancekb.load.loader import load_files
+
+    path = tmp_path / "claims.yaml"
+    path.write_text(CLAIMS_KB)
+    load_files(db.engine, [path])
+    out = tmp_path / "pact.svg"
+    _ok(runner, db, "chart", "cow:227", "--as-of", "2010-01-01", "--out", str(out))
+    text = _svg_text(out)
+    for row in _json(runner, db, "members", "cow:227", "--as-of", "2010-01-01", "--history"):
+        assert row["country"] in text
+    assert "atop" in text  # other claimants drawn beneath, named
+
+
+def test_chart_errors(runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path) -> None:
+    out = tmp_path / "x.png"
+    result = runner.invoke(app, ["--db", seeded_db.url, "chart", "Narnia", "--out", str(out)])
+    assert result.exit_code == 4
+    assert "did you mean" in result.stderr
+    out.write_bytes(b"keep")
+    result = runner.invoke(app, ["--db", seeded_db.url, "chart", "NATO", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert out.read_bytes() == b"keep"
+    _ok(runner, seeded_db, "chart", "NATO", "--out", str(out), "--force")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    bad = runner.invoke(app, ["--db", seeded_db.url, "chart", "NATO", "--out", "x.gif"])
+    assert bad.exit_code == 2
+
+
+def _members_edges(runner: CliRunner, db: TestDatabase, scope: str) -> set[tuple[str, str]]:
+    rows = _json(runner, db, "members", scope)
+    return {(r["iso3"], r["status"]) for r in rows if r["via"] is None}
+
+
+def _stringified(rows: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    return {
+        (r["source"], r["target"]): {
+            k: str(v) for k, v in r.items() if k not in ("source", "target", "start", "end")
+        }
+        for r in rows
+    }
+
+
+def test_graph_files_equal_the_json_answer(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    paths = {fmt: tmp_path / f"g.{fmt}" for fmt in ("json", "graphml", "gexf")}
+    for path in paths.values():
+        _ok(runner, seeded_db, "graph", "--as-of", "2024-12-31", "--out", str(path))
+    answer = json.loads(paths["json"].read_text())
+    nodes = {n["id"]: {k: v for k, v in n.items() if k != "id"} for n in answer["nodes"]}
+    edges = _stringified(answer["edges"])
+    graphml = nx.read_graphml(paths["graphml"])
+    assert dict(graphml.nodes(data=True)) == nodes
+    assert {(u, v): {k: str(x) for k, x in d.items() if k not in ("start", "end")}
+            for u, v, d in graphml.edges(data=True)} == edges  # fmt: skip
+    gexf = nx.read_gexf(paths["gexf"])
+    assert set(gexf.nodes) == set(nodes)
+    assert {n: d["label"] for n, d in gexf.nodes(data=True)} == {
+        n: d["label"] for n, d in nodes.items()
+    }
+    gexf_edges = {(u, v): d for u, v, d in gexf.edges(data=True)}
+    assert set(gexf_edges) == set(edges)
+    for edge in answer["edges"]:
+        got = gexf_edges[(edge["source"], edge["target"])]
+        for key in ("role", "status", "currency", "obligations", "sources"):
+            if key in edge:
+                assert str(got[key]) == edge[key]
+        if "start" in edge:  # dynamic: Gephi's timeline plays it
+            assert got["start"] == edge["start"]
+    # the edges are the rows `members` answers
+    for scope, node in (("NATO", "alliance:nato"), ("AUKUS Pillar 2", "pillar:aukus/pillar-2")):
+        got_edges = {
+            (e["source"].split(":")[1], e["status"])
+            for e in answer["edges"]
+            if e["target"] == node and e["relation"] == "member"
+        }
+        assert got_edges == _members_edges(runner, seeded_db, f"{scope}")
+
+
+def test_graph_options(runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path) -> None:
+    dot = tmp_path / "p2.txt"
+    _ok(runner, seeded_db, "graph", "--scope", "AUKUS Pillar 2", "--out", str(dot),
+        "--format", "dot")  # fmt: skip
+    text = dot.read_text()
+    assert text.startswith("digraph")
+    assert '"country:JPN" -> "pillar:aukus/pillar-2"' in text
+    assert '"pillar:aukus/pillar-2" -> "alliance:aukus"' in text
+    out = tmp_path / "d.json"
+    _ok(runner, seeded_db, "graph", "--obligation", "defense", "--out", str(out))
+    assert not [e for e in json.loads(out.read_text())["edges"] if e["relation"] == "member"]
+    result = runner.invoke(
+        app, ["--db", seeded_db.url, "graph", "--scope", "Narnia", "--out", str(tmp_path / "n")]
+    )
+    assert result.exit_code == 2  # no format from the extension, before any lookup
+    result = runner.invoke(
+        app,
+        ["--db", seeded_db.url, "graph", "--scope", "Narnia", "--out", str(tmp_path / "n.json")],
+    )
+    assert result.exit_code == 4
+
+
+HEAVY = ("matplotlib", "networkx", "datasette", "PIL", "numpy")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["chart", "--help"], ["members", "NATO"]])
+def test_other_commands_import_no_picture_library(tmp_path: Path, args: list[str]) -> None:
+    argv = [*(["--db", str(tmp_path / "kb.sqlite")] if args[0] == "members" else []), *args]
+    code = (
+        "import sys\n"
+        "from alliancekb.cli import app\n"
+        "try:\n"
+        f"    app({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout[-500:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    assert not imported & set(HEAVY)
