@@ -448,8 +448,9 @@ def statements_cmd(
 ) -> None:
     """Statements, newest first, with speaker, stance, what they are about, and source.
 
-    Search words are matched as plain words: quotes, `*`, `OR` or `-` have no special
-    meaning, so any text is safe to search for.
+    Search words match their English forms (`submarine` finds "submarines"); words in
+    double quotes must stand in a row, in that order (`'"maritime autonomous"'`); `*`,
+    `OR` or `-` have no special meaning, so any other text is safe to search for.
 
     Examples:
 
@@ -458,6 +459,8 @@ def statements_cmd(
       alliancekb statements --scope 'AUKUS Pillar 2' --since 2024 --format json
 
       alliancekb statements --search 'japan partner' --limit 10
+
+      alliancekb statements --search '"maritime autonomous" japan'
     """
     from alliancekb.query.statements import statements
 

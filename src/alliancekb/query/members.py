@@ -136,13 +136,7 @@ def claim_precedence(claim: str | None) -> int:
 def _precedence(span: Span[Row]) -> tuple[int, str]:
     """The knowledge base's own record first (treaties, governments), then the datasets."""
     claim = span.payload.get("claim") or ""
-    if not claim:
-        return (0, "")
-    rank = next(
-        (i for i, prefix in enumerate(DATASET_PRECEDENCE) if claim.startswith(prefix)),
-        len(DATASET_PRECEDENCE),
-    )
-    return (1 + rank, claim)
+    return (claim_precedence(claim), claim)
 
 
 def merge_claims(spans: Sequence[Span[Row]], day: dt.date) -> list[tuple[Span[Row], Row]]:
