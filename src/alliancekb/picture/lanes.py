@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alliancekb.core.dates import EdtfDate, EdtfError, parse_edtf
-from alliancekb.core.evidence import DURABLE_STATUSES
+from alliancekb.core.evidence import DURABLE_STATUSES, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
 from alliancekb.query.cards import show
@@ -94,13 +93,7 @@ class Timeline:
     names: list[str]
 
 
-def _edtf(text: str | None) -> EdtfDate | None:
-    if not text:
-        return None
-    try:
-        return parse_edtf(text)
-    except EdtfError:
-        return None
+_edtf = edtf_or_none
 
 
 def _day(text: str | None) -> dt.date | None:
