@@ -116,16 +116,17 @@ POSITION_COLUMNS = [
     Column("to", kind=W),
     Column("sources", kind=WS),
     Column("confirmed", kind=W),
-    Column("currency", kind=W, table=False),
+    # Shown: a card lists every position, and an unconfirmed one must say so in words.
+    Column("currency", kind=W),
     Column("until", kind=W, table=False),
 ]
 POSITION_SHRINK = [
     Shrink("sources", Form.COUNT),
-    Shrink("currency", Form.DROP),
     Shrink("until", Form.DROP),
-    Shrink("confirmed", Form.DROP),
     Shrink("for", Form.DROP),
+    Shrink("confirmed", Form.DROP),
     Shrink("sources", Form.DROP),
+    Shrink("currency", Form.DROP),
 ]
 SOURCE_COLUMNS = [
     Column("key", kind=W),
