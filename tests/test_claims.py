@@ -177,3 +177,24 @@ def test_conflicts_of_one_country(runner: CliRunner, claims_db: TestDatabase) ->
                           env={"COLUMNS": "160"})  # fmt: skip
     assert table.exit_code == 0, table.output
     assert "Where the sources disagree about Pact" in table.output
+
+
+def test_counts_follow_the_merged_answer_not_any_claim(
+    runner: CliRunner, claims_db: TestDatabase, tmp_path: Path
+) -> None:
+    """A dataset's in-force claim does not count a country whose own record has ended."""
+    extra = tmp_path / "ended.yaml"
+    extra.write_text(
+        "memberships:\n"
+        "  - {country: TUR, scope: pact, role: member, status: ended, from: '2000',\n"
+        "     sources: [members-page]}\n"
+        "  - {country: TUR, scope: pact, role: member, status: in-force, from: '1990',\n"
+        "     claimed_by: atop, sources: [atop]}\n"
+    )
+    load_files(claims_db.engine, [extra])
+    in_force = _rows(runner, claims_db, "members", "pact", "--as-of", "2010", "-s", "in-force")
+    assert "TUR" not in {r["iso3"] for r in in_force}
+    pact = next(
+        r for r in _rows(runner, claims_db, "alliances", "--as-of", "2010") if r["key"] == "pact"
+    )
+    assert pact["members"] == len(in_force)

@@ -20,7 +20,6 @@ from alliancekb.core.dates import EdtfDate
 from alliancekb.core.evidence import (
     DURABLE_STATUSES,
     Span,
-    edtf_or_none,
     evidence,
     resolve_chains,
     source_date,
@@ -134,7 +133,6 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
     wanted = {office_of(*o) for o in session.execute(offices)}
     if not wanted:
         return []
-    titles = sorted({o[0] for o in wanted})
     stmt = (
         select(
             p.id,
@@ -160,8 +158,7 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
     rows = [
         r
         for r in session.execute(stmt)
-        if normalize(r.title) in titles
-        and office_of(r.title, r.country_id, r.alliance_id, r.organisation) in wanted
+        if office_of(r.title, r.country_id, r.alliance_id, r.organisation) in wanted
     ]
     ids = [r.id for r in rows]
     cited = _position_sources(session, ids)
@@ -235,12 +232,6 @@ def answering(spans: Iterable[Span[Row]], day: dt.date) -> list[Span[Row]]:
     return [s for s in spans if s.answers(day)]
 
 
-def horizon(spans: Iterable[Span[Any]]) -> dt.date | None:
-    """The newest evidence among the records (the last day of the newest `confirmed`)."""
-    dates = [s.evidence.confirmed_upper for s in spans if s.evidence.confirmed_upper]
-    return max(dates) if dates else None
-
-
 def horizon_text(spans: Iterable[Span[Any]]) -> str | None:
     """The newest `confirmed` as written."""
     best = max(
@@ -249,17 +240,3 @@ def horizon_text(spans: Iterable[Span[Any]]) -> str | None:
         default=None,
     )
     return best.evidence.confirmed if best is not None else None
-
-
-__all__ = [
-    "EVIDENCE_FIELDS",
-    "answering",
-    "edtf_or_none",
-    "horizon",
-    "horizon_text",
-    "membership_spans",
-    "office_of",
-    "position_spans",
-    "until_of",
-    "with_evidence",
-]

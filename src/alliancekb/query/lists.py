@@ -30,7 +30,7 @@ from alliancekb.query.facts import (
     position_spans,
     with_evidence,
 )
-from alliancekb.query.members import member_rows, scope_spans
+from alliancekb.query.members import StatusRule, member_rows, scope_spans
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
@@ -149,9 +149,11 @@ def countries(session: Session) -> CountriesResult:
 def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date) -> CountSets:
     """In-force countries per scope on `day`, by the rule `members` answers with."""
     found: CountSets = defaultdict(set)
-    for span in answering(scope_spans(session, scope_ids), day):
-        if span.payload["status"] == Status.IN_FORCE:
-            found[span.payload["scope_id"]].add(span.chain[0])  # type: ignore[index]
+    # member_rows, not the raw records: the claims are merged first, so a dataset's
+    # in-force claim does not count a country whose own record says otherwise.
+    spans = scope_spans(session, scope_ids)
+    for span, row in member_rows(spans, day, StatusRule.CHOSEN, (Status.IN_FORCE,)):
+        found[row["scope_id"]].add(span.chain[0])  # type: ignore[index]
     return found
 
 

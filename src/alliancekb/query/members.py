@@ -194,15 +194,6 @@ def member_rows(
     return [(span, row) for span, row in picked if shown(rule, chosen, row)]
 
 
-def in_force_countries(spans: Sequence[Span[Row]], day: dt.date) -> set[int]:
-    """The countries (ids) whose record answering `day` is in force."""
-    chosen = (Status.IN_FORCE,)
-    return {
-        span.chain[0]  # type: ignore[index]
-        for span, _ in member_rows(spans, day, StatusRule.CHOSEN, chosen)
-    }
-
-
 def members(
     session: Session,
     scope: str,
