@@ -102,6 +102,28 @@ def check_targets(targets: Sequence[Path], *, force: bool) -> None:
         )
 
 
+def partial_path(target: Path) -> PendingFile:
+    """A fresh temporary name beside `target` (stale partials of dead writers removed)."""
+    remove_stale_partials(target.parent)
+    name = f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
+    return PendingFile(target.parent / name, target)
+
+
+@contextmanager
+def removed_on_failure(pending: PendingFile) -> Iterator[None]:
+    """Remove the temporary file if the block raises; a full disk becomes a designed
+    message ("nothing was written") instead of an OSError."""
+    try:
+        yield
+    except BaseException as exc:
+        discard([pending])
+        if isinstance(exc, OSError):
+            failure = no_room(exc, pending.target)
+            if failure is not None:
+                raise failure from None
+        raise
+
+
 @contextmanager
 def partial_file(target: Path) -> Iterator[tuple[TextIO, PendingFile]]:
     """A UTF-8 text stream (`newline=''`) on a fresh temporary file beside `target`.
@@ -109,28 +131,22 @@ def partial_file(target: Path) -> Iterator[tuple[TextIO, PendingFile]]:
     The file is flushed and fsynced when the block ends normally, and removed when it
     raises (including KeyboardInterrupt). Move it into place with `commit`.
     """
-    remove_stale_partials(target.parent)
-    temp = target.parent / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
+    pending = partial_path(target)
+    temp = pending.temp
     try:
         # O_EXCL: never write through a name another process prepared (a symlink, say).
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as exc:
         raise RuntimeFailure(f"cannot write in {target.parent}: {exc.strerror}") from None
-    try:
-        with open(fd, "w", encoding="utf-8", newline="", buffering=BUFFER_BYTES) as stream:
-            yield stream, PendingFile(temp, target)
-            stream.flush()
-            # Durable before it is visible: a crash after the rename must not leave an
-            # empty or short file under the real name.
-            os.fsync(stream.fileno())
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        if isinstance(exc, OSError):
-            failure = no_room(exc, target)
-            if failure is not None:
-                raise failure from None
-        raise
+    with (
+        removed_on_failure(pending),
+        open(fd, "w", encoding="utf-8", newline="", buffering=BUFFER_BYTES) as stream,
+    ):
+        yield stream, pending
+        stream.flush()
+        # Durable before it is visible: a crash after the rename must not leave an
+        # empty or short file under the real name.
+        os.fsync(stream.fileno())
 
 
 def no_room(exc: OSError, target: Path) -> RuntimeFailure | None:

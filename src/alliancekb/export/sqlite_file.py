@@ -27,14 +27,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from alliancekb.core.atomicfile import (
-    PendingFile,
-    check_targets,
-    commit,
-    discard,
-    no_room,
-    remove_stale_partials,
-)
+from alliancekb.core.atomicfile import check_targets, commit, partial_path, removed_on_failure
 from alliancekb.core.errors import RuntimeFailure
 from alliancekb.core.formats import Format
 from alliancekb.export.catalogue import TABLES, ExportTable
@@ -138,12 +131,14 @@ def write_sqlite(
     database the copy is of, password-free) goes into the `snapshot` table.
     """
     check_targets([target], force=force)
-    remove_stale_partials(target.parent)
-    temp = target.parent / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.partial"
-    pending = PendingFile(temp, target)
+    pending = partial_path(target)
+    temp = pending.temp
     counts: dict[str, int] = {}
-    try:
-        out = sqlite3.connect(temp)
+    with removed_on_failure(pending):
+        try:
+            out = sqlite3.connect(temp)
+        except sqlite3.Error as exc:
+            raise RuntimeFailure(f"cannot write {target}: {exc}") from None
         try:
             out.execute("PRAGMA journal_mode=OFF")
             out.execute("PRAGMA synchronous=OFF")
@@ -165,18 +160,11 @@ def write_sqlite(
             _add_snapshot_table(out, taken, described_as, counts)
             out.commit()
             out.execute("VACUUM")
+        except sqlite3.Error as exc:
+            raise RuntimeFailure(f"cannot write {target}: {exc}") from None
         finally:
             out.close()
         os.chmod(temp, 0o444)
-    except BaseException as exc:
-        discard([pending])
-        if isinstance(exc, OSError):
-            failure = no_room(exc, target)
-            if failure is not None:
-                raise failure from None
-        if isinstance(exc, sqlite3.Error):
-            raise RuntimeFailure(f"cannot write {target}: {exc}") from None
-        raise
     if force:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(target, 0o644)  # a read-only earlier snapshot may be replaced

@@ -7,14 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from alliancekb.core.atomicfile import (
-    PendingFile,
-    check_targets,
-    commit,
-    discard,
-    no_room,
-    remove_stale_partials,
-)
+from alliancekb.core.atomicfile import check_targets, commit, partial_path, removed_on_failure
 from alliancekb.core.errors import UsageError
 
 
@@ -37,19 +30,9 @@ def check_out(path: Path, *, force: bool) -> None:
 def write_file(path: Path, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
     """Write through `write` to a temporary file beside `path`, then move it into place."""
     check_targets([path], force=force)
-    remove_stale_partials(path.parent)
-    temp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.partial"
-    pending = PendingFile(temp, path)
-    try:
-        with temp.open("xb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException as exc:
-        discard([pending])
-        if isinstance(exc, OSError):
-            failure = no_room(exc, path)
-            if failure is not None:
-                raise failure from None
-        raise
+    pending = partial_path(path)
+    with removed_on_failure(pending), pending.temp.open("xb") as stream:
+        write(stream)
+        stream.flush()
+        os.fsync(stream.fileno())
     commit([pending], force=force)
