@@ -106,3 +106,52 @@ def downgrade_cmd(
         migrate.downgrade(engine, revision)
         after = migrate.current_revision(engine)
     typer.echo(f"database at {after or 'base'} (was {before or 'empty'})")
+
+
+@app.command("compact")
+def compact_cmd(
+    ctx: typer.Context,
+    before: Annotated[
+        str,
+        typer.Option(
+            "--before",
+            metavar="DATE",
+            help="Drop the history that only states older than the last load finished "
+            "before this date (YYYY-MM-DD[THH:MM], UTC unless it says) need.",
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop old knowledge-time history: `--known-on` and `diff` then reach back only to
+    the last load before DATE. The facts themselves are untouched.
+
+    Example: alliancekb db compact --before 2026-01-01
+    """
+    import datetime as dt
+
+    from alliancekb.core.errors import UsageError
+    from alliancekb.core.knowledge_time import KnownOnError, parse_moment
+    from alliancekb.store.db import write_session
+    from alliancekb.store.versions import compact
+
+    try:
+        moment = parse_moment(before)
+    except KnownOnError as exc:
+        raise UsageError(f"--before: {exc}") from None
+    if not isinstance(moment, dt.datetime):
+        raise UsageError("--before: give a date or time, not a load number")
+    if moment.time() == dt.time.max:  # a date: the history before that day
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not yes and not typer.confirm(
+        f"Drop the history older than the last load before {moment.isoformat()}? "
+        "Older states can then no longer be reproduced",
+        default=False,
+        err=True,
+    ):
+        raise typer.Exit(1)
+    with write_session(state_of(ctx).engine()) as session:
+        done = compact(session.connection(), moment)
+    typer.echo(
+        f"dropped {done.dropped} old version(s); history now reaches back to load {done.since}",
+        err=True,
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from alliancekb.cli.options import one_of, out_option
+from alliancekb.cli.reading import KnownOnOpt, known_on_errors
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def export_cmd(
             ),
         ),
     ] = None,
+    known_on: KnownOnOpt = None,
 ) -> None:
     """Export tables to CSV, JSON or NDJSON files, from one consistent snapshot.
 
@@ -110,7 +112,7 @@ def export_cmd(
     if sqlite is not None:
         if tables or out is not None or excel:
             raise UsageError("--sqlite writes every table: give no TABLE, --out or --excel")
-        _export_sqlite(ctx, sqlite, force)
+        _export_sqlite(ctx, sqlite, force, known_on)
         return
     if out is None:
         raise UsageError("--out PATH is required (a directory, or a file for one table)")
@@ -122,7 +124,7 @@ def export_cmd(
     if excel and fmt != "csv":
         raise UsageError("--excel applies to CSV only")
     engine = state_of(ctx).engine()
-    with _terminating_cleanly(), _export_progress() as progress:
+    with _terminating_cleanly(), known_on_errors(), _export_progress() as progress:
         written = export(
             engine,
             targets,
@@ -131,6 +133,7 @@ def export_cmd(
             force=force,
             progress=progress,
             count_rows=progress is not None,
+            known_on=known_on,
         )
     for item in written:
         typer.echo(f"{item.path}: {item.rows} row(s)", err=True)
@@ -154,18 +157,19 @@ def _refuse_file_name_for_several(tables: list[str], out: Path) -> None:
         )
 
 
-def _export_sqlite(ctx: typer.Context, path: Path, force: bool) -> None:
+def _export_sqlite(ctx: typer.Context, path: Path, force: bool, known_on: str | None) -> None:
     from alliancekb.browse.answers import ANSWER_TABLES
     from alliancekb.export.sqlite_file import write_sqlite
 
     state = state_of(ctx)
-    with _terminating_cleanly():
+    with _terminating_cleanly(), known_on_errors():
         report = write_sqlite(
             state.engine(),
             path,
             force=force,
             extra=ANSWER_TABLES,
             described_as=state.scrub(state.target().url),
+            known_on=known_on,
         )
     typer.echo(
         f"{path}: {sum(report.counts.values())} row(s) in {len(report.counts)} tables", err=True
@@ -176,20 +180,22 @@ def dump_cmd(
     ctx: typer.Context,
     out: Annotated[Path, out_option("--out", "-o", metavar="FILE", help="The YAML file to write.")],
     force: ForceOpt = False,
+    known_on: KnownOnOpt = None,
 ) -> None:
     """Dump the whole knowledge base as one YAML document in the load format.
 
     Loading the dump into an empty database gives the same knowledge (statements keep
     their ids); the order is stable, so dumps diff cleanly in git. Load history is not
-    part of it.
+    part of it. With --known-on N: the knowledge base as it stood after load N, the same
+    bytes a dump taken right then wrote.
 
     Example: alliancekb dump --out kb.yaml
     """
     from alliancekb.dump.dumper import dump
 
     engine = state_of(ctx).engine()
-    with _terminating_cleanly():
-        report = dump(engine, out, force=force)
+    with _terminating_cleanly(), known_on_errors():
+        report = dump(engine, out, force=force, known_on=known_on)
     summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in report.counts.items())
     typer.echo(f"{out}: {summary}", err=True)
 

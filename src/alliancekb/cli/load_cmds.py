@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +44,7 @@ def register(app: typer.Typer) -> None:
     app.command("load")(load_cmd)
     app.command("validate")(validate_cmd)
     app.command("history")(history_cmd)
+    app.command("diff")(diff_cmd)
 
 
 def load_cmd(
@@ -86,11 +89,20 @@ def history_cmd(
     limit: Annotated[
         int, count_option("--limit", min=1, help="Show at most this many loads.")
     ] = 20,
+    changes: Annotated[
+        int | None,
+        typer.Option(
+            "--changes",
+            metavar="LOAD",
+            help="Instead: what this load changed, fact by fact (as `diff` shows it).",
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List past loads, newest first: when, which files (with their sha256), what changed.
 
-    Example: alliancekb history --limit 5 --format json
+    Examples: alliancekb history --limit 5 --format json ;
+    alliancekb history --changes 3
     """
     from alliancekb.cli.pager import paged
     from alliancekb.present.reports import emit_history
@@ -98,10 +110,75 @@ def history_cmd(
     from alliancekb.store.db import read_session
 
     state = state_of(ctx)
+    if changes is not None:
+        _diff(ctx, None, str(changes), fmt, one_load=changes)
+        return
     with read_session(state.engine()) as session:
         result = history(session, limit)
     with paged(state.pager) as out:
         emit_history(result, fmt, out)
+
+
+def diff_cmd(
+    ctx: typer.Context,
+    before: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="LOAD|TIME",
+            help="The earlier state: a load number (see `history`), or a date or time "
+            "(the last load finished by then).",
+        ),
+    ],
+    after: Annotated[
+        str | None,
+        typer.Option("--to", metavar="LOAD|TIME", help="The later state (default: now)."),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """What changed between two loads: facts added, updated (field by field, old -> new),
+    removed and retracted, each with the load that did it, its files and their sha256.
+
+    Facts are named as in the load format (a membership as country|scope|role|from), so
+    a diff reads like an edit of the YAML.
+
+    Examples: alliancekb diff --from 3 ;
+    alliancekb diff --from 2026-03-01 --to 2026-06-01 --format json
+    """
+    _diff(ctx, before, after, fmt)
+
+
+def _diff(
+    ctx: typer.Context,
+    before: str | None,
+    after: str | None,
+    fmt: str,
+    *,
+    one_load: int | None = None,
+) -> None:
+    """`diff` (before given) or `history --changes` (one load against the one before it)."""
+    from alliancekb.cli.pager import paged
+    from alliancekb.cli.reading import known_on_errors
+    from alliancekb.dump.diff import diff
+
+    state = state_of(ctx)
+    with known_on_errors() if one_load is None else _load_errors(one_load):
+        result = diff(state.engine(), before, after)
+    from alliancekb.present.reports import emit_diff
+
+    with paged(state.pager) as out:
+        emit_diff(result, fmt, out)
+
+
+@contextmanager
+def _load_errors(load: int) -> Iterator[None]:
+    from alliancekb.core.errors import UsageError
+    from alliancekb.core.knowledge_time import KnownOnError
+
+    try:
+        yield
+    except KnownOnError as exc:
+        raise UsageError(f"--changes {load}: {exc}") from None
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:

@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from alliancekb.cli.options import one_of, out_option
-from alliancekb.cli.query_cmds import OBLIGATIONS, AsOfOpt, _as_of, _session
+from alliancekb.cli.query_cmds import OBLIGATIONS
+from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, read_for
 from alliancekb.cli.state import state_of
 
 CHART_FORMATS = ("svg", "png", "pdf")
@@ -50,6 +51,7 @@ def chart_cmd(
         Path, out_option("--out", "-o", metavar="FILE", help="The picture: .svg, .png or .pdf.")
     ],
     as_of: AsOfOpt = None,
+    known_on: KnownOnOpt = None,
     date_from: Annotated[
         str | None, typer.Option("--from", metavar="DATE", help="Left edge of the date axis.")
     ] = None,
@@ -76,11 +78,11 @@ def chart_cmd(
 
     fmt = format_of(out, CHART_FORMATS)
     check_out(out, force=force)
-    day = _as_of(as_of) or dt.date.today()
-    first, last = _as_of(date_from), _as_of(date_to)
+    day = as_of_date(as_of) or dt.date.today()
+    first, last = as_of_date(date_from), as_of_date(date_to)
     from alliancekb.picture.lanes import timeline_for
 
-    with _session(ctx) as session:
+    with read_for(ctx) as session:
         timeline = timeline_for(session, name, day)
     try:
         from alliancekb.picture import chart
@@ -99,6 +101,7 @@ def graph_cmd(
         out_option("--out", "-o", metavar="FILE", help="The graph: .graphml, .gexf, .json, .dot."),
     ],
     as_of: AsOfOpt = None,
+    known_on: KnownOnOpt = None,
     scope: Annotated[
         list[str] | None,
         typer.Option("--scope", metavar="SCOPE", help="Only this alliance or pillar (repeatable)."),
@@ -138,10 +141,10 @@ def graph_cmd(
 
     chosen = format_of(out, GRAPH_FORMATS, fmt)
     check_out(out, force=force)
-    day = _as_of(as_of) or dt.date.today()
+    day = as_of_date(as_of) or dt.date.today()
     from alliancekb.picture.network import graph_data
 
-    with _session(ctx) as session:
+    with read_for(ctx) as session:
         data = graph_data(session, day, scope or (), obligation)
     try:
         from alliancekb.picture import graph_files

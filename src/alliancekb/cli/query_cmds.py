@@ -8,21 +8,26 @@ table|csv|json|ndjson`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
-from alliancekb.cli.state import state_of
+from alliancekb.cli.reading import (
+    AsOfOpt,
+    KnownOnOpt,
+    as_of_date,
+    date_options,
+    emit,
+    knowledge_time,
+    read_paged,
+)
 from alliancekb.core.evidence import Currency
 from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from alliancekb.present.views import Result
 
 # From the vocabularies (a module of plain enums: cheap to import for --help).
 STATUSES = tuple(s.value for s in Status)
@@ -34,16 +39,6 @@ OBLIGATIONS = tuple(o.value for o in Obligation)
 
 def _check_source_kind(value: str | None) -> str | None:
     return one_of(SOURCE_KINDS)(value)
-
-
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Answer for a past (or future) date: YYYY, YYYY-MM or YYYY-MM-DD, or `today`.",
-    ),
-]
 
 
 CurrencyOpt = Annotated[
@@ -58,56 +53,6 @@ CurrencyOpt = Annotated[
         ),
     ),
 ]
-
-
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[Session]:
-    from alliancekb.store.db import read_session
-
-    with read_session(state_of(ctx).engine()) as session:
-        yield session
-
-
-@contextmanager
-def _read(ctx: typer.Context) -> Iterator[tuple[Session, IO[str] | None]]:
-    """A read transaction and the stream for its answer: on a terminal the answer is held
-    and paged once the transaction is closed (cli/pager.py), never while it is open."""
-    from alliancekb.cli.pager import paged
-
-    with paged(state_of(ctx).pager) as out, _session(ctx) as session:
-        yield session, out
-
-
-def _emit(result: Result, fmt: str, out: IO[str] | None, *, whole: tuple[str, ...] = ()) -> None:
-    from alliancekb.present.views import emit_result
-
-    emit_result(result, fmt, out, whole=whole)
-
-
-#: The option of each date parameter of the query layer.
-DATE_OPTIONS = {"as_of": "--as-of", "since": "--since", "until": "--until"}
-
-
-@contextmanager
-def _date_options() -> Iterator[None]:
-    """A bad date's message names the option it came from (`--since: ...`)."""
-    from alliancekb.core.errors import UsageError
-    from alliancekb.query.common import DateParameterError
-
-    try:
-        yield
-    except DateParameterError as exc:
-        option = DATE_OPTIONS.get(exc.parameter, exc.parameter)
-        raise UsageError(f"{option}: {exc.reason}") from None
-
-
-def _as_of(value: str | None) -> Any:
-    if value is None:
-        return None
-    from alliancekb.query.common import parse_date
-
-    with _date_options():
-        return parse_date(value, "as_of")
 
 
 def members_cmd(
@@ -163,6 +108,7 @@ def members_cmd(
             help="Keep every source key in the table (a narrow terminal otherwise counts them).",
         ),
     ] = False,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Who is in an alliance or pillar on a date: one row per country, with its evidence.
@@ -205,12 +151,12 @@ def members_cmd(
     from alliancekb.core.errors import NameResolutionError
     from alliancekb.query.members import members
 
-    with _read(ctx) as (session, out):
+    with read_paged(ctx) as (session, out):
         try:
             result = members(
                 session,
                 scope,
-                as_of=_as_of(as_of),
+                as_of=as_of_date(as_of),
                 statuses=status,
                 roles=role,
                 currencies=currency,
@@ -220,7 +166,7 @@ def members_cmd(
         except NameResolutionError as exc:
             _not_a_scope(session, scope, exc)
             raise
-        _emit(result, fmt, out, whole=("sources",) if sources else ())
+        emit(session, result, fmt, out, whole=("sources",) if sources else ())
 
 
 def _not_a_scope(session: Session, name: str, exc: Exception) -> None:
@@ -251,15 +197,17 @@ def _not_a_scope(session: Session, name: str, exc: Exception) -> None:
     raise error from None
 
 
-def countries_cmd(ctx: typer.Context, fmt: FormatOpt = "table") -> None:
+def countries_cmd(
+    ctx: typer.Context, known_on: KnownOnOpt = None, fmt: FormatOpt = "table"
+) -> None:
     """List the countries: ISO codes, names and aliases.
 
     Example: alliancekb countries --format csv > countries.csv
     """
     from alliancekb.query.lists import countries
 
-    with _read(ctx) as (session, out):
-        _emit(countries(session), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, countries(session), fmt, out)
 
 
 def alliances_cmd(
@@ -275,6 +223,7 @@ def alliances_cmd(
             "`members`), across every imported dataset.",
         ),
     ] = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List the alliances with their kind, founding date, pillars and in-force members.
@@ -292,8 +241,8 @@ def alliances_cmd(
     """
     from alliancekb.query.lists import alliances
 
-    with _read(ctx) as (session, out):
-        _emit(alliances(session, _as_of(as_of), country=country), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, alliances(session, as_of_date(as_of), country=country), fmt, out)
 
 
 def pillars_cmd(
@@ -303,6 +252,7 @@ def pillars_cmd(
         typer.Option("--alliance", "-a", metavar="NAME", help="Only this alliance's pillars."),
     ] = None,
     as_of: AsOfOpt = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List the pillars of the alliances with their technology areas and in-force members.
@@ -311,8 +261,8 @@ def pillars_cmd(
     """
     from alliancekb.query.lists import pillars
 
-    with _read(ctx) as (session, out):
-        _emit(pillars(session, alliance, _as_of(as_of)), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, pillars(session, alliance, as_of_date(as_of)), fmt, out)
 
 
 def tech_areas_cmd(
@@ -325,6 +275,7 @@ def tech_areas_cmd(
             help="Only the areas of this pillar (or any pillar of this alliance).",
         ),
     ] = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List the technology areas and the pillars that cover them.
@@ -333,8 +284,8 @@ def tech_areas_cmd(
     """
     from alliancekb.query.lists import tech_areas
 
-    with _read(ctx) as (session, out):
-        _emit(tech_areas(session, scope), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, tech_areas(session, scope), fmt, out)
 
 
 def officials_cmd(
@@ -350,6 +301,7 @@ def officials_cmd(
         bool, typer.Option("--all", help="Every position, past ones included.")
     ] = False,
     currency: CurrencyOpt = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List officials and the positions they hold today (or on --as-of DATE).
@@ -371,11 +323,11 @@ def officials_cmd(
     """
     from alliancekb.query.lists import officials
 
-    with _read(ctx) as (session, out):
+    with read_paged(ctx) as (session, out):
         result = officials(
-            session, country, _as_of(as_of), all_positions=all_positions, currencies=currency
+            session, country, as_of_date(as_of), all_positions=all_positions, currencies=currency
         )
-        _emit(result, fmt, out)
+        emit(session, result, fmt, out)
 
 
 def sources_cmd(
@@ -389,6 +341,7 @@ def sources_cmd(
             help=f"Only this kind: {', '.join(SOURCE_KINDS)}.",
         ),
     ] = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List the sources facts cite, newest first.
@@ -397,8 +350,8 @@ def sources_cmd(
     """
     from alliancekb.query.lists import sources
 
-    with _read(ctx) as (session, out):
-        _emit(sources(session, kind), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, sources(session, kind), fmt, out)
 
 
 def statements_cmd(
@@ -444,6 +397,7 @@ def statements_cmd(
     limit: Annotated[
         int, count_option("--limit", "-n", min=0, help="At most this many rows; 0 = all.")
     ] = 100,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Statements, newest first, with speaker, stance, what they are about, and source.
@@ -464,7 +418,7 @@ def statements_cmd(
     """
     from alliancekb.query.statements import statements
 
-    with _read(ctx) as (session, out), _date_options():
+    with read_paged(ctx) as (session, out), date_options():
         result = statements(
             session,
             speaker=speaker,
@@ -476,7 +430,7 @@ def statements_cmd(
             search=search,
             limit=limit or None,
         )
-        _emit(result, fmt, out)
+        emit(session, result, fmt, out)
 
 
 def show_cmd(
@@ -487,6 +441,7 @@ def show_cmd(
             help="A country, alliance, pillar, official, technology area or source, by any name."
         ),
     ],
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """One entity's card: its facts, memberships or members, positions, recent statements
@@ -504,8 +459,8 @@ def show_cmd(
     from alliancekb.present.cards import emit_card
     from alliancekb.query.cards import show
 
-    with _read(ctx) as (session, out):
-        emit_card(show(session, name), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit_card(show(session, name), fmt, out, known=knowledge_time(session))
 
 
 def timeline_cmd(
@@ -514,6 +469,7 @@ def timeline_cmd(
         str,
         typer.Argument(help="A country, alliance, pillar, official or technology area."),
     ],
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Memberships, positions and statements about an entity, in date order.
@@ -526,8 +482,8 @@ def timeline_cmd(
     """
     from alliancekb.query.timeline import timeline
 
-    with _read(ctx) as (session, out):
-        _emit(timeline(session, name), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, timeline(session, name), fmt, out)
 
 
 def conflicts_cmd(
@@ -539,6 +495,7 @@ def conflicts_cmd(
     country: Annotated[
         str | None, typer.Option("--country", "-c", metavar="NAME", help="Only this country.")
     ] = None,
+    known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Where the sources disagree about a membership: who is in, since when, bound to what.
@@ -557,8 +514,8 @@ def conflicts_cmd(
     """
     from alliancekb.query.conflicts import conflicts
 
-    with _read(ctx) as (session, out):
-        _emit(conflicts(session, scope, country), fmt, out)
+    with read_paged(ctx) as (session, out):
+        emit(session, conflicts(session, scope, country), fmt, out)
 
 
 def register(app: typer.Typer) -> None:

@@ -54,12 +54,23 @@ class DumpReport:
     counts: dict[str, int]
 
 
-def dump(engine: Engine, out: Path, *, force: bool = False, fast: bool = True) -> DumpReport:
-    """Write the knowledge base to `out` atomically; refuse an existing file without `force`."""
+def dump(
+    engine: Engine,
+    out: Path,
+    *,
+    force: bool = False,
+    fast: bool = True,
+    known_on: str | int | None = None,
+) -> DumpReport:
+    """Write the knowledge base to `out` atomically; refuse an existing file without `force`.
+
+    `known_on`: as it stood after that load (a number, or a moment: `store.versions`); the
+    same bytes a dump taken right after that load wrote.
+    """
     check_targets([out], force=force)
     pending = []
     try:
-        with read_session(engine) as session, partial_file(out) as (stream, item):
+        with read_session(engine, known_on) as session, partial_file(out) as (stream, item):
             pending.append(item)
             counts = write_dump(session, stream, fast=fast)
     except BaseException:
@@ -71,7 +82,7 @@ def dump(engine: Engine, out: Path, *, force: bool = False, fast: bool = True) -
 
 def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str, int]:
     """Write the load-format document to a text stream; return records per section."""
-    dumper = _Dumper(session)
+    dumper = Dumper(session)
     counts: dict[str, int] = {}
 
     def counted(name: str, records: Iterable[Record]) -> Iterator[Record]:
@@ -140,7 +151,7 @@ def _retraction_fields(kind: str, key: str) -> Record:
     return record
 
 
-class _Dumper:
+class Dumper:
     """The records of each section, built from one session's snapshot."""
 
     def __init__(self, session: Session) -> None:
@@ -364,7 +375,8 @@ class _Dumper:
             grouped[owner_id].append(target_id)
         return grouped
 
-    def memberships(self) -> Iterator[Record]:
+    def memberships(self, only: Sequence[int] | None = None) -> Iterator[Record]:
+        """The membership records (`only`: of these ids, for a diff)."""
         scopes = self._scope_names()
         ms, c = m.Membership, m.Country
         order = self.order
@@ -380,6 +392,8 @@ class _Dumper:
         ).order_by(order.key(c.iso3), order.key(alliance), func.coalesce(pillar, 0),
                    order.key(type_coerce(ms.role, String())), order.key(ms.from_text),
                    order.key(ms.claim))  # fmt: skip
+        if only is not None:
+            stmt = stmt.where(ms.id.in_(only))
         for batch in self._batched(stmt):
             sources = self._links_for(
                 m.membership_sources, "membership_id", "source_id", [r.id for r in batch]
@@ -400,7 +414,8 @@ class _Dumper:
                 record["sources"] = self._source_list(sources.get(row.id, []))
                 yield record
 
-    def statements(self) -> Iterator[Record]:
+    def statements(self, only: Sequence[str] | None = None) -> Iterator[Record]:
+        """The statement records (`only`: of these ids, for a diff)."""
         scopes = self._scope_names()
         st = m.Statement
         stmt = select(
@@ -408,10 +423,12 @@ class _Dumper:
             st.speaker_label, st.date_text, st.text, st.quote,
             type_coerce(st.stance, String()).label("stance"), st.source_id, st.note,
         ).order_by(self.order.key(st.id))  # fmt: skip
+        if only is not None:
+            stmt = stmt.where(st.id.in_(only))
         name = self.refs.name
-        countries = self._links_in_order(m.statement_countries, "country_id")
-        scope_links = self._links_in_order(m.statement_scopes, "scope_id")
-        areas = self._links_in_order(m.statement_technology_areas, "technology_area_id")
+        countries = self._links_in_order(m.statement_countries, "country_id", only)
+        scope_links = self._links_in_order(m.statement_scopes, "scope_id", only)
+        areas = self._links_in_order(m.statement_technology_areas, "technology_area_id", only)
         for batch in self._batched(stmt):
             for row in batch:
                 if row.speaker_official_id is not None:
@@ -441,10 +458,14 @@ class _Dumper:
         for links in (countries, scope_links, areas):
             links.check_consumed()
 
-    def _links_in_order(self, table: Table, target: str) -> _InStep:
+    def _links_in_order(
+        self, table: Table, target: str, only: Sequence[str] | None = None
+    ) -> _InStep:
         """A statement link table read in the statements' own order, alongside them."""
         owner = table.c.statement_id
         stmt = select(owner, table.c[target]).order_by(self.order.key(owner))
+        if only is not None:
+            stmt = stmt.where(owner.in_(only))
         return _InStep(table.name, itertools.chain.from_iterable(self._batched(stmt)))
 
 

@@ -149,6 +149,7 @@ def export(
     progress: ExportProgress | None = None,
     count_rows: bool = False,
     batch_rows: int = BATCH_ROWS,
+    known_on: str | int | None = None,
 ) -> list[Written]:
     """Write every target from one read snapshot; move the files into place at the end.
 
@@ -156,6 +157,7 @@ def export(
     UsageError (exit 2) when a target exists and `force` is not given, or when `excel` is
     asked for a format other than CSV. `count_rows` counts each table first (in the same
     snapshot) so that `progress` gets totals; it is called every `batch_rows` rows.
+    `known_on`: the snapshot as the knowledge base stood after that load.
     """
     fmt = file_format(fmt)
     if excel and fmt is not Format.CSV:
@@ -165,7 +167,7 @@ def export(
     pending: list[PendingFile] = []
     written: list[Written] = []
     try:
-        with read_session(engine) as session:
+        with read_session(engine, known_on) as session:
             conn = session.connection()
             sql = SqlDialect(conn, fmt)
             for target in targets:

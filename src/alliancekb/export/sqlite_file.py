@@ -124,11 +124,13 @@ def write_sqlite(
     force: bool = False,
     extra: Sequence[ExtraTable] = (),
     described_as: str = "",
+    known_on: str | int | None = None,
 ) -> SnapshotReport:
     """Write the knowledge base (and `extra` tables) to a new SQLite file at `target`.
 
     Refuses an existing target without `force` (UsageError, exit 2). `described_as` (the
-    database the copy is of, password-free) goes into the `snapshot` table.
+    database the copy is of, password-free) goes into the `snapshot` table. `known_on`:
+    the copy as the knowledge base stood after that load.
     """
     check_targets([target], force=force)
     pending = partial_path(target)
@@ -142,7 +144,7 @@ def write_sqlite(
         try:
             out.execute("PRAGMA journal_mode=OFF")
             out.execute("PRAGMA synchronous=OFF")
-            with read_session(engine) as session:
+            with read_session(engine, known_on) as session:
                 conn = session.connection()
                 taken = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
                 for table in TABLES:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Insert, Table, delete, insert, update
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.store import models as m
 from alliancekb.store.bulk_insert import BulkInserter
+from alliancekb.store.versions import V_LOAD
 
 _SCOPES: Table = m.Scope.__table__  # type: ignore[assignment]
 _MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
@@ -50,8 +51,12 @@ class Writes(Protocol):
 class DatabaseWrites:
     """Writes on the load's connection, inside its write transaction."""
 
-    def __init__(self, conn: Connection, *, rows_per_insert: int | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, load_id: int = 0, rows_per_insert: int | None = None
+    ) -> None:
         self.conn = conn
+        #: Stamped on every row inserted (`v_load`: knowledge time, store/versions.py).
+        self.load_id = load_id
         self._bulk = (
             BulkInserter(conn)
             if rows_per_insert is None
@@ -65,7 +70,7 @@ class DatabaseWrites:
             # Built once: building and caching a statement per row cost more than the
             # insert (SQLAlchemy caches the compiled form per set of columns given).
             statement = self._inserts[table.name] = insert(table).returning(table.c.id)
-        return int(self.conn.execute(statement, row).scalar_one())
+        return int(self.conn.execute(statement, {**row, V_LOAD: self.load_id}).scalar_one())
 
     def update(self, table: Table, row_id: Any, changed: dict[str, Any]) -> None:
         self.conn.execute(update(table).where(table.c.id == row_id).values(**changed))
@@ -73,7 +78,7 @@ class DatabaseWrites:
     def new_scope(self, kind: ScopeKind) -> int:
         return int(
             self.conn.execute(
-                insert(_SCOPES).values(kind=kind).returning(_SCOPES.c.id)
+                insert(_SCOPES).values(kind=kind, v_load=self.load_id).returning(_SCOPES.c.id)
             ).scalar_one()
         )
 
@@ -82,16 +87,22 @@ class DatabaseWrites:
     ) -> None:
         self.delete_owned(table, owner_col, owner_id)
         if rows:
-            self.conn.execute(insert(table), rows)
+            self.conn.execute(insert(table), self._stamped(rows))
 
     def delete_owned(self, table: Table, owner_col: str, owner_id: Any) -> None:
         self.conn.execute(delete(table).where(table.c[owner_col] == owner_id))
 
     def insert_memberships(self, rows: list[dict[str, Any]]) -> list[int]:
         result = self.conn.execute(
-            insert(_MEMBERSHIPS).returning(_MEMBERSHIPS.c.id, sort_by_parameter_order=True), rows
+            insert(_MEMBERSHIPS).returning(_MEMBERSHIPS.c.id, sort_by_parameter_order=True),
+            self._stamped(rows),
         )
         return [int(row_id) for row_id in result.scalars()]
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        self._bulk.insert_rows(table, rows)
+        self._bulk.insert_rows(table, self._stamped(rows))
+
+    def _stamped(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Copies: the planner keeps its rows to compare later records with.
+        load_id = self.load_id
+        return [{**row, V_LOAD: load_id} for row in rows]

@@ -56,6 +56,7 @@ from alliancekb.store import models as m
 from alliancekb.store.db import read_session, write_session
 from alliancekb.store.resolve import NameIndex, load_index
 from alliancekb.store.search import bulk_indexing
+from alliancekb.store.versions import recording
 
 __all__ = [
     "BATCH_SIZE",
@@ -250,26 +251,31 @@ def _load(
     started = dt.datetime.now(dt.UTC)
     with _gc_paused(), write_session(engine) as session:
         conn = session.connection()
-        # Statements are indexed for search in one pass at the end (a failure rolls back).
-        with _large_cache(conn), bulk_indexing(conn):
-            run = _Run(conn, report, DatabaseWrites(conn), size, load_index(session))
-            body(run)
-        load = m.Load(started_at=started, counts=report.counts_dict())
+        # The history entry comes first: every row this load writes or replaces is
+        # stamped with its id (knowledge time, store/versions.py).
+        load = m.Load(started_at=started, finished_at=started, counts={})
+        session.add(load)
+        session.flush()
+        report.load_id = load.id
+        with recording(conn, load.id):
+            # Statements are indexed for search in one pass at the end (a failure rolls back).
+            with _large_cache(conn), bulk_indexing(conn):
+                writes = DatabaseWrites(conn, load_id=load.id)
+                run = _Run(conn, report, writes, size, load_index(session))
+                body(run)
+            if run.retractions:
+                # After the search index is complete (bulk_indexing): a statement deleted
+                # inside that block would be taken out of an index it was never put in.
+                outcomes = apply_retractions(conn, run.retractions, load_id=load.id, now=started)
+                for outcome in outcomes:
+                    run.count_retraction(outcome.fact.kind, outcome.status != "already")
+        load.counts = report.counts_dict()
         load.files = [
             m.LoadFile(position=i, path=f.path, sha256=f.sha256, size=f.size, records=f.records)
             for i, f in enumerate(report.files)
         ]
-        session.add(load)
+        load.finished_at = dt.datetime.now(dt.UTC)
         session.flush()
-        report.load_id = load.id
-        if run.retractions:
-            # After the search index is complete (bulk_indexing): a statement deleted
-            # inside that block would be taken out of an index it was never put in.
-            outcomes = apply_retractions(conn, run.retractions, load_id=load.id, now=started)
-            for outcome in outcomes:
-                run.count_retraction(outcome.fact.kind, outcome.status != "already")
-            load.counts = report.counts_dict()
-            session.flush()
     return report
 
 

@@ -46,6 +46,7 @@ from alliancekb.load.schema import (
 from alliancekb.store import models as m
 from alliancekb.store.db import write_session
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index
+from alliancekb.store.versions import recording
 
 if TYPE_CHECKING:
     from alliancekb.load.plan import Pending, Planner
@@ -352,7 +353,7 @@ def write_retraction(
     conn.execute(
         insert(_RETRACTIONS).values(
             kind=fact.kind.value, key=fact.key, reason=reason, retracted_by=by,
-            retracted_at=when, load_id=load_id,
+            retracted_at=when, load_id=load_id, v_load=load_id or 0,
             snapshot=fact.record if fact.row_id is not None else record,
         )
     )  # fmt: skip
@@ -416,9 +417,10 @@ def retract(
         load = m.Load(started_at=now, counts={COUNTED_AS[fact.kind]: {"retracted": 1}})
         session.add(load)
         session.flush()
-        outcome = write_retraction(
-            conn, fact, reason=reason, by=by or default_by(), when=now, load_id=load.id
-        )
+        with recording(conn, load.id):
+            outcome = write_retraction(
+                conn, fact, reason=reason, by=by or default_by(), when=now, load_id=load.id
+            )
         return RetractResult(outcome, load.id)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 from alliancekb.core.formats import Format, json_value
+from alliancekb.core.knowledge_time import KnownOn
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import (
     Column,
@@ -140,9 +142,14 @@ def render_card(card: Card, stream: IO[str] | None = None) -> None:
         console.print(rich_table(table, console.width))
 
 
-def emit_card(card: Card, fmt: Format | str, stream: IO[str] | None = None) -> None:
-    """Write the card in `fmt` to `stream` (default stdout)."""
+def emit_card(
+    card: Card, fmt: Format | str, stream: IO[str] | None = None, *, known: KnownOn | None = None
+) -> None:
+    """Write the card in `fmt` to `stream` (default stdout); `known`: the past load it was
+    read at (`--known-on`), its first field."""
     fmt = Format(fmt)
+    if known is not None:
+        card = replace(card, fields=[("known on", known.describe()), *card.fields])
     if fmt is Format.TABLE:
         render_card(card, stream)
         return

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO
 
 from alliancekb.core.formats import Format
+from alliancekb.dump.diff import DiffResult
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.history import HistoryResult
@@ -77,3 +78,41 @@ def render_load_counts(
         columns = [*REPORT_COLUMNS, RETRACTED_COLUMN]
     title = f"{', '.join(files)}: {verb}" if files else verb
     emit(Table(columns, rows, title=title), "table")
+
+
+DIFF_COLUMNS = [
+    Column("load", kind=Kind.WORD),
+    Column("change", kind=Kind.WORD),
+    Column("kind", kind=Kind.WORD),
+    Column("key", kind=Kind.WORD),
+    Column("field", kind=Kind.WORD),
+    Column("old", min_width=12, clip=4),
+    Column("new", min_width=12, clip=4),
+    # The table names each load's files once, under it (the caption).
+    Column("files", kind=Kind.WORDS, table=False),
+]
+#: At 80 columns the load goes first (the caption lists the loads), then the kind.
+DIFF_SHRINK = [Shrink("load", Form.DROP), Shrink("kind", Form.DROP)]
+
+
+def emit_diff(result: DiffResult, fmt: Format | str, stream: IO[str] | None = None) -> None:
+    """Write the changes between two loads: one row per fact added, removed or retracted,
+    and per field updated; the loads with their files and sha256 in the caption."""
+    before, after = result.before, result.after
+    loads = "; ".join(
+        f"load {load.load}: "
+        + (", ".join(f"{path} (sha256 {digest[:12]}…)" for path, digest in load.files) or "-")
+        for load in result.loads
+    )
+    none = "" if result.rows else "No fact changed. "
+    table = Table(
+        DIFF_COLUMNS,
+        result.rows,
+        title=f"Changes from {before.describe()} to {after.describe()}",
+        caption=(
+            f"{none}Loads: {loads or 'none'}. old/new: a removed or added fact as its "
+            "load-format record (JSON); lists joined by '; '"
+        ),
+        shrink=DIFF_SHRINK,
+    )
+    emit(table, fmt, stream)

@@ -14,6 +14,7 @@ from typing import IO
 
 from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
+from alliancekb.core.knowledge_time import KnownOn
 from alliancekb.core.vocab import Status
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
@@ -430,19 +431,42 @@ def table_of(result: Result) -> Table:
     return timeline_table(result)
 
 
+def known_on_table(table: Table, known: KnownOn, as_of: dt.date | None) -> Table:
+    """The table as the knowledge base stood after a past load: its caption says so, and
+    each CSV/JSON row carries `known_on` (the load), `known_at` and the `as_of` date."""
+    values: dict[str, object] = {
+        "known_on": known.load,
+        "known_at": known.finished_at.isoformat(timespec="seconds"),
+    }
+    if as_of is not None:
+        values["as_of"] = as_of.isoformat()
+    note = f"As known after {known.describe()}"
+    return replace(
+        table,
+        columns=[*table.columns, *(Column(key, table=False) for key in values)],
+        rows=({**row, **values} for row in table.rows),
+        caption=f"{note}; {table.caption}" if table.caption else note,
+    )
+
+
 def emit_result(
     result: Result,
     fmt: Format | str,
     stream: IO[str] | None = None,
     *,
     whole: Sequence[str] = (),
+    known: KnownOn | None = None,
 ) -> int | None:
     """Write a list result in `fmt` (streamed for CSV/JSON/NDJSON); rows written, if counted.
 
     `whole`: columns a narrow table keeps whole (`members --sources`): never counted or
-    dropped, at worst numbered notes under the table.
+    dropped, at worst numbered notes under the table. `known`: the past load the result
+    was read at (`--known-on`), said in the caption and in every row.
     """
     table = table_of(result)
+    if known is not None:
+        as_of = getattr(result, "as_of", None)
+        table = known_on_table(table, known, as_of if isinstance(as_of, dt.date) else None)
     if whole:
         shrink: list[Shrink] = []
         for step in table.shrink:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from alliancekb.core.formats import Row
 from alliancekb.query.common import ScopeInfo, batches, parse_date, scope_ids, scope_infos
 from alliancekb.store import models as m
+from alliancekb.store.db import KNOWN_ON
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, Ref, load_index
 from alliancekb.store.search import matches, walk_dates
 
@@ -142,8 +143,11 @@ def statements(
     if search is not None:
         dialect = session.get_bind().dialect.name
         rowid: Any = literal_column("statements.rowid")
-        drive = not walk_dates(session.connection(), search, limit)
-        clauses.append(matches(dialect, m.Statement.text, rowid, search, drive=drive))
+        history = KNOWN_ON in session.info  # a past state: replaced texts count too
+        drive = not walk_dates(session.connection(), search, limit, history=history)
+        clauses.append(
+            matches(dialect, m.Statement.text, rowid, search, drive=drive, history=history)
+        )
     rows = (row for _, row in statement_hits(session, clauses, limit=limit))
     return StatementsResult(
         speaker=labels["speaker"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -172,6 +173,9 @@ def _make_sqlite_transactional(engine: Engine, timeout: float) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+#: `Session.info` key of the load a read session sees the knowledge base at (None: now).
+KNOWN_ON = "alliancekb.known_on"
+
 #: The PostgreSQL advisory lock every write transaction holds (any fixed 64-bit number).
 WRITE_LOCK_KEY = 0x616B625F6C6F6164  # "akb_load"
 
@@ -206,8 +210,15 @@ def lock_writers(conn: Connection) -> None:
 
 
 @contextmanager
-def read_session(engine: Engine | Connection) -> Iterator[Session]:
-    """One read transaction: a consistent snapshot for everything read inside it."""
+def read_session(
+    engine: Engine | Connection, known_on: str | int | dt.datetime | None = None
+) -> Iterator[Session]:
+    """One read transaction: a consistent snapshot for everything read inside it.
+
+    `known_on` (a load number, or a moment: the last load finished by then): everything
+    read inside sees the knowledge base as it stood after that load, and
+    `session.info[KNOWN_ON]` holds that load (`core.knowledge_time.KnownOn`).
+    """
     with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         options: dict[str, Any] = {}
         if engine.dialect.name == "postgresql":
@@ -221,7 +232,18 @@ def read_session(engine: Engine | Connection) -> Iterator[Session]:
                 # asking the text index (seconds at 1M statements). Every cursor here is
                 # read to its end, so plan for all of it, as for a plain query.
                 session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+            if known_on is None:
+                yield session
+                return
+            from alliancekb.store.versions import drop_views, known_on_views, resolve
+
+            conn = session.connection()
+            known = resolve(conn, known_on)
+            views = known_on_views(conn, known.load)
+            session.info[KNOWN_ON] = known
             yield session
+            # Before the commit; on an error the rollback takes the views away.
+            drop_views(conn, views)
 
 
 @contextmanager

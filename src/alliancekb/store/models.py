@@ -550,3 +550,30 @@ class Retraction(Base):
     )
     #: The fact as it was, as a load-format record (NULL: it was not in the knowledge base).
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class KnowledgeClock(Base):
+    """Knowledge time (migration 0008): the load now writing, and how far back history reaches.
+
+    One row. `writing` is set inside a load's write transaction (the triggers that keep
+    replaced versions read it); `since` is the oldest load whose state `--known-on` can
+    reproduce (the last load before history began, raised by `db compact`).
+    """
+
+    __tablename__ = "knowledge_clock"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[intpk]
+    writing: Mapped[int | None]
+    since: Mapped[int]
+
+
+#: The tables of facts, whose replaced rows are kept in `<name>_versions` (migration 0008):
+#: everything but the record of loads. Each carries `v_load`, the load that wrote its row.
+VERSIONED_TABLES: tuple[Table, ...] = tuple(
+    t
+    for t in Base.metadata.sorted_tables
+    if t.name not in {"loads", "load_files", "knowledge_clock"}
+)
+for _table in VERSIONED_TABLES:
+    _table.append_column(Column("v_load", Integer, nullable=False, server_default="0", index=True))

@@ -59,6 +59,8 @@ from sqlalchemy import cast as sa_cast
 from alliancekb.core.errors import UsageError
 
 #: The FTS5 table on SQLite (its shadow tables share the prefix).
+#: The FTS5 index of replaced statements (migration 0008; see store/versions.py).
+VERSIONS_FTS = "statements_versions_fts"
 FTS_TABLE = "statements_fts"
 #: The GIN index on PostgreSQL.
 PG_INDEX = "ix_statements_text_search"
@@ -176,12 +178,20 @@ def is_search_object(name: str | None, type_: str, parent_names: Any = None) -> 
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Alembic `include_name` hook: compare everything but the search machinery."""
-    return not is_search_object(name, type_, parent_names)
+    """Alembic `include_name` hook: compare everything but the search and history machinery."""
+    from alliancekb.store.versions import is_versions_object
+
+    return not (is_search_object(name, type_, parent_names) or is_versions_object(name, type_))
 
 
 def matches(
-    dialect: str, text_column: Any, rowid_column: Any, query: str, *, drive: bool = True
+    dialect: str,
+    text_column: Any,
+    rowid_column: Any,
+    query: str,
+    *,
+    drive: bool = True,
+    history: bool = False,
 ) -> ColumnElement[bool]:
     """A WHERE clause: the statement's text holds every word and phrase of `query`.
 
@@ -189,22 +199,31 @@ def matches(
     `rowid_column` is the statements table's rowid on SQLite (the FTS5 table is keyed by
     it). `drive=False` (SQLite) keeps SQLite from starting at the text index's hits, so
     that it walks another index, such as the date index for newest-first, and checks
-    each row against the hits (see `walk_dates`).
+    each row against the hits (see `walk_dates`). `history` (SQLite, reading a past state
+    through `store.versions`' views): the replaced statements' text is searched too, their
+    rows numbered as the view numbers them (the negative of the version's rowid).
     """
     parsed = parse_required(query)
     if dialect == "sqlite":
         # SQLite's unary `+` makes a term unusable as an index constraint.
         rowid = rowid_column if drive else literal_column(f"+{rowid_column}")
-        return cast("ColumnElement[bool]", rowid.in_(_fts_hits(parsed)))
+        return cast("ColumnElement[bool]", rowid.in_(_fts_hits(parsed, history=history)))
     document: Any = literal_column(f"{text_column.table.name}.{PG_DOCUMENT_COLUMN}")
     return cast("ColumnElement[bool]", document.op("@@")(pg_query(parsed)))
 
 
-def _fts_hits(query: SearchQuery) -> Any:
-    return (
+def _fts_hits(query: SearchQuery, *, history: bool = False) -> Any:
+    hits = (
         select(literal_column("rowid", Integer))
         .select_from(text(FTS_TABLE))
         .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(query)))
+    )
+    if not history:
+        return hits
+    return hits.union_all(
+        select(literal_column("-rowid", Integer))
+        .select_from(text(VERSIONS_FTS))
+        .where(literal_column(VERSIONS_FTS).op("MATCH")(fts5_query(query)))
     )
 
 
@@ -214,7 +233,7 @@ def _fts_hits(query: SearchQuery) -> Any:
 WALK_ADVANTAGE = 5
 
 
-def walk_dates(conn: Connection, query: str, limit: int | None) -> bool:
+def walk_dates(conn: Connection, query: str, limit: int | None, *, history: bool = False) -> bool:
     """Whether the newest `limit` hits of `query` are found faster by walking the date index.
 
     SQLite cannot tell how common a word is, so it always starts from the text index's
@@ -228,7 +247,8 @@ def walk_dates(conn: Connection, query: str, limit: int | None) -> bool:
     parsed = parse_required(query)
     if not limit or conn.dialect.name != "sqlite":
         return False
-    hits = conn.execute(select(func.count()).select_from(_fts_hits(parsed).subquery())).scalar()
+    counted = _fts_hits(parsed, history=history).subquery()
+    hits = conn.execute(select(func.count()).select_from(counted)).scalar()
     total = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM statements")).scalar()
     hits, total = int(hits or 0), int(total or 0)
     return hits > 0 and limit * total / hits < WALK_ADVANTAGE * hits

@@ -1,0 +1,121 @@
+"""What every read command shares: its read transaction, the two times it answers for
+(`--as-of`, `--known-on`), and handing a result to `alliancekb.present`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from alliancekb.cli.state import state_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from alliancekb.core.knowledge_time import KnownOn
+    from alliancekb.present.views import Result
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Answer for a past (or future) date: YYYY, YYYY-MM or YYYY-MM-DD, or `today`.",
+    ),
+]
+
+KnownOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-on",
+        metavar="LOAD|TIME",
+        help=(
+            "Answer as the knowledge base stood after a past load: its number (see "
+            "`alliancekb history`), or a date or time (YYYY-MM-DD[THH:MM], UTC unless it "
+            "says): the last load finished by then. With --as-of: what was held then "
+            "about that date."
+        ),
+    ),
+]
+
+
+@contextmanager
+def read_for(ctx: typer.Context) -> Iterator[Session]:
+    """The command's read transaction, at the state its `--known-on` names (if it has one)."""
+    from alliancekb.store.db import read_session
+
+    with known_on_errors(), read_session(state_of(ctx).engine(), ctx.params.get("known_on")) as s:
+        yield s
+
+
+@contextmanager
+def known_on_errors() -> Iterator[None]:
+    """A knowledge time naming no load the history holds: a usage error naming the option."""
+    from alliancekb.core.errors import UsageError
+    from alliancekb.core.knowledge_time import KnownOnError
+
+    try:
+        yield
+    except KnownOnError as exc:
+        raise UsageError(f"--known-on: {exc}") from None
+
+
+@contextmanager
+def read_paged(ctx: typer.Context) -> Iterator[tuple[Session, IO[str] | None]]:
+    """A read transaction and the stream for its answer: on a terminal the answer is held
+    and paged once the transaction is closed (cli/pager.py), never while it is open."""
+    from alliancekb.cli.pager import paged
+
+    with paged(state_of(ctx).pager) as out, read_for(ctx) as session:
+        yield session, out
+
+
+def knowledge_time(session: Session) -> KnownOn | None:
+    """The past load the session reads at (None: the knowledge base as it is)."""
+    from alliancekb.store.db import KNOWN_ON
+
+    found: KnownOn | None = session.info.get(KNOWN_ON)
+    return found
+
+
+def emit(
+    session: Session,
+    result: Result,
+    fmt: str,
+    out: IO[str] | None,
+    *,
+    whole: tuple[str, ...] = (),
+) -> None:
+    """Write a list result; a past state is said in its caption and in every CSV/JSON row."""
+    from alliancekb.present.views import emit_result
+
+    emit_result(result, fmt, out, whole=whole, known=knowledge_time(session))
+
+
+#: The option of each date parameter of the query layer.
+DATE_OPTIONS = {"as_of": "--as-of", "since": "--since", "until": "--until"}
+
+
+@contextmanager
+def date_options() -> Iterator[None]:
+    """A bad date's message names the option it came from (`--since: ...`)."""
+    from alliancekb.core.errors import UsageError
+    from alliancekb.query.common import DateParameterError
+
+    try:
+        yield
+    except DateParameterError as exc:
+        option = DATE_OPTIONS.get(exc.parameter, exc.parameter)
+        raise UsageError(f"{option}: {exc.reason}") from None
+
+
+def as_of_date(value: str | None) -> Any:
+    """The `--as-of` value as a date (None: today, decided by the query)."""
+    if value is None:
+        return None
+    from alliancekb.query.common import parse_date
+
+    with date_options():
+        return parse_date(value, "as_of")

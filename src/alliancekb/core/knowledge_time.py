@@ -1,0 +1,67 @@
+"""Knowledge time in plain terms: a past load of the knowledge base, and how one is named.
+
+The database side (the versions loads replaced, and reading a past state) is
+`alliancekb.store.versions`; this module needs no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from alliancekb.core.errors import UsageError
+
+#: When "load 0", the empty knowledge base before the first load, stood.
+EMPTY = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class KnownOnError(UsageError):
+    """A knowledge time that names no load the history can reproduce (names no CLI flag)."""
+
+
+@dataclass(frozen=True)
+class KnownOn:
+    """A past state of the knowledge base: the load it stood at, and when that load ended."""
+
+    load: int
+    finished_at: dt.datetime
+
+    def describe(self) -> str:
+        """`load 7 (2026-12-02 15:04 UTC)`; load 0 is the empty knowledge base."""
+        if self.load == 0:
+            return "the empty knowledge base (before load 1)"
+        when = self.finished_at
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return f"load {self.load} ({when.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC)"
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_moment(value: str) -> int | dt.datetime:
+    """A load number, or a date or ISO datetime: the end of the day, hour, minute or second
+    it names (naive means UTC)."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        if _DATE.match(value):
+            day = dt.date.fromisoformat(value)
+            return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # A time means the end of what it names: `16:09` holds until 16:09:59.999999,
+        # so the load `history` lists as finished at 16:09:56 is found by that time.
+        clock = re.split(r"[+Z-]", value.partition("T")[2] or value.partition(" ")[2])[0]
+        if "." not in clock:
+            spare = {1: dt.timedelta(hours=1), 2: dt.timedelta(minutes=1)}.get(
+                clock.count(":") + 1 if clock else 0, dt.timedelta(seconds=1)
+            )
+            moment += spare - dt.timedelta(microseconds=1)
+    except ValueError:
+        raise KnownOnError(
+            f"{value!r} is neither a load number (see `history`) nor a date or time "
+            "(YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,260 @@
+"""Knowledge time: the knowledge base as it stood after a past load.
+
+Valid time (`--as-of`) is when a fact was true in the world; knowledge time is when the
+knowledge base held it. Migration 0008 keeps, beside each fact table `T`, the versions
+loads replaced or withdrew in `T_versions` (T's columns, then `v_until`), and stamps every
+row with `v_load`, the load that wrote it. A version is held from its `v_load` until
+(not including) its `v_until`; a row of `T` from its `v_load` on. So the state after load
+N is, for every table, the rows of `T` with `v_load <= N` and the versions with
+`v_load <= N < v_until`.
+
+Reading that state needs no query of its own: `known_on_views` creates, inside a read
+transaction, a temporary view named like each table that changed after N, and every
+unqualified table name of every query (members, statements, export, dump, ...) then reads
+the view (SQLite searches the `temp` schema first, PostgreSQL its `pg_temp`). Tables
+nothing changed since N are left as they are. The views are dropped when the read ends.
+
+Writes: a load opens `recording(conn, load_id)`; the triggers of 0008 read the clock it
+sets, and the loader stamps the rows it inserts with the same id.
+"""
+
+# ruff: noqa: S608 -- the SQL names only the models' tables and the columns the database lists
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, text, update
+
+from alliancekb.core.knowledge_time import EMPTY, KnownOn, KnownOnError, parse_moment
+from alliancekb.store import models as m
+from alliancekb.store.search import VERSIONS_FTS
+
+#: The column every fact table carries: the load that wrote its row.
+V_LOAD = "v_load"
+#: The suffix of a fact table's table of replaced versions.
+VERSIONS = "_versions"
+
+
+def versions_of(table: str) -> str:
+    """The name of `table`'s table of replaced versions."""
+    return table + VERSIONS
+
+
+def is_versions_object(name: str | None, type_: str) -> bool:
+    """Whether a reflected object is knowledge-time machinery (made by 0008, not modelled)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name.endswith(VERSIONS) or name.startswith(VERSIONS_FTS)
+    if type_ == "index":
+        return VERSIONS in name
+    return False
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def resolve(conn: Connection, value: str | int | dt.datetime) -> KnownOn:
+    """The load a knowledge time names: a load number, or the last load ended by a moment."""
+    moment = parse_moment(value) if isinstance(value, str) else value
+    loads = m.Load.__table__
+    since = conn.execute(select(m.KnowledgeClock.since)).scalar()
+    if moment == 0 and since == 0:
+        return KnownOn(0, EMPTY)
+    if isinstance(moment, int):
+        row = conn.execute(
+            select(loads.c.id, loads.c.finished_at).where(loads.c.id == moment)
+        ).first()
+        if row is None:
+            newest = conn.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(1)).scalar()
+            known = f"the newest is load {newest}" if newest else "there is no load yet"
+            raise KnownOnError(f"there is no load {moment} ({known}; see `history`)")
+    else:
+        # Compared in Python: SQLite keeps the timestamps as text, so an aware bound
+        # written in another zone would compare wrongly in SQL.
+        row = None
+        for found in conn.execute(
+            select(loads.c.id, loads.c.finished_at).order_by(loads.c.id.desc())
+        ):
+            if _aware(found.finished_at) <= moment:
+                row = found
+                break
+        if row is None:
+            raise KnownOnError(f"no load had finished by {moment.isoformat()} (see `history`)")
+    if since is not None and row.id < since:
+        raise KnownOnError(
+            f"the history reaches back to load {since} (it began then, or `db compact` "
+            f"dropped what was older); load {row.id} cannot be reproduced"
+        )
+    return KnownOn(int(row.id), _aware(row.finished_at))
+
+
+def previous_load(conn: Connection, load: int) -> int:
+    """The load before `load` (0: none, the empty knowledge base)."""
+    loads = m.Load.__table__
+    found = conn.execute(
+        select(loads.c.id).where(loads.c.id < load).order_by(loads.c.id.desc()).limit(1)
+    ).scalar()
+    return int(found or 0)
+
+
+def newest_load(conn: Connection) -> int:
+    """The id of the newest load (0 before the first)."""
+    loads = m.Load.__table__
+    return int(conn.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(1)).scalar() or 0)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+@contextmanager
+def recording(conn: Connection, load_id: int) -> Iterator[None]:
+    """Inside a write transaction: the versions the writes replace are kept as `load_id`'s.
+
+    The clock is cleared again before the transaction commits; on an error the whole
+    transaction, clock included, rolls back.
+    """
+    clock = update(m.KnowledgeClock).where(m.KnowledgeClock.id == 1)
+    conn.execute(clock.values(writing=load_id))
+    yield
+    conn.execute(clock.values(writing=None))
+
+
+# --- reading a past state --------------------------------------------------------------
+
+
+def _columns(conn: Connection) -> dict[str, list[str]]:
+    """Each table's columns in the database, in order (the PostgreSQL search column too)."""
+    names = [t.name for t in m.VERSIONED_TABLES]
+    if conn.dialect.name == "sqlite":
+        return {
+            name: [str(r[1]) for r in conn.exec_driver_sql(f'PRAGMA main.table_info("{name}")')]
+            for name in names
+        }
+    found: dict[str, list[str]] = {name: [] for name in names}
+    rows = conn.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        )
+    )
+    for table, column in rows:
+        if table in found:
+            found[table].append(str(column))
+    return found
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def changed_since(conn: Connection, load: int) -> list[tuple[str, bool]]:
+    """The tables a load after `load` changed, and whether each has versions to bring back."""
+    changed = []
+    for table in m.VERSIONED_TABLES:
+        q = _quote(conn, table.name)
+        newer = conn.execute(
+            text(f"SELECT 1 FROM {q} WHERE v_load > :n LIMIT 1"), {"n": load}
+        ).first()
+        older = conn.execute(
+            text(
+                f"SELECT 1 FROM {_quote(conn, versions_of(table.name))} WHERE v_until > :n LIMIT 1"
+            ),
+            {"n": load},
+        ).first()
+        if newer is not None or older is not None:
+            changed.append((table.name, older is not None))
+    return changed
+
+
+def known_on_views(conn: Connection, load: int) -> list[str]:
+    """Views that make every unqualified read see the knowledge base after `load`.
+
+    Returns the names to give `drop_views`. Call inside a read transaction.
+    """
+    changed = changed_since(conn, load)
+    if not changed:
+        return []
+    columns = _columns(conn)
+    sqlite = conn.dialect.name == "sqlite"
+    schema = (
+        "main"
+        if sqlite
+        else _quote(conn, str(conn.execute(text("SELECT current_schema()")).scalar_one()))
+    )
+    made = []
+    for name, has_versions in changed:
+        listed = ", ".join(_quote(conn, c) for c in columns[name])
+        # A view has no rowid: the statements' search matches FTS5 rowids, so the view
+        # carries one (a kept version's is the negative of its own rowid; see search.py).
+        current_rowid = "rowid AS rowid, " if sqlite and name == "statements" else ""
+        version_rowid = "-rowid AS rowid, " if current_rowid else ""
+        q = _quote(conn, name)
+        body = f"SELECT {current_rowid}{listed} FROM {schema}.{q} WHERE v_load <= {int(load)}"
+        if has_versions:
+            body += (
+                f" UNION ALL SELECT {version_rowid}{listed} FROM {schema}."
+                f"{_quote(conn, versions_of(name))} "
+                f"WHERE v_load <= {int(load)} AND v_until > {int(load)}"
+            )
+        _ddl(conn, f"CREATE TEMP VIEW {q} AS {body}")
+        made.append(name)
+    return made
+
+
+def drop_views(conn: Connection, names: Sequence[str]) -> None:
+    """Drop the views `known_on_views` made (they would outlive the transaction)."""
+    temp = "temp" if conn.dialect.name == "sqlite" else "pg_temp"
+    for name in names:
+        _ddl(conn, f"DROP VIEW IF EXISTS {temp}.{_quote(conn, name)}")
+
+
+def _ddl(conn: Connection, sql: str) -> None:
+    # On the driver's own cursor: a streaming reader (dump) has asked SQLAlchemy for
+    # server-side cursors, which PostgreSQL opens only for queries.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What `compact` did: the oldest load still reproducible, and the versions dropped."""
+
+    since: int
+    dropped: int
+
+
+def compact(conn: Connection, before: dt.datetime) -> Compacted:
+    """Drop the versions only states older than the last load finished before `before` need.
+
+    Inside a write transaction. The state after that load and every later one stay
+    reproducible; `--known-on` an older load is refused from then on.
+    """
+    loads = m.Load.__table__
+    rows = conn.execute(select(loads.c.id, loads.c.finished_at).order_by(loads.c.id.desc()))
+    keep = next((int(r.id) for r in rows if _aware(r.finished_at) < before), None)
+    since = int(conn.execute(select(m.KnowledgeClock.since)).scalar() or 0)
+    if keep is None or keep <= since:
+        return Compacted(since, 0)
+    dropped = 0
+    for table in m.VERSIONED_TABLES:
+        result = conn.execute(
+            text(f"DELETE FROM {_quote(conn, versions_of(table.name))} WHERE v_until <= :k"),
+            {"k": keep},
+        )
+        dropped += max(result.rowcount, 0)
+    conn.execute(update(m.KnowledgeClock).where(m.KnowledgeClock.id == 1).values(since=keep))
+    return Compacted(keep, dropped)
+
+
+def history_reach(conn: Connection) -> int:
+    """The oldest load whose state `--known-on` can reproduce."""
+    return int(conn.execute(select(m.KnowledgeClock.since)).scalar() or 0)
