@@ -29,6 +29,7 @@ from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
 from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Row, json_value
+from alliancekb.core.knowledge_time import knowledge_fields
 from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
 from alliancekb.query import cards as q_cards
 from alliancekb.query import conflicts as q_conflicts
@@ -38,7 +39,13 @@ from alliancekb.query import members as q_members
 from alliancekb.query import statements as q_statements
 from alliancekb.query import timeline as q_timeline
 from alliancekb.query.common import parse_date
-from alliancekb.store.db import create_db_engine, masked, read_session, translate_db_errors
+from alliancekb.store.db import (
+    KNOWN_ON,
+    create_db_engine,
+    masked,
+    read_session,
+    translate_db_errors,
+)
 
 Meta = TypeVar("Meta")
 DateLike = str | dt.date
@@ -59,9 +66,16 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
         self.meta = meta
 
 
-def _rows(result: Meta) -> Rows[Meta]:
-    """The result's rows materialised (inside the read transaction), meta attached."""
-    rows: Rows[Meta] = Rows(result.rows, result)  # type: ignore[attr-defined]
+def _rows(result: Meta, session: Session | None = None) -> Rows[Meta]:
+    """The result's rows materialised (inside the read transaction), meta attached; read
+    at a past load (`known_on`), each row says so as the CLI's JSON does."""
+    found = result.rows  # type: ignore[attr-defined]
+    known = session.info.get(KNOWN_ON) if session is not None else None
+    if known is not None:
+        as_of = getattr(result, "as_of", None)
+        extra = knowledge_fields(known, as_of if isinstance(as_of, dt.date) else None)
+        found = [{**row, **extra} for row in found]
+    rows: Rows[Meta] = Rows(found, result)
     result.rows = rows  # type: ignore[attr-defined]
     return rows
 
@@ -85,9 +99,24 @@ def _day(value: DateLike | None, parameter: str) -> dt.date | None:
 class KnowledgeBase:
     """An open knowledge base: one engine (connection pool); each call one read transaction."""
 
-    def __init__(self, engine: Engine, target: DatabaseTarget) -> None:
+    def __init__(
+        self, engine: Engine, target: DatabaseTarget, known_on: str | int | None = None
+    ) -> None:
         self.engine = engine
         self.target = target
+        #: The past load every call reads the knowledge base at (None: as it is now).
+        self.known_on_load = known_on
+
+    def known_on(self, load: str | int) -> KnowledgeBase:
+        """The knowledge base as it stood after a past load (`--known-on`): a load number,
+        or a date or time (the last load finished by then). Shares this one's engine."""
+        return KnowledgeBase(self.engine, self.target, known_on=load)
+
+    def diff(self, before: str | int, after: str | int | None = None) -> list[dict[str, Any]]:
+        """What changed from one load to another, default the newest (`alliancekb diff`)."""
+        from alliancekb.dump.diff import diff
+
+        return diff(self.engine, before, after).rows
 
     @property
     def url(self) -> str:
@@ -100,7 +129,7 @@ class KnowledgeBase:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A read transaction (one consistent snapshot) for the `alliancekb.query` functions."""
-        with read_session(self.engine) as session:
+        with read_session(self.engine, self.known_on_load) as session:
             yield session
 
     def members(
@@ -130,12 +159,12 @@ class KnowledgeBase:
                 obligations=obligations,
                 history=history,
             )
-            return _rows(result)
+            return _rows(result, s)
 
     def countries(self) -> Rows[q_lists.CountriesResult]:
         """Every country (`alliancekb countries`)."""
         with self.session() as s:
-            return _rows(q_lists.countries(s))
+            return _rows(q_lists.countries(s), s)
 
     def alliances(
         self, as_of: DateLike | None = None, country: str | None = None
@@ -144,14 +173,14 @@ class KnowledgeBase:
         (`alliancekb alliances`)."""
         day = _day(as_of, "as_of")
         with self.session() as s:
-            return _rows(q_lists.alliances(s, day, country=country))
+            return _rows(q_lists.alliances(s, day, country=country), s)
 
     def conflicts(
         self, scope: str | None = None, country: str | None = None
     ) -> Rows[q_conflicts.ConflictsResult]:
         """Where the sources disagree about memberships (`alliancekb conflicts`)."""
         with self.session() as s:
-            return _rows(q_conflicts.conflicts(s, scope, country))
+            return _rows(q_conflicts.conflicts(s, scope, country), s)
 
     def pillars(
         self, alliance: str | None = None, as_of: DateLike | None = None
@@ -159,12 +188,12 @@ class KnowledgeBase:
         """Every pillar, or one alliance's (`alliancekb pillars`)."""
         day = _day(as_of, "as_of")
         with self.session() as s:
-            return _rows(q_lists.pillars(s, alliance, day))
+            return _rows(q_lists.pillars(s, alliance, day), s)
 
     def tech_areas(self, scope: str | None = None) -> Rows[q_lists.TechAreasResult]:
         """Every technology area, or one scope's (`alliancekb tech-areas`)."""
         with self.session() as s:
-            return _rows(q_lists.tech_areas(s, scope))
+            return _rows(q_lists.tech_areas(s, scope), s)
 
     def officials(
         self,
@@ -180,13 +209,13 @@ class KnowledgeBase:
             result = q_lists.officials(
                 s, country, day, all_positions=all_positions, currencies=currencies
             )
-            return _rows(result)
+            return _rows(result, s)
 
     def sources(self, kind: str | None = None) -> Rows[q_lists.SourcesResult]:
         """Every source, newest first, or those of one kind (`alliancekb sources`)."""
         _choices(kind, SourceKind, "source kind")
         with self.session() as s:
-            return _rows(q_lists.sources(s, kind))
+            return _rows(q_lists.sources(s, kind), s)
 
     def statements(
         self,
@@ -218,7 +247,7 @@ class KnowledgeBase:
                 search=search,
                 limit=limit or None,
             )
-            return _rows(result)
+            return _rows(result, s)
 
     def show(self, name: str) -> dict[str, Any]:
         """One entity's card as `show --format json` prints it: kind, name, fields, sections."""
@@ -228,7 +257,7 @@ class KnowledgeBase:
     def timeline(self, name: str) -> Rows[q_timeline.TimelineResult]:
         """Dated events of an entity, oldest first (`alliancekb timeline`)."""
         with self.session() as s:
-            return _rows(q_timeline.timeline(s, name))
+            return _rows(q_timeline.timeline(s, name), s)
 
     def history(self, limit: int = 20) -> Rows[q_history.HistoryResult]:
         """Past loads, newest first (`alliancekb history`)."""

@@ -37,6 +37,18 @@ class KnownOn:
         return f"load {self.load} ({when.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC)"
 
 
+def knowledge_fields(known: KnownOn, as_of: dt.date | None) -> dict[str, object]:
+    """What each row read at a past load carries: `known_on` (the load), `known_at` (when
+    it finished) and the `as_of` date asked, if any."""
+    fields: dict[str, object] = {
+        "known_on": known.load,
+        "known_at": known.finished_at.isoformat(timespec="seconds"),
+    }
+    if as_of is not None:
+        fields["as_of"] = as_of.isoformat()
+    return fields
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

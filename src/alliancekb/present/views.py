@@ -14,7 +14,7 @@ from typing import IO
 
 from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
-from alliancekb.core.knowledge_time import KnownOn
+from alliancekb.core.knowledge_time import KnownOn, knowledge_fields
 from alliancekb.core.vocab import Status
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
@@ -434,12 +434,7 @@ def table_of(result: Result) -> Table:
 def known_on_table(table: Table, known: KnownOn, as_of: dt.date | None) -> Table:
     """The table as the knowledge base stood after a past load: its caption says so, and
     each CSV/JSON row carries `known_on` (the load), `known_at` and the `as_of` date."""
-    values: dict[str, object] = {
-        "known_on": known.load,
-        "known_at": known.finished_at.isoformat(timespec="seconds"),
-    }
-    if as_of is not None:
-        values["as_of"] = as_of.isoformat()
+    values = knowledge_fields(known, as_of)
     note = f"As known after {known.describe()}"
     return replace(
         table,
