@@ -156,6 +156,19 @@ def _get(d: Any, *path: str) -> Any:
     return d
 
 
+def _measured(section: Any) -> dict[str, Any] | None:
+    """A piece's figures, or None when it was not measured or failed (`{"error": ...}`)."""
+    if isinstance(section, dict) and "error" not in section:
+        return section
+    return None
+
+
+def _failed_or_absent(section: Any) -> list[str]:
+    if isinstance(section, dict) and section.get("error"):
+        return [f"Failed in this run: `{section['error']}`"]
+    return ["Not measured in this run."]
+
+
 def _number(d: Any, *names: str) -> float | None:
     """The first of `names` present in `d` as a number."""
     if not isinstance(d, dict):
@@ -293,8 +306,8 @@ def _query_targets(results: dict[str, Any]) -> list[Target]:
                 None if timing is None else timing["median_ms"] < 50,
             )
         )
-    startup = results.get("startup")
-    if isinstance(startup, dict):
+    startup = _measured(results.get("startup"))
+    if startup is not None:
         measured = (
             f"{'imports' if startup['imports_sqlalchemy'] else 'does not import'} SQLAlchemy; "
             f"{_fmt_ms(startup['alliancekb_help_ms']['median'])} vs bare Typer "
@@ -306,8 +319,8 @@ def _query_targets(results: dict[str, Any]) -> list[Target]:
     out.append(
         Target("startup", 5, "`alliancekb --help` does not import SQLAlchemy", measured, met)
     )
-    command = startup.get("command") if isinstance(startup, dict) else None
-    if isinstance(command, dict):
+    command = _measured(startup.get("command")) if startup is not None else None
+    if command is not None:
         measured = (
             f"{command['ratio']:.2f}× ({_fmt_ms(command['alliancekb_ms']['median'])} vs "
             f"{_fmt_ms(command['imports_ms']['median'])})"
@@ -755,8 +768,8 @@ def render(results: dict[str, Any]) -> str:
             *import_markdown(imported),
         ]
     out += ["", "## CLI start-up (issue 5)", ""]
-    s = results.get("startup")
-    if isinstance(s, dict):
+    s = _measured(results.get("startup"))
+    if s is not None:
         sqlalchemy = (
             "**imported**: " + ", ".join(s["sqlalchemy_modules"])
             if s["imports_sqlalchemy"]
@@ -790,7 +803,7 @@ def render(results: dict[str, Any]) -> str:
         ]
         out += _command_lines(s.get("command"))
     else:
-        out += ["Not measured in this run."]
+        out += _failed_or_absent(results.get("startup"))
     misses = [t for t in targets if t.met is False]
     if misses:
         out += ["", "## Where the time goes (missed targets)", ""]
