@@ -167,14 +167,16 @@ def run_import(suite: Suite, workdir: Path) -> dict[str, Any] | None:
     if module is None:
         suite.log("import: bench.bench_import not available, skipped")
         return None
-    result: dict[str, Any] | None = module.run(workdir / "import")
+    # Quick: a generated sample when the shared copies are absent (the piece never rots).
+    result: dict[str, Any] | None = module.run(workdir / "import", sample=suite.args.quick)
     if result is None:
         suite.log("import: the COW and ATOP copies (../shared/external) are absent, skipped")
         return None
     ours, floor = result["import"], result["csv"]
     suite.log(
-        f"import: {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, ×{result['ratio']:.0f}), "
-        f"peak {ours['peak_rss_mb']:.0f} MB"
+        f"import ({result['data']}): {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, "
+        f"×{result['ratio']:.0f}), peak {ours['peak_rss_mb']:.0f} MB "
+        f"(csv {floor['peak_rss_mb']:.0f} MB)"
     )
     return result
 
