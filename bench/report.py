@@ -717,7 +717,9 @@ def render(results: dict[str, Any]) -> str:
         "PostgreSQL median divided by SQLite's at the same size. Memberships "
         "are one per ten statements (100,000 at 1M, as issue 5 asks); the 1M knowledge "
         "base has ~300 alliances so that 100,000 memberships fit (the generator needs a "
-        "distinct (country, scope) for each).",
+        "distinct (country, scope) for each). `members --history` (the whole chains of the same "
+        "alliance) and `officials --all` (every position, with its currency) are issue 20's "
+        "and have no target of their own.",
         "",
     ]
     out += _query_lines(results)
