@@ -272,8 +272,14 @@ def run_postgres(
     runs: int = 7,
     workdir: Path,
     log: Callable[[str], None] = print,
+    keep_copy_of: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The queries at each size on PostgreSQL, each in its own database, dropped after."""
+    """The queries at each size on PostgreSQL, each in its own database, dropped after.
+
+    `keep_copy_of`: at that size, copy the database first (`CREATE DATABASE ... TEMPLATE`)
+    and hand its URL back as the result's ``copy_url`` (the caller drops it): the
+    knowledge-time benchmark changes the copy.
+    """
     import os
 
     from sqlalchemy import create_engine
@@ -298,6 +304,14 @@ def run_postgres(
                 log(f"queries: postgresql {n} statements (built in {built:.0f} s)")
                 result = run_on(kb, runs)
                 result["backend"] = "postgresql"
+                if n == keep_copy_of:
+                    copy = f"{name}_copy"
+                    with admin.connect() as conn:
+                        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy}"')
+                        conn.exec_driver_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+                    result["copy_url"] = (
+                        make_url(admin_url).set(database=copy).render_as_string(hide_password=False)
+                    )
                 results.append(result)
                 for q in result["queries"]:
                     log(f"  {q['name']:<32} median {q['median_ms']:8.2f} ms  rows {q['rows']}")

@@ -214,7 +214,47 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
     targets += _load_targets(results)
     targets += _query_targets(results)
     targets += _export_targets(results)
+    targets += _known_targets(results)
     return targets
+
+
+def _known_targets(results: dict[str, Any]) -> list[Target]:
+    """Issue 18 at the largest SQLite size measured: three ratios and the unchanged load."""
+    section = _measured(results.get("known"))
+    runs = [r for r in _size_rows(section) if r.get("backend") == "sqlite"]
+    run = max(runs, key=lambda r: int(r["statements"]), default=None)
+    at = f" ({_fmt_int(run['statements'])} statements)" if run else ""
+    out: list[Target] = []
+    for name in ("members", "statements --search", "show"):
+        q = next((q for q in (run or {}).get("queries", []) if q["name"] == name), None)
+        out.append(
+            Target(
+                f"known-{name.split()[0]}",
+                18,
+                f"`{name} --known-on <first history load>` within 2× of `{name}` now, "
+                "after 10 history loads, SQLite",
+                "—"
+                if q is None
+                else f"{q['ratio']:.2f}× ({_fmt_ms(q['known_on']['median_ms'])} vs "
+                f"{_fmt_ms(q['now']['median_ms'])}){at}",
+                None if q is None or run is None else q["ratio"] <= run.get("ratio_target", 2.0),
+            )
+        )
+    ratio = _number(run, "unchanged_ratio")
+    out.append(
+        Target(
+            "known-unchanged",
+            18,
+            "a load that changes nothing (the last history file again) costs no more than "
+            "the first history load",
+            "—"
+            if ratio is None or run is None
+            else f"{ratio:.2f}× ({run['unchanged']['seconds']:.2f} s vs "
+            f"{run['history'][0]['seconds']:.2f} s){at}",
+            None if ratio is None else ratio <= 1.0,
+        )
+    )
+    return out
 
 
 def _load_targets(results: dict[str, Any]) -> list[Target]:
@@ -773,6 +813,10 @@ def render(results: dict[str, Any]) -> str:
             "",
             *import_markdown(imported),
         ]
+    out += ["", "## Knowledge time (issue 18)", ""]
+    out += _known_lines(results.get("known"))
+    out += ["", "## Pictures (issue 17)", ""]
+    out += _picture_lines(results.get("pictures"))
     out += ["", "## CLI start-up (issue 5)", ""]
     s = _measured(results.get("startup"))
     if s is not None:
@@ -844,6 +888,40 @@ def render(results: dict[str, Any]) -> str:
     if errors:
         out += ["", "## Errors in this run", ""] + [f"- {e}" for e in errors]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _known_lines(section: Any) -> list[str]:
+    runs = _size_rows(_measured(section))
+    if not runs:
+        return _failed_or_absent(section)
+    out = [
+        "`--known-on` against the same query now, on a copy of a query database given 10 "
+        "loads of history through `load_files` (bench/bench_known.py): each read at the "
+        "first history load goes through the temporary views over the versions the nine "
+        "later loads replaced. In-process, as the queries above (one read transaction, the "
+        "query, every row rendered); `show` renders the card as JSON. Target (issue 18): "
+        "within 2×; and a load that changes nothing costs no more than one that changes.",
+        "",
+    ]
+    for r in runs:
+        out += [str(r.get("markdown") or "").rstrip(), ""]
+    return out[:-1]
+
+
+def _picture_lines(section: Any) -> list[str]:
+    result = _measured(section)
+    if result is None or "databases" not in result:
+        return _failed_or_absent(section)
+    from bench.bench_pictures import markdown as picture_markdown
+
+    return [
+        "`alliancekb chart` and `alliancekb graph` as child processes (bench/bench_pictures.py), "
+        "wall time and peak RSS (`wait4`), each against a command that reads the same rows "
+        "without drawing: `chart NATO` against `members NATO --format csv`, `graph` against "
+        "`export memberships`, alternately in the same run. No target.",
+        "",
+        *picture_markdown(result),
+    ]
 
 
 def _trim_profile(text: str, lines: int = 40) -> list[str]:
