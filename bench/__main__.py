@@ -1,7 +1,22 @@
 """The benchmark suite: load, queries, export and CLI start-up, each against its baseline.
 
     python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
-        [--out DIR] [--write-docs] [--only queries,startup,load,export,import] [--rebuild]
+        [--out DIR] [--write-docs] [--rebuild]
+        [--only startup,queries,known,pictures,import,load,export]
+
+The full run, as the lead runs it for docs/PERFORMANCE.md (about an hour on the 2-core
+machine once the 1M database is cached; building it adds several minutes)::
+
+    python -m bench --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
+
+Pieces (``--only``): ``startup`` (``--help`` and a database command against the bare
+imports and ``sqlite-utils query``), ``queries`` (issue 5's queries plus ``members
+--history`` and ``officials --all`` at every size), ``known`` (``--known-on`` against now
+after 10 history loads, on a copy of the largest SQLite query database and of the largest
+PostgreSQL one: ``bench.bench_known``), ``pictures`` (``chart`` and ``graph`` on the
+seeded database and the largest size up to 100k: ``bench.bench_pictures``), ``import``
+(COW + ATOP against ``csv``; a generated sample in ``--quick`` when the shared copies are
+absent), ``load`` and ``export``.
 
 Writes ``results.json`` and ``report.md`` into ``--out`` (default ``bench/out/``); the full
 run (no ``--quick``) also regenerates ``docs/PERFORMANCE.md``, and ``--write-docs`` asks

@@ -29,10 +29,11 @@ database, alternately, after one untimed run of each:
 
 Target (issue 18): each `--known-on` median within 2× of the same query's median now.
 
-Loads: each history load's wall time, and the last history file loaded a second time
-(it changes nothing) against the first history load (a file of the same shape that
-changes ~2,200 records). Target (issue 18, "loading a file that changes nothing costs no
-more than today"): the unchanged load takes no longer than that first history load.
+Loads: each history load's wall time, and the last history file loaded again (it changes
+nothing; the median of three such loads) against the first history load (a file of the
+same shape that changes ~2,200 records) and the median history load. Target (issue 18,
+"loading a file that changes nothing costs no more than today"): the unchanged load takes
+no longer than that first history load.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ CHANGED_STATEMENTS = 1_000
 CHANGED_MEMBERSHIPS = 200
 SEARCH_WORD = "tidewatch"
 LIMIT = 50
+#: Reloads of the last history file (each changes nothing); their median is reported.
+UNCHANGED_RUNS = 3
 #: Issue 18: a query at a past load within this many times the same query now.
 RATIO_TARGET = 2.0
 
@@ -248,7 +251,10 @@ def run(
             history.append({"load": load_id, "seconds": seconds, "changed": changed,
                             "yaml_bytes": path.stat().st_size, **records})  # fmt: skip
             log(f"  history load {k}: load {load_id}, {changed:,} changed in {seconds:.2f} s")
-        again_s, again_id, again_changed = _load(engine, path)
+        # Loaded again, the last file changes nothing, each time: the median of three.
+        agains = [_load(engine, path) for _ in range(UNCHANGED_RUNS)]
+        again_s = statistics.median(a[0] for a in agains)
+        again_id, again_changed = agains[0][1], max(a[2] for a in agains)
         log(f"  the last history file again: {again_changed} changed in {again_s:.2f} s")
         known_on = history[0]["load"]
         names = pick(engine)
@@ -275,7 +281,13 @@ def run(
             "memberships_changed": per_members,
         },
         "history": history,
-        "unchanged": {"load": again_id, "seconds": again_s, "changed": again_changed},
+        "unchanged": {
+            "load": again_id,
+            "seconds": again_s,
+            "changed": again_changed,
+            "runs": UNCHANGED_RUNS,
+        },
+        "history_median_s": statistics.median(h["seconds"] for h in history),
         "unchanged_ratio": again_s / first if first else None,
         "ratio_target": RATIO_TARGET,
         "queries": queries,
@@ -310,8 +322,9 @@ def markdown(result: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"History loads (s): {times}. The last history file loaded again changed "
-        f"{unchanged['changed']} records in {unchanged['seconds']:.2f} s: "
-        f"**{result['unchanged_ratio']:.2f}×** the first history load "
-        f"({first['seconds']:.2f} s, {first['changed']:,} records changed).",
+        f"{unchanged['changed']} records in {unchanged['seconds']:.2f} s (median of "
+        f"{unchanged.get('runs', 1)}): **{result['unchanged_ratio']:.2f}×** the first history "
+        f"load ({first['seconds']:.2f} s, {first['changed']:,} records changed), "
+        f"{unchanged['seconds'] / result['history_median_s']:.2f}× the median history load.",
     ]
     return lines
