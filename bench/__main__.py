@@ -1,7 +1,22 @@
 """The benchmark suite: load, queries, export and CLI start-up, each against its baseline.
 
     python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
-        [--out DIR] [--write-docs] [--only queries,startup,load,export,import] [--rebuild]
+        [--out DIR] [--write-docs] [--rebuild]
+        [--only startup,queries,known,pictures,import,load,export]
+
+The full run, as the lead runs it for docs/PERFORMANCE.md (about an hour on the 2-core
+machine once the 1M database is cached; building it adds several minutes)::
+
+    python -m bench --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
+
+Pieces (``--only``): ``startup`` (``--help`` and a database command against the bare
+imports and ``sqlite-utils query``), ``queries`` (issue 5's queries plus ``members
+--history`` and ``officials --all`` at every size), ``known`` (``--known-on`` against now
+after 10 history loads, on a copy of the largest SQLite query database and of the largest
+PostgreSQL one: ``bench.bench_known``), ``pictures`` (``chart`` and ``graph`` on the
+seeded database and the largest size up to 100k: ``bench.bench_pictures``), ``import``
+(COW + ATOP against ``csv``; a generated sample in ``--quick`` when the shared copies are
+absent), ``load`` and ``export``.
 
 Writes ``results.json`` and ``report.md`` into ``--out`` (default ``bench/out/``); the full
 run (no ``--quick``) also regenerates ``docs/PERFORMANCE.md``, and ``--write-docs`` asks
@@ -49,6 +64,8 @@ from bench import bench_queries, bench_startup, report
 _HERE = Path(__file__).resolve().parent
 QUICK_SIZE = 500
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+#: The pieces, in the order they run (`--only`).
+PIECES = ("startup", "queries", "known", "pictures", "import", "load", "export")
 
 
 def _sizes(text: str) -> list[int]:
@@ -167,14 +184,16 @@ def run_import(suite: Suite, workdir: Path) -> dict[str, Any] | None:
     if module is None:
         suite.log("import: bench.bench_import not available, skipped")
         return None
-    result: dict[str, Any] | None = module.run(workdir / "import")
+    # Quick: a generated sample when the shared copies are absent (the piece never rots).
+    result: dict[str, Any] | None = module.run(workdir / "import", sample=suite.args.quick)
     if result is None:
         suite.log("import: the COW and ATOP copies (../shared/external) are absent, skipped")
         return None
     ours, floor = result["import"], result["csv"]
     suite.log(
-        f"import: {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, ×{result['ratio']:.0f}), "
-        f"peak {ours['peak_rss_mb']:.0f} MB"
+        f"import ({result['data']}): {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, "
+        f"×{result['ratio']:.0f}), peak {ours['peak_rss_mb']:.0f} MB "
+        f"(csv {floor['peak_rss_mb']:.0f} MB)"
     )
     return result
 
@@ -209,6 +228,122 @@ def run_export(
         suite.log(f"  {json.dumps({k: v for k, v in result.items() if k != 'markdown'})}")
         shutil.rmtree(workdir / f"export-{n}", ignore_errors=True)
     return {"runs": runs}
+
+
+def run_known(
+    suite: Suite,
+    sqlite_size: int,
+    pg_size: int | None,
+    runs: int,
+    workdir: Path,
+    data_dir: Path | None,
+    pg_copies: dict[int, str],
+) -> dict[str, Any]:
+    """Knowledge time (bench.bench_known) on a copy of the SQLite query database of
+    `sqlite_size` and, with `--postgres-url`, of the PostgreSQL one of `pg_size` (the
+    queries piece's copy, or one built here when that piece did not run)."""
+    from bench import bench_known
+    from bench.kbcache import DATA_DIR, sqlite_kb, sqlite_url
+
+    out: list[dict[str, Any]] = []
+    kb = sqlite_kb(
+        sqlite_size,
+        memberships=bench_queries.memberships_for(sqlite_size),
+        log=suite.log,
+        data_dir=data_dir if data_dir is not None else DATA_DIR,
+    )
+    assert kb.path is not None
+    target = workdir / "known" / "kb.sqlite"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kb.path, target)
+    try:
+        suite.log(f"known: sqlite {sqlite_size:,} statements (a copy of {kb.path.name})")
+        result = bench_known.run(sqlite_url(target), workdir / "known", runs=runs, log=suite.log)
+        result["backend"] = "sqlite"
+        result["markdown"] = "\n".join(bench_known.markdown(result))
+        out.append(result)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    admin_url = suite.args.postgres_url
+    if admin_url and pg_size is not None:
+        url = pg_copies.pop(pg_size, None) or _postgres_kb(suite, admin_url, pg_size, workdir)
+        try:
+            suite.log(f"known: postgresql {pg_size:,} statements")
+            result = bench_known.run(url, workdir / "known-pg", runs=runs, log=suite.log)
+            result["backend"] = "postgresql"
+            result["markdown"] = "\n".join(bench_known.markdown(result))
+            out.append(result)
+        finally:
+            _drop_database(admin_url, url)
+    return {"runs": out}
+
+
+def run_pictures(
+    suite: Suite, sizes: list[int], workdir: Path, data_dir: Path | None, quick: bool
+) -> dict[str, Any]:
+    """Chart and graph on the seeded database and the largest query database <= 100k."""
+    from bench import bench_pictures
+    from bench.kbcache import DATA_DIR, sqlite_kb
+
+    small = [n for n in sizes if n <= bench_pictures.MAX_STATEMENTS]
+    generated = None
+    if small:
+        kb = sqlite_kb(
+            small[-1],
+            memberships=bench_queries.memberships_for(small[-1]),
+            log=suite.log,
+            data_dir=data_dir if data_dir is not None else DATA_DIR,
+        )
+        assert kb.path is not None
+        generated = (small[-1], kb.path)
+    result = bench_pictures.run(workdir / "pictures", runs=1 if quick else 3, generated=generated)
+    for db in result["databases"]:
+        for name, f in db["figures"].items():
+            suite.log(
+                f"  {db['database']:<20} {name:<8} {f['median_s'] * 1000:7.0f} ms "
+                f"peak {f['peak_mb']:5.0f} MB"
+                + (f" ({f['time_ratio']:.2f}× {f['baseline']})" if "time_ratio" in f else "")
+            )
+    return result
+
+
+def _postgres_kb(suite: Suite, admin_url: str, size: int, workdir: Path) -> str:
+    """A PostgreSQL query database of `size` built for this piece; its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from alliancekb.core.config import to_url
+    from bench.kbcache import build_into
+
+    admin_url = to_url(admin_url)
+    name = f"alliancekb_bench_{os.getpid()}_{size}_known"
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    memberships = bench_queries.memberships_for(size)
+    build_into(url, size, memberships=memberships, workdir=workdir, log=suite.log)
+    return url
+
+
+def _drop_database(admin_url: str, url: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from alliancekb.core.config import to_url
+
+    name = make_url(url).database
+    admin = create_engine(to_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
 
 
 def _pieces_in_fresh_processes(suite: Suite, piece: str, sizes: list[int]) -> dict[str, Any] | None:
@@ -267,6 +402,8 @@ def profile_misses(suite: Suite, out: Path) -> dict[str, str]:
         return profiles
     keys = {"members": "q-members", "statements --speaker": "q-speaker"}
     for q in largest["queries"]:
+        if q["name"] in bench_queries.CHAIN_QUERIES:  # no target: nothing to explain
+            continue
         key = keys.get(q["name"], "q-search")
         if q["median_ms"] < bench_queries.TARGET_MS or key in profiles:
             continue
@@ -344,8 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached query databases")
     parser.add_argument(
         "--only",
-        default="queries,startup,load,export,import",
-        help="comma-separated pieces to run (queries, startup, load, export, import)",
+        default=",".join(PIECES),
+        help=f"comma-separated pieces to run ({', '.join(PIECES)})",
     )
     args = parser.parse_args(argv)
     quick: bool = args.quick
@@ -366,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m bench " + " ".join(_redacted(argv or sys.argv[1:])),
         "machine": machine(args.postgres_url),
     }
+    pg_sizes = [n for n in sizes if n <= args.postgres_max_size]
+    pg_copies: dict[int, str] = {}  # PostgreSQL copies of query databases, for "known"
     with tempfile.TemporaryDirectory(prefix="alliancekb-bench-") as tmp:
         workdir = Path(tmp)
         data_dir = out / ".data" if quick else None  # quick: nothing cached outside --out
@@ -382,15 +521,41 @@ def main(argv: list[str] | None = None) -> int:
             )
             suite.results["queries"] = qs if isinstance(qs, list) else []
             if args.postgres_url:
-                pg_sizes = [n for n in sizes if n <= args.postgres_max_size]
                 pg = suite.piece(
                     "queries (postgresql)",
                     lambda: bench_queries.run_postgres(
-                        args.postgres_url, pg_sizes, runs=runs, workdir=workdir, log=suite.log
+                        args.postgres_url,
+                        pg_sizes,
+                        runs=runs,
+                        workdir=workdir,
+                        log=suite.log,
+                        keep_copy_of=pg_sizes[-1] if "known" in only and pg_sizes else None,
                     ),
                 )
                 if isinstance(pg, list):
                     suite.results["queries"] += pg
+                    pg_copies.update(
+                        (r["statements"], r.pop("copy_url")) for r in pg if "copy_url" in r
+                    )
+        if "known" in only:
+            suite.results["known"] = suite.piece(
+                "known",
+                lambda: run_known(
+                    suite,
+                    sizes[-1],
+                    pg_sizes[-1] if args.postgres_url and pg_sizes else None,
+                    runs,
+                    workdir,
+                    data_dir,
+                    pg_copies,
+                ),
+            )
+        if "pictures" in only:
+            suite.results["pictures"] = suite.piece(
+                "pictures", lambda: run_pictures(suite, sizes, workdir, data_dir, quick)
+            )
+        for copy_url in pg_copies.values():  # made for the known piece, which failed early
+            _drop_database(args.postgres_url, copy_url)
         load_sizes = [n for n in sizes if n <= args.max_load_size] or sizes[:1]
         if args.piece_json is not None:
             # Inside the fresh process `_fresh_process` started: run the piece, hand back JSON.
@@ -441,9 +606,6 @@ def main(argv: list[str] | None = None) -> int:
         suite.log(f"{len(suite.results['errors'])} piece(s) failed")
         return 1
     return 0
-
-
-PIECES = ("startup", "queries", "load", "export", "import")
 
 
 def _merge(results: dict[str, Any], earlier: dict[str, Any], only: set[str]) -> None:

@@ -37,6 +37,19 @@ if __name__ == "__main__":
 '''
 
 
+def child_env() -> dict[str, str]:
+    """The environment of the timed children: no PYTHON* or ALLIANCEKB* settings, no colour,
+    100 columns, and PYTHONPATH naming the alliancekb this bench imports (a worktree's src/
+    beside, or instead of, an installed copy), for the baselines too (same path search)."""
+    import alliancekb
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "ALLIANCEKB"))}
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "100"
+    env["PYTHONPATH"] = str(Path(alliancekb.__file__).resolve().parent.parent)
+    return env
+
+
 def _time_run(argv: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -94,13 +107,7 @@ def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
     """
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "startup.sqlite"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "ALLIANCEKB"))}
-    env["NO_COLOR"] = "1"
-    env["COLUMNS"] = "100"
-    # The alliancekb this bench imports (a worktree's src/ beside an installed copy).
-    import alliancekb
-
-    env["PYTHONPATH"] = str(Path(alliancekb.__file__).resolve().parent.parent)
+    env = child_env()
     ours = [sys.executable, "-m", "alliancekb", "--db", str(database), *COMMAND]
     imports = [sys.executable, "-c", "import sqlalchemy, typer, rich"]
     utils = _sqlite_utils(sys.executable)
@@ -146,9 +153,7 @@ def run(workdir: Path, runs: int = 10) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     bare = workdir / "bare_typer_app.py"
     bare.write_text(BARE_TYPER_APP)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["NO_COLOR"] = "1"
-    env["COLUMNS"] = "100"
+    env = child_env()
     ours = [sys.executable, "-m", "alliancekb", "--help"]
     theirs = [sys.executable, str(bare), "--help"]
     _time_run(ours, env)

@@ -100,6 +100,8 @@ def test_quick_queries_time_every_query_write_json_and_markdown_not_the_docs(
         "statements --search kestrelmoor",
         "statements --search lanternfish",
         "statements --search tidewatch",
+        "members --history",
+        "officials --all",
     ]
     for q in r["queries"]:
         assert 0 < q["min_ms"] <= q["median_ms"] <= q["max_ms"]
@@ -161,3 +163,55 @@ def test_import_piece_reports_both_variants_and_the_report_shows_them(tmp_path: 
     assert imported["ratio"] > 1
     assert imported["import"]["peak_rss_mb"] > 0
     assert "## Import of COW and ATOP (issue 15)" in (tmp_path / "report.md").read_text()
+
+
+def test_known_piece_reads_at_the_first_history_load_and_the_report_judges_it(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from bench import bench_known
+
+    kb = kbcache.sqlite_kb(200, memberships=20, data_dir=tmp_path / "data")
+    assert kb.path is not None
+    copy = tmp_path / "known.sqlite"
+    shutil.copyfile(kb.path, copy)
+    result = bench_known.run(kbcache.sqlite_url(copy), tmp_path / "work", runs=1, loads=2)
+    assert [h["changed"] > 0 for h in result["history"]] == [True, True]
+    assert result["unchanged"]["changed"] == 0  # the last file again changes nothing
+    assert result["known_on"] == result["history"][0]["load"]
+    assert [q["name"] for q in result["queries"]] == ["members", "statements --search", "show"]
+    for q in result["queries"]:
+        assert q["now"]["rows"] > 0
+        assert q["known_on"]["rows"] > 0
+        assert q["ratio"] > 0
+    result["backend"] = "sqlite"
+    result["markdown"] = "\n".join(bench_known.markdown(result))
+    for q, ratio in zip(result["queries"], (1.5, 2.5, 1.0), strict=True):
+        q["ratio"] = ratio
+    result["unchanged_ratio"] = 0.5
+    results = {"meta": {"date": "today", "machine": {}}, "known": {"runs": [result]}}
+    targets = {t.key: t for t in report.evaluate(results)}
+    assert targets["known-members"].met is True
+    assert targets["known-statements"].met is False
+    assert targets["known-show"].met is True
+    assert targets["known-unchanged"].met is True
+    assert "## Knowledge time (issue 18)" in report.render(results)
+
+
+def test_pictures_piece_measures_chart_and_graph_against_their_baselines(
+    tmp_path: Path,
+) -> None:
+    from bench import bench_pictures
+
+    result = bench_pictures.run(tmp_path, runs=1)
+    (seeded,) = result["databases"]
+    for name, baseline in bench_pictures.PAIRS:
+        figures = seeded["figures"][name]
+        assert figures["baseline"] == baseline
+        assert figures["peak_mb"] > result["floor_mb"] > 0
+        assert figures["bytes"] > 0
+        assert figures["time_ratio"] > 0
+    page = report.render({"meta": {"date": "today", "machine": {}}, "pictures": result})
+    assert "## Pictures (issue 17)" in page
+    assert "`alliancekb chart NATO --out chart.png --force`" in page
