@@ -31,7 +31,7 @@ from sqlalchemy import Connection, select, text, update
 
 from alliancekb.core.knowledge_time import EMPTY, KnownOn, KnownOnError, parse_moment
 from alliancekb.store import models as m
-from alliancekb.store.search import VERSIONS_FTS
+from alliancekb.store.search import PG_DOCUMENT_COLUMN, VERSIONS_FTS
 
 #: The column every fact table carries: the load that wrote its row.
 V_LOAD = "v_load"
@@ -128,25 +128,13 @@ def recording(conn: Connection, load_id: int) -> Iterator[None]:
 # --- reading a past state --------------------------------------------------------------
 
 
-def _columns(conn: Connection) -> dict[str, list[str]]:
-    """Each table's columns in the database, in order (the PostgreSQL search column too)."""
-    names = [t.name for t in m.VERSIONED_TABLES]
-    if conn.dialect.name == "sqlite":
-        return {
-            name: [str(r[1]) for r in conn.exec_driver_sql(f'PRAGMA main.table_info("{name}")')]
-            for name in names
-        }
-    found: dict[str, list[str]] = {name: [] for name in names}
-    rows = conn.execute(
-        text(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
-        )
-    )
-    for table, column in rows:
-        if table in found:
-            found[table].append(str(column))
-    return found
+def _columns(conn: Connection, name: str) -> list[str]:
+    """A table's columns as the models declare them (tested equal to the migrated schema),
+    with PostgreSQL's stored search document, which the statements' search reads."""
+    columns = [c.name for c in m.Base.metadata.tables[name].c]
+    if name == "statements" and conn.dialect.name == "postgresql":
+        columns.append(PG_DOCUMENT_COLUMN)
+    return columns
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -154,22 +142,20 @@ def _quote(conn: Connection, name: str) -> str:
 
 
 def changed_since(conn: Connection, load: int) -> list[tuple[str, bool]]:
-    """The tables a load after `load` changed, and whether each has versions to bring back."""
-    changed = []
+    """The tables a load after `load` changed, and whether each has versions to bring back.
+
+    One query (an indexed probe per table and per table of versions), one round trip.
+    """
+    probes = []
     for table in m.VERSIONED_TABLES:
-        q = _quote(conn, table.name)
-        newer = conn.execute(
-            text(f"SELECT 1 FROM {q} WHERE v_load > :n LIMIT 1"), {"n": load}
-        ).first()
-        older = conn.execute(
-            text(
-                f"SELECT 1 FROM {_quote(conn, versions_of(table.name))} WHERE v_until > :n LIMIT 1"
-            ),
-            {"n": load},
-        ).first()
-        if newer is not None or older is not None:
-            changed.append((table.name, older is not None))
-    return changed
+        q, kept = _quote(conn, table.name), _quote(conn, versions_of(table.name))
+        probes.append(
+            f"SELECT '{table.name}' AS name, "
+            f"EXISTS (SELECT 1 FROM {q} WHERE v_load > :n) AS newer, "
+            f"EXISTS (SELECT 1 FROM {kept} WHERE v_until > :n) AS older"
+        )
+    rows = conn.execute(text(" UNION ALL ".join(probes)), {"n": load})
+    return [(str(name), bool(older)) for name, newer, older in rows if newer or older]
 
 
 def known_on_views(conn: Connection, load: int) -> list[str]:
@@ -180,7 +166,6 @@ def known_on_views(conn: Connection, load: int) -> list[str]:
     changed = changed_since(conn, load)
     if not changed:
         return []
-    columns = _columns(conn)
     sqlite = conn.dialect.name == "sqlite"
     schema = (
         "main"
@@ -189,7 +174,7 @@ def known_on_views(conn: Connection, load: int) -> list[str]:
     )
     made = []
     for name, has_versions in changed:
-        listed = ", ".join(_quote(conn, c) for c in columns[name])
+        listed = ", ".join(_quote(conn, c) for c in _columns(conn, name))
         # A view has no rowid: the statements' search matches FTS5 rowids, so the view
         # carries one (a kept version's is the negative of its own rowid; see search.py).
         current_rowid = "rowid AS rowid, " if sqlite and name == "statements" else ""
