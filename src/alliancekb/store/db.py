@@ -7,13 +7,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DEFAULT_LOCK_TIMEOUT_S, ENV_LOCK_TIMEOUT, lock_timeout_s
 from alliancekb.core.errors import RuntimeFailure, UsageError
@@ -192,6 +194,8 @@ def write_session(engine: Engine | Connection) -> Iterator[Session]:
     caller's transaction commits or rolls back everything together (a new database is
     created and seeded as one fact).
     """
+    from sqlalchemy.orm import Session  # the ORM (~0.1 s): only for the commands that use it
+
     with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         bound = engine.execution_options(**{WRITE_OPTION: True})
         with Session(bound, expire_on_commit=False) as session, session.begin():
@@ -208,6 +212,8 @@ def lock_writers(conn: Connection) -> None:
 @contextmanager
 def read_session(engine: Engine | Connection) -> Iterator[Session]:
     """One read transaction: a consistent snapshot for everything read inside it."""
+    from sqlalchemy.orm import Session
+
     with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         options: dict[str, Any] = {}
         if engine.dialect.name == "postgresql":
@@ -222,6 +228,20 @@ def read_session(engine: Engine | Connection) -> Iterator[Session]:
                 # read to its end, so plan for all of it, as for a plain query.
                 session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
             yield session
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """`read_session`'s transaction on a Core connection: for a read that needs no ORM
+    (`members`: start-up, issue 16), so that SQLAlchemy's ORM is never imported."""
+    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+        options: dict[str, Any] = {}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        with engine.connect() as conn, conn.execution_options(**options).begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))  # as read_session
+            yield conn
 
 
 @contextmanager
