@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Column, Enum
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 
 from alliancekb.store import models, tables
 
@@ -19,11 +22,14 @@ def _pairs() -> list[tuple[Column[object], Column[object]]]:
     return pairs
 
 
-@pytest.mark.parametrize(
-    ("core", "orm"), _pairs(), ids=lambda c: f"{c.table.name}.{c.name}" if c is not None else ""
-)
+def _name(column: Column[object]) -> str:
+    return f"{column.table.name}.{column.name}"
+
+
+@pytest.mark.parametrize(("core", "orm"), _pairs(), ids=_name)
 def test_each_core_column_is_the_models_column(core: Column[object], orm: Column[object]) -> None:
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
+    pg: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
+    for dialect in (SQLiteDialect(), pg):
         assert core.type.compile(dialect) == orm.type.compile(dialect)
     assert type(core.type) is type(orm.type)
     assert core.type.python_type is orm.type.python_type
