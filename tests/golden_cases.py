@@ -138,7 +138,7 @@ def run_case(name: str, db: str, workdir: Path) -> dict[str, object]:
     """Run one case with the CLI in-process; stdout, stderr, exit code and written files."""
     from typer.testing import CliRunner
 
-    from alliancekb.cli import app
+    from alliancekb.cli.app import app, only_command
 
     (workdir / "bad.yaml").write_text(BAD_YAML, encoding="utf-8")
     (workdir / "new.yaml").write_text(NEW_YAML, encoding="utf-8")
@@ -153,7 +153,9 @@ def run_case(name: str, db: str, workdir: Path) -> dict[str, object]:
     cwd = os.getcwd()
     os.chdir(workdir)
     try:
-        result = CliRunner().invoke(app, argv, env=env)
+        # As the console script runs it (`cli.main`): the app holds the one command run.
+        with only_command(argv):
+            result = CliRunner().invoke(app, argv, env=env)
     finally:
         os.chdir(cwd)
     files = {

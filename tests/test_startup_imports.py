@@ -1,8 +1,11 @@
 """A read command imports only what it uses (issue 16; not timed).
 
-`members` on a database at head needs SQLAlchemy, Typer and Rich, not Pydantic (Typer's
+A read command on a database at head needs SQLAlchemy and Typer, not Pydantic (Typer's
 own option conversion is replaced for plain values by `cli.fastparams`), not the load
 schema, not pycountry (read only when a name misses the stored names), not Alembic.
+`members` needs SQLAlchemy Core alone: not its ORM, not the models (it reads
+`store.tables`), and not Rich when it writes CSV. The console script builds only the
+command it runs (`cli.app.only_command`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import pytest
 from tests.conftest import TestDatabase
 
 UNNEEDED = ("pydantic", "pydantic_core", "pycountry", "alembic", "yaml", "alliancekb.load.schema")
+#: What `members --format csv` does not need besides (the slowest of SQLAlchemy's own
+#: imports is its ORM, ~0.1 s; declaring the models ~0.04 s).
+MEMBERS_UNNEEDED = ("sqlalchemy.orm", "alliancekb.store.models", "rich")
 
 PROBE = """
 import sys
@@ -32,10 +38,10 @@ finally:
 """
 
 
-def _loaded(url: str, *args: str) -> list[str]:
+def _loaded(url: str, *args: str, unneeded: tuple[str, ...] = UNNEEDED) -> list[str]:
     src = str(Path(__file__).resolve().parent.parent / "src")
     env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1"}
-    code = PROBE.format(url=url, args=list(args), unneeded=UNNEEDED)
+    code = PROBE.format(url=url, args=list(args), unneeded=unneeded)
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
@@ -60,3 +66,68 @@ def test_a_read_command_imports_neither_pydantic_nor_the_schema_nor_pycountry(
 
 def test_a_name_that_misses_reads_pycountry_then(seeded_db: TestDatabase) -> None:
     assert "pycountry" in _loaded(seeded_db.url, "show", "Viet Nam", "--format", "json")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["members", "AUKUS Pillar 2", "--format", "csv"],
+        ["members", "NATO", "--as-of", "2023-06", "--status", "in-force", "--format", "json"],
+    ],
+)
+def test_members_imports_neither_the_orm_nor_the_models_nor_rich_for_csv(
+    seeded_db: TestDatabase, args: list[str]
+) -> None:
+    assert _loaded(seeded_db.url, *args, unneeded=UNNEEDED + MEMBERS_UNNEEDED) == []
+
+
+def test_members_that_names_another_kind_still_answers_without_the_orm(
+    seeded_db: TestDatabase,
+) -> None:
+    """`members Japan`: the hint (`show Japan`) comes from the same Core name index."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1"}
+    code = PROBE.format(
+        url=seeded_db.url, args=["members", "Japan"], unneeded=MEMBERS_UNNEEDED[:2]
+    ).replace("assert not exit.code, exit.code", "print('EXIT', exit.code, file=sys.stderr)")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert "alliancekb show Japan" in done.stderr
+    assert "LOADED []" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["members", "NATO"], "members"),
+        (["--db", "kb.sqlite", "members", "NATO"], "members"),
+        (["--db=kb.sqlite", "--no-pager", "statements", "--limit", "3"], "statements"),
+        (["--db", "members", "alliances"], "alliances"),  # `members` is --db's value here
+        (["--help"], None),
+        (["--version"], None),
+        (["-h", "members"], None),
+        ([], None),
+        (["db", "current"], None),  # a group: the whole app
+        (["nosuch"], None),  # Click's own "No such command"
+        (["--bogus", "members"], None),
+    ],
+)
+def test_the_command_an_argument_list_runs(args: list[str], command: str | None) -> None:
+    from alliancekb.cli.app import command_named
+
+    assert command_named(args) == command
+
+
+def test_only_the_command_run_is_built_and_the_app_is_whole_again_after() -> None:
+    from alliancekb.cli.app import app, only_command
+
+    names = [c.name for c in app.registered_commands]
+    groups = list(app.registered_groups)
+    with only_command(["--db", "kb.sqlite", "members", "NATO"]):
+        assert [c.name for c in app.registered_commands] == ["members"]
+        assert app.registered_groups == []
+    assert [c.name for c in app.registered_commands] == names
+    assert app.registered_groups == groups
+    assert "members" in names
+    assert groups

@@ -6,12 +6,15 @@ command imports the library parts it needs when it runs.
 
 from __future__ import annotations
 
-from alliancekb.cli.app import app
+import sys
+
+from alliancekb.cli.app import app, only_command
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the app built with only the command asked for."""
+    with only_command(sys.argv[1:]):
+        app()
 
 
 __all__ = ["app", "main"]

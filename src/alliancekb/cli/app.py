@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -201,3 +203,48 @@ def _register() -> None:
 
 
 _register()
+
+
+#: The root's options that take a value (`--db URL`), and those that take none.
+_ROOT_VALUE_OPTIONS = frozenset({"--db"})
+_ROOT_FLAGS = frozenset({"--no-pager"})
+
+
+def command_named(args: Sequence[str]) -> str | None:
+    """The command `args` run (`members` of `--db x.sqlite members NATO`), when it is one
+    registered command past the root's options; None for anything else (help, a version,
+    a group such as `db`, an unknown name or option), which the whole app then answers."""
+    names = {c.name for c in app.registered_commands}
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _ROOT_VALUE_OPTIONS:
+            skip = True
+        elif arg in _ROOT_FLAGS or arg.split("=", 1)[0] in _ROOT_VALUE_OPTIONS:
+            continue
+        else:
+            return arg if arg in names else None
+    return None
+
+
+@contextmanager
+def only_command(args: Sequence[str]) -> Iterator[None]:
+    """While it is open, the app has only the command `args` run (besides its root).
+
+    Typer turns every registered command into a Click command (their signatures, type
+    hints and options) each time the app is called: ~20 ms of every command's start-up
+    for 30 commands of which one runs (issue 16). The command runs as in the whole app:
+    the same root options and callback, the same parsing, help and errors.
+    """
+    name = command_named(args)
+    if name is None:
+        yield
+        return
+    commands, groups = app.registered_commands, app.registered_groups
+    app.registered_commands = [c for c in commands if c.name == name]
+    app.registered_groups = []
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = commands, groups

@@ -21,11 +21,13 @@ from alliancekb.cli.reading import (
     emit,
     knowledge_time,
     read_paged,
+    read_paged_core,
 )
 from alliancekb.core.evidence import Currency
 from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
 
@@ -151,7 +153,7 @@ def members_cmd(
     from alliancekb.core.errors import NameResolutionError
     from alliancekb.query.members import members
 
-    with read_paged(ctx) as (session, out):
+    with read_paged_core(ctx) as (session, out):
         try:
             result = members(
                 session,
@@ -169,7 +171,7 @@ def members_cmd(
         emit(session, result, fmt, out, whole=("sources",) if sources else ())
 
 
-def _not_a_scope(session: Session, name: str, exc: Exception) -> None:
+def _not_a_scope(session: Session | Connection, name: str, exc: Exception) -> None:
     """A name that is not an alliance or pillar but another entity: say what it is and
     which commands answer about it (`members Japan` -> `show Japan`)."""
     import shlex

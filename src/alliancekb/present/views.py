@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
@@ -18,18 +18,22 @@ from alliancekb.core.knowledge_time import KnownOn, knowledge_fields
 from alliancekb.core.vocab import Status
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
-from alliancekb.query.conflicts import ConflictsResult
-from alliancekb.query.lists import (
-    AlliancesResult,
-    CountriesResult,
-    OfficialsResult,
-    PillarsResult,
-    SourcesResult,
-    TechAreasResult,
-)
 from alliancekb.query.members import MembersResult, StatusRule
-from alliancekb.query.statements import StatementsResult, about, who
-from alliancekb.query.timeline import TimelineResult
+
+# The other query modules read through the ORM: imported by the tables that show them,
+# so that `members` never imports it (start-up, issue 16; tests/test_startup_imports.py).
+if TYPE_CHECKING:
+    from alliancekb.query.conflicts import ConflictsResult
+    from alliancekb.query.lists import (
+        AlliancesResult,
+        CountriesResult,
+        OfficialsResult,
+        PillarsResult,
+        SourcesResult,
+        TechAreasResult,
+    )
+    from alliancekb.query.statements import StatementsResult
+    from alliancekb.query.timeline import TimelineResult
 
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 
@@ -337,6 +341,8 @@ def sources_table(result: SourcesResult) -> Table:
 
 def for_people(rows: Iterable[Row]) -> Iterator[Row]:
     """Statement rows with the table's `who` and `about` added."""
+    from alliancekb.query.statements import about, who
+
     for row in rows:
         yield {**row, "who": who(row), "about": about(row)}
 
@@ -394,24 +400,36 @@ def timeline_table(result: TimelineResult) -> Table:
     )
 
 
-Result = (
-    MembersResult
-    | CountriesResult
-    | AlliancesResult
-    | PillarsResult
-    | TechAreasResult
-    | OfficialsResult
-    | SourcesResult
-    | StatementsResult
-    | TimelineResult
-    | ConflictsResult
-)
+if TYPE_CHECKING:
+    Result = (
+        MembersResult
+        | CountriesResult
+        | AlliancesResult
+        | PillarsResult
+        | TechAreasResult
+        | OfficialsResult
+        | SourcesResult
+        | StatementsResult
+        | TimelineResult
+        | ConflictsResult
+    )
 
 
 def table_of(result: Result) -> Table:
     """The presentation of any list result."""
     if isinstance(result, MembersResult):
         return members_table(result)
+    from alliancekb.query.conflicts import ConflictsResult
+    from alliancekb.query.lists import (
+        AlliancesResult,
+        CountriesResult,
+        OfficialsResult,
+        PillarsResult,
+        SourcesResult,
+        TechAreasResult,
+    )
+    from alliancekb.query.statements import StatementsResult
+
     if isinstance(result, CountriesResult):
         return countries_table(result)
     if isinstance(result, AlliancesResult):

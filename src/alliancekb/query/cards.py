@@ -26,6 +26,7 @@ from alliancekb.query.statements import (
     who,
 )
 from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
 
 #: Recent statements on a card.
@@ -172,7 +173,7 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     infos = scope_infos(session)
     today = dt.date.today()
     # Every record of the country's chains (the card is its record), read today.
-    spans = membership_spans(session, m.Membership.country_id == ref.id)
+    spans = membership_spans(session, t.memberships.c.country_id == ref.id)
     spans.sort(key=lambda s: (infos[s.payload["scope_id"]].label, s.start or dt.date.min))
     memberships = [
         {**with_evidence(s, today), "scope": infos[s.payload["scope_id"]].label} for s in spans

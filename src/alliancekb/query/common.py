@@ -19,16 +19,22 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from alliancekb.core.dates import EdtfError, parse_as_of, parse_edtf
 from alliancekb.core.errors import UsageError
 from alliancekb.core.vocab import Role, Status
-from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import Kind, Ref
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    #: What a query reads through: an ORM session, or a Core connection (`members`).
+    Reader = Session | Connection
 
 #: Rows fetched from the database per round trip (and per link-table query).
 BATCH = 500
@@ -55,13 +61,13 @@ def parse_date(value: str | dt.date, parameter: str = "date", *, upper: bool = F
         raise DateParameterError(parameter, str(exc)) from None
 
 
-def batches(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
+def batches(session: Reader, stmt: Any) -> Iterator[Sequence[Any]]:
     """The statement's result rows, BATCH at a time (server-side cursor on PostgreSQL)."""
     result = session.execute(stmt.execution_options(yield_per=BATCH))
     yield from result.partitions()
 
 
-def grouped(session: Session, stmt: Any) -> dict[Any, list[Any]]:
+def grouped(session: Reader, stmt: Any) -> dict[Any, list[Any]]:
     """(owner, value) rows grouped by owner, in the statement's order."""
     out: dict[Any, list[Any]] = defaultdict(list)
     for owner, value in session.execute(stmt):
@@ -89,17 +95,17 @@ class ScopeInfo:
     alliance_scope_id: int
 
 
-def scope_infos(session: Session) -> dict[int, ScopeInfo]:
+def scope_infos(session: Reader) -> dict[int, ScopeInfo]:
     """Every scope's label (`AUKUS`, `AUKUS Pillar 2`): one query; scopes are few."""
     infos: dict[int, ScopeInfo] = {}
     alliances: dict[int, tuple[str, int]] = {}
     for aid, name, scope_id in session.execute(
-        select(m.Alliance.id, m.Alliance.name, m.Alliance.scope_id)
+        select(t.alliances.c.id, t.alliances.c.name, t.alliances.c.scope_id)
     ):
         alliances[aid] = (name, scope_id)
         infos[scope_id] = ScopeInfo(name, Kind.ALLIANCE, name, scope_id)
     for aid, number, scope_id in session.execute(
-        select(m.Pillar.alliance_id, m.Pillar.number, m.Pillar.scope_id)
+        select(t.pillars.c.alliance_id, t.pillars.c.number, t.pillars.c.scope_id)
     ):
         name, alliance_scope = alliances[aid]
         infos[scope_id] = ScopeInfo(f"{name} Pillar {number}", Kind.PILLAR, name, alliance_scope)
@@ -111,7 +117,8 @@ def scope_ids(session: Session, ref: Ref, *, with_pillars: bool) -> list[int]:
     assert ref.scope_id is not None
     ids = [ref.scope_id]
     if ref.kind is Kind.ALLIANCE and with_pillars:
-        ids += session.scalars(select(m.Pillar.scope_id).where(m.Pillar.alliance_id == ref.id))
+        pillars = t.pillars.c
+        ids += session.scalars(select(pillars.scope_id).where(pillars.alliance_id == ref.id))
     return ids
 
 
@@ -136,23 +143,23 @@ def role_rank_of(role: str) -> int:
 
 def membership_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
     """Source keys per membership, for a batch of memberships, in one query."""
-    link = m.membership_sources
+    link, source = t.membership_sources, t.sources
     return grouped(
         session,
-        select(link.c.membership_id, m.Source.key)
-        .join(m.Source, m.Source.id == link.c.source_id)
+        select(link.c.membership_id, source.c.key)
+        .join(source, source.c.id == link.c.source_id)
         .where(link.c.membership_id.in_(ids))
-        .order_by(m.Source.key),
+        .order_by(source.c.key),
     )
 
 
 def position_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
     """Source keys per position, for a batch of positions, in one query."""
-    link = m.position_sources
+    link, source = t.position_sources, t.sources
     return grouped(
         session,
-        select(link.c.position_id, m.Source.key)
-        .join(m.Source, m.Source.id == link.c.source_id)
+        select(link.c.position_id, source.c.key)
+        .join(source, source.c.id == link.c.source_id)
         .where(link.c.position_id.in_(ids))
-        .order_by(m.Source.key),
+        .order_by(source.c.key),
     )

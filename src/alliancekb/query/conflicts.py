@@ -32,6 +32,7 @@ from alliancekb.core.vocab import Obligation, SourceKind, Status
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import membership_spans
 from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
 #: The JSON field names of a conflict row, in order.
@@ -88,11 +89,11 @@ def conflicts(
     scope_label = country_label = None
     if scope is not None:
         ref = load_index(session, SCOPE_KINDS).resolve(scope, SCOPE_KINDS)
-        where = and_(where, m.Membership.scope_id == ref.scope_id)
+        where = and_(where, t.memberships.c.scope_id == ref.scope_id)
         scope_label = ref.label
     if country is not None:
         cref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
-        where = and_(where, m.Membership.country_id == cref.id)
+        where = and_(where, t.memberships.c.country_id == cref.id)
         country_label = cref.label
     coverage = _coverages(session)
     infos = scope_infos(session)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
 
 from alliancekb.core.dates import EdtfDate
 from alliancekb.core.evidence import (
@@ -27,45 +26,54 @@ from alliancekb.core.evidence import (
 from alliancekb.core.formats import Row
 from alliancekb.core.names import normalize
 from alliancekb.query.common import text_or_none
-from alliancekb.store import models as m
+from alliancekb.store import tables as t
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from alliancekb.query.common import Reader
 
 #: The fields every membership and position row carries besides its own (JSON names).
 EVIDENCE_FIELDS = ("confirmed", "currency", "until")
 
 
 def _sources_of(
-    session: Session, link: Any, owner: Any, model: Any, where: ColumnElement[bool]
+    session: Reader, link: Any, owner: Any, table: Any, where: ColumnElement[bool]
 ) -> dict[int, list[tuple[str, EdtfDate | None]]]:
     """(source key, its evidence date) per owner row matching `where`, keys in order."""
     found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
+    source = t.sources.c
     stmt = (
-        select(owner, m.Source.key, m.Source.published, m.Source.covers_to)
+        select(owner, source.key, source.published, source.covers_to)
         .select_from(link)
-        .join(model, model.id == owner)
-        .join(m.Source, m.Source.id == link.c.source_id)
+        .join(table, table.c.id == owner)
+        .join(t.sources, source.id == link.c.source_id)
         .where(where)
-        .order_by(owner, m.Source.key)
+        .order_by(owner, source.key)
     )
     for owner_id, key, published, covers_to in session.execute(stmt):
         found[owner_id].append((key, source_date(published, covers_to)))
     return found
 
 
-def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Row]]:
+def membership_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row]]:
     """The memberships matching `where` as resolved chains (country, scope, claimant).
+
+    `where` is on the Core table `store.tables.memberships` (read on a Session or a
+    Connection alike).
 
     The payload holds the row's own fields (country, iso3, scope_id, role, status, from,
     to, sources, note, claim, obligations, and `id`); the caller adds the scope label and
     `via`. `where` must take in whole chains (select by scope or by country, never by date
     or status).
     """
-    ms = m.Membership
+    ms, country = t.memberships.c, t.countries.c
     stmt = (
         select(
             ms.id,
             ms.country_id,
-            m.Country.name,
-            m.Country.iso3,
+            country.name,
+            country.iso3,
             ms.scope_id,
             ms.role,
             ms.status,
@@ -78,11 +86,11 @@ def membership_spans(session: Session, where: ColumnElement[bool]) -> list[Span[
             ms.obligations,
             ms.note,
         )
-        .join(m.Country, m.Country.id == ms.country_id)
+        .join(t.countries, country.id == ms.country_id)
         .where(where)
     )
-    cited = _sources_of(session, m.membership_sources, m.membership_sources.c.membership_id,
-                        ms, where)  # fmt: skip
+    link = t.membership_sources
+    cited = _sources_of(session, link, link.c.membership_id, t.memberships, where)
     spans: list[Span[Row]] = []
     for r in session.execute(stmt):
         sources = cited.get(r.id, [])
@@ -128,6 +136,8 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
     Chains run across officials (a new holder of an office ends the previous holder's
     term), so every position of a matching office is resolved; payload: the position row.
     """
+    from alliancekb.store import models as m
+
     p = m.Position
     offices = select(p.title, p.country_id, p.alliance_id, p.organisation).where(where)
     wanted = {office_of(*o) for o in session.execute(offices)}
@@ -194,15 +204,15 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
 def _position_sources(
     session: Session, ids: Sequence[int]
 ) -> dict[int, list[tuple[str, EdtfDate | None]]]:
-    link = m.position_sources
+    link, source = t.position_sources, t.sources.c
     found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for owner_id, key, published, covers_to in session.execute(
-            select(link.c.position_id, m.Source.key, m.Source.published, m.Source.covers_to)
-            .join(m.Source, m.Source.id == link.c.source_id)
+            select(link.c.position_id, source.key, source.published, source.covers_to)
+            .join(t.sources, source.id == link.c.source_id)
             .where(link.c.position_id.in_(chunk))
-            .order_by(link.c.position_id, m.Source.key)
+            .order_by(link.c.position_id, source.key)
         ):
             found[owner_id].append((key, source_date(published, covers_to)))
     return found

@@ -32,6 +32,7 @@ from alliancekb.query.facts import (
 )
 from alliancekb.query.members import StatusRule, member_rows, scope_spans
 from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
 RowIterator = Iterator[Row] | list[Row]
@@ -159,7 +160,7 @@ def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date)
 
 def _alliances_of(session: Session, country_id: int, day: dt.date) -> list[int]:
     """The alliances a country is in on `day` (itself or one of their pillars)."""
-    spans = membership_spans(session, m.Membership.country_id == country_id)
+    spans = membership_spans(session, t.memberships.c.country_id == country_id)
     scope_ids = {span.chain[1] for span, _ in member_rows(spans, day)}  # type: ignore[index]
     found = (
         session.execute(select(m.Alliance.id).where(m.Alliance.scope_id.in_(scope_ids)))

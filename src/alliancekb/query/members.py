@@ -17,9 +17,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
@@ -27,8 +25,11 @@ from alliancekb.core.vocab import CLOSED_STATUSES, Obligation, Role, Status
 from alliancekb.query.common import role_rank_of, scope_infos, status_rank_of
 from alliancekb.query.facts import EVIDENCE_FIELDS, answering, horizon_text, membership_spans
 from alliancekb.query.facts import with_evidence as _with_evidence
-from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, load_index
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: The JSON field names of a member row, in order (the evidence fields last, so that the
 #: columns of CSV files written before them keep their places).
@@ -111,9 +112,9 @@ def shown(rule: StatusRule, chosen: tuple[Status, ...], row: Row) -> bool:
     return status not in CLOSED_STATUSES
 
 
-def scope_spans(session: Session, scope_ids: Sequence[int]) -> list[Span[Row]]:
+def scope_spans(session: Reader, scope_ids: Sequence[int]) -> list[Span[Row]]:
     """Every membership record of these scopes, chains resolved."""
-    return membership_spans(session, m.Membership.scope_id.in_(scope_ids))
+    return membership_spans(session, t.memberships.c.scope_id.in_(scope_ids))
 
 
 #: Datasets in the order their dates are preferred, by the start of their source key: COW
@@ -195,7 +196,7 @@ def member_rows(
 
 
 def members(
-    session: Session,
+    session: Reader,
     scope: str,
     as_of: dt.date | None = None,
     statuses: Sequence[Status | str] | None = None,

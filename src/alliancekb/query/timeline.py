@@ -24,6 +24,7 @@ from alliancekb.query.statements import (
     who,
 )
 from alliancekb.store import models as m
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import Kind, load_index
 
 #: The JSON field names of a timeline row, in order.
@@ -71,17 +72,17 @@ def timeline(session: Session, name: str) -> TimelineResult:
     position_where: ColumnElement[bool] | None = None
     statement_where: ColumnElement[bool]
     if ref.kind is Kind.COUNTRY:
-        membership_where = m.Membership.country_id == ref.id
+        membership_where = t.memberships.c.country_id == ref.id
         position_where = m.Position.country_id == ref.id
         statement_where = or_(about_country_clause(ref.id), speaker_clause(ref))
     elif ref.kind is Kind.ALLIANCE:
         ids = scope_ids(session, ref, with_pillars=True)
-        membership_where = m.Membership.scope_id.in_(ids)
+        membership_where = t.memberships.c.scope_id.in_(ids)
         position_where = m.Position.alliance_id == ref.id
         statement_where = or_(about_scopes_clause(ids), speaker_clause(ref))
     elif ref.kind is Kind.PILLAR:
         assert ref.scope_id is not None
-        membership_where = m.Membership.scope_id.in_(
+        membership_where = t.memberships.c.scope_id.in_(
             [ref.scope_id, infos[ref.scope_id].alliance_scope_id]
         )
         statement_where = about_scopes_clause([ref.scope_id])

@@ -8,13 +8,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DEFAULT_LOCK_TIMEOUT_S, ENV_LOCK_TIMEOUT, lock_timeout_s
 from alliancekb.core.errors import RuntimeFailure, UsageError
@@ -196,6 +198,8 @@ def write_session(engine: Engine | Connection) -> Iterator[Session]:
     caller's transaction commits or rolls back everything together (a new database is
     created and seeded as one fact).
     """
+    from sqlalchemy.orm import Session  # the ORM (~0.1 s): only for the commands that use it
+
     with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         bound = engine.execution_options(**{WRITE_OPTION: True})
         with Session(bound, expire_on_commit=False) as session, session.begin():
@@ -219,6 +223,8 @@ def read_session(
     read inside sees the knowledge base as it stood after that load, and
     `session.info[KNOWN_ON]` holds that load (`core.knowledge_time.KnownOn`).
     """
+    from sqlalchemy.orm import Session
+
     with translate_db_errors(engine.engine.url.render_as_string(hide_password=False)):
         options: dict[str, Any] = {}
         if engine.dialect.name == "postgresql":
@@ -235,15 +241,46 @@ def read_session(
             if known_on is None:
                 yield session
                 return
-            from alliancekb.store.versions import drop_views, known_on_views, resolve
+            with _known_on(session.connection(), known_on, session.info):
+                yield session
 
-            conn = session.connection()
-            known = resolve(conn, known_on)
-            views = known_on_views(conn, known.load)
-            session.info[KNOWN_ON] = known
-            yield session
-            # Before the commit; on an error the rollback takes the views away.
-            drop_views(conn, views)
+
+@contextmanager
+def _known_on(conn: Connection, known_on: str | int | dt.datetime, info: Any) -> Iterator[None]:
+    """Inside a read transaction: every read sees the knowledge base after that load, and
+    `info[KNOWN_ON]` says which (`store.versions`; it imports the models, so only here)."""
+    from alliancekb.store.versions import drop_views, known_on_views, resolve
+
+    known = resolve(conn, known_on)
+    views = known_on_views(conn, known.load)
+    info[KNOWN_ON] = known
+    try:
+        yield
+        # Before the commit; on an error the rollback takes the views away.
+        drop_views(conn, views)
+    finally:
+        info.pop(KNOWN_ON, None)  # a Connection's info outlives it in the pool
+
+
+@contextmanager
+def read_connection(
+    engine: Engine, known_on: str | int | dt.datetime | None = None
+) -> Iterator[Connection]:
+    """`read_session`'s transaction on a Core connection: for a read that needs no ORM
+    (`members`: start-up, issue 16), so that SQLAlchemy's ORM is never imported.
+    `known_on` as for `read_session` (`conn.info[KNOWN_ON]` while it lasts)."""
+    with translate_db_errors(engine.url.render_as_string(hide_password=False)):
+        options: dict[str, Any] = {}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        with engine.connect() as conn, conn.execution_options(**options).begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))  # as read_session
+            if known_on is None:
+                yield conn
+                return
+            with _known_on(conn, known_on, conn.info):
+                yield conn
 
 
 @contextmanager

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 
-from alliancekb.store import models as m
+from alliancekb.store import tables
+
+if TYPE_CHECKING:
+    from alliancekb.store import models as m
 
 
 class Kind(StrEnum):
@@ -50,22 +53,48 @@ Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping or a plain dict
 
 @dataclass(frozen=True)
 class EntityKind:
-    """How one kind of entity is stored and named."""
+    """How one kind of entity is stored and named.
+
+    Its model and alias model (`store.models`, the ORM) are named, and imported when first
+    asked for: the name index reads the same columns from `store.tables` (Core), so that a
+    command resolving a name never pays for the ORM (start-up, issue 16).
+    """
 
     kind: Kind
     #: The load-format section its records come from.
     section: str
-    model: type[m.Base]
+    #: Its model's class name in `store.models`, and its table.
+    model_name: str
+    table: str
     #: The natural key column (what a load matches on and the dump writes).
     key: str
     #: Columns whose values are names people use for it, besides its aliases, in order of
     #: preference (the dump writes a reference as the first name that resolves alone).
     name_columns: tuple[str, ...]
-    #: The alias table and its owner column, or None for a kind without aliases.
-    alias_model: type[m.Alias] | None
+    #: The owner of its alias table (`country`: the model `CountryAlias`, the table
+    #: `country_aliases`, its column `country_id`), or None for a kind without aliases.
+    alias_owner_name: str | None
     #: Its label for people, from a row holding at least `label_columns`.
     label: Callable[[Row], str]
     label_columns: tuple[str, ...]
+
+    @property
+    def model(self) -> type[m.Base]:
+        """The ORM model of this kind."""
+        from alliancekb.store import models
+
+        model: type[m.Base] = getattr(models, self.model_name)
+        return model
+
+    @property
+    def alias_model(self) -> type[m.Alias] | None:
+        """The ORM model of its aliases, or None."""
+        if self.alias_owner_name is None:
+            return None
+        from alliancekb.store import models
+
+        alias: type[m.Alias] = getattr(models, f"{self.model_name}Alias")
+        return alias
 
     @property
     def alias_owner(self) -> ColumnElement[int]:
@@ -75,14 +104,29 @@ class EntityKind:
         return column
 
     def columns(self) -> list[ColumnElement[Any]]:
-        """id, then every column the names and the label need, each once."""
+        """id, then every column the names and the label need, each once (the model's)."""
+        return [getattr(self.model, name) for name in self._wanted()]
+
+    def table_columns(self) -> list[ColumnElement[Any]]:
+        """The same columns as `columns()`, of its Core table (`store.tables`)."""
+        table: Table = tables.metadata.tables[self.table]
+        return [table.c[name] for name in self._wanted()]
+
+    def alias_table_columns(self) -> tuple[ColumnElement[int], ColumnElement[str]] | None:
+        """Its alias table's owner column and normalized name (Core), or None."""
+        if self.alias_owner_name is None:
+            return None
+        table = tables.metadata.tables[f"{self.alias_owner_name}_aliases"]
+        return table.c[f"{self.alias_owner_name}_id"], table.c["normalized"]
+
+    def _wanted(self) -> list[str]:
         wanted = dict.fromkeys(("id", *self.name_columns, *self.label_columns))
         if self.kind in SCOPE_KINDS:
             wanted["scope_id"] = None
         if self.kind is Kind.PILLAR:
             wanted["alliance_id"] = None
             wanted["number"] = None
-        return [getattr(self.model, name) for name in wanted]
+        return list(wanted)
 
     def names(self, row: Row) -> list[str]:
         """The names a row gives (absent or empty ones left out); aliases are not included."""
@@ -93,32 +137,32 @@ ENTITIES: dict[Kind, EntityKind] = {
     e.kind: e
     for e in (
         EntityKind(
-            Kind.COUNTRY, "countries", m.Country, "iso3", ("iso3", "name", "iso2"),
-            m.CountryAlias, lambda r: country_label(r["name"], r["iso3"]), ("name", "iso3"),
+            Kind.COUNTRY, "countries", "Country", "countries", "iso3", ("iso3", "name", "iso2"),
+            "country", lambda r: country_label(r["name"], r["iso3"]), ("name", "iso3"),
         ),
         EntityKind(
-            Kind.ALLIANCE, "alliances", m.Alliance, "key", ("key", "name", "full_name"),
-            m.AllianceAlias, lambda r: str(r["name"]), ("name",),
+            Kind.ALLIANCE, "alliances", "Alliance", "alliances", "key",
+            ("key", "name", "full_name"), "alliance", lambda r: str(r["name"]), ("name",),
         ),
         # A pillar's label needs its alliance's name: `resolve` adds it (see `pillar_label`).
         EntityKind(
-            Kind.PILLAR, "pillars", m.Pillar, "number", ("name",),
-            m.PillarAlias, lambda r: str(r["name"]), ("name",),
+            Kind.PILLAR, "pillars", "Pillar", "pillars", "number", ("name",),
+            "pillar", lambda r: str(r["name"]), ("name",),
         ),
         EntityKind(
-            Kind.TECHNOLOGY_AREA, "technology_areas", m.TechnologyArea, "key", ("key", "name"),
-            m.TechnologyAreaAlias, lambda r: str(r["name"]), ("name",),
+            Kind.TECHNOLOGY_AREA, "technology_areas", "TechnologyArea", "technology_areas", "key",
+            ("key", "name"), "technology_area", lambda r: str(r["name"]), ("name",),
         ),
         EntityKind(
-            Kind.OFFICIAL, "officials", m.Official, "key", ("key", "name"),
-            m.OfficialAlias, lambda r: str(r["name"]), ("name",),
+            Kind.OFFICIAL, "officials", "Official", "officials", "key", ("key", "name"),
+            "official", lambda r: str(r["name"]), ("name",),
         ),
         EntityKind(
-            Kind.SOURCE, "sources", m.Source, "key", ("key",),
+            Kind.SOURCE, "sources", "Source", "sources", "key", ("key",),
             None, lambda r: str(r["key"]), ("key",),
         ),
     )
 }  # fmt: skip
 
 #: Kinds with an alias table, in a stable order.
-ALIASED: Sequence[EntityKind] = [e for e in ENTITIES.values() if e.alias_model is not None]
+ALIASED: Sequence[EntityKind] = [e for e in ENTITIES.values() if e.alias_owner_name is not None]

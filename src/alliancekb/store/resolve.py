@@ -16,9 +16,9 @@ import difflib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from alliancekb.core.errors import NameResolutionError, describe_unresolved
 from alliancekb.core.names import iso_country_names, normalize, without_article
@@ -31,6 +31,10 @@ from alliancekb.store.entities import (
     country_label,
     pillar_label,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 # Callers resolve names through this module; the kinds themselves are described in entities.
 __all__ = [
@@ -234,10 +238,11 @@ def _kinds_label(kinds: Collection[Kind]) -> str:
     return " or ".join(sorted(str(k) for k in kinds))
 
 
-def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameIndex:
+def load_index(session: Session | Connection, kinds: Collection[Kind] = ALL_KINDS) -> NameIndex:
     """Read the names of the given kinds (default: every kind) into a fresh index.
 
-    A command that resolves only scopes need not read thousands of source keys.
+    A command that resolves only scopes need not read thousands of source keys. The names
+    are read from the Core tables (`store.tables`), on a Session or a Connection alike.
     """
     wanted = set(kinds)
     if Kind.PILLAR in wanted:
@@ -249,13 +254,11 @@ def load_index(session: Session, kinds: Collection[Kind] = ALL_KINDS) -> NameInd
             continue
         # Stored aliases in their stored normal form: no need to normalize them again.
         aliases: dict[int, list[str]] = defaultdict(list)
-        if entity.alias_model is not None:
-            owner = entity.alias_owner
-            for owner_id, normalized in session.execute(
-                select(owner, entity.alias_model.normalized)
-            ):
+        alias_columns = entity.alias_table_columns()
+        if alias_columns is not None:
+            for owner_id, normalized in session.execute(select(*alias_columns)):
                 aliases[owner_id].append(normalized)
-        for row in session.execute(select(*entity.columns())).mappings():
+        for row in session.execute(select(*entity.table_columns())).mappings():
             names, own_aliases = entity.names(row), aliases.get(row["id"], [])
             if entity.kind is Kind.PILLAR:
                 alliance = alliance_names[row["alliance_id"]]

@@ -1,0 +1,157 @@
+"""The columns the ORM-free read path reads, as SQLAlchemy Core tables (start-up, issue 16).
+
+`store.models` is the schema (migrations, the loader, every other command). Importing
+SQLAlchemy's ORM and declaring the models costs ~0.15 s, more than all the rest of
+`alliancekb members ...`; this module names the same tables with only the columns the
+name index (`store.resolve`), the scope labels and membership chains (`query.common`,
+`query.facts`) and `members` read, with the same types, on their own `MetaData`. A Core
+select of these tables runs on a Connection or an ORM Session alike, and reads the same
+rows as one of the models' columns would.
+
+`tests/test_tables.py` holds every column here equal (name, type, nullability, key) to its
+column in `models`: a column renamed or retyped there fails the test until it is here too.
+Only read: nothing creates, migrates or writes these tables.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Column, Date, Enum, Integer, MetaData, String, Table, Text
+
+from alliancekb.core.vocab import Role, Status
+
+metadata = MetaData()
+
+_KEY = 100  # models.KEY_LENGTH
+_NAME = 500  # models.NAME_LENGTH
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True)
+
+
+def _int(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False)
+
+
+def _name(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, String(_NAME), nullable=nullable)
+
+
+def _edtf(name: str) -> Column[str]:
+    return Column(name, String(32), nullable=False)
+
+
+def _bound(name: str) -> Column[object]:
+    return Column(name, Date)
+
+
+def _vocabulary(enum: type[StrEnum], name: str) -> Enum:
+    """As `models.vocabulary`: values read back as the enum's members."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [member.value for member in e],
+        validate_strings=True,
+    )
+
+
+sources = Table(
+    "sources",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _edtf("published"),
+    _edtf("covers_to"),
+)
+countries = Table(
+    "countries",
+    metadata,
+    _id(),
+    Column("iso3", String(3), nullable=False),
+    Column("iso2", String(2)),
+    _name("name"),
+)
+alliances = Table(
+    "alliances",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _int("scope_id"),
+    _name("name"),
+    _name("full_name", nullable=True),
+)
+pillars = Table(
+    "pillars",
+    metadata,
+    _id(),
+    _int("alliance_id"),
+    _int("scope_id"),
+    _int("number"),
+    _name("name"),
+)
+technology_areas = Table(
+    "technology_areas",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _name("name"),
+)
+officials = Table(
+    "officials",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _name("name"),
+)
+memberships = Table(
+    "memberships",
+    metadata,
+    _id(),
+    _int("country_id"),
+    _int("scope_id"),
+    Column("role", _vocabulary(Role, "role"), nullable=False),
+    Column("status", _vocabulary(Status, "status"), nullable=False),
+    _edtf("from_text"),
+    _bound("from_lower"),
+    _edtf("to_text"),
+    _bound("to_upper"),
+    _edtf("confirmed"),
+    Column("claim", String(_KEY), nullable=False),
+    Column("obligations", String(200), nullable=False),
+    Column("note", Text),
+)
+membership_sources = Table(
+    "membership_sources",
+    metadata,
+    Column("membership_id", Integer, primary_key=True),
+    Column("source_id", Integer, primary_key=True),
+)
+position_sources = Table(
+    "position_sources",
+    metadata,
+    Column("position_id", Integer, primary_key=True),
+    Column("source_id", Integer, primary_key=True),
+)
+
+
+def _aliases(owner: str) -> Table:
+    return Table(
+        f"{owner}_aliases",
+        metadata,
+        _id(),
+        _int(f"{owner}_id"),
+        _name("alias"),
+        _name("normalized"),
+    )
+
+
+country_aliases = _aliases("country")
+alliance_aliases = _aliases("alliance")
+pillar_aliases = _aliases("pillar")
+technology_area_aliases = _aliases("technology_area")
+official_aliases = _aliases("official")
