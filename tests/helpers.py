@@ -11,16 +11,24 @@ from sqlalchemy import Engine, MetaData, select
 from alliancekb.load.loader import LoadReport, load_files
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, sorted: equal snapshots mean an unchanged database."""
+def snapshot(engine: Engine, *, history: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted: equal snapshots mean an unchanged database.
+
+    `history=False` leaves out knowledge time (the `v_load` stamps, the tables of replaced
+    versions, the clock): the facts alone, which a downgrade below migration 0008 keeps
+    while its history starts again.
+    """
     metadata = MetaData()
     metadata.reflect(engine)
     result: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name, table in sorted(metadata.tables.items()):
-            if name.startswith("statements_fts"):
+            if name.startswith(("statements_fts", "statements_versions_fts")):
                 continue  # FTS5 shadow tables mirror statements
-            rows = conn.execute(select(table)).all()
+            if not history and (name.endswith("_versions") or name == "knowledge_clock"):
+                continue
+            columns = [c for c in table.c if history or c.name != "v_load"]
+            rows = conn.execute(select(*columns)).all()
             result[name] = sorted((tuple(r) for r in rows), key=repr)
     return result
 

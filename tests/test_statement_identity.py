@@ -198,7 +198,8 @@ def test_migration_0005_renames_derived_ids_down_and_up_with_their_links(
         "official:rahm-emanuel", "2024-05",
         "Quantum cooperation with Japan is moving fast.", "wsj-emanuel-2024-04",
     )  # fmt: skip
-    at_head, links_at_head = snapshot(db.engine), _links(db)
+    # the facts: below 0008 the knowledge-time history goes, and starts again at the upgrade
+    at_head, links_at_head = snapshot(db.engine, history=False), _links(db)
     assert {DERIVED, new_derived, "emanuel-japan-first-partner"} == _ids(db)
     assert _search(runner, db, "quantum cooperation") == [new_derived]
 
@@ -212,7 +213,7 @@ def test_migration_0005_renames_derived_ids_down_and_up_with_their_links(
     assert not any(s == new_derived for table in links.values() for s, _ in table)
 
     migrate.upgrade(db.engine)
-    assert snapshot(db.engine) == at_head
+    assert snapshot(db.engine, history=False) == at_head
     assert _links(db) == links_at_head
     assert _search(runner, db, "quantum cooperation") == [new_derived]
     if db.backend == "sqlite":

@@ -21,6 +21,9 @@ transaction time, when the knowledge base held it:
   words the statements had then. PostgreSQL keeps the old `search_document` in the
   version row.
 
+Downgrade drops the history (the versions, the stamps, the clock); the facts stay. An
+upgrade again starts it afresh, from the newest load then.
+
 The tables and columns are read from the database as 0007 left it and written out here
 literally (the triggers name every column), so this revision is a frozen record; a later
 revision that changes a fact table's columns must change its `_versions` table and
