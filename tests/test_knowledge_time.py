@@ -96,6 +96,23 @@ def test_every_read_command_takes_known_on(
     assert card["fields"]["known on"].startswith("load 1 (")
 
 
+def test_pictures_at_a_past_load_say_so(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, JAPAN_EXPECTED)
+    load_text(db.engine, tmp_path, BASE.replace("  - country: JPN", "  - country: NOR"))
+    graph = _cli(runner, db, "graph", "--out", str(tmp_path / "g.json"), "--known-on", "1")
+    assert graph.exit_code == 0, graph.output
+    assert "as known after load 1 (" in graph.output
+    nodes = json.loads((tmp_path / "g.json").read_text())["nodes"]
+    names = json.dumps(nodes)
+    assert "JPN" in names
+    assert "NOR" not in names
+    chart = _cli(runner, db, "chart", "AUKUS", "--out", str(tmp_path / "c.svg"), "--known-on", "1")
+    assert chart.exit_code == 0, chart.output
+    assert "as known after load 1 (" in chart.output
+
+
 def test_a_search_as_known_then_finds_the_words_the_statement_had_then(
     runner: CliRunner, db: TestDatabase, tmp_path: Path
 ) -> None:

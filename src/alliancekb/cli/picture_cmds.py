@@ -16,7 +16,7 @@ import typer
 
 from alliancekb.cli.options import one_of, out_option
 from alliancekb.cli.query_cmds import OBLIGATIONS
-from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, read_for
+from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, knowledge_time, read_for
 from alliancekb.cli.state import state_of
 
 CHART_FORMATS = ("svg", "png", "pdf")
@@ -84,6 +84,12 @@ def chart_cmd(
 
     with read_for(ctx) as session:
         timeline = timeline_for(session, name, day)
+        known = knowledge_time(session)
+    said = f", as known after {known.describe()}" if known is not None else ""
+    if known is not None:
+        from dataclasses import replace
+
+        timeline = replace(timeline, title=f"{timeline.title} (as known after load {known.load})")
     try:
         from alliancekb.picture import chart
     except ImportError:
@@ -91,7 +97,7 @@ def chart_cmd(
     from alliancekb.picture.output import write_file
 
     write_file(out, lambda s: chart.render(timeline, s, fmt, first=first, last=last), force=force)
-    typer.echo(f"{out}: {len(timeline.lanes)} lane(s), as of {day.isoformat()}", err=True)
+    typer.echo(f"{out}: {len(timeline.lanes)} lane(s), as of {day.isoformat()}{said}", err=True)
 
 
 def graph_cmd(
@@ -146,6 +152,8 @@ def graph_cmd(
 
     with read_for(ctx) as session:
         data = graph_data(session, day, scope or (), obligation)
+        known = knowledge_time(session)
+    said = f", as known after {known.describe()}" if known is not None else ""
     try:
         from alliancekb.picture import graph_files
     except ImportError:
@@ -153,7 +161,7 @@ def graph_cmd(
     from alliancekb.picture.output import write_file
 
     write_file(out, lambda s: graph_files.write(data, s, chosen), force=force)
-    typer.echo(f"{out}: {len(data.nodes)} node(s), {len(data.edges)} edge(s)", err=True)
+    typer.echo(f"{out}: {len(data.nodes)} node(s), {len(data.edges)} edge(s){said}", err=True)
 
 
 def browse_cmd(
