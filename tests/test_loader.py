@@ -378,3 +378,49 @@ def test_progress_of_a_pipe_has_no_total_until_it_ends(db: TestDatabase, tmp_pat
     assert [t for _, _, t in calls[:-1]] == [None] * (len(calls) - 1)
     assert any(d > 0 for _, d, _ in calls[:-1])  # bytes read, without a total
     assert calls[-1] == (1113, len(data), len(data))
+
+
+def _memberships_doc(status: str, sources: str) -> str:
+    """Memberships over several batches of 3: JPN's given again, under an alias, later."""
+    rows = [
+        ("AUS", "aukus", "founding-member", "2021-09-15"),
+        ("GBR", "aukus", "founding-member", "2021-09-15"),
+        ("USA", "aukus", "founding-member", "2021-09-15"),
+        ("NOR", "aukus", "observer", "2023"),
+        ("JPN", "AUKUS Pillar II", "partner", "2024-04~"),
+        ("GBR", "AUKUS Pillar II", "partner", "2022"),
+        ("NOR", "AUKUS Pillar II", "observer", "2024"),
+        ("US", "aukus", "founding-member", "2021-09-15"),  # USA again: an alias, a later batch
+    ]
+    return "memberships:\n" + "".join(
+        f"  - {{country: {c}, scope: {s}, role: {r}, status: {status}, from: '{f}',"
+        f" sources: [{sources}]}}\n"
+        for c, s, r, f in rows
+    )
+
+
+def test_memberships_read_per_batch_plan_the_same_on_a_dry_run_and_a_load(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    more_sources = "sources:\n  - {key: second-source, title: T, published: 2024, kind: news}\n"
+    load_text(db.engine, tmp_path, BASE)
+    load_files(db.engine, [write_yaml(tmp_path, "src.yaml", more_sources)])
+    for i, (status, sources) in enumerate(
+        [
+            ("in-force", "wsj-emanuel-2024-04"),  # AUS and JPN exist: the rest is new
+            ("in-force", "wsj-emanuel-2024-04"),  # unchanged
+            ("suspended", "wsj-emanuel-2024-04"),  # every status updated
+            ("suspended", "wsj-emanuel-2024-04, second-source"),  # every source list
+        ]
+    ):
+        path = write_yaml(tmp_path, f"m{i}.yaml", _memberships_doc(status, sources))
+        before = snapshot(db.engine)
+        planned = load_files(db.engine, [path], dry_run=True, batch_size=3)
+        assert snapshot(db.engine) == before
+        done = load_files(db.engine, [path], batch_size=3)
+        assert planned.counts_dict() == done.counts_dict()
+        assert load_files(db.engine, [path], batch_size=3).changed == 0
+    assert _count(db, m.Membership) == 7  # BASE's two, five new: USA is US
+    with Session(db.engine) as session:
+        linked = session.scalar(select(func.count()).select_from(m.membership_sources))
+    assert linked == 2 * 7

@@ -112,9 +112,11 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
         rows.append((item, values, [s.id for s in sources]))
     if not rows:
         return
-    existing = planner.stored.memberships()
+    existing = planner.stored.memberships({stored_key(values) for _, values, _ in rows})
     link = MEMBERSHIP_SOURCES
-    links = planner.stored.links(link.table, link.owner, link.target)
+    links = planner.stored.membership_links(
+        link.table, link.owner, link.target, [i for i, _ in existing.values() if i is not None]
+    )
     new_rows: list[tuple[dict[str, Any], list[int]]] = []
     for item, values, source_ids in rows:
         key = stored_key(values)
@@ -141,7 +143,8 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             planner.writes.update(_MEMBERSHIPS, row_id, changed)
             stored.update(changed)
             outcome = "updated"
-        planner.count("memberships", merge(outcome, planner.set_links(link, row_id, source_ids)))
+        links_outcome = planner.set_links(link, row_id, source_ids, links)
+        planner.count("memberships", merge(outcome, links_outcome))
     if new_rows:
         ids = planner.writes.insert_memberships([values for values, _ in new_rows])
         link_rows = []

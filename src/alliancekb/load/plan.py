@@ -100,7 +100,7 @@ class Planner:
         self.writes = writes
         self.count = count
         self.resolver = Resolver(index)
-        self.stored = StoredRows(conn, writes)
+        self.stored = StoredRows(conn, writes, overlay=isinstance(writes, PlannedWrites))
         self.problems: list[Problem] = ProblemList()  # bounded: the first 1000, counted after
         self.unresolved: list[Problem] = ProblemList()
         self.pending: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
@@ -402,12 +402,23 @@ class Planner:
         self.stored.set_aliases(aliases.table, aliases.owner, owner_id, pairs)
         return "updated"
 
-    def set_links(self, link: Link, owner_id: Any, targets: list[int] | None) -> str:
-        """Replace an owner's links (sources, technology areas) with the given ids."""
+    def set_links(
+        self,
+        link: Link,
+        owner_id: Any,
+        targets: list[int] | None,
+        stored: dict[Any, set[int]] | None = None,
+    ) -> str:
+        """Replace an owner's links (sources, technology areas) with the given ids.
+
+        `stored`: the owners' stored links as the caller read them (memberships: per
+        batch); by default the whole link table's, read once.
+        """
         if targets is None:
             return "unchanged"
         wanted = set(targets)
-        stored = self.stored.links(link.table, link.owner, link.target)
+        if stored is None:
+            stored = self.stored.links(link.table, link.owner, link.target)
         if stored.get(owner_id, set()) == wanted:
             return "unchanged"
         self.writes.replace_owned(
