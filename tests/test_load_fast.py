@@ -238,7 +238,7 @@ def test_a_load_that_breaks_a_constraint_inside_copy_leaves_the_database_as_it_w
     )
     # The planner is made to believe that the table holds none of them: the database
     # alone refuses the second insert of s-1, and its error is the one an INSERT gives.
-    monkeypatch.setattr(batches.StatementPlanner, "_existing", lambda self, ids: {})
+    monkeypatch.setattr(batches.StatementPlanner, "_existing", lambda self, *ids: {})
     load_files(db.engine, [doc])
     before = snapshot(db.engine)
     with pytest.raises(IntegrityError) as caught:

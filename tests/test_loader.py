@@ -424,3 +424,35 @@ def test_memberships_read_per_batch_plan_the_same_on_a_dry_run_and_a_load(
     with Session(db.engine) as session:
         linked = session.scalar(select(func.count()).select_from(m.membership_sources))
     assert linked == 2 * 7
+
+
+def test_a_key_used_again_in_a_later_batch_is_refused_as_in_the_same_batch(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+
+    def st(sid: str, date: str) -> str:
+        given = f"id: {sid}, " if sid else ""
+        return (
+            f"  - {{{given}speaker: USA, speaker_label: US, date: {date}, text: 'Said.',"
+            " stance: asserts, source: wsj-emanuel-2024-04}\n"
+        )
+
+    doc = "statements:\n" + "".join(
+        [st("dup", "2024-01-01"), st("", "2024-01-02"), st("a", "2024-01-03"),
+         st("b", "2024-01-04"), st("c", "2024-01-05"), st("dup", "2024-01-06"),
+         st("", "2024-01-02"), st("d", "2024-01-07")]
+    )  # fmt: skip
+    path = write_yaml(tmp_path, "dups.yaml", doc)
+    before = snapshot(db.engine)
+    found = []
+    for options in [{}, {"batch_size": 2}, {"batch_size": 2, "dry_run": True}]:
+        with pytest.raises(InvalidDataError) as caught:
+            load_files(db.engine, [path], **options)  # type: ignore[arg-type]
+        found.append(list(caught.value.problems))
+    assert found[0] == found[1] == found[2]
+    assert [(p.line, p.message.split(":")[0]) for p in found[0]] == [
+        (7, "the same statement (dup) is already defined at " + str(path)),
+        (8, "statements by USA on 2024-01-02 from wsj-emanuel-2024-04 need an `id` each"),
+    ]
+    assert snapshot(db.engine) == before
