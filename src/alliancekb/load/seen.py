@@ -1,11 +1,11 @@
-"""The keys a load has used, and where each was first used: compact, whatever the load's size.
+"""The keys a load has used, and where each was first used, kept compact at any load size.
 
 A load refuses a second record with the natural key of an earlier one (a statement's
 `id`, a membership's names, an entity's key) and a second id-less statement with the
 speaker, date and source of an earlier one, naming where the first one is. It must
 remember every key it has seen, as exact text: a dict of tuples held ~250 bytes a key,
 about 250 MB at 1M statements. Here the keys live in an in-memory SQLite table (a
-B-tree of (kind, key) -> file, line: ~35 bytes a key) and are looked up and added a
+B-tree of (kind, key) -> file, line: 40-50 bytes a key) and are looked up and added a
 batch at a time, so that the per-key cost stays in C.
 """
 
@@ -25,9 +25,11 @@ class SeenKeys:
     def __init__(self) -> None:
         self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self._db.execute(
-            "CREATE TABLE seen (kind TEXT NOT NULL, key TEXT NOT NULL, file INTEGER NOT NULL,"
+            "CREATE TABLE seen (kind INTEGER NOT NULL, key TEXT NOT NULL, file INTEGER NOT NULL,"
             " line INTEGER NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID"
         )
+        # Kinds and files by number: a number takes a byte in each row, a name its length.
+        self._kinds: dict[str, int] = {}
         self._file_ids: dict[str, int] = {}
         self._files: list[str] = []
 
@@ -38,7 +40,7 @@ class SeenKeys:
             marks = ", ".join(["?"] * len(chunk))
             rows = self._db.execute(
                 f"SELECT key, file, line FROM seen WHERE kind = ? AND key IN ({marks})",  # noqa: S608 (only placeholders)
-                [kind, *chunk],
+                [self._kind_id(kind), *chunk],
             )
             for key, file, line in rows:
                 found[key] = (self._files[file], line)
@@ -46,10 +48,14 @@ class SeenKeys:
 
     def add(self, kind: str, used: Iterable[tuple[str, str, int]]) -> None:
         """Record (key, file, line) uses, none of them added before."""
+        kind_id = self._kind_id(kind)
         self._db.executemany(
             "INSERT INTO seen VALUES (?, ?, ?, ?)",
-            ((kind, key, self._file_id(file), line) for key, file, line in used),
+            ((kind_id, key, self._file_id(file), line) for key, file, line in used),
         )
+
+    def _kind_id(self, kind: str) -> int:
+        return self._kinds.setdefault(kind, len(self._kinds))
 
     def _file_id(self, file: str) -> int:
         found = self._file_ids.get(file)
