@@ -249,6 +249,8 @@ DEFERRED_INDEX_TABLES = (
 #: At most this many statements (by rowid) at the start of a load, and the secondary
 #: indexes of DEFERRED_INDEX_TABLES are dropped for it and built again at its end.
 DEFER_INDEXES_MAX_ROWS = 10_000
+#: SQLite's `cache_size` while those indexes are built (SQLite's default, 2 MB).
+SORT_CACHE_SIZE = -2000
 
 
 @contextmanager
@@ -304,8 +306,15 @@ def bulk_indexing(conn: Connection) -> Iterator[None]:
     if trigger_sql is not None:
         conn.exec_driver_sql(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
     yield
-    for _, sql in deferred:
-        conn.exec_driver_sql(sql)
+    if deferred:
+        # SQLite sorts an index's keys in memory up to its page cache's size, on top of
+        # the cache: under a load's large cache that is as much again at 1M statements.
+        # With the default cache the sort goes through temporary files in runs.
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        conn.exec_driver_sql(f"PRAGMA cache_size = {SORT_CACHE_SIZE}")
+        for _, sql in deferred:
+            conn.exec_driver_sql(sql)
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
     if trigger_sql is None:  # no search index in this schema: nothing to keep in step
         return
     conn.execute(
