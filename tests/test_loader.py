@@ -456,3 +456,12 @@ def test_a_key_used_again_in_a_later_batch_is_refused_as_in_the_same_batch(
         (8, "statements by USA on 2024-01-02 from wsj-emanuel-2024-04 need an `id` each"),
     ]
     assert snapshot(db.engine) == before
+
+
+def test_a_dry_run_of_what_is_stored_plans_no_change(db: TestDatabase, tmp_path: Path) -> None:
+    path = write_yaml(tmp_path, "base.yaml", BASE)
+    created = load_files(db.engine, [path]).counts_dict()
+    assert created["statements"]["created"] == 2
+    planned = load_files(db.engine, [path], dry_run=True)
+    assert planned.changed == 0
+    assert planned.counts_dict()["statements"] == {"created": 0, "updated": 0, "unchanged": 2}

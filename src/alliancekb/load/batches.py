@@ -363,8 +363,6 @@ class StatementPlanner:
             ids = [sid for sid in ids if sid not in found]
         preexisting = self.preexisting
         if preexisting is not None:
-            if overlay is not None:
-                return found
             seen = self.planner.seen
             written = seen.find(DERIVED, [sid for sid in ids if sid not in derived])
             written.update(seen.find("statements", [sid for sid in ids if sid in derived]))

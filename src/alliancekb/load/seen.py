@@ -64,9 +64,6 @@ class SeenKeys:
             self._files.append(file)
         return found
 
-    def close(self) -> None:
-        self._db.close()
-
 
 def _chunks(keys: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(keys), KEYS_PER_QUERY):
