@@ -51,6 +51,8 @@ TARGET_SPEEDUP_OVER_NAIVE = 10.0
 TARGET_WITHIN_FLOOR = 2.0
 TARGET_STATEMENTS_PER_S = 15_000.0
 TARGET_PEAK_MB = 250.0
+#: Issue 20's: PostgreSQL's statements/s at least this fraction of SQLite's.
+TARGET_POSTGRESQL_OVER_SQLITE = 0.7
 
 
 # --------------------------------------------------------------------------- the parent
@@ -174,7 +176,13 @@ def run(
     out["postgresql"] = None
     if postgres_url:
         with _postgres_url(postgres_url) as url:
-            out["postgresql"] = _figures(_child("load", full, url))
+            out["postgresql"] = pg = _figures(_child("load", full, url))
+        if load:
+            # PostgreSQL's rate as a fraction of SQLite's, the same file in the same run.
+            ratios["postgresql_over_sqlite"] = load["seconds"] / pg["seconds"]
+            out["targets"][f"postgresql >= {TARGET_POSTGRESQL_OVER_SQLITE}x sqlite"] = (
+                ratios["postgresql_over_sqlite"] >= TARGET_POSTGRESQL_OVER_SQLITE
+            )
     return out
 
 
@@ -255,6 +263,11 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"- b / a = {ratios['naive_over_load']:.1f} (target >= 10)")
     if "load_over_floor" in ratios:
         lines.append(f"- a / c = {ratios['load_over_floor']:.2f} (target <= 2)")
+    if "postgresql_over_sqlite" in ratios:
+        lines.append(
+            f"- PostgreSQL / SQLite statements/s = {ratios['postgresql_over_sqlite']:.2f}"
+            f" (target >= {TARGET_POSTGRESQL_OVER_SQLITE})"
+        )
     for target, met in result["targets"].items():
         if met is not None:
             lines.append(f"- {target}: {'met' if met else 'MISSED'}")

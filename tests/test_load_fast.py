@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from bench.generate import write_file
-from sqlalchemy import Engine, MetaData, Table, select
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, select
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
@@ -80,15 +81,19 @@ def _copy(engine: Engine, rows: dict[str, list[dict[str, Any]]], write: Any) -> 
                 write(conn, table, rows[table.name])
 
 
-@pytest.mark.parametrize("rows_per_insert", [7, 1000])  # PostgreSQL: many INSERTs, a short last
+@pytest.mark.parametrize(
+    ("copy", "rows_per_insert"),
+    # PostgreSQL: COPY; without it, many INSERTs with a short last one, or one per table.
+    [(True, 1000), (False, 7), (False, 1000)],
+)
 def test_the_fast_insert_path_writes_what_the_reference_path_writes(
-    make_database: Any, generated_rows: Any, rows_per_insert: int
+    make_database: Any, generated_rows: Any, copy: bool, rows_per_insert: int
 ) -> None:
     fast: TestDatabase = make_database()
     plain: TestDatabase = make_database()
 
     def bulk(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-        BulkInserter(conn, rows_per_insert=rows_per_insert).insert_rows(table, rows)
+        BulkInserter(conn, rows_per_insert=rows_per_insert, copy=copy).insert_rows(table, rows)
 
     _copy(fast.engine, generated_rows, bulk)
     _copy(plain.engine, generated_rows, insert_rows_reference)
@@ -98,7 +103,7 @@ def test_the_fast_insert_path_writes_what_the_reference_path_writes(
     assert fast_rows == plain_rows
 
 
-def test_postgresql_takes_rows_in_multi_row_inserts() -> None:
+def test_postgresql_takes_rows_through_copy_or_multi_row_inserts() -> None:
     from sqlalchemy.dialects import postgresql
 
     table: Any = m.statement_countries
@@ -107,34 +112,140 @@ def test_postgresql_takes_rows_in_multi_row_inserts() -> None:
     assert plan is not None
     assert plan.sql == "INSERT INTO statement_countries (statement_id, country_id) VALUES "
     assert plan.row == "(%s, %s)"
-
-
-def test_an_omitted_column_with_a_default_takes_cores_path() -> None:
-    from sqlalchemy.dialects import sqlite
-
-    table: Any = m.Source.__table__
-    given = tuple(c.name for c in table.columns if c.name != "retrieved")
-    assert table.c.retrieved.default is not None
-    assert insert_plan(table, given, sqlite.dialect()) is None
-    everything = tuple(c.name for c in table.columns)
-    plan = insert_plan(table, everything, sqlite.dialect())
+    assert plan.copy == "COPY statement_countries (statement_id, country_id) FROM STDIN"
+    # Names that need quoting are quoted as in Core's INSERT.
+    odd = Table("Odd", MetaData(), Column("from", Integer), Column("Upper", Integer))
+    plan = insert_plan(odd, ("from", "Upper"), dialect)
     assert plan is not None
-    assert plan.sql.startswith("INSERT INTO sources (")
+    assert plan.copy == 'COPY "Odd" ("from", "Upper") FROM STDIN'
 
 
-def test_driver_inserts_bind_values_as_their_column_types_do() -> None:
-    from sqlalchemy.dialects import sqlite
+#: Values a COPY text stream must escape or tell apart: its delimiters, its escape and NULL
+#: marker, NULL against the empty string, quotes, Unicode, dates at the ends of the range.
+HOSTILE_TEXTS = [
+    "", "\\N", "\\", "tab\there", "line\nbreak", "cr\rreturn", "back\\slash\\",
+    "'single' \"double\"", "\\.", "end\\.\n\\.", "\u00e9t\u00e9 \u65e5\u672c \U0001f6a2 \u200b",
+    ",;|", " spaces ", "\x7f\x01",
+]  # fmt: skip
 
-    table: Any = m.Statement.__table__
-    columns = tuple(c.name for c in table.columns)
-    plan = insert_plan(table, columns, sqlite.dialect())
-    assert plan is not None
-    processed = [columns[i] for i, _ in plan.processors]
-    assert processed == ["date_lower", "date_upper", "quote", "stance"]
-    by_name = {columns[i]: process for i, process in plan.processors}
-    assert by_name["quote"](True) == 1
-    with pytest.raises(LookupError):
-        by_name["stance"]("not-a-stance")
+
+def _hostile_rows() -> dict[str, list[dict[str, Any]]]:
+    import datetime as dt
+
+    source = {"id": 1, "key": "s\t1", "title": "A\nsource", "publisher": None, "author": "",
+              "url": None, "published": "2024", "published_lower": dt.date(2024, 1, 1),
+              "published_upper": dt.date(2024, 12, 31), "retrieved": "", "kind": "news",
+              "note": "\\N"}  # fmt: skip
+    official = {"id": 1, "key": "o-1", "name": 'Ren\u00e9e "Q" O\'Brien\\'}
+    statements = []
+    for i, text in enumerate(HOSTILE_TEXTS):
+        statements.append(
+            {
+                "id": f"st-{i}-{text[:3]}",
+                "speaker_official_id": 1,
+                "speaker_country_id": None,
+                "speaker_alliance_id": None,
+                "speaker_label": None if i % 2 else text,
+                "date_text": text[:32],
+                "date_lower": dt.date(1, 1, 1) if i % 3 == 0 else dt.date(9999, 12, 31),
+                "date_upper": dt.date(2024, 2, 29),
+                "text": text,
+                "quote": i % 2 == 0,
+                "stance": "asserts" if i % 2 else "denies",
+                "source_id": 1,
+                "note": text if i % 3 else None,
+            }
+        )
+    return {"sources": [source], "officials": [official], "statements": statements}
+
+
+def test_copy_writes_hostile_values_as_the_reference_path_does(make_database: Any) -> None:
+    rows = _hostile_rows()
+    assert len({r["id"] for r in rows["statements"]}) == len(HOSTILE_TEXTS)
+    fast: TestDatabase = make_database()
+    plain: TestDatabase = make_database()
+    _copy(fast.engine, rows, lambda conn, table, r: BulkInserter(conn).insert_rows(table, r))
+    _copy(plain.engine, rows, insert_rows_reference)
+    fast_rows = _raw_rows(fast.engine)
+    assert fast_rows == _raw_rows(plain.engine)
+    assert len(fast_rows["statements"]) == len(HOSTILE_TEXTS)
+    with fast.engine.connect() as conn:  # NULL stayed NULL and '' stayed ''
+        read = dict(conn.execute(select(m.Statement.id, m.Statement.note)).all())
+    assert sorted(read.values(), key=repr) == sorted(
+        (r["note"] for r in rows["statements"]), key=repr
+    )
+
+
+def _violation(engine: Engine, insert: Callable[[Any, Table, list[dict[str, Any]]], None]) -> Any:
+    """The error of inserting statements that break the primary key, then the foreign key."""
+    rows = _hostile_rows()
+    errors = []
+    for bad in (
+        [*rows["statements"], dict(rows["statements"][3], text="again")],  # the same id
+        [dict(rows["statements"][0], id="st-new", source_id=999)],  # no such source
+    ):
+        with pytest.raises(IntegrityError) as caught:
+            _insert_all(engine, rows, insert, bad)
+        errors.append(caught.value)
+    return errors
+
+
+def _insert_all(engine: Engine, rows: Any, write: Any, statements: list[dict[str, Any]]) -> None:
+    with engine.begin() as conn:
+        for name in ("sources", "officials"):
+            write(conn, m.Base.metadata.tables[name], rows[name])
+        write(conn, m.Statement.__table__, statements)
+
+
+def test_a_constraint_broken_inside_copy_is_the_error_an_insert_gives(
+    make_database: Any,
+) -> None:
+    fast: TestDatabase = make_database()
+    plain: TestDatabase = make_database()
+
+    def bulk(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+        BulkInserter(conn).insert_rows(table, rows)
+
+    fast_errors = _violation(fast.engine, bulk)
+    plain_errors = _violation(plain.engine, insert_rows_reference)
+    for fast_error, plain_error in zip(fast_errors, plain_errors, strict=True):
+        assert type(fast_error.orig) is type(plain_error.orig)
+        assert str(fast_error.orig).splitlines()[0] == str(plain_error.orig).splitlines()[0]
+        if fast.backend == "postgresql":
+            assert fast_error.orig.diag.constraint_name == plain_error.orig.diag.constraint_name
+            assert fast_error.orig.diag.message_detail == plain_error.orig.diag.message_detail
+    # Rolled back whole; the connections (back in the pool) work.
+    after = _raw_rows(fast.engine)
+    assert after["statements"] == after["sources"] == []
+    assert after == _raw_rows(plain.engine)
+
+
+def test_a_load_that_breaks_a_constraint_inside_copy_leaves_the_database_as_it_was(
+    db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alliancekb.load import batches
+
+    load_files(db.engine, [write_yaml(tmp_path, "base.yaml", BASE)])
+    doc = write_yaml(
+        tmp_path,
+        "more.yaml",
+        "statements:\n"
+        + "".join(
+            f"  - {{id: s-{i}, speaker: USA, speaker_label: US, date: 2024-01-0{i},"
+            f" text: 'Said {i}.', stance: asserts, source: wsj-emanuel-2024-04}}\n"
+            for i in range(1, 4)
+        ),
+    )
+    # The planner is made to believe that the table holds none of them: the database
+    # alone refuses the second insert of s-1, and its error is the one an INSERT gives.
+    monkeypatch.setattr(batches.StatementPlanner, "_existing", lambda self, *ids: {})
+    load_files(db.engine, [doc])
+    before = snapshot(db.engine)
+    with pytest.raises(IntegrityError) as caught:
+        load_files(db.engine, [doc])
+    if db.backend == "postgresql":
+        assert "Key (id)=(s-1) already exists" in str(caught.value.orig)
+    assert snapshot(db.engine) == before
 
 
 # -- reading in a child process -------------------------------------------------------------

@@ -378,3 +378,90 @@ def test_progress_of_a_pipe_has_no_total_until_it_ends(db: TestDatabase, tmp_pat
     assert [t for _, _, t in calls[:-1]] == [None] * (len(calls) - 1)
     assert any(d > 0 for _, d, _ in calls[:-1])  # bytes read, without a total
     assert calls[-1] == (1113, len(data), len(data))
+
+
+def _memberships_doc(status: str, sources: str) -> str:
+    """Memberships over several batches of 3: JPN's given again, under an alias, later."""
+    rows = [
+        ("AUS", "aukus", "founding-member", "2021-09-15"),
+        ("GBR", "aukus", "founding-member", "2021-09-15"),
+        ("USA", "aukus", "founding-member", "2021-09-15"),
+        ("NOR", "aukus", "observer", "2023"),
+        ("JPN", "AUKUS Pillar II", "partner", "2024-04~"),
+        ("GBR", "AUKUS Pillar II", "partner", "2022"),
+        ("NOR", "AUKUS Pillar II", "observer", "2024"),
+        ("US", "aukus", "founding-member", "2021-09-15"),  # USA again: an alias, a later batch
+    ]
+    return "memberships:\n" + "".join(
+        f"  - {{country: {c}, scope: {s}, role: {r}, status: {status}, from: '{f}',"
+        f" sources: [{sources}]}}\n"
+        for c, s, r, f in rows
+    )
+
+
+def test_memberships_read_per_batch_plan_the_same_on_a_dry_run_and_a_load(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    more_sources = "sources:\n  - {key: second-source, title: T, published: 2024, kind: news}\n"
+    load_text(db.engine, tmp_path, BASE)
+    load_files(db.engine, [write_yaml(tmp_path, "src.yaml", more_sources)])
+    for i, (status, sources) in enumerate(
+        [
+            ("in-force", "wsj-emanuel-2024-04"),  # AUS and JPN exist: the rest is new
+            ("in-force", "wsj-emanuel-2024-04"),  # unchanged
+            ("suspended", "wsj-emanuel-2024-04"),  # every status updated
+            ("suspended", "wsj-emanuel-2024-04, second-source"),  # every source list
+        ]
+    ):
+        path = write_yaml(tmp_path, f"m{i}.yaml", _memberships_doc(status, sources))
+        before = snapshot(db.engine)
+        planned = load_files(db.engine, [path], dry_run=True, batch_size=3)
+        assert snapshot(db.engine) == before
+        done = load_files(db.engine, [path], batch_size=3)
+        assert planned.counts_dict() == done.counts_dict()
+        assert load_files(db.engine, [path], batch_size=3).changed == 0
+    assert _count(db, m.Membership) == 7  # BASE's two, five new: USA is US
+    with Session(db.engine) as session:
+        linked = session.scalar(select(func.count()).select_from(m.membership_sources))
+    assert linked == 2 * 7
+
+
+def test_a_key_used_again_in_a_later_batch_is_refused_as_in_the_same_batch(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+
+    def st(sid: str, date: str) -> str:
+        given = f"id: {sid}, " if sid else ""
+        return (
+            f"  - {{{given}speaker: USA, speaker_label: US, date: {date}, text: 'Said.',"
+            " stance: asserts, source: wsj-emanuel-2024-04}\n"
+        )
+
+    doc = "statements:\n" + "".join(
+        [st("dup", "2024-01-01"), st("", "2024-01-02"), st("a", "2024-01-03"),
+         st("b", "2024-01-04"), st("c", "2024-01-05"), st("dup", "2024-01-06"),
+         st("", "2024-01-02"), st("d", "2024-01-07")]
+    )  # fmt: skip
+    path = write_yaml(tmp_path, "dups.yaml", doc)
+    before = snapshot(db.engine)
+    found = []
+    for options in [{}, {"batch_size": 2}, {"batch_size": 2, "dry_run": True}]:
+        with pytest.raises(InvalidDataError) as caught:
+            load_files(db.engine, [path], **options)  # type: ignore[arg-type]
+        found.append(list(caught.value.problems))
+    assert found[0] == found[1] == found[2]
+    assert [(p.line, p.message.split(":")[0]) for p in found[0]] == [
+        (7, "the same statement (dup) is already defined at " + str(path)),
+        (8, "statements by USA on 2024-01-02 from wsj-emanuel-2024-04 need an `id` each"),
+    ]
+    assert snapshot(db.engine) == before
+
+
+def test_a_dry_run_of_what_is_stored_plans_no_change(db: TestDatabase, tmp_path: Path) -> None:
+    path = write_yaml(tmp_path, "base.yaml", BASE)
+    created = load_files(db.engine, [path]).counts_dict()
+    assert created["statements"]["created"] == 2
+    planned = load_files(db.engine, [path], dry_run=True)
+    assert planned.changed == 0
+    assert planned.counts_dict()["statements"] == {"created": 0, "updated": 0, "unchanged": 2}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.errors import InvalidDataError
 from alliancekb.store import models as m
+from alliancekb.store import search
 from alliancekb.store.search import FTS_INSERT_TRIGGER, bulk_indexing, matches
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, load_text
@@ -181,3 +182,50 @@ def _source(conn: Connection) -> int:
 
 def _date(year: int, month: int, day: int) -> dt.date:
     return dt.date(year, month, day)
+
+
+def _indexes(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('statements', 'statement_countries', 'statement_scopes',"
+            " 'statement_technology_areas')"
+        )
+    )
+    return {str(name): str(sql) for name, sql in rows}
+
+
+def test_a_load_into_a_nearly_empty_table_builds_the_secondary_indexes_at_its_end(
+    db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("PostgreSQL keeps its indexes (dropping one would lock readers out)")
+    with db.engine.connect() as conn:
+        indexes = _indexes(conn)
+    assert "ix_statements_date_lower" in indexes
+    assert "ix_statement_countries_country_id" in indexes
+    load_text(db.engine, tmp_path, BASE)
+    with db.engine.connect() as conn:
+        trans = conn.begin()
+        assert _indexes(conn) == indexes  # the load put them back
+        with pytest.raises(RuntimeError):
+            _fail_without_indexes(conn)
+        trans.rollback()  # as a failed load's transaction is
+    with db.engine.connect() as conn:
+        assert _indexes(conn) == indexes
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    # A table holding more than the limit keeps its indexes throughout.
+    monkeypatch.setattr(search, "DEFER_INDEXES_MAX_ROWS", 0)
+    with db.engine.begin() as conn, bulk_indexing(conn):
+        assert _indexes(conn) == indexes
+        _insert_one(conn, "inside-kept", "A numbat sentence.")
+    with db.engine.connect() as conn:
+        assert _indexes(conn) == indexes
+    assert found(db, "numbat") == {"inside-kept"}
+
+
+def _fail_without_indexes(conn: Connection) -> None:
+    with bulk_indexing(conn):
+        assert _indexes(conn) == {}  # dropped inside the block
+        _insert_one(conn, "inside-failed", "A numbat sentence.")
+        raise RuntimeError("the load fails")

@@ -7,6 +7,7 @@ rows diffed against the stored ones in one query, and its writes handed over tog
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -28,6 +29,12 @@ _MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
 
 #: A statement's values and links (link name -> target ids).
 Planned = tuple[dict[str, Any], dict[str, set[int]]]
+#: A statement's values and links, and for one without an id, what identifies it.
+Resolved = tuple[dict[str, Any], dict[str, set[int]], str | None]
+#: The kind of key (alliancekb.load.seen) of the ids derived for statements without one.
+DERIVED = "derived statement id"
+#: The most statements stored as a load begins whose ids it keeps (to skip lookups).
+PREEXISTING_MAX = 10_000
 
 
 def statement_id(speaker: str, date: str, source: str) -> str:
@@ -112,9 +119,11 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
         rows.append((item, values, [s.id for s in sources]))
     if not rows:
         return
-    existing = planner.stored.memberships()
+    existing = planner.stored.memberships({stored_key(values) for _, values, _ in rows})
     link = MEMBERSHIP_SOURCES
-    links = planner.stored.links(link.table, link.owner, link.target)
+    links = planner.stored.membership_links(
+        link.table, link.owner, link.target, [i for i, _ in existing.values() if i is not None]
+    )
     new_rows: list[tuple[dict[str, Any], list[int]]] = []
     for item, values, source_ids in rows:
         key = stored_key(values)
@@ -141,7 +150,8 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
             planner.writes.update(_MEMBERSHIPS, row_id, changed)
             stored.update(changed)
             outcome = "updated"
-        planner.count("memberships", merge(outcome, planner.set_links(link, row_id, source_ids)))
+        links_outcome = planner.set_links(link, row_id, source_ids, links)
+        planner.count("memberships", merge(outcome, links_outcome))
     if new_rows:
         ids = planner.writes.insert_memberships([values for values, _ in new_rows])
         link_rows = []
@@ -165,28 +175,32 @@ class StatementPlanner:
         self.planner = planner
         conn = planner.conn
         self.overlay: dict[str, Planned] | None = {} if overlay else None
-        # The ids of the statements this load inserted, kept only when the table was empty as
-        # it began (then no other statement can exist, and most batches skip the lookup).
-        self.inserted: set[str] | None = (
-            set() if conn.execute(select(_STATEMENTS.c.id).limit(1)).first() is None else None
-        )
-        # Derived id -> where the id-less statement that took it is (file, line): a second
-        # one with the same speaker, date and source would silently overwrite the first.
-        self.derived: dict[str, tuple[str, int]] = {}
+        # The ids stored as the load began, when there are few (a new knowledge base, or
+        # one holding the seed): only those, and ids this load wrote, can be found, so a
+        # batch asks the database about those alone (usually none). None: ask about all.
+        # (Not the ids this load writes: a second record with one of them is refused
+        # before it is planned, see `_admitted`, so they need no lookup.)
+        ids = conn.execute(select(_STATEMENTS.c.id).limit(PREEXISTING_MAX + 1)).scalars().all()
+        self.preexisting: set[str] | None = set(ids) if len(ids) <= PREEXISTING_MAX else None
 
     def plan(self, batch: list[Pending], final: bool) -> None:
         planner = self.planner
         writes = planner.writes
         rows: dict[str, tuple[Pending, dict[str, Any], dict[str, set[int]]]] = {}
         resolve = self._resolve
+        resolved = []
         for item in batch:
-            resolved = resolve(item, final)
-            if resolved is not None:
-                values, links = resolved
-                rows[values["id"]] = (item, values, links)
+            planned = resolve(item, final)
+            if planned is not None:
+                resolved.append((item, *planned))
+        derived: set[str] = set()
+        for item, values, links in self._admitted(resolved):
+            rows[values["id"]] = (item, values, links)
+            if item.model.id is None:
+                derived.add(values["id"])
         if not rows:
             return
-        existing = self._existing(list(rows))
+        existing = self._existing(list(rows), derived)
         overlay = self.overlay
         inserts: list[dict[str, Any]] = []
         link_inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in STATEMENT_LINKS}
@@ -225,15 +239,14 @@ class StatementPlanner:
         if inserts:
             writes.insert_rows(_STATEMENTS, inserts)
             created = len(inserts)
-            if self.inserted is not None:
-                self.inserted.update(values["id"] for values in inserts)
         for _ in range(created):
             planner.count("statements", "created")
         for name, link_rows in link_inserts.items():
             if link_rows:
                 writes.insert_rows(STATEMENT_LINKS[name][0], link_rows)
 
-    def _resolve(self, item: Pending, final: bool) -> Planned | None:
+    def _resolve(self, item: Pending, final: bool) -> Resolved | None:
+        """The statement's values and links, and for one without an id what identifies it."""
         st: StatementIn = item.model
         about = st.about
         ref, refs = self.planner.resolver.ref, self.planner.resolver.refs
@@ -264,27 +277,11 @@ class StatementPlanner:
         assert date is not None
         speaker_kind = speaker.kind
         sid = st.id
+        identity = None
         if sid is None:
             speaker_key = self.planner.stored.natural_key(speaker)
             sid = statement_id(f"{speaker_kind}:{speaker_key}", st.date, source.label)
-            mark = item.record.mark_for(())
-            first = self.derived.setdefault(sid, (item.file, mark.line))
-            if first != (item.file, mark.line):
-                self.planner.problems.append(
-                    Problem(
-                        item.file, mark.line, mark.column, item.record.where,
-                        f"statements by {speaker_key} on {st.date} from {source.label} need "
-                        f"an `id` each: this one and the one at {first[0]}:{first[1]} share "
-                        "speaker, date and source, which is what identifies a statement "
-                        "without an id",
-                    )
-                )  # fmt: skip
-                return None
-        if self.planner.retracted.any(FactKind.STATEMENT) and (
-            (FactKind.STATEMENT, sid) in self.planner.retracted
-        ):
-            self.planner.count("statements", "retracted")  # withdrawn: not brought back
-            return None
+            identity = f"by {speaker_key} on {st.date} from {source.label}"
         values: dict[str, Any] = {
             "id": sid,
             "speaker_official_id": speaker.id if speaker_kind is Kind.OFFICIAL else None,
@@ -305,13 +302,56 @@ class StatementPlanner:
             "scopes": {s.scope_id for s in scopes if s.scope_id is not None},
             "technology_areas": {t.id for t in areas},
         }
-        return values, links
+        return values, links, identity
 
-    def _existing(self, ids: list[str]) -> dict[str, Planned]:
+    def _admitted(
+        self, resolved: list[tuple[Pending, *Resolved]]
+    ) -> Iterator[tuple[Pending, dict[str, Any], dict[str, set[int]]]]:
+        """The resolved statements of a batch that may be planned, in order.
+
+        Not a second id-less statement with the speaker, date and source of an earlier one
+        (it would silently overwrite the first: a problem naming both), nor a statement
+        retracted before (counted). Derived ids are remembered in `planner.seen` (kind
+        `derived`), looked up a batch at a time.
+        """
+        planner = self.planner
+        derived = [(item, values["id"]) for item, values, _, identity in resolved if identity]
+        earlier = planner.seen.find(DERIVED, {sid for _, sid in derived}) if derived else {}
+        new: dict[str, tuple[str, int]] = {}
+        refused: set[int] = set()
+        for item, values, _, identity in resolved:
+            if identity is None:
+                continue
+            sid, mark = values["id"], item.record.mark_for(())
+            first = earlier.get(sid) or new.setdefault(sid, (item.file, mark.line))
+            if first != (item.file, mark.line):
+                planner.problems.append(
+                    Problem(
+                        item.file, mark.line, mark.column, item.record.where,
+                        f"statements {identity} need an `id` each: this one and the one at "
+                        f"{first[0]}:{first[1]} share speaker, date and source, which is "
+                        "what identifies a statement without an id",
+                    )
+                )  # fmt: skip
+                refused.add(id(item))
+        if new:
+            planner.seen.add(DERIVED, ((sid, file, line) for sid, (file, line) in new.items()))
+        check_retracted = planner.retracted.any(FactKind.STATEMENT)
+        for item, values, links, _ in resolved:
+            if id(item) in refused:
+                continue
+            if check_retracted and (FactKind.STATEMENT, values["id"]) in planner.retracted:
+                planner.count("statements", "retracted")  # withdrawn: not brought back
+                continue
+            yield item, values, links
+
+    def _existing(self, ids: list[str], derived: set[str]) -> dict[str, Planned]:
         """The stored (or planned) rows and links of those of `ids` that exist.
 
-        When the table was empty as the load began, only ids this load inserted can exist:
-        the database is asked about those alone (usually none); on a dry run none is there.
+        When the table held few statements as the load began, only those can exist, and
+        an id this load wrote under the other kind of id (an explicit `id` that another
+        statement's derived id equals; `derived`: the derived ones of `ids`): the database
+        is asked about those alone (usually none); on a dry run none is there.
         """
         found: dict[str, Planned] = {}
         overlay = self.overlay
@@ -321,10 +361,12 @@ class StatementPlanner:
                 if planned is not None:
                     found[sid] = (dict(planned[0]), planned[1])
             ids = [sid for sid in ids if sid not in found]
-        if self.inserted is not None:
-            if overlay is not None:
-                return found
-            ids = [sid for sid in ids if sid in self.inserted]
+        preexisting = self.preexisting
+        if preexisting is not None:
+            seen = self.planner.seen
+            written = seen.find(DERIVED, [sid for sid in ids if sid not in derived])
+            written.update(seen.find("statements", [sid for sid in ids if sid in derived]))
+            ids = [sid for sid in ids if sid in preexisting or sid in written]
         if not ids:
             return found
         conn = self.planner.conn

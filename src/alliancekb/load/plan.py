@@ -40,6 +40,7 @@ from alliancekb.load.sections import (
     Section,
     given,
 )
+from alliancekb.load.seen import SeenKeys
 from alliancekb.load.stored import StoredRows
 from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind, NameIndex, Ref, pillar_label
@@ -100,36 +101,76 @@ class Planner:
         self.writes = writes
         self.count = count
         self.resolver = Resolver(index)
-        self.stored = StoredRows(conn, writes)
+        self.stored = StoredRows(conn, writes, overlay=isinstance(writes, PlannedWrites))
         self.problems: list[Problem] = ProblemList()  # bounded: the first 1000, counted after
         self.unresolved: list[Problem] = ProblemList()
         self.pending: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
         self.deferred: dict[str, list[Pending]] = {name: [] for name in SECTIONS}
-        self.seen: dict[tuple[str, str], tuple[str, int]] = {}
+        #: The natural keys of the records admitted before the last flush, and where.
+        self.seen = SeenKeys()
+        #: Those admitted since (held here until `settle`): (section, key) -> their record.
+        self._admitted: dict[tuple[str, str], tuple[Pending, int]] = {}
         #: Facts retracted before this load began: a record of one is skipped, not loaded.
         self.retracted = RetractedKeys(conn)
 
     # -- admitting records --------------------------------------------------------------
 
     def admit(self, record: ReadRecord, file: str) -> bool:
-        """Queue a valid record, unless an earlier record of this load used its natural key."""
+        """Queue a valid record, unless an earlier record of this load used its natural key.
+
+        A key used since the last flush is refused here; one used before it, by `settle`
+        (at the next flush, before anything is planned): the keys of earlier flushes are
+        looked up a batch at a time (alliancekb.load.seen).
+        """
         model = record.model
         key = natural_key(record.section, model)
+        pending = Pending(record, model, file)
         if key is not None:
-            mark = record.mark_for(())
-            earlier = self.seen.get((record.section, key))
+            line = record.mark_for(()).line
+            earlier = self._admitted.get((record.section, key))
             if earlier is not None:
-                self.problems.append(
-                    Problem(
-                        file, mark.line, mark.column, record.where,
-                        f"the same {singular(record.section)} ({key}) is already defined "
-                        f"at {earlier[0]}:{earlier[1]}",
-                    )
-                )  # fmt: skip
+                first = earlier[0]
+                self._duplicate(pending, key, (first.file, earlier[1]))
                 return False
-            self.seen[(record.section, key)] = (file, mark.line)
-        self.pending[record.section].append(Pending(record, model, file))
+            self._admitted[(record.section, key)] = (pending, line)
+        self.pending[record.section].append(pending)
         return True
+
+    def settle(self) -> None:
+        """Refuse the records admitted since the last flush whose key an earlier flush saw."""
+        admitted, self._admitted = self._admitted, {}
+        by_section: dict[str, list[str]] = {}
+        for section, key in admitted:
+            by_section.setdefault(section, []).append(key)
+        for section, keys in by_section.items():
+            earlier = self.seen.find(section, keys)
+            refused = set()
+            for key, where in earlier.items():
+                item, _ = admitted[(section, key)]
+                self._duplicate(item, key, where)
+                refused.add(id(item))
+            if refused:
+                self.pending[section] = [p for p in self.pending[section] if id(p) not in refused]
+            self.seen.add(
+                section,
+                (
+                    (key, item.file, line)
+                    for key in keys
+                    if key not in earlier
+                    for item, line in [admitted[(section, key)]]
+                ),
+            )
+
+    def _duplicate(self, item: Pending, key: str, earlier: tuple[str, int]) -> None:
+        record = item.record
+        mark = record.mark_for(())
+        self.problems.append(
+            Problem(
+                item.file, mark.line, mark.column, record.where,
+                f"the same {singular(record.section)} ({key}) is already defined "
+                f"at {earlier[0]}:{earlier[1]}",
+            )
+        )  # fmt: skip
 
     def unresolved_problem(self, item: Pending, exc: Unresolved) -> None:
         mark = item.record.mark_for(exc.loc)
@@ -140,7 +181,12 @@ class Planner:
     # -- entities: one generic path -----------------------------------------------------
 
     def plan_entities(self, final: bool) -> None:
-        """Plan the pending entity records, dependencies first; retry the unresolved later."""
+        """Plan the pending entity records, dependencies first; retry the unresolved later.
+
+        The first stage of every flush: the records admitted since the last one are
+        settled first (`settle`), so nothing is planned before its key was checked.
+        """
+        self.settle()
         for section in ENTITY_SECTIONS:
             records, self.pending[section.name] = self.pending[section.name], []
             for item in records:
@@ -402,12 +448,23 @@ class Planner:
         self.stored.set_aliases(aliases.table, aliases.owner, owner_id, pairs)
         return "updated"
 
-    def set_links(self, link: Link, owner_id: Any, targets: list[int] | None) -> str:
-        """Replace an owner's links (sources, technology areas) with the given ids."""
+    def set_links(
+        self,
+        link: Link,
+        owner_id: Any,
+        targets: list[int] | None,
+        stored: dict[Any, set[int]] | None = None,
+    ) -> str:
+        """Replace an owner's links (sources, technology areas) with the given ids.
+
+        `stored`: the owners' stored links as the caller read them (memberships: per
+        batch); by default the whole link table's, read once.
+        """
         if targets is None:
             return "unchanged"
         wanted = set(targets)
-        stored = self.stored.links(link.table, link.owner, link.target)
+        if stored is None:
+            stored = self.stored.links(link.table, link.owner, link.target)
         if stored.get(owner_id, set()) == wanted:
             return "unchanged"
         self.writes.replace_owned(

@@ -1,16 +1,20 @@
 """The stored rows a plan is computed against: read once per load, kept in step with its plan.
 
-Small tables (sources, countries, alliances, their aliases and links, memberships) are
-read whole on first use; what the plan then creates or changes is recorded here too (with
-provisional ids on a dry run), so later records of the load see it as if it were stored.
+Small tables (sources, countries, alliances, their aliases and links) are read whole on
+first use; what the plan then creates or changes is recorded here too (with provisional
+ids on a dry run), so later records of the load see it as if it were stored.
+Memberships, which grow with the knowledge base (100k beside 1M statements), are read per
+batch of natural keys on a real load (what the load wrote is read back from its own
+transaction); a dry run, which writes nothing, keeps them whole here as it plans.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, and_, column, select, values
 
 from alliancekb.load.apply import Writes
 from alliancekb.store import models as m
@@ -24,9 +28,11 @@ Row = tuple[int, dict[str, Any]]
 class StoredRows:
     """Stored rows of the small tables, by natural key, kept in step with the plan."""
 
-    def __init__(self, conn: Connection, writes: Writes) -> None:
+    def __init__(self, conn: Connection, writes: Writes, *, overlay: bool = False) -> None:
         self.conn = conn
         self.writes = writes
+        #: Whether the plan's rows exist only here (a dry run), not in the database.
+        self.overlay = overlay
         self._rows: dict[tuple[str, Key], dict[Any, Row]] = {}
         self._aliases: dict[str, dict[int, list[tuple[str, str]]]] = {}
         self._links: dict[str, dict[Any, set[int]]] = {}
@@ -91,15 +97,58 @@ class StoredRows:
             self._links[table.name] = grouped
         return self._links[table.name]
 
-    def memberships(self) -> dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]]:
-        """Memberships by (country, scope, role, from, claim); id None: planned in this batch."""
-        if self._memberships is None:
-            columns = list(m.Membership.__table__.columns)
-            self._memberships = {
-                membership_key(r): (r["id"], dict(r))
-                for r in self.conn.execute(select(*columns)).mappings()
-            }
-        return self._memberships
+    def memberships(
+        self, keys: Collection[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]]:
+        """Memberships by (country, scope, role, from, claim), those of `keys` at least.
+
+        The caller records in it what it plans (id None: planned in this batch, its id
+        comes later). On a real load a new mapping per call, read from the database;
+        on a dry run the one mapping of the whole table, kept in step with the plan.
+        """
+        columns = list(_MEMBERSHIPS.columns)
+        if self.overlay:
+            if self._memberships is None:
+                self._memberships = {
+                    membership_key(r): (r["id"], dict(r))
+                    for r in self.conn.execute(select(*columns)).mappings()
+                }
+            return self._memberships
+        found: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]] = {}
+        wanted = list(keys)
+        table = _MEMBERSHIPS
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            # The keys as a table joined on the unique key's index (SQLite scans the
+            # whole table for a row-value IN list).
+            keyed = (
+                values(*(column(name, table.c[name].type) for name in MEMBERSHIP_KEY))
+                .data(wanted[start : start + KEYS_PER_QUERY])
+                .cte("wanted")
+            )
+            on = and_(*(table.c[name] == keyed.c[name] for name in MEMBERSHIP_KEY))
+            for r in self.conn.execute(select(*columns).join_from(keyed, table, on)).mappings():
+                found[membership_key(r)] = (r["id"], dict(r))
+        return found
+
+    def membership_links(self, table: Table, owner_col: str, target_col: str,
+                         owners: Collection[int]) -> dict[Any, set[int]]:  # fmt: skip
+        """The links of memberships (their sources), those of `owners` at least.
+
+        Like `memberships`: per call from the database on a real load, the whole table
+        kept in step with the plan on a dry run (`links`).
+        """
+        if self.overlay:
+            return self.links(table, owner_col, target_col)
+        grouped: dict[Any, set[int]] = defaultdict(set)
+        wanted = list(owners)
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            query = select(table.c[owner_col], table.c[target_col]).where(
+                table.c[owner_col].in_(chunk)
+            )
+            for owner, target in self.conn.execute(query):
+                grouped[owner].add(target)
+        return grouped
 
     def country_codes(self) -> dict[tuple[str, str, str], tuple[int, str, dict[str, Any]]]:
         """Country codes by (scheme, code, from): (country id, its iso3, the row's values)."""
@@ -135,12 +184,21 @@ class StoredRows:
         raise KeyError(ref)
 
 
+#: A membership's natural key (its unique constraint).
+MEMBERSHIP_KEY = ("country_id", "scope_id", "role", "from_text", "claim")
+#: Keys (or owners) per query of memberships: 5 parameters each, far below the limits.
+KEYS_PER_QUERY = 1000
+
+
 def membership_key(values: Any) -> tuple[Any, ...]:
     """A membership's natural key from its values: (country, scope, role, from, claim)."""
     return (
         values["country_id"], values["scope_id"], values["role"], values["from_text"],
         values["claim"],
     )  # fmt: skip
+
+
+_MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
 
 
 _PILLARS: Table = m.Pillar.__table__  # type: ignore[assignment]

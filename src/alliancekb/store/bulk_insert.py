@@ -4,10 +4,19 @@
 `BulkInserter.insert_rows` writes exactly the same rows faster: the rows go to the driver
 as tuples, each value through its column type's bind processor (what Core would do), in
 one statement written once, because Core's per-row parameter handling costs more than
-SQLite's insert itself. SQLite takes them as one executemany; PostgreSQL as multi-row
-INSERTs of up to `rows_per_insert` rows (psycopg's executemany sends a statement per row).
-Other backends, and any insert Core would bind more for (a default for a column left
-out), take the reference path.
+SQLite's insert itself. SQLite takes them as one executemany. PostgreSQL takes them
+through `COPY ... FROM STDIN` (psycopg 3's `cursor.copy()`, text format) on the load's own
+connection and transaction: the server parses no statement and binds no parameter per
+row, and inserts the rows in batches. A driver without `copy()` (or `copy=False`) gets
+multi-row INSERTs of up to `rows_per_insert` rows instead (psycopg's executemany sends a
+statement per row). Other backends, and any insert Core would bind more for (a default
+for a column left out), take the reference path.
+
+A failure inside COPY (a constraint the rows break, a lost connection) is raised as the
+SQLAlchemy exception an INSERT would have raised (`IntegrityError`, `OperationalError`...,
+wrapping the same psycopg error, whose message names the same constraint and key), and a
+lost connection is invalidated as SQLAlchemy would: callers and `store.db`'s translation
+see one kind of error whichever path wrote the rows.
 
 The bind processors come from SQLAlchemy's `TypeEngine._cached_bind_processor`, a private
 (but long-stable) API: this module is the only place that uses it.
@@ -21,6 +30,7 @@ from operator import itemgetter
 from typing import Any, Final
 
 from sqlalchemy import Connection, Dialect, Table, insert
+from sqlalchemy.exc import DBAPIError
 
 #: Rows per multi-row INSERT on PostgreSQL.
 ROWS_PER_INSERT: Final = 1000
@@ -38,6 +48,8 @@ class InsertPlan:
     processors: list[tuple[int, Callable[[Any], Any]]]
     #: One row's placeholders, `(%s, %s)`, for multi-row INSERTs; None for executemany.
     row: str | None = None
+    #: `COPY table (columns) FROM STDIN` (PostgreSQL); None elsewhere.
+    copy: str | None = None
 
 
 def insert_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> InsertPlan | None:
@@ -59,7 +71,13 @@ def insert_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Ins
         return InsertPlan(str(compiled), processors)
     # Core's statement, its one row of named placeholders replaced by positional ones.
     head, _, _ = str(compiled).partition(" VALUES ")
-    return InsertPlan(head + " VALUES ", processors, "(" + ", ".join(["%s"] * len(columns)) + ")")
+    quote = dialect.identifier_preparer
+    copy = (
+        f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) "
+        "FROM STDIN"
+    )
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return InsertPlan(head + " VALUES ", processors, row, copy)
 
 
 def insert_rows_reference(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -77,10 +95,13 @@ class BulkInserter:
         *,
         rows_per_insert: int = ROWS_PER_INSERT,
         max_parameters: int = MAX_PARAMETERS,
+        copy: bool = True,
     ) -> None:
         self.conn = conn
         self.rows_per_insert = rows_per_insert
         self.max_parameters = max_parameters
+        # COPY needs psycopg 3's `Cursor.copy`; another PostgreSQL driver gets INSERTs.
+        self.copy = copy and conn.dialect.driver == "psycopg"
         self._plans: dict[tuple[str, tuple[str, ...]], InsertPlan | None] = {}
 
     def insert_rows(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -113,11 +134,34 @@ class BulkInserter:
         if plan.row is None:
             self.conn.exec_driver_sql(plan.sql, params)
             return
+        if self.copy and plan.copy is not None:
+            self._copy(plan.copy, params)
+            return
         per_insert = max(1, min(self.rows_per_insert, self.max_parameters // len(columns)))
         for start in range(0, len(params), per_insert):
             chunk = params[start : start + per_insert]
             sql = plan.sql + ", ".join([plan.row] * len(chunk))
             self.conn.exec_driver_sql(sql, tuple(v for values in chunk for v in values))
+
+    def _copy(self, sql: str, params: list[tuple[Any, ...]]) -> None:
+        """The rows through COPY on the connection's own psycopg connection (its transaction)."""
+        conn = self.conn
+        if not conn.in_transaction():
+            # What executing an INSERT would do (autobegin): the COPY is then committed or
+            # rolled back with the Connection's transaction, not left to the driver's.
+            conn.begin()
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            with cursor.copy(sql) as copy:
+                write_row = copy.write_row
+                for values in params:
+                    write_row(values)
+        except Exception as exc:
+            raise _as_sqlalchemy_error(conn, sql, exc, cursor) from exc
+        finally:
+            cursor.close()
 
 
 def insert_rows(
@@ -131,3 +175,24 @@ def insert_rows(
     """The fast path for one call (a loader keeps a `BulkInserter` to reuse its plans)."""
     inserter = BulkInserter(conn, rows_per_insert=rows_per_insert, max_parameters=max_parameters)
     inserter.insert_rows(table, rows)
+
+
+def _as_sqlalchemy_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
+    """A driver error from COPY as SQLAlchemy would raise it for a statement (else `exc`).
+
+    Its class from the driver's (IntegrityError for a unique or foreign key violation,
+    OperationalError for a lost connection...); a disconnect invalidates the connection,
+    as SQLAlchemy does when a statement meets one, so the pool never hands it out again.
+    """
+    dialect = conn.dialect
+    dbapi = dialect.loaded_dbapi
+    if not isinstance(exc, dbapi.Error):
+        return exc
+    raw = conn.connection.dbapi_connection
+    disconnect = dialect.is_disconnect(exc, raw, cursor)
+    if disconnect:
+        conn.invalidate(exc)
+    wrapped: Exception = DBAPIError.instance(
+        sql, None, exc, dbapi.Error, connection_invalidated=disconnect, dialect=dialect
+    )
+    return wrapped
