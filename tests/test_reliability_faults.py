@@ -78,6 +78,9 @@ def test_failure_at_the_kth_batch_rolls_back(
     load_text(db.engine, tmp_path, BASE)
     before = snapshot(db.engine)
     monkeypatch.setenv(BATCH_SIZE_ENV, "50")
+    if db.backend == "postgresql" and table == "statements":
+        _fail_in_copy(db, runner, document, k, before)
+        return
     calls: list[int] = []
 
     def failing(
@@ -103,6 +106,34 @@ def test_failure_at_the_kth_batch_rolls_back(
 
     outcome = _invoke(runner, "--db", db.url, "load", str(document))
     assert outcome.code == 0, outcome  # nothing left behind in the way of the next load
+
+
+def _fail_in_copy(db: TestDatabase, runner: CliRunner, document: Path, k: int, before: Any) -> None:
+    """PostgreSQL takes statements through COPY, which no SQLAlchemy event sees: the
+    server itself fails at the first row of the k-th batch (a trigger raising disk_full)."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE SEQUENCE fault_rows")
+        conn.exec_driver_sql(
+            "CREATE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF nextval('fault_rows') = {(k - 1) * 50 + 1} THEN "
+            f"RAISE EXCEPTION 'disk I/O error (batch {k})' USING ERRCODE = 'disk_full'; "
+            "END IF; RETURN NEW; END $$"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER fault BEFORE INSERT ON statements FOR EACH ROW EXECUTE FUNCTION fault()"
+        )
+    try:
+        outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER fault ON statements")
+            conn.exec_driver_sql("DROP FUNCTION fault()")
+            conn.exec_driver_sql("DROP SEQUENCE fault_rows")
+    assert_clean_failure(outcome, 1)
+    assert f"disk I/O error (batch {k})" in outcome.stderr
+    assert snapshot(db.engine) == before
+    outcome = _invoke(runner, "--db", db.url, "load", str(document))
+    assert outcome.code == 0, outcome
 
 
 # -- disk full on SQLite ------------------------------------------------------------------------
