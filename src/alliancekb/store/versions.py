@@ -177,8 +177,11 @@ def known_on_views(conn: Connection, load: int) -> list[str]:
         listed = ", ".join(_quote(conn, c) for c in _columns(conn, name))
         # A view has no rowid: the statements' search matches FTS5 rowids, so the view
         # carries one (a kept version's is the negative of its own rowid; see search.py).
+        # Both arms' columns must have the same affinity, or SQLite will not flatten the
+        # view into a query (it would read every row of it first: 1 s at 1M statements),
+        # hence the CAST: a bare `-rowid` has none.
         current_rowid = "rowid AS rowid, " if sqlite and name == "statements" else ""
-        version_rowid = "-rowid AS rowid, " if current_rowid else ""
+        version_rowid = "CAST(-rowid AS INTEGER) AS rowid, " if current_rowid else ""
         q = _quote(conn, name)
         body = f"SELECT {current_rowid}{listed} FROM {schema}.{q} WHERE v_load <= {int(load)}"
         if has_versions:
