@@ -126,6 +126,41 @@ def test_a_search_as_known_then_finds_the_words_the_statement_had_then(
     assert "first additional" in then[0]["text"]
 
 
+def test_a_search_at_a_past_load_walks_the_statements_not_a_copy_of_them(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    """SQLite flattens the view of a past state into the query (its arms agree in
+    affinity): the search reads the statements' date index, never every row first."""
+    if db.backend != "sqlite":
+        pytest.skip("SQLite's query plan")
+    from sqlalchemy import event
+
+    from alliancekb.query.statements import statements
+    from alliancekb.store.db import read_session
+
+    load_text(db.engine, tmp_path, JAPAN_EXPECTED)
+    load_text(db.engine, tmp_path, SUBMARINE)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        seen.append((args[2], args[3]))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with read_session(db.engine, 1) as session:
+            rows = list(statements(session, search="additional", limit=5).rows)
+            [(sql, params)] = [(q, p) for q, p in seen if "ORDER BY" in q and "MATCH" in q]
+            plan = [
+                r[3]
+                for r in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            ]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert [r["id"] for r in rows] == ["emanuel-japan-first-partner"]
+    assert not any(step.startswith("CO-ROUTINE") for step in plan), plan
+    assert "MERGE (UNION ALL)" in plan, plan
+
+
 def test_loading_a_file_that_changes_nothing_writes_no_version(
     db: TestDatabase, tmp_path: Path
 ) -> None:

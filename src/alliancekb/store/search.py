@@ -249,7 +249,9 @@ def walk_dates(conn: Connection, query: str, limit: int | None, *, history: bool
         return False
     counted = _fts_hits(parsed, history=history).subquery()
     hits = conn.execute(select(func.count()).select_from(counted)).scalar()
-    total = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM statements")).scalar()
+    # The table itself, not a past state's view of it (store/versions.py), which SQLite
+    # would read whole for its largest rowid: the total is an estimate either way.
+    total = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM main.statements")).scalar()
     hits, total = int(hits or 0), int(total or 0)
     return hits > 0 and limit * total / hits < WALK_ADVANTAGE * hits
 
