@@ -220,6 +220,23 @@ def test_diff_says_which_facts_were_retracted_and_why(
     assert "first additional" in row["old"]
 
 
+def test_diff_and_history_changes_name_the_option_a_bad_load_came_from(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, JAPAN_EXPECTED)
+    load_text(db.engine, tmp_path, JAPAN_CONSULTING)
+    for args, said in (
+        (["diff", "--from", "9"], "--from: there is no load 9 (the newest is load 2"),
+        (["diff", "--from", "1", "--to", "7"], "--to: there is no load 7"),
+        (["diff", "--from", "soon"], "--from: 'soon' is neither a load number"),
+        (["diff", "--from", "2", "--to", "1"], "--to: load 1 is older than load 2"),
+        (["history", "--changes", "5"], "--changes: there is no load 5"),
+    ):
+        result = _cli(runner, db, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert said in result.output, (args, result.output)
+
+
 def test_known_on_refuses_what_the_history_does_not_hold(
     runner: CliRunner, db: TestDatabase, tmp_path: Path
 ) -> None:
@@ -258,6 +275,7 @@ def test_compacting_drops_old_versions_and_refuses_states_before_it(
     assert _versions(db) == 2
     asked = _cli(runner, db, "db", "compact", "--before", "2999-01-01")
     assert asked.exit_code == 1  # no confirmation on a non-terminal: nothing dropped
+    assert "give --yes" in asked.output
     assert _versions(db) == 2
     done = _cli(runner, db, "db", "compact", "--before", "2999-01-01", "--yes")
     assert done.exit_code == 0, done.output

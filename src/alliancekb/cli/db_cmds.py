@@ -128,6 +128,7 @@ def compact_cmd(
     Example: alliancekb db compact --before 2026-01-01
     """
     import datetime as dt
+    import sys
 
     from alliancekb.core.errors import UsageError
     from alliancekb.core.knowledge_time import KnownOnError, parse_moment
@@ -142,6 +143,13 @@ def compact_cmd(
         raise UsageError("--before: give a date or time, not a load number")
     if moment.time() == dt.time.max:  # a date: the history before that day
         moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not yes and not sys.stdin.isatty():
+        typer.echo(
+            "alliancekb: nothing dropped: input is not a terminal, so there is no one to ask; "
+            "give --yes to compact without asking",
+            err=True,
+        )
+        raise typer.Exit(1)
     if not yes and not typer.confirm(
         f"Drop the history older than the last load before {moment.isoformat()}? "
         "Older states can then no longer be reproduced",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -111,7 +109,7 @@ def history_cmd(
 
     state = state_of(ctx)
     if changes is not None:
-        _diff(ctx, None, str(changes), fmt, one_load=changes)
+        _diff(ctx, None, str(changes), fmt)
         return
     with read_session(state.engine()) as session:
         result = history(session, limit)
@@ -148,37 +146,19 @@ def diff_cmd(
     _diff(ctx, before, after, fmt)
 
 
-def _diff(
-    ctx: typer.Context,
-    before: str | None,
-    after: str | None,
-    fmt: str,
-    *,
-    one_load: int | None = None,
-) -> None:
+def _diff(ctx: typer.Context, before: str | None, after: str | None, fmt: str) -> None:
     """`diff` (before given) or `history --changes` (one load against the one before it)."""
     from alliancekb.cli.pager import paged
     from alliancekb.cli.reading import known_on_errors
     from alliancekb.dump.diff import diff
 
     state = state_of(ctx)
-    with known_on_errors() if one_load is None else _load_errors(one_load):
+    with known_on_errors():
         result = diff(state.engine(), before, after)
     from alliancekb.present.reports import emit_diff
 
     with paged(state.pager) as out:
         emit_diff(result, fmt, out)
-
-
-@contextmanager
-def _load_errors(load: int) -> Iterator[None]:
-    from alliancekb.core.errors import UsageError
-    from alliancekb.core.knowledge_time import KnownOnError
-
-    try:
-        yield
-    except KnownOnError as exc:
-        raise UsageError(f"--changes {load}: {exc}") from None
 
 
 def _run(ctx: typer.Context, files: list[Path], *, dry_run: bool, max_mb: int) -> LoadReport:

@@ -51,6 +51,15 @@ def read_for(ctx: typer.Context) -> Iterator[Session]:
         yield s
 
 
+#: The option of each knowledge-time parameter of the library.
+KNOWN_ON_OPTIONS = {
+    "known_on": "--known-on",
+    "from": "--from",
+    "to": "--to",
+    "changes": "--changes",
+}
+
+
 @contextmanager
 def known_on_errors() -> Iterator[None]:
     """A knowledge time naming no load the history holds: a usage error naming the option."""
@@ -60,7 +69,8 @@ def known_on_errors() -> Iterator[None]:
     try:
         yield
     except KnownOnError as exc:
-        raise UsageError(f"--known-on: {exc}") from None
+        option = KNOWN_ON_OPTIONS.get(exc.parameter, exc.parameter)
+        raise UsageError(f"{option}: {exc}") from None
 
 
 @contextmanager

@@ -17,7 +17,15 @@ EMPTY = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class KnownOnError(UsageError):
-    """A knowledge time that names no load the history can reproduce (names no CLI flag)."""
+    """A knowledge time that names no load the history can reproduce.
+
+    `parameter` says which one (`known_on`, or `diff`'s `from` / `to` / `changes`); the
+    CLI names its option, the library no flag.
+    """
+
+    def __init__(self, message: str, parameter: str = "known_on") -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)

@@ -88,15 +88,15 @@ def diff(
         conn = session.connection()
         if before is None:
             if after is None:
-                raise KnownOnError("name the load whose changes to show")
-            end = resolve(conn, after)
-            start = resolve(conn, previous_load(conn, end.load))
+                raise KnownOnError("name the load whose changes to show", "changes")
+            end = _resolve(conn, after, "changes")
+            start = _resolve(conn, previous_load(conn, end.load), "changes")
         else:
-            start = resolve(conn, before)
-            end = resolve(conn, after) if after is not None else _newest(conn, start)
+            start = _resolve(conn, before, "from")
+            end = _resolve(conn, after, "to") if after is not None else _newest(conn, start)
         if end.load < start.load:
             raise KnownOnError(
-                f"load {end.load} is older than load {start.load}: give the earlier one first"
+                f"load {end.load} is older than load {start.load}: give the earlier one first", "to"
             )
         loads = _loads(session, start.load, end.load)
         steps = [start.load] + [
@@ -113,6 +113,14 @@ def diff(
     files = {load.load: load.files for load in loads}
     rows = list(_changes(states, list(dict.fromkeys(steps)), files))
     return DiffResult(start, end, loads, rows)
+
+
+def _resolve(conn: Connection, value: str | int, parameter: str) -> KnownOn:
+    """`versions.resolve`, its error naming the parameter the value came from."""
+    try:
+        return resolve(conn, value)
+    except KnownOnError as exc:
+        raise KnownOnError(str(exc), parameter) from None
 
 
 def _newest(conn: Connection, start: KnownOn) -> KnownOn:

@@ -24,7 +24,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -46,6 +45,7 @@ from alliancekb.core.vocab import (
     Stance,
     Status,
 )
+from alliancekb.store.tables import vocabulary
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,19 +65,6 @@ opt_name = Annotated[str | None, mapped_column(String(NAME_LENGTH))]
 opt_text = Annotated[str | None, mapped_column(Text)]
 edtf_text = Annotated[str, mapped_column(String(32), default="", server_default="")]
 bound = Annotated[dt.date | None, mapped_column(Date)]
-
-
-def vocabulary(enum: type[StrEnum], name: str) -> Enum:
-    """A VARCHAR column restricted by a named CHECK constraint to the enum's values."""
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [member.value for member in e],
-        validate_strings=True,
-    )
 
 
 class Base(DeclarativeBase):

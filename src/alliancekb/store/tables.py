@@ -47,8 +47,9 @@ def _bound(name: str) -> Column[object]:
     return Column(name, Date)
 
 
-def _vocabulary(enum: type[StrEnum], name: str) -> Enum:
-    """As `models.vocabulary`: values read back as the enum's members."""
+def vocabulary(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR column restricted by a named CHECK constraint to the enum's values (read
+    back as the enum's members); `models` declares its vocabularies with it too."""
     return Enum(
         enum,
         name=name,
@@ -114,8 +115,8 @@ memberships = Table(
     _id(),
     _int("country_id"),
     _int("scope_id"),
-    Column("role", _vocabulary(Role, "role"), nullable=False),
-    Column("status", _vocabulary(Status, "status"), nullable=False),
+    Column("role", vocabulary(Role, "role"), nullable=False),
+    Column("status", vocabulary(Status, "status"), nullable=False),
     _edtf("from_text"),
     _bound("from_lower"),
     _edtf("to_text"),

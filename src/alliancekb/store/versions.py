@@ -103,12 +103,6 @@ def previous_load(conn: Connection, load: int) -> int:
     return int(found or 0)
 
 
-def newest_load(conn: Connection) -> int:
-    """The id of the newest load (0 before the first)."""
-    loads = m.Load.__table__
-    return int(conn.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(1)).scalar() or 0)
-
-
 # --- writing ---------------------------------------------------------------------------
 
 
@@ -241,8 +235,3 @@ def compact(conn: Connection, before: dt.datetime) -> Compacted:
         dropped += max(result.rowcount, 0)
     conn.execute(update(m.KnowledgeClock).where(m.KnowledgeClock.id == 1).values(since=keep))
     return Compacted(keep, dropped)
-
-
-def history_reach(conn: Connection) -> int:
-    """The oldest load whose state `--known-on` can reproduce."""
-    return int(conn.execute(select(m.KnowledgeClock.since)).scalar() or 0)
