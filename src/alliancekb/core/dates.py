@@ -29,7 +29,7 @@ class EdtfError(ValueError):
     """The text is not an EDTF date of the supported forms."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EdtfDate:
     """An EDTF date with its bounds: the first and the last day it may mean."""
 
@@ -49,7 +49,8 @@ def parse_edtf(text: str) -> EdtfDate:
     """Parse an EDTF date such as `2024`, `2024-04~` or `2024-04-10?`; raise EdtfError.
 
     Cached: a load parses each date twice (the schema checks it, the loader takes its
-    bounds) and dates repeat; the result is immutable.
+    bounds) and dates repeat; the result is immutable (~210 bytes a date, its slots and
+    its two `date`s: 65,536 dates, the days of 180 years, hold ~14 MB).
     """
     m = _EDTF.match(text.strip())
     if m is None:

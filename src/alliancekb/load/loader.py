@@ -24,7 +24,7 @@ import gc
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -244,8 +244,11 @@ def _load(
     if dry_run:
         with _gc_paused(), read_session(engine) as session:
             conn = session.connection()
-            with _large_cache(conn):
-                body(_Run(conn, report, PlannedWrites(), size, load_index(session)))
+            with (
+                _large_cache(conn),
+                closing(_Run(conn, report, PlannedWrites(), size, load_index(session))) as run,
+            ):
+                body(run)
             session.rollback()
         return report
     started = dt.datetime.now(dt.UTC)
@@ -261,8 +264,8 @@ def _load(
             # Statements are indexed for search in one pass at the end (a failure rolls back).
             with _large_cache(conn), bulk_indexing(conn):
                 writes = DatabaseWrites(conn, load_id=load.id)
-                run = _Run(conn, report, writes, size, load_index(session))
-                body(run)
+                with closing(_Run(conn, report, writes, size, load_index(session))) as run:
+                    body(run)
             if run.retractions:
                 # After the search index is complete (bulk_indexing): a statement deleted
                 # inside that block would be taken out of an index it was never put in.
@@ -297,6 +300,10 @@ class _Run:
         self.dry_run = isinstance(writes, PlannedWrites)
         #: The `retracted:` records, resolved: applied after every other record.
         self.retractions: list[PlannedRetraction] = []
+
+    def close(self) -> None:
+        """Free what the run held for the whole load (the keys it has seen)."""
+        self.planner.seen.close()
 
     def _count(self, kind: str, outcome: str) -> None:
         self.report.counts[kind].add(outcome)
