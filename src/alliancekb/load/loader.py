@@ -302,8 +302,8 @@ class _Run:
         self.retractions: list[PlannedRetraction] = []
 
     def close(self) -> None:
-        """Free what the run held for the whole load (the keys it has seen)."""
-        self.planner.seen.close()
+        """Free what the run held for the whole load."""
+        self.planner.close()
 
     def _count(self, kind: str, outcome: str) -> None:
         self.report.counts[kind].add(outcome)

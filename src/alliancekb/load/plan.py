@@ -113,6 +113,10 @@ class Planner:
         #: Facts retracted before this load began: a record of one is skipped, not loaded.
         self.retracted = RetractedKeys(conn)
 
+    def close(self) -> None:
+        """Free what the plan holds for the whole load (the keys it has seen)."""
+        self.seen.close()
+
     # -- admitting records --------------------------------------------------------------
 
     def admit(self, record: ReadRecord, file: str) -> bool:
