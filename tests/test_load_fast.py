@@ -81,21 +81,37 @@ def _copy(engine: Engine, rows: dict[str, list[dict[str, Any]]], write: Any) -> 
                 write(conn, table, rows[table.name])
 
 
+def _inserting(**options: Any) -> tuple[Callable[[Any, Table, list[dict[str, Any]]], None], Any]:
+    """A `write` for `_copy` through one BulkInserter per connection, and its closer."""
+    inserters: dict[int, BulkInserter] = {}
+
+    def write(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+        inserter = inserters.setdefault(id(conn), BulkInserter(conn, **options))
+        inserter.insert_rows(table, rows)
+
+    def close() -> None:
+        for inserter in inserters.values():
+            inserter.close(failing=True)
+
+    return write, close
+
+
 @pytest.mark.parametrize(
-    ("copy", "rows_per_insert"),
-    # PostgreSQL: COPY; without it, many INSERTs with a short last one, or one per table.
-    [(True, 1000), (False, 7), (False, 1000)],
+    ("copy", "rows_per_insert", "behind"),
+    # PostgreSQL: COPY (on the caller's thread or behind it); without it, many INSERTs
+    # with a short last one, or one per table.
+    [(True, 1000, False), (True, 1000, True), (False, 7, False), (False, 1000, False)],
 )
 def test_the_fast_insert_path_writes_what_the_reference_path_writes(
-    make_database: Any, generated_rows: Any, copy: bool, rows_per_insert: int
+    make_database: Any, generated_rows: Any, copy: bool, rows_per_insert: int, behind: bool
 ) -> None:
     fast: TestDatabase = make_database()
     plain: TestDatabase = make_database()
-
-    def bulk(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-        BulkInserter(conn, rows_per_insert=rows_per_insert, copy=copy).insert_rows(table, rows)
-
-    _copy(fast.engine, generated_rows, bulk)
+    bulk, close = _inserting(rows_per_insert=rows_per_insert, copy=copy, behind=behind)
+    try:
+        _copy(fast.engine, generated_rows, bulk)
+    finally:
+        close()
     _copy(plain.engine, generated_rows, insert_rows_reference)
     fast_rows, plain_rows = _raw_rows(fast.engine), _raw_rows(plain.engine)
     assert len(fast_rows["statements"]) == 300
@@ -159,12 +175,19 @@ def _hostile_rows() -> dict[str, list[dict[str, Any]]]:
     return {"sources": [source], "officials": [official], "statements": statements}
 
 
-def test_copy_writes_hostile_values_as_the_reference_path_does(make_database: Any) -> None:
+@pytest.mark.parametrize("behind", [False, True], ids=["copy", "copy-behind"])
+def test_copy_writes_hostile_values_as_the_reference_path_does(
+    make_database: Any, behind: bool
+) -> None:
     rows = _hostile_rows()
     assert len({r["id"] for r in rows["statements"]}) == len(HOSTILE_TEXTS)
     fast: TestDatabase = make_database()
     plain: TestDatabase = make_database()
-    _copy(fast.engine, rows, lambda conn, table, r: BulkInserter(conn).insert_rows(table, r))
+    bulk, close = _inserting(behind=behind)
+    try:
+        _copy(fast.engine, rows, bulk)
+    finally:
+        close()
     _copy(plain.engine, rows, insert_rows_reference)
     fast_rows = _raw_rows(fast.engine)
     assert fast_rows == _raw_rows(plain.engine)
@@ -197,16 +220,18 @@ def _insert_all(engine: Engine, rows: Any, write: Any, statements: list[dict[str
         write(conn, m.Statement.__table__, statements)
 
 
+@pytest.mark.parametrize("behind", [False, True], ids=["copy", "copy-behind"])
 def test_a_constraint_broken_inside_copy_is_the_error_an_insert_gives(
-    make_database: Any,
+    make_database: Any, behind: bool
 ) -> None:
     fast: TestDatabase = make_database()
     plain: TestDatabase = make_database()
-
-    def bulk(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-        BulkInserter(conn).insert_rows(table, rows)
-
-    fast_errors = _violation(fast.engine, bulk)
+    # Behind the caller, the error comes at the commit that follows the COPY.
+    bulk, close = _inserting(behind=behind)
+    try:
+        fast_errors = _violation(fast.engine, bulk)
+    finally:
+        close()
     plain_errors = _violation(plain.engine, insert_rows_reference)
     for fast_error, plain_error in zip(fast_errors, plain_errors, strict=True):
         assert type(fast_error.orig) is type(plain_error.orig)
@@ -246,6 +271,62 @@ def test_a_load_that_breaks_a_constraint_inside_copy_leaves_the_database_as_it_w
     if db.backend == "postgresql":
         assert "Key (id)=(s-1) already exists" in str(caught.value.orig)
     assert snapshot(db.engine) == before
+
+
+def test_a_copy_that_fails_behind_stops_the_next_statement_with_its_error(
+    db: TestDatabase,
+) -> None:
+    rows = _hostile_rows()
+    with db.engine.connect() as conn:
+        inserter = BulkInserter(conn, behind=True)
+        try:
+            conn.begin()
+            for name in ("sources", "officials"):
+                inserter.insert_rows(m.Base.metadata.tables[name], rows[name])
+            bad = [dict(rows["statements"][0], id="st-new", source_id=999)]
+            if db.backend == "postgresql":
+                # The COPY runs behind the caller: the statement after it gets its error
+                # and never runs.
+                inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
+                with pytest.raises(IntegrityError) as caught:
+                    conn.execute(select(m.Source.id)).all()
+            else:  # no COPY: the insert itself fails
+                with pytest.raises(IntegrityError) as caught:
+                    inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
+            conn.rollback()
+        finally:
+            inserter.close(failing=True)
+        # The rows before it went with the rollback; the connection works.
+        assert conn.execute(select(m.Source.id)).all() == []
+    if db.backend == "postgresql":
+        assert "fk_statements_source_id_sources" in str(caught.value.orig)
+
+
+def test_copies_behind_run_in_order_and_the_close_waits_for_them(db: TestDatabase) -> None:
+    rows = _hostile_rows()
+    statements: list[dict[str, Any]] = rows["statements"]
+    links = [{"statement_id": s["id"], "country_id": 1} for s in statements]
+    country = {"id": 1, "iso3": "ZZZ", "iso2": "ZZ", "name": "Zedland"}
+    with db.engine.connect() as conn:
+        inserter = BulkInserter(conn, behind=True)
+        try:
+            conn.begin()
+            for name in ("sources", "officials"):
+                inserter.insert_rows(m.Base.metadata.tables[name], rows[name])
+            inserter.insert_rows(m.Base.metadata.tables["countries"], [country])
+            # Each link's foreign key needs the statement COPY before it to have finished.
+            for start in range(0, len(statements), 3):
+                inserter.insert_rows(
+                    m.Base.metadata.tables["statements"], statements[start : start + 3]
+                )
+                inserter.insert_rows(m.statement_countries, links[start : start + 3])
+            inserter.close()
+            conn.commit()
+        finally:
+            inserter.close(failing=True)
+    with db.engine.connect() as conn:
+        linked = conn.execute(select(m.statement_countries.c.statement_id)).scalars().all()
+    assert sorted(linked) == sorted(s["id"] for s in statements)
 
 
 # -- reading in a child process -------------------------------------------------------------

@@ -57,12 +57,17 @@ class DatabaseWrites:
         self.conn = conn
         #: Stamped on every row inserted (`v_load`: knowledge time, store/versions.py).
         self.load_id = load_id
+        # COPY behind: PostgreSQL inserts a batch while the planner makes the next.
         self._bulk = (
-            BulkInserter(conn)
+            BulkInserter(conn, behind=True)
             if rows_per_insert is None
-            else BulkInserter(conn, rows_per_insert=rows_per_insert)
+            else BulkInserter(conn, rows_per_insert=rows_per_insert, behind=True)
         )
         self._inserts: dict[str, Insert] = {}
+
+    def close(self, *, failing: bool = False) -> None:
+        """Wait for the writes still running (raising a failure unless `failing`)."""
+        self._bulk.close(failing=failing)
 
     def insert(self, table: Table, row: dict[str, Any]) -> int:
         statement = self._inserts.get(table.name)

@@ -264,8 +264,13 @@ def _load(
             # Statements are indexed for search in one pass at the end (a failure rolls back).
             with _large_cache(conn), bulk_indexing(conn):
                 writes = DatabaseWrites(conn, load_id=load.id)
-                with closing(_Run(conn, report, writes, size, load_index(session))) as run:
-                    body(run)
+                try:
+                    with closing(_Run(conn, report, writes, size, load_index(session))) as run:
+                        body(run)
+                except BaseException:
+                    writes.close(failing=True)
+                    raise
+                writes.close()
             if run.retractions:
                 # After the search index is complete (bulk_indexing): a statement deleted
                 # inside that block would be taken out of an index it was never put in.

@@ -32,6 +32,8 @@ from typing import Any, Final
 from sqlalchemy import Connection, Dialect, Table, insert
 from sqlalchemy.exc import DBAPIError
 
+from alliancekb.store.copy_behind import CopyBehind
+
 #: Rows per multi-row INSERT on PostgreSQL.
 ROWS_PER_INSERT: Final = 1000
 #: The most parameters one PostgreSQL statement may have here (the protocol's limit is 65535).
@@ -96,6 +98,7 @@ class BulkInserter:
         rows_per_insert: int = ROWS_PER_INSERT,
         max_parameters: int = MAX_PARAMETERS,
         copy: bool = True,
+        behind: bool = False,
     ) -> None:
         self.conn = conn
         self.rows_per_insert = rows_per_insert
@@ -103,6 +106,13 @@ class BulkInserter:
         # COPY needs psycopg 3's `Cursor.copy`; another PostgreSQL driver gets INSERTs.
         self.copy = copy and conn.dialect.driver == "psycopg"
         self._plans: dict[tuple[str, tuple[str, ...]], InsertPlan | None] = {}
+        #: COPYs on a worker thread while the caller goes on (store/copy_behind.py).
+        self._behind = CopyBehind(conn) if behind and self.copy else None
+
+    def close(self, *, failing: bool = False) -> None:
+        """Wait for the COPYs still running behind (raising a failure unless `failing`)."""
+        if self._behind is not None:
+            self._behind.close(failing=failing)
 
     def insert_rows(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows that all have the same keys, in as few round trips as can be."""
@@ -153,15 +163,30 @@ class BulkInserter:
         raw = conn.connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()
+
+        def as_error(exc: BaseException) -> BaseException:
+            error = _as_sqlalchemy_error(conn, sql, exc, cursor)
+            if error is not exc:
+                error.__cause__ = exc
+            return error
+
+        if self._behind is not None:
+            self._behind.submit(lambda: _copy_rows(cursor, sql, params), as_error)
+            return
         try:
-            with cursor.copy(sql) as copy:
-                write_row = copy.write_row
-                for values in params:
-                    write_row(values)
+            _copy_rows(cursor, sql, params)
         except Exception as exc:
-            raise _as_sqlalchemy_error(conn, sql, exc, cursor) from exc
-        finally:
-            cursor.close()
+            raise as_error(exc)  # noqa: B904 -- as_error sets the cause
+
+
+def _copy_rows(cursor: Any, sql: str, params: list[tuple[Any, ...]]) -> None:
+    try:
+        with cursor.copy(sql) as copy:
+            write_row = copy.write_row
+            for values in params:
+                write_row(values)
+    finally:
+        cursor.close()
 
 
 def insert_rows(
@@ -177,7 +202,9 @@ def insert_rows(
     inserter.insert_rows(table, rows)
 
 
-def _as_sqlalchemy_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
+def _as_sqlalchemy_error(
+    conn: Connection, sql: str, exc: BaseException, cursor: Any
+) -> BaseException:
     """A driver error from COPY as SQLAlchemy would raise it for a statement (else `exc`).
 
     Its class from the driver's (IntegrityError for a unique or foreign key violation,
@@ -192,7 +219,7 @@ def _as_sqlalchemy_error(conn: Connection, sql: str, exc: Exception, cursor: Any
     disconnect = dialect.is_disconnect(exc, raw, cursor)
     if disconnect:
         conn.invalidate(exc)
-    wrapped: Exception = DBAPIError.instance(
+    wrapped: BaseException = DBAPIError.instance(
         sql, None, exc, dbapi.Error, connection_invalidated=disconnect, dialect=dialect
     )
     return wrapped
