@@ -26,8 +26,9 @@ Both backends tokenize and stem the text the same way so that they return the sa
   algorithm as FTS5's, no stop words). Plain `to_tsvector(text)` would keep `2.5`,
   `www.wsj.com` or `pillar-2` as single tokens where FTS5 splits them. Snowball stems
   every word, so the words FTS5 leaves alone (1-2 or more than 64 characters) are marked
-  with a trailing `0` first, which the stemmer leaves alone; so are the words ending in
-  `0`, so that no two words share a mark (`mark`). A query's words are marked alike.
+  with a trailing `qzq` first, which the stemmer leaves alone, and the mark is stripped
+  from the stems; so are the words ending in `qzq`, so that no two words share a marked
+  form (`mark`). A query's words are marked alike.
 
 Remaining differences: PostgreSQL folds the case of non-ASCII letters by the database's
 LC_CTYPE (a `C` locale folds ASCII only), FTS5 folds all of Unicode; FTS5 counts a word's
