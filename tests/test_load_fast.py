@@ -8,7 +8,8 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -273,29 +274,37 @@ def test_a_load_that_breaks_a_constraint_inside_copy_leaves_the_database_as_it_w
     assert snapshot(db.engine) == before
 
 
-def test_a_copy_that_fails_behind_stops_the_next_statement_with_its_error(
-    db: TestDatabase,
-) -> None:
+@contextmanager
+def _copying_behind(engine: Engine) -> Iterator[tuple[Any, BulkInserter, dict[str, Any]]]:
+    """A connection in a transaction, an inserter copying behind it, the hostile source
+    and official inserted; the inserter closed at the end (waited for, a failure dropped)."""
     rows = _hostile_rows()
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         inserter = BulkInserter(conn, behind=True)
         try:
             conn.begin()
             for name in ("sources", "officials"):
                 inserter.insert_rows(m.Base.metadata.tables[name], rows[name])
-            bad = [dict(rows["statements"][0], id="st-new", source_id=999)]
-            if db.backend == "postgresql":
-                # The COPY runs behind the caller: the statement after it gets its error
-                # and never runs.
-                inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
-                with pytest.raises(IntegrityError) as caught:
-                    conn.execute(select(m.Source.id)).all()
-            else:  # no COPY: the insert itself fails
-                with pytest.raises(IntegrityError) as caught:
-                    inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
-            conn.rollback()
+            yield conn, inserter, rows
         finally:
             inserter.close(failing=True)
+
+
+def test_a_copy_that_fails_behind_stops_the_next_statement_with_its_error(
+    db: TestDatabase,
+) -> None:
+    with _copying_behind(db.engine) as (conn, inserter, rows):
+        bad = [dict(rows["statements"][0], id="st-new", source_id=999)]
+        if db.backend == "postgresql":
+            # The COPY runs behind the caller: the statement after it gets its error
+            # and never runs.
+            inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
+            with pytest.raises(IntegrityError) as caught:
+                conn.execute(select(m.Source.id)).all()
+        else:  # no COPY: the insert itself fails
+            with pytest.raises(IntegrityError) as caught:
+                inserter.insert_rows(m.Base.metadata.tables["statements"], bad)
+        conn.rollback()
         # The rows before it went with the rollback; the connection works.
         assert conn.execute(select(m.Source.id)).all() == []
     if db.backend == "postgresql":
@@ -303,27 +312,19 @@ def test_a_copy_that_fails_behind_stops_the_next_statement_with_its_error(
 
 
 def test_copies_behind_run_in_order_and_the_close_waits_for_them(db: TestDatabase) -> None:
-    rows = _hostile_rows()
-    statements: list[dict[str, Any]] = rows["statements"]
-    links = [{"statement_id": s["id"], "country_id": 1} for s in statements]
     country = {"id": 1, "iso3": "ZZZ", "iso2": "ZZ", "name": "Zedland"}
-    with db.engine.connect() as conn:
-        inserter = BulkInserter(conn, behind=True)
-        try:
-            conn.begin()
-            for name in ("sources", "officials"):
-                inserter.insert_rows(m.Base.metadata.tables[name], rows[name])
-            inserter.insert_rows(m.Base.metadata.tables["countries"], [country])
-            # Each link's foreign key needs the statement COPY before it to have finished.
-            for start in range(0, len(statements), 3):
-                inserter.insert_rows(
-                    m.Base.metadata.tables["statements"], statements[start : start + 3]
-                )
-                inserter.insert_rows(m.statement_countries, links[start : start + 3])
-            inserter.close()
-            conn.commit()
-        finally:
-            inserter.close(failing=True)
+    with _copying_behind(db.engine) as (conn, inserter, rows):
+        statements: list[dict[str, Any]] = rows["statements"]
+        links = [{"statement_id": s["id"], "country_id": 1} for s in statements]
+        inserter.insert_rows(m.Base.metadata.tables["countries"], [country])
+        # Each link's foreign key needs the statement COPY before it to have finished.
+        for start in range(0, len(statements), 3):
+            inserter.insert_rows(
+                m.Base.metadata.tables["statements"], statements[start : start + 3]
+            )
+            inserter.insert_rows(m.statement_countries, links[start : start + 3])
+        inserter.close()
+        conn.commit()
     with db.engine.connect() as conn:
         linked = conn.execute(select(m.statement_countries.c.statement_id)).scalars().all()
     assert sorted(linked) == sorted(s["id"] for s in statements)
