@@ -100,9 +100,10 @@ MISS_NOTES: dict[str, str] = {
         "secondary indexes of statements and their links took keys in random order (now "
         "built at the end of a load into a nearly empty table), memberships were read "
         "whole for every load (now per batch of keys), and the keys a load had seen lived "
-        "in Python dicts (now a private SQLite table with a 2 MB cache, `load/seen.py`). What remains is "
-        "mostly the random-order primary keys of statements and their link rows, which "
-        "must stay; loading in key order (sorting each batch) would be the next step."
+        "in Python dicts (now a private SQLite table with a 2 MB cache, `load/seen.py`). "
+        "What remains is mostly the random-order primary keys of statements and their "
+        "link rows, which must stay; loading in key order (sorting each batch) would be "
+        "the next step."
     ),
     "load-scaling-memory": (
         "Before issue 20's work 2.46×, then 1.50× (loader + reader, the same files). The "

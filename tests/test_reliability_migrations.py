@@ -114,7 +114,7 @@ def test_every_step_down_and_up_keeps_the_rows_above_base(
     assert [row["id"] for row in json.loads(result.stdout)] == ["st-after-migrations"]
 
 
-@pytest.mark.parametrize("revision", ["zzz", "-9", "--bogus"])
+@pytest.mark.parametrize("revision", ["zzz", "-99", "--bogus"])
 def test_an_unknown_revision_is_a_usage_error(
     revision: str, seeded_db: TestDatabase, runner: CliRunner
 ) -> None:

@@ -15,10 +15,13 @@ from sqlalchemy import Connection, Insert, Table, delete, insert, update
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.store import models as m
 from alliancekb.store.bulk_insert import BulkInserter
+from alliancekb.store.pg_search_document import SearchDocuments
+from alliancekb.store.search import PG_DOCUMENT_COLUMN
 from alliancekb.store.versions import V_LOAD
 
 _SCOPES: Table = m.Scope.__table__  # type: ignore[assignment]
 _MEMBERSHIPS: Table = m.Membership.__table__  # type: ignore[assignment]
+_STATEMENTS: Table = m.Statement.__table__  # type: ignore[assignment]
 
 
 class Writes(Protocol):
@@ -64,10 +67,20 @@ class DatabaseWrites:
             else BulkInserter(conn, rows_per_insert=rows_per_insert, behind=True)
         )
         self._inserts: dict[str, Insert] = {}
+        # PostgreSQL's search document built here, not by the server (the loader's COPYs).
+        self._documents = (
+            SearchDocuments(conn.engine)
+            if self._bulk.copy and conn.dialect.name == "postgresql"
+            else None
+        )
 
     def close(self, *, failing: bool = False) -> None:
         """Wait for the writes still running (raising a failure unless `failing`)."""
-        self._bulk.close(failing=failing)
+        try:
+            self._bulk.close(failing=failing)
+        finally:
+            if self._documents is not None:
+                self._documents.close()
 
     def insert(self, table: Table, row: dict[str, Any]) -> int:
         statement = self._inserts.get(table.name)
@@ -105,6 +118,14 @@ class DatabaseWrites:
         return [int(row_id) for row_id in result.scalars()]
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if self._documents is not None and table.name == _STATEMENTS.name:
+            documents = self._documents.documents
+            self._bulk.insert_rows(
+                table,
+                self._stamped(rows),
+                extra=(PG_DOCUMENT_COLUMN, lambda rows: documents([r["text"] for r in rows])),
+            )
+            return
         self._bulk.insert_rows(table, self._stamped(rows))
 
     def _stamped(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

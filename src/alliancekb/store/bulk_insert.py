@@ -114,8 +114,18 @@ class BulkInserter:
         if self._behind is not None:
             self._behind.close(failing=failing)
 
-    def insert_rows(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert rows that all have the same keys, in as few round trips as can be."""
+    def insert_rows(
+        self,
+        table: Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        extra: tuple[str, Callable[[Sequence[dict[str, Any]]], list[Any]]] | None = None,
+    ) -> None:
+        """Insert rows that all have the same keys, in as few round trips as can be.
+
+        `extra`: a column the database fills itself when it is left out (a trigger), and
+        how to compute its values from the rows; sent only where the rows go by COPY.
+        """
         if not rows:
             return
         columns = tuple(rows[0])
@@ -145,7 +155,15 @@ class BulkInserter:
             self.conn.exec_driver_sql(plan.sql, params)
             return
         if self.copy and plan.copy is not None:
-            self._copy(plan.copy, params)
+            copy = plan.copy
+            if extra is not None:
+                column, compute = extra
+                quoted = self.conn.dialect.identifier_preparer.quote(column)
+                copy = copy.replace(") FROM STDIN", f", {quoted}) FROM STDIN")
+                params = [
+                    (*values, value) for values, value in zip(params, compute(rows), strict=True)
+                ]
+            self._copy(copy, params)
             return
         per_insert = max(1, min(self.rows_per_insert, self.max_parameters // len(columns)))
         for start in range(0, len(params), per_insert):

@@ -19,9 +19,12 @@ Both backends tokenize and stem the text the same way so that they return the sa
   `porter` tokenizer over `unicode61` (separators: anything but letters and digits; case
   folded; diacritics kept; words shorter than 3 or longer than 64 bytes are not stemmed),
   kept in step by triggers (migrations 0002, 0007).
-- PostgreSQL: a stored generated column `statements.search_document` =
+- PostgreSQL: a stored column `statements.search_document` =
   `to_tsvector('alliancekb_porter', <text with every non-alphanumeric run replaced by a
-  space, and marked words>)` with a GIN index (migrations 0003, 0007). The configuration
+  space, and marked words>)` with a GIN index (migrations 0003, 0007), the function
+  `alliancekb_search_document(text)` since 0009: a load sends the document with the row
+  (built by `store/pg_search_document.py`, tested equal to the function), and a trigger
+  computes it for a row inserted without one or an updated text. The configuration
   `alliancekb_porter` stems word tokens with the snowball `porter` dictionary (the same
   algorithm as FTS5's, no stop words). Plain `to_tsvector(text)` would keep `2.5`,
   `www.wsj.com` or `pillar-2` as single tokens where FTS5 splits them. Snowball stems
@@ -65,7 +68,7 @@ VERSIONS_FTS = "statements_versions_fts"
 FTS_TABLE = "statements_fts"
 #: The GIN index on PostgreSQL.
 PG_INDEX = "ix_statements_text_search"
-#: The stored tsvector column on PostgreSQL (not a model column: the database computes it).
+#: The stored tsvector column on PostgreSQL (not a model column: the loader or a trigger fills it).
 PG_DOCUMENT_COLUMN = "search_document"
 
 #: The PostgreSQL text search configuration that stems (migration 0007).
