@@ -122,6 +122,19 @@ def test_the_same_words_in_any_case_and_script_give_the_reference_document(
     assert _as_stored(pg_engine, documents) == _reference(pg_engine, batch)
 
 
+def test_a_builder_that_forgets_its_pieces_still_gives_the_reference_documents(
+    pg_engine: Engine,
+) -> None:
+    batches = [WORDS[:10], WORDS[5:20], WORDS[15:], WORDS]
+    builder = SearchDocuments(pg_engine, max_cached=12)  # forgets between batches
+    try:
+        documents = [builder.documents(batch) for batch in batches]
+    finally:
+        builder.close()
+    for batch, got in zip(batches, documents, strict=True):
+        assert _as_stored(pg_engine, got) == _reference(pg_engine, batch)
+
+
 def test_what_the_server_would_clamp_or_drop_is_left_to_it(pg_engine: Engine) -> None:
     batch = [
         "word " * (MAX_POSITIONS_PER_LEXEME + 1),  # a lexeme at too many positions

@@ -24,8 +24,9 @@ document. It costs the server most of a load's time, so the loader builds the sa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Iterable, Sequence
+from itertools import chain, groupby
+from typing import Final, cast
 
 from sqlalchemy import Connection, Engine, text
 
@@ -53,9 +54,12 @@ _Piece = str | tuple[tuple[tuple[str, tuple[int, ...]], ...], int] | None
 class SearchDocuments:
     """The search documents of statement texts, the stems asked of the server once each."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, max_cached: int = MAX_CACHED) -> None:
         self.engine = engine
-        self._pieces: dict[str, _Piece] = {}
+        self.max_cached = max_cached
+        #: Pieces of one lexeme, and the others (None: the row is left to the server).
+        self._simple: dict[str, str] = {}
+        self._other: dict[str, _Piece] = {}
         self._conn: Connection | None = None
 
     def close(self) -> None:
@@ -68,13 +72,33 @@ class SearchDocuments:
         """Each text's document in `tsvector` text form, or None: the server computes it."""
         # Not lower-cased here: the database's locale decides what a capital becomes.
         split = [_PIECE.findall(t) for t in texts]
-        pieces = self._pieces
-        unknown = {p for words in split for p in words if p not in pieces}
-        if unknown:
-            if len(pieces) + len(unknown) > MAX_CACHED:
-                pieces.clear()
-            self._ask(sorted(unknown))
-        return [_document(words, pieces) for words in split]
+        wanted = set(chain.from_iterable(split))
+        if len(self._simple) + len(self._other) + len(wanted) > self.max_cached:
+            self._simple.clear()
+            self._other.clear()
+        wanted.difference_update(self._simple)
+        wanted.difference_update(self._other)
+        if wanted:
+            self._ask(sorted(wanted))
+        return [self._document(words) for words in split]
+
+    def _document(self, words: list[str]) -> str | None:
+        if len(words) > MAX_POSITIONS:
+            return None
+        found = list(map(self._simple.get, words))
+        if None in found:
+            return _document(words, self._simple, self._other)
+        lexemes = cast(list[str], found)
+        # Each lexeme's positions: the word indexes sorted by lexeme, then grouped (a sort
+        # is stable, so each group's positions come in order).
+        get = lexemes.__getitem__
+        order = sorted(range(len(lexemes)), key=get)
+        if len(lexemes) > MAX_POSITIONS_PER_LEXEME:
+            groups = [(lexeme, list(group)) for lexeme, group in groupby(order, get)]
+            if any(len(group) > MAX_POSITIONS_PER_LEXEME for _, group in groups):
+                return None
+            return _joined(groups)
+        return _joined(groupby(order, get))
 
     def _ask(self, words: list[str]) -> None:
         if self._conn is None:
@@ -88,7 +112,11 @@ class SearchDocuments:
         ).all()
         self._conn.rollback()
         for word, document in rows:
-            self._pieces[word] = _parse(word, document)
+            piece = _parse(word, document)
+            if isinstance(piece, str):
+                self._simple[word] = piece
+            else:
+                self._other[word] = piece
 
 
 def _parse(word: str, document: str | None) -> _Piece:
@@ -110,32 +138,32 @@ def _parse(word: str, document: str | None) -> _Piece:
     return lexemes, taken
 
 
-def _document(words: list[str], pieces: dict[str, _Piece]) -> str | None:
-    if len(words) > MAX_POSITIONS:
-        return None
+#: The text form of each position, by word index (position 1 is index 0).
+_POSITION: Final = [str(i + 1) for i in range(MAX_POSITIONS)]
+
+
+def _joined(groups: Iterable[tuple[str, Iterable[int]]]) -> str:
+    at = _POSITION.__getitem__
+    return " ".join([f"'{lexeme}':{','.join(map(at, group))}" for lexeme, group in groups])
+
+
+def _document(words: list[str], simple: dict[str, str], other: dict[str, _Piece]) -> str | None:
+    """The general way: some piece is not one lexeme at its position (or is None)."""
     at: dict[str, list[int]] = {}
     offset = 0
     for word in words:
-        piece = pieces[word]
-        if isinstance(piece, str):
+        lexeme = simple.get(word)
+        if lexeme is not None:
+            at.setdefault(lexeme, []).append(offset)
             offset += 1
-            found = at.get(piece)
-            if found is None:
-                at[piece] = [offset]
-            else:
-                found.append(offset)
             continue
-        if piece is None:
+        piece = other[word]
+        if piece is None or isinstance(piece, str):
             return None
         lexemes, taken = piece
         for lexeme, positions in lexemes:
-            at.setdefault(lexeme, []).extend(offset + p for p in positions)
+            at.setdefault(lexeme, []).extend(offset + p - 1 for p in positions)
         offset += taken
-    if offset > MAX_POSITIONS:
+    if offset > MAX_POSITIONS or any(len(p) > MAX_POSITIONS_PER_LEXEME for p in at.values()):
         return None
-    parts = []
-    for lexeme, found_at in at.items():
-        if len(found_at) > MAX_POSITIONS_PER_LEXEME:
-            return None
-        parts.append(f"'{lexeme}':{','.join(map(str, found_at))}")
-    return " ".join(parts)
+    return _joined(at.items())
