@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Insert, Table, delete, insert, update
+from sqlalchemy import Connection, Engine, Insert, Table, delete, insert, update
 
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.store import models as m
@@ -55,7 +55,12 @@ class DatabaseWrites:
     """Writes on the load's connection, inside its write transaction."""
 
     def __init__(
-        self, conn: Connection, *, load_id: int = 0, rows_per_insert: int | None = None
+        self,
+        conn: Connection,
+        *,
+        load_id: int = 0,
+        rows_per_insert: int | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.conn = conn
         #: Stamped on every row inserted (`v_load`: knowledge time, store/versions.py).
@@ -67,9 +72,10 @@ class DatabaseWrites:
             else BulkInserter(conn, rows_per_insert=rows_per_insert, behind=True)
         )
         self._inserts: dict[str, Insert] = {}
-        # PostgreSQL's search document built here, not by the server (the loader's COPYs).
+        # PostgreSQL's search document built here, not by the server (the loader's COPYs);
+        # the stems asked on a connection of `engine` (a committed schema), else on `conn`.
         self._documents = (
-            SearchDocuments(conn.engine)
+            SearchDocuments(engine or conn)
             if self._bulk.copy and conn.dialect.name == "postgresql"
             else None
         )

@@ -263,7 +263,12 @@ def _load(
         with recording(conn, load.id):
             # Statements are indexed for search in one pass at the end (a failure rolls back).
             with _large_cache(conn), bulk_indexing(conn):
-                writes = DatabaseWrites(conn, load_id=load.id)
+                writes = DatabaseWrites(
+                    conn,
+                    load_id=load.id,
+                    # Given a Connection, the schema may be in its uncommitted transaction.
+                    engine=engine if isinstance(engine, Engine) else None,
+                )
                 try:
                     with closing(_Run(conn, report, writes, size, load_index(session))) as run:
                         body(run)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, column, select, values
+from sqlalchemy import Connection, Select, Table, and_, bindparam, column, select, values
 
 from alliancekb.load.apply import Writes
 from alliancekb.store import models as m
@@ -116,17 +117,17 @@ class StoredRows:
             return self._memberships
         found: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]] = {}
         wanted = list(keys)
-        table = _MEMBERSHIPS
         for start in range(0, len(wanted), KEYS_PER_QUERY):
-            # The keys as a table joined on the unique key's index (SQLite scans the
-            # whole table for a row-value IN list).
-            keyed = (
-                values(*(column(name, table.c[name].type) for name in MEMBERSHIP_KEY))
-                .data(wanted[start : start + KEYS_PER_QUERY])
-                .cte("wanted")
-            )
-            on = and_(*(table.c[name] == keyed.c[name] for name in MEMBERSHIP_KEY))
-            for r in self.conn.execute(select(*columns).join_from(keyed, table, on)).mappings():
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            # A query per size, padded with the last key (a few sizes, each built once):
+            # a query built per batch holds its keys in reference cycles, which the
+            # paused collector (loader._gc_paused) would keep for the whole load.
+            size = min(KEYS_PER_QUERY, 1 << (len(chunk) - 1).bit_length())
+            chunk += [chunk[-1]] * (size - len(chunk))
+            params = {
+                f"k{i}_{j}": value for i, key in enumerate(chunk) for j, value in enumerate(key)
+            }
+            for r in self.conn.execute(_memberships_query(size), params).mappings():
                 found[membership_key(r)] = (r["id"], dict(r))
         return found
 
@@ -187,7 +188,32 @@ class StoredRows:
 #: A membership's natural key (its unique constraint).
 MEMBERSHIP_KEY = ("country_id", "scope_id", "role", "from_text", "claim")
 #: Keys (or owners) per query of memberships: 5 parameters each, far below the limits.
-KEYS_PER_QUERY = 1000
+KEYS_PER_QUERY = 1024
+
+
+@cache
+def _memberships_query(size: int) -> Select[Any]:
+    """Memberships whose natural key is one of `size` given as parameters `k{i}_{j}`.
+
+    The keys are a table joined on the unique key's index (SQLite scans the whole table
+    for a row-value IN list).
+    """
+    table = _MEMBERSHIPS
+    keyed = (
+        values(*(column(name, table.c[name].type) for name in MEMBERSHIP_KEY), name="wanted")
+        .data(
+            [
+                tuple(
+                    bindparam(f"k{i}_{j}", type_=table.c[name].type)
+                    for j, name in enumerate(MEMBERSHIP_KEY)
+                )
+                for i in range(size)
+            ]
+        )
+        .cte("wanted")
+    )
+    on = and_(*(table.c[name] == keyed.c[name] for name in MEMBERSHIP_KEY))
+    return select(*table.columns).join_from(keyed, table, on)
 
 
 def membership_key(values: Any) -> tuple[Any, ...]:

@@ -8,7 +8,8 @@ document. It costs the server most of a load's time, so the loader builds the sa
 - The text is cut at runs of ASCII characters other than letters and digits, which
   separate words on both sides whatever the locale. Each piece left (a word, or letters
   of other scripts with what lies between them) is put through the reference function
-  once, on a connection of its own (a query must not wait for the load's COPYs), and its
+  once, on a connection of its own where it can (a query on the load's connection would
+  wait for the load's COPYs), and its
   lexemes and positions are kept: a piece gives the same lexemes wherever it occurs,
   at positions shifted by the words before it.
 - The document is those lexemes at their positions, in `tsvector` text form; the server
@@ -54,8 +55,11 @@ _Piece = str | tuple[tuple[tuple[str, tuple[int, ...]], ...], int] | None
 class SearchDocuments:
     """The search documents of statement texts, the stems asked of the server once each."""
 
-    def __init__(self, engine: Engine, *, max_cached: int = MAX_CACHED) -> None:
-        self.engine = engine
+    def __init__(self, source: Engine | Connection, *, max_cached: int = MAX_CACHED) -> None:
+        """`source`: an Engine, whose own connection is asked (not the load's, which may
+        be busy with its COPYs); or a Connection, asked directly (the load's own, when the
+        schema it needs is not committed yet: a database created and seeded at once)."""
+        self.source = source
         self.max_cached = max_cached
         #: Pieces of one lexeme, and the others (None: the row is left to the server).
         self._simple: dict[str, str] = {}
@@ -64,9 +68,9 @@ class SearchDocuments:
 
     def close(self) -> None:
         """Give back the connection the stems are asked on."""
-        if self._conn is not None:
+        if self._conn is not None and isinstance(self.source, Engine):
             self._conn.close()
-            self._conn = None
+        self._conn = None
 
     def documents(self, texts: Sequence[str]) -> list[str | None]:
         """Each text's document in `tsvector` text form, or None: the server computes it."""
@@ -102,7 +106,8 @@ class SearchDocuments:
 
     def _ask(self, words: list[str]) -> None:
         if self._conn is None:
-            self._conn = self.engine.connect()
+            source = self.source
+            self._conn = source.connect() if isinstance(source, Engine) else source
         rows = self._conn.execute(
             text(
                 "SELECT w, alliancekb_search_document(w)::text "
@@ -110,7 +115,8 @@ class SearchDocuments:
             ),
             {"words": words},
         ).all()
-        self._conn.rollback()
+        if isinstance(self.source, Engine):
+            self._conn.rollback()  # its own read transaction, nothing held
         for word, document in rows:
             piece = _parse(word, document)
             if isinstance(piece, str):
