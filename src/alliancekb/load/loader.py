@@ -454,9 +454,10 @@ def _gc_paused() -> Iterator[None]:
 
     A batch of pending records (their marks, models and rows) lives long enough to be
     promoted to the oldest generation, so a load of 100k statements otherwise triggers a
-    full collection of the whole heap every batch: 9 of 23 seconds. A load makes no
-    reference cycles worth collecting (memory is the same with the collector paused);
-    reference counting frees everything as usual.
+    full collection of the whole heap every batch: 9 of 23 seconds. Reference counting
+    frees everything as usual, so a load must not build reference cycles per batch: they
+    would stay until the end (SQLAlchemy constructs are such cycles, which is why the
+    queries a batch runs are built once, e.g. `stored._memberships_query`).
     """
     was_enabled = gc.isenabled()
     gc.disable()
