@@ -9,9 +9,8 @@ document. It costs the server most of a load's time, so the loader builds the sa
   separate words on both sides whatever the locale. Each piece left (a word, or letters
   of other scripts with what lies between them) is put through the reference function
   once, on a connection of its own where it can (a query on the load's connection would
-  wait for the load's COPYs), and its
-  lexemes and positions are kept: a piece gives the same lexemes wherever it occurs,
-  at positions shifted by the words before it.
+  wait for the load's COPYs), and its lexemes and positions are kept: a piece gives the
+  same lexemes wherever it occurs, at positions shifted by the words before it.
 - The document is those lexemes at their positions, in `tsvector` text form; the server
   only parses it.
 - Where that could differ from the reference, the row gets no document (None) and the
@@ -30,9 +29,6 @@ from itertools import chain, groupby
 from typing import Final, cast
 
 from sqlalchemy import Connection, Engine, text
-
-#: The database function that is the reference (migration 0009).
-REFERENCE_FUNCTION: Final = "alliancekb_search_document"
 
 #: Positions past this are left to the server (it clamps them at 16,383).
 MAX_POSITIONS: Final = 16_000
