@@ -54,31 +54,23 @@ class Writes(Protocol):
 class DatabaseWrites:
     """Writes on the load's connection, inside its write transaction."""
 
-    def __init__(
-        self,
-        conn: Connection,
-        *,
-        load_id: int = 0,
-        rows_per_insert: int | None = None,
-        engine: Engine | None = None,
-    ) -> None:
+    def __init__(self, conn: Connection, *, load_id: int = 0, engine: Engine | None = None) -> None:
         self.conn = conn
         #: Stamped on every row inserted (`v_load`: knowledge time, store/versions.py).
         self.load_id = load_id
         # COPY behind: PostgreSQL inserts a batch while the planner makes the next.
-        self._bulk = (
-            BulkInserter(conn, behind=True)
-            if rows_per_insert is None
-            else BulkInserter(conn, rows_per_insert=rows_per_insert, behind=True)
-        )
+        self._bulk = BulkInserter(conn, behind=True)
         self._inserts: dict[str, Insert] = {}
-        # PostgreSQL's search document built here, not by the server (the loader's COPYs);
-        # the stems asked on a connection of `engine` (a committed schema), else on `conn`.
-        self._documents = (
-            SearchDocuments(engine or conn)
-            if self._bulk.copy and conn.dialect.name == "postgresql"
-            else None
-        )
+        # Where rows go by COPY (PostgreSQL), the loader builds their search documents; the
+        # stems are asked on a connection of `engine` (a committed schema), else on `conn`.
+        self._documents = SearchDocuments(engine or conn) if self._bulk.copy else None
+
+    def __enter__(self) -> DatabaseWrites:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        # Unwinding an error of its own, the load must not have it replaced by a COPY's.
+        self.close(failing=exc_type is not None)
 
     def close(self, *, failing: bool = False) -> None:
         """Wait for the writes still running (raising a failure unless `failing`)."""

@@ -263,19 +263,13 @@ def _load(
         with recording(conn, load.id):
             # Statements are indexed for search in one pass at the end (a failure rolls back).
             with _large_cache(conn), bulk_indexing(conn):
-                writes = DatabaseWrites(
-                    conn,
-                    load_id=load.id,
-                    # Given a Connection, the schema may be in its uncommitted transaction.
-                    engine=engine if isinstance(engine, Engine) else None,
-                )
-                try:
-                    with closing(_Run(conn, report, writes, size, load_index(session))) as run:
-                        body(run)
-                except BaseException:
-                    writes.close(failing=True)
-                    raise
-                writes.close()
+                # Given a Connection, the schema may be in its uncommitted transaction.
+                own = engine if isinstance(engine, Engine) else None
+                with (
+                    DatabaseWrites(conn, load_id=load.id, engine=own) as writes,
+                    closing(_Run(conn, report, writes, size, load_index(session))) as run,
+                ):
+                    body(run)
             if run.retractions:
                 # After the search index is complete (bulk_indexing): a statement deleted
                 # inside that block would be taken out of an index it was never put in.

@@ -73,13 +73,17 @@ def insert_plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Ins
         return InsertPlan(str(compiled), processors)
     # Core's statement, its one row of named placeholders replaced by positional ones.
     head, _, _ = str(compiled).partition(" VALUES ")
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return InsertPlan(head + " VALUES ", processors, row, copy_statement(table, columns, dialect))
+
+
+def copy_statement(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
+    """`COPY table (columns) FROM STDIN`, names quoted as Core quotes them."""
     quote = dialect.identifier_preparer
-    copy = (
+    return (
         f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) "
         "FROM STDIN"
     )
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    return InsertPlan(head + " VALUES ", processors, row, copy)
 
 
 def insert_rows_reference(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -158,8 +162,7 @@ class BulkInserter:
             copy = plan.copy
             if extra is not None:
                 column, compute = extra
-                quoted = self.conn.dialect.identifier_preparer.quote(column)
-                copy = copy.replace(") FROM STDIN", f", {quoted}) FROM STDIN")
+                copy = copy_statement(table, (*columns, column), self.conn.dialect)
                 params = [
                     (*values, value) for values, value in zip(params, compute(rows), strict=True)
                 ]

@@ -41,7 +41,7 @@ MAX_CACHED: Final = 200_000
 
 # What is not an ASCII letter or digit, and not beyond ASCII: a separator everywhere.
 _PIECE = re.compile(r"[0-9A-Za-z\x80-\U0010ffff]+")
-_ENTRY = re.compile(r"'([^'\\]*)':([0-9,]+) ?")
+_ENTRY = re.compile(r"'([^'\\]*)':([0-9,]+)")
 
 #: A piece's one lexeme (at the next position: the common case), or its lexemes with their
 #: positions within it and how many positions it takes; None: the server computes the row's.
@@ -87,7 +87,7 @@ class SearchDocuments:
             return None
         found = list(map(self._simple.get, words))
         if None in found:
-            return _document(words, self._simple, self._other)
+            return _document_by_piece(words, self._simple, self._other)
         lexemes = cast(list[str], found)
         # Each lexeme's positions: the word indexes sorted by lexeme, then grouped (a sort
         # is stable, so each group's positions come in order).
@@ -126,9 +126,7 @@ def _parse(word: str, document: str | None) -> _Piece:
     if document is None or len(word) > MAX_PIECE:
         return None
     entries = _ENTRY.findall(document)
-    if "".join(f"'{lexeme}':{positions} " for lexeme, positions in entries) != document + (
-        " " if document else ""
-    ):
+    if " ".join(f"'{lexeme}':{positions}" for lexeme, positions in entries) != document:
         return None  # anything the simple form does not cover: weights, escapes
     if len(entries) == 1 and entries[0][1] == "1":
         only: str = entries[0][0]
@@ -149,7 +147,9 @@ def _joined(groups: Iterable[tuple[str, Iterable[int]]]) -> str:
     return " ".join([f"'{lexeme}':{','.join(map(at, group))}" for lexeme, group in groups])
 
 
-def _document(words: list[str], simple: dict[str, str], other: dict[str, _Piece]) -> str | None:
+def _document_by_piece(
+    words: list[str], simple: dict[str, str], other: dict[str, _Piece]
+) -> str | None:
     """The general way: some piece is not one lexeme at its position (or is None)."""
     at: dict[str, list[int]] = {}
     offset = 0
