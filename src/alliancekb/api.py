@@ -30,7 +30,7 @@ from alliancekb.core.errors import UsageError
 from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Row, json_value
 from alliancekb.core.knowledge_time import knowledge_fields
-from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
+from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
 from alliancekb.query import cards as q_cards
 from alliancekb.query import conflicts as q_conflicts
 from alliancekb.query import history as q_history
@@ -92,6 +92,13 @@ def _choices(value: Choices, vocabulary: type[StrEnum], what: str) -> list[str] 
     return values or None
 
 
+def _choice(value: str, vocabulary: type[StrEnum], what: str) -> str:
+    """One value of a vocabulary, checked."""
+    chosen = _choices(value, vocabulary, what)
+    assert chosen is not None
+    return chosen[0]
+
+
 def _day(value: DateLike | None, parameter: str) -> dt.date | None:
     return None if value is None else parse_date(value, parameter)
 
@@ -141,6 +148,7 @@ class KnowledgeBase:
         currency: Choices = None,
         history: bool = False,
         obligation: Choices = None,
+        disputed: str = "show",
     ) -> Rows[q_members.MembersResult]:
         """Who is in an alliance or pillar on a date, default today (`alliancekb members`)."""
         day = _day(as_of, "as_of")
@@ -158,6 +166,7 @@ class KnowledgeBase:
                 currencies=currencies,
                 obligations=obligations,
                 history=history,
+                disputed=_choice(disputed, DisputedRule, "disputed"),
             )
             return _rows(result, s)
 

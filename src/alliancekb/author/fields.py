@@ -73,6 +73,8 @@ _NOTES: Final[dict[type[BaseModel], dict[str, tuple[str, str | None]]]] = {
         "full_name": ("the name in full", "Australia–United Kingdom–United States partnership"),
         "kind": ("what sort of alliance it is", "security-partnership"),
         "founded": ("when its founding text was signed or announced", "2021-09-15"),
+        "ended": ("when it was dissolved, if it was", "1991-07-01"),
+        "obligations": ("what its treaty binds every member to", "[defense, consultation]"),
         "description": ("what it is, and where that is said", None),
         "aliases": ("other names people use", "[AUKUS partnership]"),
         "sources": ("sources for the alliance itself", "[wh-aukus-2021-09-15]"),

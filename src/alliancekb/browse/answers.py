@@ -30,7 +30,7 @@ from alliancekb.export.sqlite_file import ExtraTable
 from alliancekb.query.common import scope_infos
 from alliancekb.query.conflicts import conflicts
 from alliancekb.query.facts import membership_spans
-from alliancekb.query.members import claim_precedence
+from alliancekb.query.precedence import claim_precedence
 from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind
 

@@ -24,7 +24,7 @@ from alliancekb.cli.reading import (
     read_paged_core,
 )
 from alliancekb.core.evidence import Currency
-from alliancekb.core.vocab import Obligation, Role, SourceKind, Status
+from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -37,6 +37,7 @@ ROLES = tuple(r.value for r in Role)
 SOURCE_KINDS = tuple(k.value for k in SourceKind)
 CURRENCIES = tuple(c.value for c in Currency)
 OBLIGATIONS = tuple(o.value for o in Obligation)
+DISPUTED_RULES = tuple(d.value for d in DisputedRule)
 
 
 def _check_source_kind(value: str | None) -> str | None:
@@ -110,6 +111,15 @@ def members_cmd(
             help="Keep every source key in the table (a narrow terminal otherwise counts them).",
         ),
     ] = False,
+    disputed: Annotated[
+        str,
+        typer.Option(
+            "--disputed",
+            metavar="show|only|hide",
+            callback=one_of(DISPUTED_RULES),
+            help="Rows a source disputes: show them marked (default), only them, or hide them.",
+        ),
+    ] = "show",
     known_on: KnownOnOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -133,9 +143,14 @@ def members_cmd(
 
     A membership may be claimed by several sources: the knowledge base's own record (a
     treaty, a government) and datasets such as COW and ATOP (`alliancekb import`). The row
-    is one per country: its status and dates come from the own record where there is one,
-    else from a dataset (`dates_from` in CSV/JSON names the sources), and `sources` lists
-    every claim's; `alliancekb conflicts` shows where they disagree.
+    is one per country, decided by one precedence (docs/queries.md, "When sources
+    disagree"): the own record answers where there is one; between datasets, entry into
+    force decides, a recorded exit ends a membership, and a dataset past its coverage is
+    evidence at most to its coverage's end. A source that says otherwise makes the row
+    disputed: the table's `disputed by` column names it, `disputed` in CSV/JSON says what
+    it says, and the caption names countries a source lists against the answer. An
+    alliance that was dissolved has no members after its end (--status ended lists them
+    with their last day). `alliancekb conflicts` lists every disagreement.
 
     By default every status except `ended` and `declined` is shown; only `in-force` means
     "is in it".
@@ -164,6 +179,7 @@ def members_cmd(
                 currencies=currency,
                 obligations=obligation,
                 history=history,
+                disputed=disputed,
             )
         except NameResolutionError as exc:
             _not_a_scope(session, scope, exc)

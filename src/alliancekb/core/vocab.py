@@ -46,6 +46,14 @@ class Status(StrEnum):
 CLOSED_STATUSES = frozenset({Status.ENDED, Status.DECLINED})
 
 
+class DisputedRule(StrEnum):
+    """Which rows an answer shows by whether a source disputes them."""
+
+    SHOW = "show"
+    ONLY = "only"
+    HIDE = "hide"
+
+
 class Stance(StrEnum):
     ASSERTS = "asserts"
     EXPECTS = "expects"

@@ -286,12 +286,15 @@ class Dumper:
         a = m.Alliance
         for row in self.conn.execute(
             select(a.id, a.key, a.name, a.full_name, type_coerce(a.kind, String()).label("kind"),
-                   a.founded, a.description).order_by(self.order.key(a.key))
+                   a.founded, a.ended, a.obligations, a.description)
+            .order_by(self.order.key(a.key))
         ):  # fmt: skip
             record: Record = {"key": row.key, "name": row.name}
             _put(record, "full_name", row.full_name)
             record["kind"] = row.kind
             _put(record, "founded", _edtf(row.founded))
+            _put(record, "ended", _edtf(row.ended))
+            _put(record, "obligations", row.obligations.split("; ") if row.obligations else [])
             _put(record, "description", row.description)
             _put(record, "aliases", aliases.get(row.id, []))
             _put(record, "sources", self._source_list(sources.get(row.id, [])))

@@ -91,6 +91,8 @@ def _alliances(sql: SqlDialect) -> AnySelect:
         a.key, a.name, a.full_name, sql.text(a.kind).label("kind"),
         *edtf_columns(sql, a.founded, a.founded_lower, a.founded_upper, "founded"),
         a.description,
+        *edtf_columns(sql, a.ended, a.ended_lower, a.ended_upper, "ended"),
+        a.obligations,
     ).order_by(sql.key(a.key))  # fmt: skip
 
 
@@ -407,6 +409,11 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             ),
             *edtf_fields("founded", "founding date"),
             field("description", "description"),
+            *edtf_fields("ended", "the day it was dissolved (empty: not known to have ended)"),
+            field(
+                "obligations",
+                "what its treaty binds every member to (defense, consultation, …), `; `-joined",
+            ),
         ),
         _alliances,
     ),

@@ -335,10 +335,27 @@ class AllianceIn(Record):
     full_name: ShortText | None = None
     kind: AllianceKind
     founded: EdtfText | None = None
+    ended: EdtfText | None = Field(
+        default=None,
+        description="when it was dissolved: every membership of it ends then (left out: not "
+        "known to have ended)",
+    )
+    obligations: list[Obligation] | None = Field(
+        default=None,
+        description="what its treaty binds every member to; members inherit them unless a "
+        "claim of their own codes others",
+    )
     description: Text | None = None
     aliases: list[Alias] | None = None
     sources: list[Ref] | None = None
     pillars: list[PillarIn] | None = None
+
+    @model_validator(mode="after")
+    def _ended_after_founded(self) -> AllianceIn:
+        lo, hi = bounds(self.founded), bounds(self.ended)
+        if lo is not None and hi is not None and lo.lower > hi.upper:
+            raise ValueError(f"'ended' ({self.ended}) is before 'founded' ({self.founded})")
+        return self
 
     @field_validator("pillars")
     @classmethod

@@ -23,6 +23,7 @@ from alliancekb.load.schema import (
     TechnologyAreaIn,
     bounds,
     iso_country,
+    obligations_text,
 )
 from alliancekb.store import models as m
 from alliancekb.store.entities import ENTITIES, EntityKind
@@ -146,7 +147,7 @@ def _technology_area_values(t: TechnologyAreaIn, _stored: dict[str, Any] | None)
 
 
 def _alliance_values(a: AllianceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
-    founded = bounds(a.founded)
+    founded, ended = bounds(a.founded), bounds(a.ended)
     return given(
         a,
         {
@@ -156,10 +157,19 @@ def _alliance_values(a: AllianceIn, _stored: dict[str, Any] | None) -> dict[str,
             "founded": a.founded or "",
             "founded_lower": founded.lower if founded else None,
             "founded_upper": founded.upper if founded else None,
+            "ended": a.ended or "",
+            "ended_lower": ended.lower if ended else None,
+            "ended_upper": ended.upper if ended else None,
+            "obligations": obligations_text(a.obligations),
             "description": a.description,
         },
         always={"name", "kind"},
-        field_of={"founded_lower": "founded", "founded_upper": "founded"},
+        field_of={
+            "founded_lower": "founded",
+            "founded_upper": "founded",
+            "ended_lower": "ended",
+            "ended_upper": "ended",
+        },
     )
 
 

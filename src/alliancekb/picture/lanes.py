@@ -27,7 +27,8 @@ from alliancekb.core.vocab import Status
 from alliancekb.query.cards import show
 from alliancekb.query.common import scope_infos
 from alliancekb.query.lists import sources
-from alliancekb.query.members import claim_precedence, members
+from alliancekb.query.members import members
+from alliancekb.query.precedence import claim_precedence
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 

@@ -56,6 +56,10 @@ MEMBER_COLUMNS = [
     Column("obligations", kind=WS, table=False),
     Column("dates_from", "dates from", kind=WS, table=False),
     Column("claim", table=False),
+    Column("disputed", table=False),
+    Column("obligations_from", "obligations from", table=False),
+    # Table only: who disputes the row (the whole claim is in CSV/JSON `disputed`).
+    Column("disputed_by", "disputed by", kind=WS, data=False),
 ]
 MEMBER_SHRINK = [
     Shrink("sources", Form.COUNT),
@@ -65,6 +69,7 @@ MEMBER_SHRINK = [
     Shrink("to", Form.DROP),
     Shrink("sources", Form.DROP),
     Shrink("via", Form.DROP),
+    Shrink("disputed_by", Form.COUNT),
 ]
 COUNTRY_COLUMNS = [
     Column("iso3", kind=W),
@@ -81,12 +86,26 @@ ALLIANCE_COLUMNS = [
     Column("pillars", kind=W),
     Column("members", "members in force", kind=W),
     Column("aliases", kind=NAMES),
+    Column("ended", kind=W),
+]
+#: `alliances --country`: the country's place in each alliance (a pillar's, for a partner).
+ALLIANCE_PLACE_COLUMNS = [
+    Column("scope", min_width=10),
+    Column("role", kind=W),
+    Column("status", kind=W),
+    Column("from", kind=W, table=False),
+    Column("confirmed", kind=W, table=False),
+    Column("currency", kind=W),
+    Column("disputed", table=False),
+    Column("disputed_by", "disputed by", kind=WS, data=False),
 ]
 ALLIANCE_SHRINK = [
     Shrink("aliases", Form.DROP),
     Shrink("full_name", Form.DROP),
     Shrink("pillars", Form.DROP),
     Shrink("key", Form.DROP),
+    Shrink("members", Form.DROP),
+    Shrink("kind", Form.DROP),
 ]
 PILLAR_COLUMNS = [
     Column("scope", style="bold", min_width=14),
@@ -245,6 +264,44 @@ def members_title(result: MembersResult) -> str:
     return f"Members of {result.scope} as of {when}"
 
 
+def disputed_by(rows: Iterable[Row]) -> Iterator[Row]:
+    """Rows with `disputed_by`: the keys of the sources that dispute each (table only)."""
+    for row in rows:
+        claims = row.get("disputed") or []
+        yield {**row, "disputed_by": [str(c).split(":", 1)[0] for c in claims]}
+
+
+def members_disputes(result: MembersResult) -> str:
+    """The caption's sentences on disputes, overruled claims and a dissolved alliance."""
+    said: list[str] = []
+    if result.dissolved and result.ended:
+        said.append(
+            f"{result.scope} was dissolved on {result.ended}: no members after it "
+            "(--status ended lists them with their last day)"
+        )
+    if result.disputed_count:
+        n = result.disputed_count
+        said.append(
+            f"{n} row{'s' if n != 1 else ''} disputed: a source says otherwise "
+            "(`disputed` in --format json or csv says what; `alliancekb conflicts`)"
+        )
+    if result.disputed_hidden:
+        which = "undisputed" if result.disputed_rule == "only" else "disputed"
+        said.append(f"{result.disputed_hidden} {which} rows hidden (--disputed)")
+    if result.overruled:
+        named = "; ".join(
+            f"{o['country']} ({', '.join(str(c).split(':', 1)[0] for c in o['disputed'])})"
+            for o in result.overruled[:5]
+        )
+        more = len(result.overruled) - 5
+        said.append(
+            "Not members by this answer though a source lists them: "
+            + named
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return "".join(f" {s}." for s in said)
+
+
 def members_table(result: MembersResult) -> Table:
     horizon = evidence_horizon(result.newest_evidence, result.as_of)
     chains = (
@@ -255,13 +312,15 @@ def members_table(result: MembersResult) -> Table:
     columns = MEMBER_COLUMNS
     if result.history:  # the chain's story: where each record ended
         columns = [replace(c, table=True) if c.key == "until" else c for c in MEMBER_COLUMNS]
+    if not any(o for o in (result.disputed_count, result.disputed_rule != "show")):
+        columns = [c for c in columns if c.key != "disputed_by"]
     return Table(
         columns,
-        result.rows,
+        disputed_by(result.rows),
         title=members_title(result),
         caption=(
-            f"Shown: {members_shown(result)}; {chains}. `via`: inherited from the alliance. "
-            f"{horizon.capitalize()}. {CURRENCY_NOTE}."
+            f"Shown: {members_shown(result)}; {chains}. `via`: inherited from the alliance."
+            f"{members_disputes(result)} {horizon.capitalize()}. {CURRENCY_NOTE}."
         ),
         row_style=not_in_force_dim,
         shrink=MEMBER_SHRINK,
@@ -279,15 +338,24 @@ def _on(day: dt.date) -> str:
 
 def alliances_table(result: AlliancesResult) -> Table:
     title = "Alliances"
+    columns = ALLIANCE_COLUMNS
+    caption = (
+        f"members: countries in force {_on(result.as_of)} (as `members` answers); "
+        "ended: the day it was dissolved"
+    )
+    rows: Iterable[Row] = result.rows
     if result.country is not None:
         title += f" of {result.country} {_on(result.as_of)}"
-    return Table(
-        ALLIANCE_COLUMNS,
-        result.rows,
-        title=title,
-        caption=f"members: countries in force {_on(result.as_of)} (as `members` answers)",
-        shrink=ALLIANCE_SHRINK,
-    )
+        # The country's place first: a partner of a pillar is not a member of the alliance.
+        keep = [c for c in ALLIANCE_COLUMNS if c.key not in ("full_name", "aliases")]
+        columns = [*keep[:2], *ALLIANCE_PLACE_COLUMNS, *keep[2:]]
+        caption += (
+            f"; scope, role, status, currency: {result.country}'s place, as `members` "
+            "answers it (a pillar's partner is not a member of the alliance); `disputed by`: "
+            "a source that says otherwise"
+        )
+        rows = disputed_by(rows)
+    return Table(columns, rows, title=title, caption=caption, shrink=ALLIANCE_SHRINK)
 
 
 def pillars_table(result: PillarsResult) -> Table:

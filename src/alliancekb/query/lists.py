@@ -30,7 +30,7 @@ from alliancekb.query.facts import (
     position_spans,
     with_evidence,
 )
-from alliancekb.query.members import StatusRule, member_rows, scope_spans
+from alliancekb.query.members import StatusRule, member_rows, scope_context, scope_spans
 from alliancekb.store import models as m
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
@@ -150,38 +150,49 @@ def countries(session: Session) -> CountriesResult:
 def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date) -> CountSets:
     """In-force countries per scope on `day`, by the rule `members` answers with."""
     found: CountSets = defaultdict(set)
-    # member_rows, not the raw records: the claims are merged first, so a dataset's
+    # member_rows, not the raw records: the claims are decided first, so a dataset's
     # in-force claim does not count a country whose own record says otherwise.
     spans = scope_spans(session, scope_ids)
-    for span, row in member_rows(spans, day, StatusRule.CHOSEN, (Status.IN_FORCE,)):
+    context = scope_context(session, scope_ids, spans)
+    for span, row in member_rows(
+        spans, day, StatusRule.CHOSEN, (Status.IN_FORCE,), context=context
+    ):
         found[row["scope_id"]].add(span.chain[0])  # type: ignore[index]
     return found
 
 
-def _alliances_of(session: Session, country_id: int, day: dt.date) -> list[int]:
-    """The alliances a country is in on `day` (itself or one of their pillars)."""
+def _places_of(session: Session, country_id: int, day: dt.date) -> dict[int, Row]:
+    """A country's place in each alliance on `day` (by alliance id), as `members` answers:
+    the row of the alliance itself, else of one of its pillars (a partner of a pillar)."""
     spans = membership_spans(session, t.memberships.c.country_id == country_id)
-    scope_ids = {span.chain[1] for span, _ in member_rows(spans, day)}  # type: ignore[index]
-    found = (
-        session.execute(select(m.Alliance.id).where(m.Alliance.scope_id.in_(scope_ids)))
-        .scalars()
-        .all()
-    )
-    by_pillar = (
-        session.execute(select(m.Pillar.alliance_id).where(m.Pillar.scope_id.in_(scope_ids)))
-        .scalars()
-        .all()
-    )
-    return sorted({*found, *by_pillar})
+    scopes = {span.chain[1] for span in spans}  # type: ignore[index]
+    context = scope_context(session, scopes)
+    infos = scope_infos(session)
+    alliance_of = dict(session.execute(select(m.Alliance.scope_id, m.Alliance.id)).all())
+    places: dict[int, Row] = {}
+    for _, row in member_rows(spans, day, context=context):
+        info = infos[row["scope_id"]]
+        alliance_id = alliance_of[info.alliance_scope_id]
+        own_scope = info.kind is Kind.ALLIANCE
+        if alliance_id in places and not own_scope:
+            continue
+        places[alliance_id] = {**row, "scope": info.label}
+    return places
+
+
+#: What `alliances --country` adds to each row: the country's place, as `members` says.
+COUNTRY_PLACE_FIELDS = ("scope", "role", "status", "from", "confirmed", "currency", "disputed")
 
 
 def alliances(
     session: Session, as_of: dt.date | None = None, *, country: str | None = None
 ) -> AlliancesResult:
-    """Every alliance with its kind, founding date, pillar count and in-force member count.
+    """Every alliance with its kind, founding and end dates, pillar count and in-force
+    member count.
 
     `country` keeps the alliances (or their pillars) it is in on the date, as `members`
-    answers (any status it shows by default).
+    answers (any status it shows by default), and adds its place in each
+    (`COUNTRY_PLACE_FIELDS`: the scope it is in, role, status, from, evidence, disputes).
     """
     day = as_of or dt.date.today()
     label = None
@@ -195,13 +206,16 @@ def alliances(
         m.Alliance.full_name,
         m.Alliance.kind,
         m.Alliance.founded,
+        m.Alliance.ended,
         m.Alliance.scope_id,
         pillar_count.label("pillars"),
     ).order_by(m.Alliance.name)
+    places: dict[int, Row] = {}
     if country is not None:
         ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
         label = ref.label
-        stmt = stmt.where(m.Alliance.id.in_(_alliances_of(session, ref.id, day)))
+        places = _places_of(session, ref.id, day)
+        stmt = stmt.where(m.Alliance.id.in_(sorted(places)))
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
@@ -210,7 +224,7 @@ def alliances(
             )
             in_force = _in_force_by_scope(session, [r.scope_id for r in batch], day)
             for r in batch:
-                yield {
+                row: dict[str, Any] = {
                     "key": r.key,
                     "name": r.name,
                     "full_name": r.full_name,
@@ -219,7 +233,12 @@ def alliances(
                     "pillars": r.pillars,
                     "members": len(in_force[r.scope_id]),
                     "aliases": aliases.get(r.id, []),
+                    "ended": text_or_none(r.ended),
                 }
+                if country is not None:
+                    place = places[r.id]
+                    row.update({k: place.get(k) for k in COUNTRY_PLACE_FIELDS})
+                yield row
 
     return AlliancesResult(rows(), day, label)
 

@@ -14,17 +14,32 @@ status filter replaces these defaults.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
-from alliancekb.core.vocab import CLOSED_STATUSES, Obligation, Role, Status
+from alliancekb.core.vocab import (
+    CLOSED_STATUSES,
+    DisputedRule,
+    Obligation,
+    Role,
+    SourceKind,
+    Status,
+)
 from alliancekb.query.common import role_rank_of, scope_infos, status_rank_of
-from alliancekb.query.facts import EVIDENCE_FIELDS, answering, horizon_text, membership_spans
+from alliancekb.query.facts import EVIDENCE_FIELDS, horizon_text, membership_spans
 from alliancekb.query.facts import with_evidence as _with_evidence
+from alliancekb.query.precedence import (
+    IN_STATUSES,
+    Coverage,
+    Decision,
+    decide,
+)
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, load_index
 
@@ -48,6 +63,8 @@ MEMBER_FIELDS = (
     "obligations",
     "dates_from",
     "claim",
+    "disputed",
+    "obligations_from",
 )
 
 
@@ -85,6 +102,18 @@ class MembersResult:
     newest_evidence: str | None = None
     #: Only rows coded with all of these obligations (empty: all).
     obligations: tuple[str, ...] = ()
+    #: Which rows are shown by `disputed`.
+    disputed_rule: DisputedRule = DisputedRule.SHOW
+    #: How many rows shown are disputed, and how many were left out by `disputed_rule`.
+    disputed_count: int = 0
+    disputed_hidden: int = 0
+    #: Countries a source lists on the day against the answer (not rows of it): dicts with
+    #: country, iso3, scope, disputed.
+    overruled: list[Row] = field(default_factory=list)
+    #: The day the alliance was dissolved (EDTF as written), if it was; `dissolved`: by
+    #: the day answered.
+    ended: str | None = None
+    dissolved: bool = False
 
 
 def _in_vocabulary_order(statuses: set[Status] | frozenset[Status]) -> tuple[Status, ...]:
@@ -117,59 +146,129 @@ def scope_spans(session: Reader, scope_ids: Sequence[int]) -> list[Span[Row]]:
     return membership_spans(session, t.memberships.c.scope_id.in_(scope_ids))
 
 
-#: Datasets in the order their dates are preferred, by the start of their source key: COW
-#: dates a membership from its entry into force, as treaties and governments do; ATOP from
-#: the signature of the treaty or accession protocol. Any other dataset follows, by key.
-DATASET_PRECEDENCE = ("cow", "atop")
+@dataclass(frozen=True)
+class ScopeContext:
+    """What `precedence.decide` needs besides the records: per scope, the datasets that
+    code it and the alliance's end and treaty obligations; each dataset's coverage."""
+
+    coverage: dict[str, Coverage]
+    claimants: dict[int, frozenset[str]]
+    #: The alliance's last day, by scope (a pillar's is its alliance's).
+    ended: dict[int, dt.date]
+    #: The treaty's obligations, by scope (an alliance's own scope only).
+    obligations: dict[int, tuple[str, ...]]
+    #: The alliance's name, by scope (where obligations come from).
+    alliance_names: dict[int, str]
+
+    def ended_text(self, scope_id: int) -> str | None:
+        day = self.ended.get(scope_id)
+        return day.isoformat() if day is not None else None
 
 
-def claim_precedence(claim: str | None) -> int:
-    """A claim's rank in the precedence of dates: 0 for the knowledge base's own record,
-    then the datasets of `DATASET_PRECEDENCE`, then any other (as `merge_claims` orders)."""
-    if not claim:
-        return 0
-    for rank, prefix in enumerate(DATASET_PRECEDENCE):
-        if claim.startswith(prefix):
-            return 1 + rank
-    return 1 + len(DATASET_PRECEDENCE)
+def scope_context(
+    session: Reader, scope_ids: Collection[int], spans: Sequence[Span[Row]] | None = None
+) -> ScopeContext:
+    """The context of these scopes. `spans`: every record of them, when the caller has read
+    them all already (the claimants are then taken from them, not queried)."""
+    ms, a, p, src = t.memberships.c, t.alliances.c, t.pillars.c, t.sources.c
+    wanted = set(scope_ids)
+    claimants: dict[int, set[str]] = {sid: set() for sid in wanted}
+    if spans is not None:
+        for span in spans:
+            claim = span.payload.get("claim")
+            if claim:
+                claimants.setdefault(span.payload["scope_id"], set()).add(claim)
+    elif wanted:
+        for scope_id, claim in session.execute(
+            select(ms.scope_id, ms.claim)
+            .where(ms.scope_id.in_(sorted(wanted)), ms.claim != "")
+            .distinct()
+        ):
+            claimants.setdefault(scope_id, set()).add(claim)
+    coverage = {
+        key: Coverage(first, last)
+        for key, first, last in session.execute(
+            select(src.key, src.covers_from_lower, src.covers_to_upper).where(
+                src.kind == SourceKind.DATASET
+            )
+        )
+    }
+    ended: dict[int, dt.date] = {}
+    obligations: dict[int, tuple[str, ...]] = {}
+    names: dict[int, str] = {}
+    by_alliance: dict[int, int] = {}
+    for aid, scope_id, name, ended_upper, coded in session.execute(
+        select(a.id, a.scope_id, a.name, a.ended_upper, a.obligations)
+    ):
+        by_alliance[aid] = scope_id
+        names[scope_id] = name
+        if ended_upper is not None:
+            ended[scope_id] = ended_upper
+        if coded:
+            obligations[scope_id] = tuple(coded.split("; "))
+    for aid, scope_id in session.execute(select(p.alliance_id, p.scope_id)):
+        alliance_scope = by_alliance[aid]
+        names[scope_id] = names[alliance_scope]
+        if alliance_scope in ended:
+            ended[scope_id] = ended[alliance_scope]
+    return ScopeContext(
+        coverage,
+        {k: frozenset(v) for k, v in claimants.items()},
+        ended,
+        obligations,
+        names,
+    )
 
 
-def _precedence(span: Span[Row]) -> tuple[int, str]:
-    """The knowledge base's own record first (treaties, governments), then the datasets."""
-    claim = span.payload.get("claim") or ""
-    return (claim_precedence(claim), claim)
+def _obligations(
+    decision: Decision, scope_id: int, context: ScopeContext | None
+) -> tuple[list[str], str | None]:
+    """The obligations of an answer and where they come from: the answering record's own
+    coding (a claim of the member's own), else the treaty's, else the agreeing datasets'."""
+    answer = decision.answer
+    if answer is not None and answer.payload["obligations"] and not answer.payload["claim"]:
+        return list(answer.payload["obligations"]), "record"
+    treaty = context.obligations.get(scope_id) if context is not None else None
+    if treaty:
+        return list(treaty), f"treaty ({context.alliance_names[scope_id]})" if context else None
+    coded = {o for s in decision.agreeing for o in s.payload["obligations"]}
+    if not coded:
+        return [], None
+    by = sorted({s.payload["claim"] or "record" for s in decision.agreeing
+                 if s.payload["obligations"]})  # fmt: skip
+    return [o.value for o in Obligation if o.value in coded], "; ".join(by)
 
 
-def merge_claims(spans: Sequence[Span[Row]], day: dt.date) -> list[tuple[Span[Row], Row]]:
-    """One row per country and scope from the claims answering `day`.
-
-    Status, role and dates come from the claim of highest precedence (the knowledge
-    base's own record over a dataset's; `dates_from` names its sources); `sources` and
-    `obligations` gather every claim's; `confirmed` and `currency` take the freshest
-    evidence among the claims that agree with the status shown.
-    """
-    groups: dict[tuple[Any, Any], list[Span[Row]]] = {}
-    for span in spans:
-        groups.setdefault(span.chain[:2], []).append(span)  # type: ignore[index]
-    out: list[tuple[Span[Row], Row]] = []
-    for group in groups.values():
-        group.sort(key=_precedence)
-        primary = group[0]
-        row = dict(_with_evidence(primary, day))
-        row["dates_from"] = list(primary.payload["sources"])
-        if len(group) > 1:
-            status = primary.payload["status"]
-            agreeing = [s for s in group if s.payload["status"] == status]
-            row["sources"] = sorted({k for s in group for k in s.payload["sources"]})
-            coded = {o for s in group for o in s.payload["obligations"]}
-            row["obligations"] = [o.value for o in Obligation if o.value in coded]
-            freshest = max(agreeing, key=lambda s: s.evidence.confirmed_upper or dt.date.min)
-            row["confirmed"] = freshest.evidence.confirmed
-            currencies = {s.currency(day) for s in agreeing}
-            best = next(c for c in Currency if c in currencies)
-            row["currency"] = best.value
-        out.append((primary, row))
-    return out
+def _answer_row(decision: Decision, day: dt.date, scope_id: int,
+                context: ScopeContext | None) -> tuple[Span[Row], Row] | None:  # fmt: skip
+    """The row of a decision: its answering record, or an `ended` row for a country that
+    left (or whose alliance ended) before the day; None when it was never in."""
+    span = decision.answer
+    if span is None:
+        if decision.ended is None:
+            return None
+        span = decision.ended
+        row = dict(_with_evidence(span, day))
+        row["status"] = Status.ENDED.value if span.payload["status"] in IN_STATUSES else (
+            row["status"])  # fmt: skip
+        ended_on = decision.ended_on or span.end
+        if ended_on is not None and row.get("to") is None:
+            row["to"] = ended_on.isoformat()
+        row["until"] = ended_on.isoformat() if ended_on is not None else row.get("until")
+        row["_synthetic"] = True
+    else:
+        row = dict(_with_evidence(span, day))
+    row["dates_from"] = list(span.payload["sources"])
+    agreeing = decision.agreeing or [span]
+    row["sources"] = sorted({k for s in agreeing for k in s.payload["sources"]})
+    evidence = [s for s in agreeing if s.payload["status"] == span.payload["status"]] or [span]
+    freshest = max(evidence, key=lambda s: s.evidence.confirmed_upper or dt.date.min)
+    row["confirmed"] = freshest.evidence.confirmed
+    currencies = {s.currency(day) for s in evidence}
+    row["currency"] = next(c for c in Currency if c in currencies).value
+    row["obligations"], row["obligations_from"] = _obligations(decision, scope_id, context)
+    row["disputed"] = list(decision.disputed)
+    return span, row
 
 
 def member_rows(
@@ -179,20 +278,55 @@ def member_rows(
     chosen: tuple[Status, ...] = (),
     *,
     history: bool = False,
+    context: ScopeContext | None = None,
+    overruled: list[Row] | None = None,
 ) -> list[tuple[Span[Row], Row]]:
-    """The answer for `day` (one row per country and scope, claims merged), or with
-    `history` every record of every chain, that passes the status rule.
+    """The answer for `day` (one row per country and scope, decided by
+    `precedence.decide`), or with `history` every record of every chain, that passes the
+    status rule. `overruled` collects the countries a claim lists on the day against the
+    answer (rows with `country`, `iso3`, `scope_id`, `disputed`).
 
-    The one rule behind `members` and every member count (`alliances`, `pillars`, `show`).
+    The one rule behind `members` and every member count (`alliances`, `pillars`, `show`,
+    `allies`, graphs, charts, browse).
     """
-    picked: list[tuple[Span[Row], Row]]
+    picked: list[tuple[Span[Row], Row]] = []
     if history:
-        picked = [
-            (s, {**_with_evidence(s, day), "dates_from": s.payload["sources"]}) for s in spans
-        ]
-    else:
-        picked = merge_claims(answering(spans, day), day)
-    return [(span, row) for span, row in picked if shown(rule, chosen, row)]
+        for s in spans:
+            row = {**_with_evidence(s, day), "dates_from": s.payload["sources"]}
+            row["disputed"] = []
+            row["obligations_from"] = (
+                ("record" if not s.payload["claim"] else s.payload["claim"])
+                if s.payload["obligations"]
+                else None
+            )
+            picked.append((s, row))
+        return [(span, row) for span, row in picked if shown(rule, chosen, row)]
+    groups: dict[tuple[Any, Any], list[Span[Row]]] = {}
+    for span in spans:
+        groups.setdefault(span.chain[:2], []).append(span)  # type: ignore[index]
+    for (_, scope_id), group in groups.items():
+        decision = decide(
+            group,
+            day,
+            claimants=context.claimants.get(scope_id, ()) if context else (),
+            coverage=context.coverage if context else None,
+            ended=context.ended.get(scope_id) if context else None,
+        )
+        made = _answer_row(decision, day, scope_id, context)
+        visible = made is not None and shown(rule, chosen, made[1])
+        if not visible and not decision.member and decision.disputed and overruled is not None:
+            first = group[0].payload
+            overruled.append(
+                {
+                    "country": first["country"],
+                    "iso3": first["iso3"],
+                    "scope_id": scope_id,
+                    "disputed": list(decision.disputed),
+                }
+            )
+        if made is not None and visible:
+            picked.append(made)
+    return picked
 
 
 def members(
@@ -205,6 +339,7 @@ def members(
     currencies: Sequence[Currency | str] | None = None,
     obligations: Sequence[Obligation | str] | None = None,
     history: bool = False,
+    disputed: DisputedRule | str = DisputedRule.SHOW,
     index: NameIndex | None = None,
 ) -> MembersResult:
     """Who is in an alliance or pillar on a day (today by default), one row per country.
@@ -212,8 +347,11 @@ def members(
     A pillar's rows include its alliance's memberships (`via` = the alliance's name:
     members of an alliance take part in all its pillars) besides its own (`via` empty).
     Each row carries `confirmed` and `currency`. `obligations` keeps the rows coded with
-    every obligation given. Rows are ordered by status (in-force first), role, country;
-    with `history`, by country, scope and start.
+    every obligation given (a member inherits its treaty's unless its own claim codes
+    others). Where sources disagree, `precedence.decide` answers and `disputed` lists the
+    claims against it; `disputed` (the rule) keeps every row, only disputed ones, or none.
+    Rows are ordered by status (in-force first), role, country; with `history`, by
+    country, scope and start.
     """
     index = index if index is not None else load_index(session, SCOPE_KINDS)
     ref = index.resolve(scope, SCOPE_KINDS)
@@ -226,7 +364,13 @@ def members(
     day = as_of or dt.date.today()
     rule, chosen, hidden = status_rule(statuses, as_of is not None)
     spans = scope_spans(session, wanted)
-    picked = member_rows(spans, day, rule, chosen, history=history)
+    context = scope_context(session, wanted, spans)
+    overruled: list[Row] = []
+    picked = member_rows(
+        spans, day, rule, chosen, history=history, context=context, overruled=overruled
+    )
+    disputed_rule = DisputedRule(disputed)
+    disputed_count = disputed_hidden = 0
     role_set = {Role(r) for r in roles or ()}
     currency_set = tuple(sorted({Currency(c) for c in currencies or ()}, key=list(Currency).index))
     obligation_set = {Obligation(o).value for o in obligations or ()}
@@ -238,6 +382,13 @@ def members(
             continue
         if not obligation_set <= set(row["obligations"]):
             continue
+        is_disputed = bool(row.get("disputed"))
+        if (disputed_rule is DisputedRule.ONLY and not is_disputed) or (
+            disputed_rule is DisputedRule.HIDE and is_disputed
+        ):
+            disputed_hidden += 1
+            continue
+        disputed_count += is_disputed
         info = infos[row["scope_id"]]
         rows.append(
             {
@@ -271,4 +422,26 @@ def members(
         currencies=currency_set,
         newest_evidence=horizon_text(spans),
         obligations=tuple(o.value for o in Obligation if o.value in obligation_set),
+        disputed_rule=disputed_rule,
+        disputed_count=disputed_count,
+        disputed_hidden=disputed_hidden,
+        overruled=[
+            {
+                "country": o["country"],
+                "iso3": o["iso3"],
+                "scope": infos[o["scope_id"]].label,
+                "disputed": o["disputed"],
+            }
+            for o in sorted(overruled, key=lambda o: o["country"])
+        ],
+        ended=context.ended_text(ref.scope_id) and _ended_text(session, ref.scope_id, infos),
+        dissolved=ref.scope_id in context.ended and day > context.ended[ref.scope_id],
     )
+
+
+def _ended_text(session: Reader, scope_id: int, infos: dict[int, Any]) -> str | None:
+    """The alliance's `ended` as written (a pillar's: its alliance's)."""
+    a = t.alliances.c
+    alliance_scope = infos[scope_id].alliance_scope_id
+    text = session.execute(select(a.ended).where(a.scope_id == alliance_scope)).scalar()
+    return text or None

@@ -209,6 +209,13 @@ class Alliance(Base):
     founded_lower: Mapped[bound]
     founded_upper: Mapped[bound]
     description: Mapped[opt_text]
+    #: When it was dissolved ('' = not known to have ended): every membership ends then.
+    ended: Mapped[edtf_text]
+    ended_lower: Mapped[bound]
+    ended_upper: Mapped[bound]
+    #: What its treaty binds every member to ('; '-joined Obligation values in vocabulary
+    #: order, '' = none recorded); a member's own claim may code others.
+    obligations: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     pillars: Mapped[list[Pillar]] = relationship(
         back_populates="alliance", order_by="Pillar.number"

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Date, Enum, Integer, MetaData, String, Table, Text
 
-from alliancekb.core.vocab import Role, Status
+from alliancekb.core.vocab import Role, SourceKind, Status
 
 metadata = MetaData()
 
@@ -68,6 +68,9 @@ sources = Table(
     Column("key", String(_KEY), nullable=False),
     _edtf("published"),
     _edtf("covers_to"),
+    Column("kind", vocabulary(SourceKind, "source_kind"), nullable=False),
+    _bound("covers_from_lower"),
+    _bound("covers_to_upper"),
 )
 countries = Table(
     "countries",
@@ -85,6 +88,9 @@ alliances = Table(
     _int("scope_id"),
     _name("name"),
     _name("full_name", nullable=True),
+    _edtf("ended"),
+    _bound("ended_upper"),
+    Column("obligations", String(200), nullable=False),
 )
 pillars = Table(
     "pillars",

@@ -55,7 +55,8 @@ class Existing:
         a = m.Alliance
         found: dict[str, dict[str, Any]] = {}
         rows = conn.execute(
-            select(a.id, a.key, a.name, a.full_name, type_coerce(a.kind, String()), a.founded)
+            select(a.id, a.key, a.name, a.full_name, type_coerce(a.kind, String()), a.founded,
+                   a.ended)
             .where(a.key.in_(keys))
         ).all()  # fmt: skip
         for row in rows:
@@ -64,7 +65,7 @@ class Existing:
             ).scalars()
             found[row[1]] = {
                 "name": row[2], "full_name": row[3], "kind": row[4], "founded": row[5],
-                "aliases": sorted(aliases),
+                "ended": row[6], "aliases": sorted(aliases),
             }  # fmt: skip
         return cls(found)
 
@@ -142,7 +143,7 @@ class Builder:
         alias = f"{d.prefix}:{ident}"
         named = self.crosswalk.linked(d.prefix, ident)
         where = f"row {row.line} ({alias})"
-        columns = {"key": column, "founded": column, "aliases": column}
+        columns = {"key": column, "founded": column, "ended": column, "aliases": column}
         if named is not None:
             self.alliance_keys[ident] = named.key
             stored = self.existing.alliances.get(named.key)
@@ -155,12 +156,18 @@ class Builder:
                     data["full_name"] = named.full_name
                 if named.founded:
                     data["founded"] = named.founded
+                if ended:
+                    data["ended"] = ended
                 self.existing.alliances[named.key] = {**data, "aliases": data["aliases"]}
             else:  # keep what the knowledge base says; add the dataset's alias
                 aliases = sorted({*stored["aliases"], alias}, key=str.casefold)
                 stored["aliases"] = aliases
                 data = {"key": named.key, "name": stored["name"], "kind": stored["kind"],
                         "aliases": aliases}  # fmt: skip
+                # A dataset's recorded end fills an end the knowledge base does not have;
+                # it never replaces one (the first end recorded stays, whichever import).
+                if ended and not stored.get("ended"):
+                    data["ended"] = stored["ended"] = ended
             record = row.record("alliances", AllianceIn, data, where, columns)
         else:
             key = f"{d.prefix}-{ident}"
@@ -173,6 +180,8 @@ class Builder:
             }  # fmt: skip
             if founded:
                 data["founded"] = founded
+            if ended:
+                data["ended"] = ended
             record = row.record("alliances", AllianceIn, data, where, columns)
         if record is not None:
             yield record
