@@ -31,6 +31,7 @@ from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Row, json_value
 from alliancekb.core.knowledge_time import knowledge_fields
 from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
+from alliancekb.query import allies as q_allies
 from alliancekb.query import cards as q_cards
 from alliancekb.query import conflicts as q_conflicts
 from alliancekb.query import history as q_history
@@ -183,6 +184,19 @@ class KnowledgeBase:
         day = _day(as_of, "as_of")
         with self.session() as s:
             return _rows(q_lists.alliances(s, day, country=country), s)
+
+    def allies(
+        self,
+        country: str,
+        as_of: DateLike | None = None,
+        obligation: Choices = None,
+        directed: bool = False,
+    ) -> Rows[q_allies.AlliesResult]:
+        """The countries a country is allied with on a date, and by what (`alliancekb allies`)."""
+        day = _day(as_of, "as_of")
+        obligations = _choices(obligation, Obligation, "obligation")
+        with self.session() as s:
+            return _rows(q_allies.allies(s, country, day, obligations, directed=directed), s)
 
     def conflicts(
         self, scope: str | None = None, country: str | None = None

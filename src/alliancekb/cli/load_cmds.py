@@ -12,6 +12,8 @@ from alliancekb.cli.options import FormatOpt, count_option
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from alliancekb.load.loader import LoadReport, ProgressCallback
 
 DEFAULT_MAX_MB = 512
@@ -64,7 +66,7 @@ def load_cmd(
     """
     report = _run(ctx, files, dry_run=dry_run, max_mb=max_mb)
     verb = "dry run, what a load would do (nothing is written)" if dry_run else "loaded"
-    _print_report(report, verb, dry_run=dry_run)
+    _print_report(report, verb, dry_run=dry_run, engine=state_of(ctx).engine())
 
 
 def validate_cmd(
@@ -225,7 +227,9 @@ class _progress:
         self._bar.stop()
 
 
-def _print_report(report: LoadReport, verb: str, *, dry_run: bool = False) -> None:
+def _print_report(
+    report: LoadReport, verb: str, *, dry_run: bool = False, engine: Engine | None = None
+) -> None:
     from alliancekb.core.paths import display_name
     from alliancekb.present.reports import render_load_counts
 
@@ -235,8 +239,35 @@ def _print_report(report: LoadReport, verb: str, *, dry_run: bool = False) -> No
             "a load would change nothing: the knowledge base already holds all of it"
             if report.changed == 0
             else "nothing was written: run without --dry-run to make these changes"
+            + (
+                "; the load's report then lists what changed in each updated record"
+                if any(c.updated for c in report.counts.values())
+                else ""
+            )
         )
     elif report.changed == 0:
         typer.echo("nothing changed: the knowledge base already holds all of it")
     elif report.load_id is not None:
         typer.echo(f"recorded as load {report.load_id} (see `alliancekb history`)")
+        _print_updates(engine, report)
+
+
+#: Past this many updated records a load's report counts them and does not list them
+#: (working out each field's old value reads every touched fact twice).
+_UPDATES_READ = 2000
+
+
+def _print_updates(engine: Engine | None, report: LoadReport) -> None:
+    """What changed in the first updated records (field: old -> new), sources included."""
+    updated = sum(c.updated for c in report.counts.values())
+    if engine is None or report.load_id is None or not updated:
+        return
+    from alliancekb.present.reports import render_updates
+
+    if updated > _UPDATES_READ:
+        rows = []
+    else:
+        from alliancekb.dump.diff import diff
+
+        rows = [r for r in diff(engine, None, report.load_id).rows if r["change"] == "updated"]
+    render_updates(rows, updated, report.load_id)

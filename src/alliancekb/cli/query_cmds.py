@@ -536,6 +536,57 @@ def conflicts_cmd(
         emit(session, conflicts(session, scope, country), fmt, out)
 
 
+def allies_cmd(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Argument(metavar="COUNTRY", help="A country, by any name.")],
+    as_of: AsOfOpt = None,
+    obligation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--obligation",
+            metavar="OBLIGATION",
+            callback=each_one_of(OBLIGATIONS),
+            help=f"Only ties carrying this obligation (repeatable: all of them): "
+            f"{', '.join(OBLIGATIONS)}.",
+        ),
+    ] = None,
+    directed: Annotated[
+        bool,
+        typer.Option(
+            "--directed",
+            help="Say who owes what to whom: the country's obligations toward each partner, "
+            "and the partner's toward it.",
+        ),
+    ] = False,
+    known_on: KnownOnOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Which countries a country is allied with on a date, and by which alliances.
+
+    One row per partner: the alliances (or pillars) both are in on the date, as `members`
+    answers them (in force or suspended), each with its obligations, status, currency,
+    disputes and sources. Obligations belong to the treaty (NATO: defense, consultation)
+    and every member inherits them unless a claim of its own codes others. Undirected
+    (the default), a tie carries an obligation if either party does, so an asymmetric
+    treaty is still a pact of both; --directed says who is bound to whom.
+
+    Examples:
+
+      alliancekb allies USA --obligation defense
+
+      alliancekb allies Japan --directed
+
+      alliancekb allies Germany --as-of 1980-01-01 --format csv
+    """
+    from alliancekb.query.allies import allies
+
+    with read_paged(ctx) as (session, out):
+        result = allies(
+            session, country, as_of_date(as_of), obligations=obligation, directed=directed
+        )
+        emit(session, result, fmt, out)
+
+
 def register(app: typer.Typer) -> None:
     """Add the read commands to the root app."""
     app.command("members")(members_cmd)
@@ -549,3 +600,4 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show_cmd)
     app.command("timeline")(timeline_cmd)
     app.command("conflicts")(conflicts_cmd)
+    app.command("allies")(allies_cmd)

@@ -75,8 +75,9 @@ def graph_data(
     names = scope_names(session)
     infos = scope_infos(session)
     labels_by_id = {info.label: sid for sid, info in infos.items()}
+    # One name index for every scope's answer (building it per scope was most of the time).
+    index = load_index(session, SCOPE_KINDS)
     if scopes:
-        index = load_index(session, SCOPE_KINDS)
         wanted: list[str] = []
         for scope in scopes:
             ref = index.resolve(scope, SCOPE_KINDS)
@@ -104,7 +105,7 @@ def graph_data(
                     "relation": "part-of",
                 }
             )
-        result = members(session, name, as_of=day, obligations=obligations)
+        result = members(session, name, as_of=day, obligations=obligations, index=index)
         for row in result.rows:
             if row["via"] is not None:
                 continue

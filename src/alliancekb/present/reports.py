@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import IO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from alliancekb.core.formats import Format
 from alliancekb.dump.diff import DiffResult
+from alliancekb.present.escape import visible
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.history import HistoryResult
@@ -116,3 +117,51 @@ def emit_diff(result: DiffResult, fmt: Format | str, stream: IO[str] | None = No
         shrink=DIFF_SHRINK,
     )
     emit(table, fmt, stream)
+
+
+#: How many updated facts a load's report lists field by field.
+UPDATES_SHOWN = 5
+
+
+def render_updates(rows: Sequence[dict[str, Any]], updated: int, load: int) -> None:
+    """After a load: what changed in the first updated facts, one `field: old -> new` line
+    each (a newer source cited shows as the sources' change), then where the rest are."""
+    import sys
+
+    facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        facts.setdefault((row["kind"], row["key"]), []).append(row)
+    out = sys.stdout
+    shown = list(facts.items())[:UPDATES_SHOWN]
+    if shown:
+        plural = "s" if len(facts) != 1 else ""
+        first = f", the first {len(shown)}" if len(facts) > len(shown) else ""
+        out.write(f"updated ({len(facts)} fact{plural}{first}):\n")
+    for (kind, key), changes in shown:
+        out.write(f"  {kind} {visible(key, newlines=False)}\n")
+        for change in changes:
+            out.write(
+                f"    {change['field']}: {_short(change['old'])} -> {_short(change['new'])}\n"
+            )
+            if change["field"] == "sources" and change["old"]:
+                dropped = set(change["old"].split("; ")) - set((change["new"] or "").split("; "))
+                if dropped:
+                    out.write(
+                        f"    no longer cited: {visible(', '.join(sorted(dropped)), newlines=False)}"
+                        " (a record's sources are replaced: list the old ones too to add "
+                        "evidence)\n"
+                    )
+    rest = updated - len(shown) if shown else updated
+    if rest > 0 or not shown:
+        out.write(
+            f"{'every' if not shown else 'the other'} updated record's changes, field by field: "
+            f"`alliancekb history --changes {load}`\n"
+        )
+
+
+def _short(value: str | None, width: int = 100) -> str:
+    """A value on one line, cut at `width` characters (`(none)` for nothing)."""
+    if value is None or value == "":
+        return "(none)"
+    text = visible(value, newlines=False)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -7,7 +7,11 @@ country in a scope, the claimants' in-force spells are compared:
 - `missing`: one claimant has the country as a member on dates another claimant covers
   (its coverage window, and it codes the same scope) without listing it;
 - `start` / `end`: both list it, but the first day in, or the last day in, differ beyond
-  the precision of the dates (`1955` and `1955-05-06` agree);
+  the precision of the dates (`1955` and `1955-05-06` agree); an exit recorded after
+  another dataset's coverage, which leaves the member open, is an `end` too (its
+  presumption that the membership goes on is overruled);
+- `gap`: one claimant has the member out between two spells (Syria 1958–61, in the
+  United Arab Republic) while another has it in then;
 - `obligation`: two datasets code a different obligation on one that both code
   (defense, neutrality, nonaggression).
 
@@ -18,6 +22,7 @@ Each row names the sources and their values; where a difference is a known conve
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +36,7 @@ from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Obligation, SourceKind, Status
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import membership_spans
+from alliancekb.query.precedence import Coverage
 from alliancekb.store import models as m
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
@@ -42,6 +48,7 @@ SHARED_OBLIGATIONS = (Obligation.DEFENSE, Obligation.NEUTRALITY, Obligation.NONA
 #: Statuses that say the country is in (a spell to compare).
 _IN = frozenset({Status.IN_FORCE, Status.SUSPENDED})
 _OWN = ""
+_ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass
@@ -51,17 +58,6 @@ class ConflictsResult:
     scope: str | None
     country: str | None
     rows: list[Row] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """A dataset's coverage window (first and last day), open where unknown."""
-
-    first: dt.date | None
-    last: dt.date | None
-
-    def covers(self, day: dt.date) -> bool:
-        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
 
 
 @dataclass
@@ -130,7 +126,7 @@ def conflicts(
     return ConflictsResult(scope_label, country_label, rows)
 
 
-CONFLICT_KINDS = ("missing", "start", "end", "obligation")
+CONFLICT_KINDS = ("missing", "start", "end", "gap", "obligation")
 
 
 def _coverages(session: Session) -> dict[str, Coverage]:
@@ -160,17 +156,26 @@ def _label(claim: Claim) -> str:
 def _disagreements(
     claims: dict[str, Claim], claimants: set[str], coverage: dict[str, Coverage]
 ) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """Every disagreement between the claimants of one country in one scope."""
     names = sorted(claims, key=lambda n: (n != _OWN, n))
-    # missing: listed by one claimant on days another dataset covers without listing it
+    yield from _missing(claims, names, claimants, coverage)
+    listed = [claims[n] for n in names if claims[n].spells]
+    yield from _starts(listed)
+    yield from _ends(listed, coverage)
+    yield from _gaps(listed, coverage)
+    yield from _obligation_codes(listed)
+
+
+def _missing(
+    claims: dict[str, Claim], names: list[str], claimants: set[str], coverage: dict[str, Coverage]
+) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """Listed by one claimant on days another dataset covers without listing it."""
     for name in sorted(claimants - set(claims)):
         window = coverage.get(name)
         if window is None:
             continue
         for other in names:
-            spell = next(
-                (s for s in claims[other].spells if _overlaps(s, window)),
-                None,
-            )
+            spell = next((s for s in claims[other].spells if _overlaps(s, window)), None)
             if spell is None:
                 continue
             days = [d for d in (spell.start, window.first) if d is not None]
@@ -185,15 +190,87 @@ def _disagreements(
             )
             yield "missing", values, note
             break
-    listed = [claims[n] for n in names if claims[n].spells]
+
+
+def _starts(listed: list[Claim]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     starts = [c.start.payload["from"] for c in listed]
     if any(_differ(a, b) for a in starts for b in starts):
         begun: dict[str, Any] = {_label(c): f for c, f in zip(listed, starts, strict=True)}
         yield "start", begun, _start_note(listed)
+
+
+def _ends(
+    listed: list[Claim], coverage: dict[str, Coverage]
+) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     ends = [_end_text(c) for c in listed]
     if any(_ends_differ(a, b, coverage) for a in listed for b in listed):
         ended: dict[str, Any] = {_label(c): e for c, e in zip(listed, ends, strict=True)}
         yield "end", ended, _end_note(ends)
+        return
+    # An exit recorded after another dataset's coverage, which leaves the member open: not
+    # a contradiction of its evidence, but its presumption that the membership goes on.
+    for closed in listed:
+        last = edtf_or_none(_end_text(closed))
+        if last is None:
+            continue
+        for open_claim in listed:
+            window = coverage.get(open_claim.name)
+            if (
+                _end_text(open_claim) is None
+                and window is not None
+                and window.last is not None
+                and last.lower > window.last
+            ):
+                values = {
+                    _label(closed): _end_text(closed),
+                    _label(open_claim): f"open (covers to {window.last.isoformat()})",
+                }
+                note = (
+                    f"after {open_claim.name}'s coverage: the exit overrules its presumption "
+                    "that the membership goes on"
+                )
+                yield "end", values, note
+                return
+
+
+def _gaps(
+    listed: list[Claim], coverage: dict[str, Coverage]
+) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """A claimant out between two of its spells while another has the member in then."""
+    for claim in listed:
+        for before, after in itertools.pairwise(claim.spells):
+            if before.end is None or after.start is None:
+                continue
+            gap = (before.end + _ONE_DAY, after.start - _ONE_DAY)
+            if gap[0] > gap[1]:
+                continue
+            for other in listed:
+                if other is claim:
+                    continue
+                window = coverage.get(other.name, Coverage(None, None))
+                if not (window.covers(gap[0]) or window.covers(gap[1])):
+                    continue
+                if any(_spans_days(s, *gap) for s in other.spells):
+                    values = {
+                        _label(claim): f"out {gap[0].isoformat()} to {gap[1].isoformat()}",
+                        _label(other): "member then",
+                    }
+                    yield (
+                        "gap",
+                        values,
+                        (
+                            f"{claim.name or 'the own record'} has the member out between two "
+                            "spells; the other source has it in"
+                        ),
+                    )
+                    break
+
+
+def _spans_days(span: Span[Row], first: dt.date, last: dt.date) -> bool:
+    return (span.start is None or span.start <= last) and (span.end is None or span.end >= first)
+
+
+def _obligation_codes(listed: list[Claim]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     datasets = [c for c in listed if c.name != _OWN]
     coded = {c.name: sorted(o for o in c.obligations if o in SHARED_OBLIGATIONS) for c in datasets}
     if len({tuple(v) for v in coded.values()}) > 1:
