@@ -146,8 +146,9 @@ def render_updates(rows: Sequence[dict[str, Any]], updated: int, load: int) -> N
             if change["field"] == "sources" and change["old"]:
                 dropped = set(change["old"].split("; ")) - set((change["new"] or "").split("; "))
                 if dropped:
+                    gone = visible(", ".join(sorted(dropped)), newlines=False)
                     out.write(
-                        f"    no longer cited: {visible(', '.join(sorted(dropped)), newlines=False)}"
+                        f"    no longer cited: {gone}"
                         " (a record's sources are replaced: list the old ones too to add "
                         "evidence)\n"
                     )
