@@ -183,6 +183,7 @@ def _register() -> None:
     from alliancekb.cli import (
         author_cmds,
         db_cmds,
+        evidence_cmds,
         export_cmds,
         import_cmds,
         load_cmds,
@@ -192,6 +193,7 @@ def _register() -> None:
     )
 
     query_cmds.register(app)
+    evidence_cmds.register(app)
     load_cmds.register(app)
     import_cmds.register(app)
     retract_cmds.register(app)
