@@ -13,6 +13,9 @@ read transaction:
   its evidence (`confirmed`, `confirmed_upper`), whether it is durable, and its claim's
   precedence. "Who was in scope S on day D" is then a range query (the canned query
   `members`), and currency the comparison of D with `confirmed_upper`.
+- `member_answers`: the answer of `members` (`precedence.decide`: which claim answers,
+  who disputes it, a country that left, an alliance that ended) for each stretch of days
+  over which it holds: the canned query `members` is a range query on it.
 - `scopes`: each alliance and pillar, its label and key, for the canned queries' parameters.
 - `conflicts`: the rows of `alliancekb conflicts`.
 """
@@ -30,6 +33,7 @@ from alliancekb.export.sqlite_file import ExtraTable
 from alliancekb.query.common import scope_infos
 from alliancekb.query.conflicts import conflicts
 from alliancekb.query.facts import membership_spans
+from alliancekb.query.members import answer_segments, scope_context
 from alliancekb.query.precedence import claim_precedence
 from alliancekb.store import models as m
 from alliancekb.store.resolve import Kind
@@ -64,6 +68,28 @@ MEMBER_RECORD_COLUMNS = (
     ("precedence", "INTEGER", "whose dates come first: 0 = own record, then COW, ATOP, others"),
     ("obligations", "TEXT", "coded obligations, `; `-joined"),
     ("sources", "TEXT", "cited source keys, `; `-joined"),
+)
+
+MEMBER_ANSWER_COLUMNS = (
+    ("country", "TEXT", "country iso3"),
+    ("country_name", "TEXT", "country name"),
+    ("scope", "TEXT", "the alliance or pillar (its label)"),
+    ("first_day", "TEXT", "first day of this answer; empty = since always"),
+    ("last_day", "TEXT", "last day of this answer; empty = not known to change"),
+    ("role", "TEXT", "role"),
+    ("status", "TEXT", "status (`ended`: the country had left, or the alliance had ended)"),
+    ("from", "TEXT", "start as written (EDTF)"),
+    ("to", "TEXT", "end as written (EDTF), or the last day of a country that left"),
+    ("start", "TEXT", "first day of the answering record (orders the rows)"),
+    ("until", "TEXT", "last day the record answers, where known"),
+    ("confirmed", "TEXT", "newest evidence date (EDTF)"),
+    ("currency", "TEXT", "known, presumed or unconfirmed over these days"),
+    ("departed", "INTEGER", "1 = a row of a country that left (shown with `--status ended` only)"),
+    ("obligations", "TEXT", "obligations, `; `-joined"),
+    ("obligations_from", "TEXT", "where the obligations come from (record, treaty, dataset)"),
+    ("claim", "TEXT", "empty = the knowledge base's own record; else the dataset whose dates"),
+    ("sources", "TEXT", "the sources that agree with the answer, `; `-joined"),
+    ("disputed", "TEXT", "the sources that say otherwise and what they say, `; `-joined"),
 )
 
 SCOPE_COLUMNS = (
@@ -118,6 +144,35 @@ def _member_records(session: Session) -> Iterator[Sequence[Any]]:
         )
 
 
+def _member_answers(session: Session) -> Iterator[Sequence[Any]]:
+    infos = scope_infos(session)
+    spans = membership_spans(session, true())
+    context = scope_context(session, infos, spans)
+    for first, last, span, row in answer_segments(spans, context):
+        p = span.payload
+        yield (
+            p["iso3"],
+            p["country"],
+            infos[p["scope_id"]].label,
+            _iso(first),
+            _iso(last),
+            str(row["role"]),
+            str(row["status"]),
+            row["from"],
+            row["to"],
+            _iso(span.start),
+            row["until"],
+            row["confirmed"],
+            row["currency"],
+            int(bool(row.get("_synthetic"))),
+            "; ".join(row["obligations"]),
+            row["obligations_from"],
+            p["claim"] or "",
+            "; ".join(row["sources"]),
+            "; ".join(row["disputed"]),
+        )
+
+
 def _scopes(session: Session) -> Iterator[Sequence[Any]]:
     infos = scope_infos(session)
     keys = dict(session.execute(select(m.Alliance.scope_id, m.Alliance.key)).all())
@@ -155,6 +210,13 @@ ANSWER_TABLES = (
         "every membership record with the chain rule applied (as `members --history`)",
         MEMBER_RECORD_COLUMNS,
         _member_records,
+    ),
+    ExtraTable(
+        "member_answers",
+        "the answer of `members` for every country, scope and stretch of days (the "
+        "precedence of sources applied, disputes named)",
+        MEMBER_ANSWER_COLUMNS,
+        _member_answers,
     ),
     ExtraTable("scopes", "every alliance and pillar by its label", SCOPE_COLUMNS, _scopes),
     ExtraTable(

@@ -4,13 +4,13 @@ Plain data (no Datasette import). Table and column descriptions come from the ex
 catalogue's field docs (`export.catalogue`) and the answer tables' (`browse.answers`).
 The canned queries answer as the CLI does:
 
-- `members`: the chain rule, the start at the earliest evidence, and the precedence of
-  claims were applied by the query layer when the snapshot was taken (`member_records`);
-  the query picks the record answering the day, one per country (the claim of highest
-  precedence), reads its currency on that day, and applies the status rule of `members`
-  (`--as-of` given: declined hidden, ended only with a known end; none: ended and
-  declined hidden). What it does not do: gather the sources of every claimant (it shows
-  the chosen record's), nor resolve aliases of a scope (give its label or alliance key).
+- `members`: the query layer decided the answer of every country in every scope for
+  each stretch of days when the snapshot was taken (`member_answers`: the chain rule,
+  the start at the earliest evidence, the precedence of sources, disputes, countries that
+  left, alliances that ended); the query picks the stretch holding the day and applies
+  the status rule of `members` (`--as-of` given: declined hidden, ended only with a known
+  end; none: ended and declined hidden). What it does not do: resolve aliases of a scope
+  (give its label or alliance key).
 - `statements_about`: the statements about a country (as `statements --country`).
 - `conflicts`: the rows of `alliancekb conflicts`, computed when the snapshot was taken.
 """
@@ -30,6 +30,7 @@ FACETS = {
     "alliances": ["kind"],
     "positions": ["country", "alliance"],
     "member_records": ["status", "role", "scope", "claim"],
+    "member_answers": ["status", "role", "scope", "currency"],
     "conflicts": ["kind", "scope"],
     "retractions": ["kind"],
 }
@@ -51,44 +52,18 @@ WITH asked AS (
 day AS (
   SELECT coalesce(nullif(trim(:as_of), ''), date('now')) AS d,
          nullif(trim(:as_of), '') IS NOT NULL AS dated
-),
-answering AS (
-  SELECT r.*, asked.scope AS asked_scope, day.d AS d, day.dated AS dated,
-         CASE WHEN r."end" IS NOT NULL AND r."end" < day.d THEN r."end" ELSE day.d END
-           AS read_on
-  FROM member_records r, asked, day
-  WHERE (r.scope = asked.scope
-         OR (asked.kind = 'pillar' AND r.scope = asked.alliance_scope))
-    AND (r.start IS NULL OR r.start <= day.d)
-    AND (r."end" IS NULL OR day.d <= r."end")
-),
-rated AS (
-  SELECT a.*,
-    CASE WHEN (confirmed_upper IS NOT NULL AND read_on <= confirmed_upper)
-              OR (to_upper IS NOT NULL AND read_on <= to_upper) THEN 0
-         WHEN durable = 1 THEN 1 ELSE 2 END AS currency_rank,
-    row_number() OVER (PARTITION BY country, scope ORDER BY precedence, claim) AS claim_rank
-  FROM answering a
-),
-chosen AS (
-  SELECT p.*,
-    (SELECT min(o.currency_rank) FROM rated o
-      WHERE o.country = p.country AND o.scope = p.scope AND o.status = p.status) AS best,
-    (SELECT o.confirmed FROM rated o
-      WHERE o.country = p.country AND o.scope = p.scope AND o.status = p.status
-      ORDER BY o.confirmed_upper DESC LIMIT 1) AS freshest
-  FROM rated p WHERE claim_rank = 1
 )
-SELECT country_name AS country, country AS iso3, scope, role, status,
-       "from", "to",
-       CASE WHEN scope != asked_scope THEN scope END AS via,
-       sources, freshest AS confirmed,
-       CASE best WHEN 0 THEN 'known' WHEN 1 THEN 'presumed' ELSE 'unconfirmed' END
-         AS currency,
-       until, obligations, nullif(claim, '') AS claim
-FROM chosen
-WHERE (dated AND status != 'declined' AND (status != 'ended' OR "to" IS NOT NULL))
-   OR (NOT dated AND status NOT IN ('ended', 'declined'))
+SELECT country_name AS country, country AS iso3, a.scope, role, status, "from", "to",
+       CASE WHEN a.scope != asked.scope THEN a.scope END AS via,
+       sources, confirmed, currency, until, obligations, nullif(claim, '') AS claim,
+       nullif(disputed, '') AS disputed
+FROM member_answers a, asked, day
+WHERE (a.scope = asked.scope OR (asked.kind = 'pillar' AND a.scope = asked.alliance_scope))
+  AND (a.first_day IS NULL OR a.first_day <= day.d)
+  AND (a.last_day IS NULL OR day.d <= a.last_day)
+  AND a.departed = 0
+  AND ((day.dated AND status != 'declined' AND (status != 'ended' OR "to" IS NOT NULL))
+       OR (NOT day.dated AND status NOT IN ('ended', 'declined')))
 ORDER BY {_rank("status", [s.value for s in Status])},
          {_rank("role", [r.value for r in Role])}, country_name, start
 """  # noqa: S608 (only vocabulary values are formatted in)

@@ -59,7 +59,6 @@ class ExportTable:
 
 
 # -- scopes: an alliance, or one of its pillars ----------------------------------------------
-
 _SCOPE_FIELDS = (
     field("alliance", "alliance key (the alliance itself, or the pillar's alliance)"),
     field("pillar", "pillar number within the alliance; empty = the alliance as a whole", "int"),
@@ -67,8 +66,6 @@ _SCOPE_FIELDS = (
 
 
 # -- the tables ------------------------------------------------------------------------------
-
-
 def _countries(sql: SqlDialect) -> AnySelect:
     c = m.Country
     return select(c.iso3, c.iso2, c.name).order_by(sql.key(c.iso3))
@@ -90,8 +87,7 @@ def _alliances(sql: SqlDialect) -> AnySelect:
     return select(
         a.key, a.name, a.full_name, sql.text(a.kind).label("kind"),
         *edtf_columns(sql, a.founded, a.founded_lower, a.founded_upper, "founded"),
-        a.description,
-        *edtf_columns(sql, a.ended, a.ended_lower, a.ended_upper, "ended"),
+        a.description, *edtf_columns(sql, a.ended, a.ended_lower, a.ended_upper, "ended"),
         a.obligations,
     ).order_by(sql.key(a.key))  # fmt: skip
 
@@ -410,10 +406,7 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             *edtf_fields("founded", "founding date"),
             field("description", "description"),
             *edtf_fields("ended", "the day it was dissolved (empty: not known to have ended)"),
-            field(
-                "obligations",
-                "what its treaty binds every member to (defense, consultation, …), `; `-joined",
-            ),
+            field("obligations", "what its treaty binds every member to, `; `-joined"),
         ),
         _alliances,
     ),

@@ -134,6 +134,8 @@ def status_rule(
 def shown(rule: StatusRule, chosen: tuple[Status, ...], row: Row) -> bool:
     """Whether a row's status passes the rule."""
     status = row["status"]
+    if row.get("_synthetic") and rule is not StatusRule.CHOSEN:
+        return False  # a country that left (or whose alliance ended): `--status ended`
     if rule is StatusRule.CHOSEN:
         return status in chosen
     if rule is StatusRule.AS_OF:
@@ -445,3 +447,44 @@ def _ended_text(session: Reader, scope_id: int, infos: dict[int, Any]) -> str | 
     alliance_scope = infos[scope_id].alliance_scope_id
     text = session.execute(select(a.ended).where(a.scope_id == alliance_scope)).scalar()
     return text or None
+
+
+def answer_segments(
+    spans: Sequence[Span[Row]], context: ScopeContext
+) -> Iterator[tuple[dt.date | None, dt.date | None, Span[Row], Row]]:
+    """The answer of every country in every scope of `spans` as it changes over time:
+    (first day, last day, record, row) for each stretch of days over which `decide` and
+    the row's currency give the same answer (None: open). A browse snapshot stores them,
+    so that "who was in S on D" is a range query that answers as `members` does."""
+    groups: dict[tuple[Any, Any], list[Span[Row]]] = {}
+    for span in spans:
+        groups.setdefault(span.chain[:2], []).append(span)  # type: ignore[index]
+    one = dt.timedelta(days=1)
+    for (_, scope_id), group in groups.items():
+        claimants = context.claimants.get(scope_id, frozenset())
+        ended = context.ended.get(scope_id)
+        changes: set[dt.date] = set()
+        for s in group:
+            ends = (s.end, s.evidence.confirmed_upper, s.to_upper)
+            changes.update(d + one for d in ends if d is not None and d < dt.date.max)
+            if s.start is not None:
+                changes.add(s.start)
+        for key in claimants | {s.payload["claim"] for s in group if s.payload["claim"]}:
+            window = context.coverage.get(key)
+            if window is not None and window.first is not None:
+                changes.add(window.first)
+            if window is not None and window.last is not None:
+                changes.add(window.last + one)
+        if ended is not None:
+            changes.add(ended + one)
+        starts = sorted(d for d in changes if d > dt.date.min)
+        firsts: list[dt.date | None] = [None, *starts]
+        for i, first in enumerate(firsts):
+            last = starts[i] - one if i < len(starts) else None
+            day = first if first is not None else (starts[0] - one if starts else dt.date.today())
+            decision = decide(
+                group, day, claimants=claimants, coverage=context.coverage, ended=ended
+            )
+            made = _answer_row(decision, day, scope_id, context)
+            if made is not None:
+                yield first, last, made[0], made[1]
