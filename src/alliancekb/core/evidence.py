@@ -25,8 +25,15 @@ last day):
 - `presumed`: past the evidence, for a durable fact (an `in-force`, `suspended`, `ended`
   or `declined` membership), which is presumed to continue, as COW right-censors;
 - `unconfirmed`: past the evidence, for a transitional fact (`announced`, `expected`,
-  `under-consultation`, `proposed`) and for every official's position: only the last
-  thing known, not a current fact.
+  `under-consultation`, `proposed`): only the last thing known, not a current fact.
+
+**Offices.** A holder with no known end is *presumed* in office for a stated horizon past
+the newest evidence, `unconfirmed` after it (`office_horizon`): to the scheduled end of a
+fixed term where the office has one and the term's start is known (`FIXED_TERMS`: a US
+President's four years, a Philippine President's six), otherwise `OFFICE_HORIZON_MONTHS`
+(12) after the newest evidence: a cabinet post, an ambassadorship or a head of
+government changes at any time, and a year without a source mentioning the holder is
+long enough to stop presuming.
 """
 
 from __future__ import annotations
@@ -127,6 +134,9 @@ class Span(Generic[T]):
     end: dt.date | None = field(default=None, init=False)
     #: The record that ends it, if a later one of its chain does.
     replaced_by: Span[T] | None = field(default=None, init=False, repr=False)
+    #: Past its evidence, presumed to hold up to this day and unconfirmed after it
+    #: (offices: `office_horizon`); None: `durable` decides.
+    horizon: dt.date | None = None
 
     def answers(self, day: dt.date) -> bool:
         """Whether this record answers for `day` (after `resolve_chains`)."""
@@ -141,7 +151,51 @@ class Span(Generic[T]):
             self.to_upper is not None and day <= self.to_upper
         ):
             return Currency.KNOWN
+        if self.horizon is not None:
+            return Currency.PRESUMED if day <= self.horizon else Currency.UNCONFIRMED
         return Currency.PRESUMED if self.durable else Currency.UNCONFIRMED
+
+
+#: Offices with a fixed term (normalised title -> years), from the term's first day.
+#: The US President: four years (US Constitution, Article II, Section 1, and the 20th
+#: Amendment: the term ends at noon on 20 January). The Philippine President: six years
+#: (1987 Constitution, Article VII, Section 4).
+FIXED_TERMS = {
+    "president of the united states": 4,
+    "president of the philippines": 6,
+}
+
+#: How long a holder of an office without a fixed term is presumed in office past the
+#: newest evidence.
+OFFICE_HORIZON_MONTHS = 12
+
+
+def _plus_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def office_horizon(
+    normalized_title: str, from_lower: dt.date | None, confirmed_upper: dt.date | None
+) -> tuple[dt.date | None, str]:
+    """The last day a holder is presumed in office, and the rule that says so.
+
+    A fixed term's scheduled end where the office has one and the term's start is known;
+    else `OFFICE_HORIZON_MONTHS` after the newest evidence; (None, '') without evidence.
+    """
+    years = FIXED_TERMS.get(normalized_title)
+    if years is not None and from_lower is not None:
+        end = _plus_years(from_lower, years)
+        if confirmed_upper is None or end >= confirmed_upper:
+            return end, f"the {years}-year term from {from_lower.isoformat()}"
+    if confirmed_upper is None:
+        return None, ""
+    return (
+        _plus_years(confirmed_upper, 1),
+        f"{OFFICE_HORIZON_MONTHS} months after the newest evidence",
+    )
 
 
 def resolve_chains(spans: Sequence[Span[T]]) -> list[Span[T]]:

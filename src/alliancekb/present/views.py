@@ -144,6 +144,8 @@ POSITION_COLUMNS = [
     # Shown: a card lists every position, and an unconfirmed one must say so in words.
     Column("currency", kind=W),
     Column("until", kind=W, table=False),
+    Column("presumed_until", "presumed until", kind=W, table=False),
+    Column("presumed_by", "presumed by", table=False),
 ]
 POSITION_SHRINK = [
     Shrink("sources", Form.COUNT),
@@ -375,6 +377,16 @@ def officials_caption(result: OfficialsResult) -> str:
     """What the evidence says about the officials shown and those left out."""
     day = result.as_of or dt.date.today()
     parts = [evidence_horizon(result.newest_evidence, day).capitalize()]
+    if result.last_known:
+        parts.append(
+            f"Nobody is confirmed or presumed in these offices on {day.isoformat()}: the "
+            "rows are the last known holders, each with its last confirmation"
+        )
+    parts.append(
+        "A holder is presumed in office past the newest evidence to a fixed term's end "
+        "(US President: 4 years; Philippine President: 6) or for 12 months, unconfirmed "
+        "after (`presumed_until`, `presumed_by` in --format json or csv)"
+    )
     if result.as_of is not None:
         shown = ", ".join(result.currencies) or "every currency"
         parts.append(f"Shown: positions {shown} on {day.isoformat()} (--currency to choose)")
@@ -394,6 +406,8 @@ def officials_table(result: OfficialsResult) -> Table:
         title += f" of {result.country}"
     if result.as_of is not None:
         title += f" in office on {result.as_of.isoformat()}"
+    if result.last_known:
+        title = title.replace(" in office on ", ": last known holders on ")
     return Table(
         POSITION_COLUMNS,
         result.rows,

@@ -20,6 +20,7 @@ from alliancekb.core.evidence import (
     DURABLE_STATUSES,
     Span,
     evidence,
+    office_horizon,
     resolve_chains,
     source_date,
 )
@@ -175,7 +176,7 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
     spans: list[Span[Row]] = []
     for r in rows:
         sources = cited.get(r.id, [])
-        row: Row = {
+        row: dict[str, Any] = {
             "id": r.id,
             "official": r.key,
             "name": r.name,
@@ -186,6 +187,10 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
             "to": text_or_none(r.to_text),
             "sources": [key for key, _ in sources],
         }
+        found = evidence((d for _, d in sources), r.confirmed)
+        horizon, rule = office_horizon(normalize(r.title), r.from_lower, found.confirmed_upper)
+        row["presumed_until"] = horizon.isoformat() if horizon is not None else None
+        row["presumed_by"] = rule or None
         spans.append(
             Span(
                 row,
@@ -193,9 +198,10 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
                 r.from_lower,
                 r.from_text,
                 r.to_upper,
-                evidence((d for _, d in sources), r.confirmed),
+                found,
                 durable=False,
                 order=f"{r.key}\x1f{r.title}",
+                horizon=horizon,
             )
         )
     return resolve_chains(spans)

@@ -114,6 +114,9 @@ class OfficialsResult:
     left_out: list[Row] = field(default_factory=list)
     #: The newest evidence among the positions considered (EDTF as written).
     newest_evidence: str | None = None
+    #: Nobody held an office on the day by the currencies asked: the rows are the last
+    #: known holders of the offices considered (`left_out` is then empty).
+    last_known: bool = False
 
 
 @dataclass
@@ -354,6 +357,8 @@ POSITION_FIELDS = (
     "to",
     "sources",
     *EVIDENCE_FIELDS,
+    "presumed_until",
+    "presumed_by",
 )
 #: What `officials` shows by default: positions the evidence carries to the date asked.
 HELD = (Currency.KNOWN, Currency.PRESUMED)
@@ -361,7 +366,9 @@ HELD = (Currency.KNOWN, Currency.PRESUMED)
 
 def position_row(span: Span[Row], day: dt.date) -> Row:
     """A position's row (POSITION_FIELDS) with its evidence read on `day`."""
-    row = with_evidence(span, day)
+    row = dict(with_evidence(span, day))
+    if span.end is not None:  # it ended (its own `to`, or a successor): nothing to presume
+        row["presumed_until"] = row["presumed_by"] = None
     return {k: row.get(k) for k in POSITION_FIELDS}
 
 
@@ -381,8 +388,11 @@ def officials(
     """Officials and the positions they hold on a date (default today), one row each.
 
     An office is held by one person at a time: a later holder ends the earlier one's term.
-    Past its evidence a position is only the last thing known (`unconfirmed`): by default
-    such positions are left out of the rows and named in `left_out`. `country` keeps
+    Past its evidence a holder is presumed in office up to `presumed_until` (a fixed
+    term's end, else 12 months: `core.evidence.office_horizon`), and `unconfirmed` after:
+    by default such positions are left out of the rows and named in `left_out`, unless
+    nobody is held in office at all, when the rows are the last known holders
+    (`last_known`). `country` keeps
     positions held for that country; `all_positions` lists every position, past ones
     included, regardless of the date.
     """
@@ -409,6 +419,8 @@ def officials(
     for span in answering(spans_shown, day):
         row = position_row(span, day)
         (rows if row["currency"] in chosen else left_out).append(row)
+    if not rows and left_out:
+        return OfficialsResult(label, day, left_out, chosen, [], horizon_text(spans), True)
     return OfficialsResult(label, day, rows, chosen, left_out, horizon_text(spans))
 
 
