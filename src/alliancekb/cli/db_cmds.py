@@ -79,6 +79,10 @@ def upgrade_cmd(
         after = migrate.current_revision(engine)
     seeded = " and loaded the bundled knowledge" if seed and created else ""
     typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
+    if seed and created:
+        from alliancekb.cli.state import announce_created
+
+        announce_created(engine)
 
 
 # `-1` (one step down) is a revision, not an unknown option.

@@ -46,7 +46,8 @@ class CliState:
                 from alliancekb.store.db import translate_db_errors
 
                 with translate_db_errors(self.target().url):
-                    prepare_db(self._engine)
+                    if prepare_db(self._engine):
+                        announce_created(self._engine)
         return self._engine
 
     def scrub(self, message: str) -> str:
@@ -57,6 +58,21 @@ class CliState:
             for url in self._urls:
                 message = scrub_password(message, url)
         return message
+
+
+def announce_created(engine: Engine) -> None:
+    """One line on stderr: where the new knowledge base is and how fresh its knowledge is."""
+    from alliancekb.core.paths import display_text
+    from alliancekb.load.bootstrap import newest_evidence
+    from alliancekb.store.db import masked, sqlite_path
+
+    path = sqlite_path(str(engine.url))
+    where = str(path) if path is not None else masked(str(engine.url))
+    newest = newest_evidence(engine)
+    fresh = f"; its newest evidence is of {newest}" if newest else ""
+    typer.echo(
+        f"alliancekb: created {display_text(where)} with the bundled knowledge{fresh}", err=True
+    )
 
 
 def state_of(ctx: typer.Context) -> CliState:

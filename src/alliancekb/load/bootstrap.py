@@ -66,6 +66,24 @@ def create(engine: Engine, revision: str = "head", *, seed: bool = True) -> bool
     return True
 
 
+def newest_evidence(engine: Engine) -> str | None:
+    """The newest publication date among the database's sources (EDTF as written): right
+    after `create`, how fresh the bundled knowledge is."""
+    from sqlalchemy import select
+
+    from alliancekb.store import tables as t
+
+    src = t.sources.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(src.published)
+            .where(src.published_upper.is_not(None))
+            .order_by(src.published_upper.desc())
+            .limit(1)
+        ).first()
+    return str(row[0]) if row is not None else None
+
+
 def refuse_foreign(engine: Engine) -> str | None:
     """The database's alliancekb revision; refuse a database that is not ours.
 

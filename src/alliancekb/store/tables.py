@@ -67,6 +67,7 @@ sources = Table(
     _id(),
     Column("key", String(_KEY), nullable=False),
     _edtf("published"),
+    _bound("published_upper"),
     _edtf("covers_to"),
     Column("kind", vocabulary(SourceKind, "source_kind"), nullable=False),
     _bound("covers_from_lower"),
