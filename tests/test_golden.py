@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TestDatabase
-from tests.golden_cases import CASES, GOLDEN_DIR, masked, run_case
+from tests.golden_cases import CASES, GOLDEN_DIR, run_case
 
 
 def test_every_case_has_a_recording() -> None:
@@ -29,4 +29,4 @@ def test_command_output_is_byte_identical_to_the_recording(
     expected = json.loads((GOLDEN_DIR / f"{name}.json").read_text(encoding="utf-8"))
     work = tmp_path / "work"
     work.mkdir()
-    assert run_case(name, database.url, work) == masked(expected)
+    assert run_case(name, database.url, work) == expected

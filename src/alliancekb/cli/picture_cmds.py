@@ -8,7 +8,6 @@ that needs them, so `--help` and the other commands never pay for them (tested).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from alliancekb.cli.options import one_of, out_option
 from alliancekb.cli.query_cmds import OBLIGATIONS
 from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, knowledge_time, read_for
 from alliancekb.cli.state import state_of
+from alliancekb.core.clock import today
 
 CHART_FORMATS = ("svg", "png", "pdf")
 GRAPH_FORMATS = ("graphml", "gexf", "json", "dot")
@@ -78,7 +78,7 @@ def chart_cmd(
 
     fmt = format_of(out, CHART_FORMATS)
     check_out(out, force=force)
-    day = as_of_date(as_of) or dt.date.today()
+    day = as_of_date(as_of) or today()
     first, last = as_of_date(date_from), as_of_date(date_to)
     from alliancekb.picture.lanes import timeline_for
 
@@ -147,7 +147,7 @@ def graph_cmd(
 
     chosen = format_of(out, GRAPH_FORMATS, fmt)
     check_out(out, force=force)
-    day = as_of_date(as_of) or dt.date.today()
+    day = as_of_date(as_of) or today()
     from alliancekb.picture.network import graph_data
 
     with read_for(ctx) as session:

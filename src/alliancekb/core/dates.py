@@ -106,5 +106,7 @@ def parse_edtf(text: str) -> EdtfDate:
 def parse_as_of(text: str) -> date:
     """Read an `--as-of` style date: any EDTF date counts from its first day; `today` works."""
     if text.strip().lower() == "today":
-        return date.today()
+        from alliancekb.core.clock import today
+
+        return today()
     return parse_edtf(text).lower

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
+from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, edtf_or_none
 from alliancekb.core.formats import Format, Row
 from alliancekb.core.knowledge_time import KnownOn, knowledge_fields
@@ -336,7 +337,7 @@ def countries_table(result: CountriesResult) -> Table:
 
 
 def _on(day: dt.date) -> str:
-    return "today" if day == dt.date.today() else f"on {day.isoformat()}"
+    return "today" if day == today() else f"on {day.isoformat()}"
 
 
 def alliances_table(result: AlliancesResult) -> Table:
@@ -375,7 +376,7 @@ def tech_areas_table(result: TechAreasResult) -> Table:
 
 def officials_caption(result: OfficialsResult) -> str:
     """What the evidence says about the officials shown and those left out."""
-    day = result.as_of or dt.date.today()
+    day = result.as_of or today()
     parts = [evidence_horizon(result.newest_evidence, day).capitalize()]
     if result.last_known:
         parts.append(

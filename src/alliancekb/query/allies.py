@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Obligation, Status
@@ -85,7 +86,7 @@ def allies(
 ) -> AlliesResult:
     """Every country tied to `country` on a day (today by default) by an alliance both are in."""
     ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
-    day = as_of or dt.date.today()
+    day = as_of or today()
     wanted = {Obligation(o).value for o in obligations or ()}
     infos = scope_infos(session)
     own_spans = membership_spans(session, t.memberships.c.country_id == ref.id)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core import clock
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import scope_ids, scope_infos, text_or_none
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
@@ -171,7 +172,7 @@ def _positions(session: Session, where: ColumnElement[bool], day: dt.date) -> li
 def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     country = session.get_one(m.Country, ref.id)
     infos = scope_infos(session)
-    today = dt.date.today()
+    today = clock.today()
     # Every record of the country's chains (the card is its record), read today.
     spans = membership_spans(session, t.memberships.c.country_id == ref.id)
     spans.sort(key=lambda s: (infos[s.payload["scope_id"]].label, s.start or dt.date.min))
@@ -248,7 +249,7 @@ def _official_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     official = session.get_one(m.Official, ref.id)
     positions = [
         p
-        for p in _positions(session, m.Position.official_id == ref.id, dt.date.today())
+        for p in _positions(session, m.Position.official_id == ref.id, clock.today())
         if p["official"] == official.key
     ]
     sections = [

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
@@ -197,7 +198,7 @@ def alliances(
     answers (any status it shows by default), and adds its place in each
     (`COUNTRY_PLACE_FIELDS`: the scope it is in, role, status, from, evidence, disputes).
     """
-    day = as_of or dt.date.today()
+    day = as_of or today()
     label = None
     pillar_count = (
         select(func.count()).where(m.Pillar.alliance_id == m.Alliance.id).scalar_subquery()
@@ -250,7 +251,7 @@ def pillars(
     session: Session, alliance: str | None = None, as_of: dt.date | None = None
 ) -> PillarsResult:
     """Every pillar (or one alliance's): its technology areas and in-force member count."""
-    day = as_of or dt.date.today()
+    day = as_of or today()
     stmt = (
         select(
             m.Pillar.id,
@@ -396,7 +397,7 @@ def officials(
     positions held for that country; `all_positions` lists every position, past ones
     included, regardless of the date.
     """
-    day = as_of or dt.date.today()
+    day = as_of or today()
     label = None
     where: ColumnElement[bool] = m.Position.id.is_not(None)
     if country is not None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import (
@@ -363,7 +364,7 @@ def members(
     wanted = [ref.scope_id]
     if ref.kind is Kind.PILLAR:
         wanted.append(own.alliance_scope_id)
-    day = as_of or dt.date.today()
+    day = as_of or today()
     rule, chosen, hidden = status_rule(statuses, as_of is not None)
     spans = scope_spans(session, wanted)
     context = scope_context(session, wanted, spans)
@@ -481,7 +482,7 @@ def answer_segments(
         firsts: list[dt.date | None] = [None, *starts]
         for i, first in enumerate(firsts):
             last = starts[i] - one if i < len(starts) else None
-            day = first if first is not None else (starts[0] - one if starts else dt.date.today())
+            day = first if first is not None else (starts[0] - one if starts else today())
             decision = decide(
                 group, day, claimants=claimants, coverage=context.coverage, ended=ended
             )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.query.common import scope_ids, scope_infos
@@ -92,7 +93,7 @@ def timeline(session: Session, name: str) -> TimelineResult:
     else:
         statement_where = about_area_clause(ref.id)
 
-    today = dt.date.today()
+    today = clock.today()
 
     def fact_events(span: Span[Row], subject: str, kind: str, status: str | None) -> list[Event]:
         """A record's start, and its end when its own `to` or a later record gives one."""
