@@ -217,6 +217,8 @@ def _alliance_card(session: Session, ref: Ref, index: NameIndex) -> Card:
         ("full_name", alliance.full_name),
         ("kind", alliance.kind),
         ("founded", text_or_none(alliance.founded)),
+        ("ended", text_or_none(alliance.ended)),
+        ("obligations", alliance.obligations.split("; ") if alliance.obligations else []),
         ("aliases", [a.alias for a in alliance.aliases]),
         ("description", alliance.description),
         ("sources", own_sources),
