@@ -11,11 +11,8 @@ from typing import Annotated
 
 import typer
 
-from alliancekb.cli.options import FormatOpt, each_one_of
+from alliancekb.cli.options import FormatOpt, ObligationsOpt
 from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, emit, read_paged
-from alliancekb.core.vocab import Obligation
-
-OBLIGATIONS = tuple(o.value for o in Obligation)
 
 
 def conflicts_cmd(
@@ -54,16 +51,7 @@ def allies_cmd(
     ctx: typer.Context,
     country: Annotated[str, typer.Argument(metavar="COUNTRY", help="A country, by any name.")],
     as_of: AsOfOpt = None,
-    obligation: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--obligation",
-            metavar="OBLIGATION",
-            callback=each_one_of(OBLIGATIONS),
-            help=f"Only ties carrying this obligation (repeatable: all of them): "
-            f"{', '.join(OBLIGATIONS)}.",
-        ),
-    ] = None,
+    obligation: ObligationsOpt = None,
     directed: Annotated[
         bool,
         typer.Option(

@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from alliancekb.cli.options import one_of, out_option
-from alliancekb.cli.query_cmds import OBLIGATIONS
+from alliancekb.cli.options import OBLIGATIONS, one_of, out_option
 from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, knowledge_time, read_for
 from alliancekb.cli.state import state_of
 from alliancekb.core.clock import today

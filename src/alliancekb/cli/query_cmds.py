@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
+from alliancekb.cli.options import FormatOpt, ObligationsOpt, count_option, each_one_of, one_of
 from alliancekb.cli.reading import (
     AsOfOpt,
     KnownOnOpt,
@@ -24,7 +24,7 @@ from alliancekb.cli.reading import (
     read_paged_core,
 )
 from alliancekb.core.evidence import Currency
-from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
+from alliancekb.core.vocab import DisputedRule, Role, SourceKind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -36,7 +36,6 @@ STATUSES = tuple(s.value for s in Status)
 ROLES = tuple(r.value for r in Role)
 SOURCE_KINDS = tuple(k.value for k in SourceKind)
 CURRENCIES = tuple(c.value for c in Currency)
-OBLIGATIONS = tuple(o.value for o in Obligation)
 DISPUTED_RULES = tuple(d.value for d in DisputedRule)
 
 
@@ -86,18 +85,7 @@ def members_cmd(
         ),
     ] = None,
     currency: CurrencyOpt = None,
-    obligation: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--obligation",
-            metavar="OBLIGATION",
-            callback=each_one_of(OBLIGATIONS),
-            help=(
-                "Only members coded with this obligation (repeatable: all of them), as the "
-                f"COW and ATOP datasets code them: {', '.join(OBLIGATIONS)}."
-            ),
-        ),
-    ] = None,
+    obligation: ObligationsOpt = None,
     history: Annotated[
         bool,
         typer.Option(
