@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
@@ -188,20 +188,30 @@ def scope_context(
             .distinct()
         ):
             claimants.setdefault(scope_id, set()).add(claim)
+    # Only the claimants' windows: a knowledge base may hold thousands of sources.
+    keys = sorted({k for found in claimants.values() for k in found})
     coverage = {
         key: Coverage(first, last)
         for key, first, last in session.execute(
             select(src.key, src.covers_from_lower, src.covers_to_upper).where(
-                src.kind == SourceKind.DATASET
+                src.kind == SourceKind.DATASET, src.key.in_(keys)
             )
         )
-    }
+    } if keys else {}  # fmt: skip
     ended: dict[int, dt.date] = {}
     obligations: dict[int, tuple[str, ...]] = {}
     names: dict[int, str] = {}
+    # Only the alliances of these scopes (a pillar's: its alliance's).
+    pillar_of = dict(
+        session.execute(
+            select(p.scope_id, p.alliance_id).where(p.scope_id.in_(sorted(wanted)))
+        ).all()
+    )
     by_alliance: dict[int, int] = {}
     for aid, scope_id, name, ended_upper, coded in session.execute(
-        select(a.id, a.scope_id, a.name, a.ended_upper, a.obligations)
+        select(a.id, a.scope_id, a.name, a.ended_upper, a.obligations).where(
+            or_(a.scope_id.in_(sorted(wanted)), a.id.in_(sorted(set(pillar_of.values()))))
+        )
     ):
         by_alliance[aid] = scope_id
         names[scope_id] = name
@@ -209,7 +219,7 @@ def scope_context(
             ended[scope_id] = ended_upper
         if coded:
             obligations[scope_id] = tuple(coded.split("; "))
-    for aid, scope_id in session.execute(select(p.alliance_id, p.scope_id)):
+    for scope_id, aid in pillar_of.items():
         alliance_scope = by_alliance[aid]
         names[scope_id] = names[alliance_scope]
         if alliance_scope in ended:
