@@ -178,8 +178,10 @@ def test_an_explicit_confirmed_date_extends_the_evidence() -> None:
 # -- through the CLI ------------------------------------------------------------------------
 
 
-def _rows(runner: CliRunner, db: TestDatabase, *args: str) -> list[dict[str, Any]]:
-    result = runner.invoke(app, ["--db", db.url, *args, "--format", "json"])
+def _rows(
+    runner: CliRunner, db: TestDatabase, *args: str, env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    result = runner.invoke(app, ["--db", db.url, *args, "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     rows: list[dict[str, Any]] = json.loads(result.stdout)
     return rows
@@ -188,17 +190,25 @@ def _rows(runner: CliRunner, db: TestDatabase, *args: str) -> list[dict[str, Any
 LEFT_IN_JANUARY_2025 = {"Jake Sullivan", "Kurt Campbell", "Rahm Emanuel"}
 
 
-def test_officials_today_shows_no_one_whose_evidence_is_two_years_old(
+def test_officials_today_shows_no_one_who_left_or_whose_evidence_is_past_its_horizon(
     runner: CliRunner, seeded_db: TestDatabase
 ) -> None:
-    held = {r["name"] for r in _rows(runner, seeded_db, "officials")}
-    assert not held & LEFT_IN_JANUARY_2025
-    last_known = _rows(runner, seeded_db, "officials", "--currency", "unconfirmed")
-    assert {r["name"] for r in last_known} >= LEFT_IN_JANUARY_2025
-    assert all(r["currency"] == "unconfirmed" and r["confirmed"] for r in last_known)
-    table = runner.invoke(app, ["--db", seeded_db.url, "officials"], env={"COLUMNS": "400"})
-    assert "Not confirmed since 2024-04~: Rahm Emanuel, Ambassador to Japan" in table.output
-    assert "Newest evidence 2024-09-21" in table.output
+    today = {"ALLIANCEKB_TODAY": "2026-12-07"}
+    held = {r["name"] for r in _rows(runner, seeded_db, "officials", env=today)}
+    assert not held & LEFT_IN_JANUARY_2025  # successors end their terms
+    assert "Narendra Modi" not in held  # newest evidence 2024-09-21: past 12 months
+    past = _rows(runner, seeded_db, "officials", "--currency", "unconfirmed", env=today)
+    assert "Narendra Modi" in {r["name"] for r in past}
+    assert all(r["currency"] == "unconfirmed" and r["confirmed"] for r in past)
+    every = _rows(runner, seeded_db, "officials", "--all", env=today)
+    ended = {r["name"] for r in every if r["until"] is not None}
+    assert ended >= LEFT_IN_JANUARY_2025
+    table = runner.invoke(
+        app, ["--db", seeded_db.url, "officials"], env={"COLUMNS": "400", **today}
+    )
+    caption = " ".join(table.output.split())
+    assert "Not confirmed since 2024-09-21: Narendra Modi, Prime Minister of India" in caption
+    assert "Newest evidence 2026-06-22" in caption
 
 
 def test_officials_before_any_evidence_of_their_posts_shows_none_of_them(

@@ -105,9 +105,12 @@ def test_both_imports_load_every_row_and_answer(seeded_db: TestDatabase) -> None
     assert "DEU" in nato_1990  # West Germany (COW 260) is Germany
     warsaw = members(db, "Warsaw Pact", "--as-of", "1960-01-01")
     # COW ends Hungary's membership on 1956-11-15 (never restored), ATOP keeps it to 1991:
-    # with both datasets the eight are there, Hungary on ATOP's claim.
-    assert warsaw == {"SUN", "DDR", "CSK", "POL", "ROU", "BGR", "ALB", "HUN"}
+    # a recorded exit ends a membership (docs/queries.md, "When sources disagree"), so
+    # Hungary is out, and the answer names ATOP's claim against it.
+    assert warsaw == {"SUN", "DDR", "CSK", "POL", "ROU", "BGR", "ALB"}
     assert members(db, "atop:3285", "--as-of", "1960-01-01") == warsaw
+    caption = " ".join(run(db, "members", "Warsaw Pact", "--as-of", "1960-01-01").stdout.split())
+    assert "though a source lists them: Hungary (atop-4.01)" in caption
     with db.engine.connect() as conn:
         hungary = conn.execute(
             select(m.Membership.claim, m.Membership.to_text)

@@ -176,7 +176,15 @@ def test_graph_options(runner: CliRunner, seeded_db: TestDatabase, tmp_path: Pat
     assert '"pillar:aukus/pillar-2" -> "alliance:aukus"' in text
     out = tmp_path / "d.json"
     _ok(runner, seeded_db, "graph", "--obligation", "defense", "--out", str(out))
-    assert not [e for e in json.loads(out.read_text())["edges"] if e["relation"] == "member"]
+    # the treaties' obligations bind every member; AUKUS and the Quad record none
+    defended = {
+        (e["source"], e["target"])
+        for e in json.loads(out.read_text())["edges"]
+        if e["relation"] == "member"
+    }
+    assert ("country:FIN", "alliance:nato") in defended
+    assert ("country:JPN", "alliance:us-japan-security-treaty") in defended
+    assert not {t for _, t in defended} & {"alliance:aukus", "alliance:quad"}
     result = runner.invoke(
         app, ["--db", seeded_db.url, "graph", "--scope", "Narnia", "--out", str(tmp_path / "n")]
     )

@@ -29,6 +29,8 @@ from tests.conftest import PostgresServer, TestDatabase, _pg_seeded_template
 SUBMARINES = {
     "aukus-2021-09-15-submarines-first-initiative",
     "aukus-2023-03-13-submarine-pathway",
+    "aukus-dmm-2025-12-10-pillar1-deterrent",
+    "marles-2025-12-08-ausmin-srf-west",
     "wh-fact-sheet-2022-04-05-eight-areas",
 }
 MARITIME_AUTONOMOUS = {"aukus-2024-09-17-japan-consultations"}
@@ -51,7 +53,8 @@ def found(db: TestDatabase, runner: CliRunner, query: str) -> set[str]:
     [
         ("submarine", SUBMARINES),
         ("submarines", SUBMARINES),
-        ("SUBMARINE nuclear", SUBMARINES - {"wh-fact-sheet-2022-04-05-eight-areas"}),
+        ("SUBMARINE nuclear", {"aukus-2021-09-15-submarines-first-initiative",
+                               "aukus-2023-03-13-submarine-pathway"}),
         ('"maritime autonomous"', MARITIME_AUTONOMOUS),
         ('"maritime autonomous', MARITIME_AUTONOMOUS),  # an unclosed quote runs to the end
         ('"autonomous maritime"', set()),  # a phrase keeps its order
@@ -154,7 +157,7 @@ def test_migration_0007_stems_the_existing_rows_and_steps_back(
     assert found(seeded_db, runner, "submarine") == SUBMARINES
     migrate.downgrade(engine, "0006")
     seeded_db.dispose()
-    assert _unstemmed_hits(seeded_db.engine, "submarine") == 1
+    assert _unstemmed_hits(seeded_db.engine, "submarine") == 3
     assert _unstemmed_hits(seeded_db.engine, "submarines") == 3
     migrate.upgrade(seeded_db.engine)
     seeded_db.dispose()
