@@ -17,6 +17,9 @@ read transaction:
   who disputes it, a country that left, an alliance that ended) for each stretch of days
   over which it holds: the canned query `members` is a range query on it.
 - `scopes`: each alliance and pillar, its label and key, for the canned queries' parameters.
+- `scope_names`: every name of every alliance and pillar in the name index's normal form
+  (`core.names.normalize`: `pillar ii`, `aukus pillar 2`), so that the server resolves a
+  scope the way the CLI does (`store.resolve`), and plain SQL can match a typed name.
 - `conflicts`: the rows of `alliancekb conflicts`.
 """
 
@@ -36,7 +39,7 @@ from alliancekb.query.facts import membership_spans
 from alliancekb.query.members import answer_segments, scope_context
 from alliancekb.query.precedence import claim_precedence
 from alliancekb.store import models as m
-from alliancekb.store.resolve import Kind
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
 MEMBER_RECORD_COLUMNS = (
     ("country", "TEXT", "country iso3"),
@@ -98,6 +101,13 @@ SCOPE_COLUMNS = (
     ("alliance", "TEXT", "alliance key"),
     ("pillar", "INTEGER", "pillar number; empty for an alliance"),
     ("alliance_scope", "TEXT", "the alliance's label (a pillar's members include its members)"),
+)
+
+SCOPE_NAME_COLUMNS = (
+    ("name", "TEXT", "a name of the scope in normal form (lower case, no accents or punctuation)"),
+    ("scope", "TEXT", "the scope it names (its label in `scopes`)"),
+    ("kind", "TEXT", "alliance or pillar"),
+    ("label", "TEXT", "how the name index shows the scope in messages"),
 )
 
 CONFLICT_COLUMNS = (
@@ -192,6 +202,20 @@ def _scopes(session: Session) -> Iterator[Sequence[Any]]:
             yield (info.label, "pillar", alliance_keys[alliance_id], number, alliance_label)
 
 
+def _scope_names(session: Session) -> Iterator[Sequence[Any]]:
+    infos = scope_infos(session)
+    # Every name a lookup matches as stored, the `<alliance> <pillar>` pairs included (the
+    # index builds those at lookup time; the snapshot needs them written out).
+    pool = load_index(session, SCOPE_KINDS)._all_names(SCOPE_KINDS)
+    rows = {
+        (name, infos[ref.scope_id].label, str(ref.kind), ref.label)
+        for name, refs in pool.items()
+        for ref in refs
+        if ref.scope_id is not None
+    }
+    yield from sorted(rows)
+
+
 def _conflicts(session: Session) -> Iterator[Sequence[Any]]:
     for row in conflicts(session).rows:
         yield (
@@ -219,6 +243,12 @@ ANSWER_TABLES = (
         _member_answers,
     ),
     ExtraTable("scopes", "every alliance and pillar by its label", SCOPE_COLUMNS, _scopes),
+    ExtraTable(
+        "scope_names",
+        "every name of every alliance and pillar, as the CLI resolves them",
+        SCOPE_NAME_COLUMNS,
+        _scope_names,
+    ),
     ExtraTable(
         "conflicts",
         "where sources disagree (as `alliancekb conflicts`)",

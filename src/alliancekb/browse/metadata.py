@@ -9,8 +9,12 @@ The canned queries answer as the CLI does:
   the start at the earliest evidence, the precedence of sources, disputes, countries that
   left, alliances that ended); the query picks the stretch holding the day and applies
   the status rule of `members` (`--as-of` given: declined hidden, ended only with a known
-  end; none: ended and declined hidden). What it does not do: resolve aliases of a scope
-  (give its label or alliance key).
+  end; none: ended and declined hidden). The server reads its parameters as the CLI
+  reads `members SCOPE --as-of DATE` (`browse.guard`: an invalid date or an unknown scope
+  is an error with the CLI's message; aliases resolved through the name index) and hands
+  it the scope's label and the day as YYYY-MM-DD. On its own (the snapshot opened
+  elsewhere) the SQL takes a label or a name in normal form (`scope_names`), and a day
+  that is not YYYY-MM-DD gives no rows, never another day's answer.
 - `statements_about`: the statements about a country (as `statements --country`).
 - `conflicts`: the rows of `alliancekb conflicts`, computed when the snapshot was taken.
 """
@@ -45,12 +49,14 @@ def _rank(column: str, values: list[str]) -> str:
 MEMBERS_SQL = f"""
 WITH asked AS (
   SELECT scope, kind, alliance_scope FROM scopes
-  WHERE lower(scope) = lower(trim(:scope))
-     OR (kind = 'alliance' AND lower(alliance) = lower(trim(:scope)))
-  LIMIT 1
+  WHERE scope = coalesce(
+    (SELECT scope FROM scopes WHERE scope = trim(:scope)),
+    (SELECT min(scope) FROM scope_names WHERE name = lower(trim(:scope))
+     HAVING count(DISTINCT scope) = 1))
 ),
-day AS (
-  SELECT coalesce(nullif(trim(:as_of), ''), date('now')) AS d,
+day AS (  -- a day not written YYYY-MM-DD, or that does not exist (1999-02-30): no rows
+  SELECT CASE WHEN nullif(trim(:as_of), '') IS NULL THEN date('now', 'localtime')
+              WHEN date(trim(:as_of), '+0 days') IS trim(:as_of) THEN trim(:as_of) END AS d,
          nullif(trim(:as_of), '') IS NOT NULL AS dated
 )
 SELECT country_name AS country, country AS iso3, a.scope, role, status, "from", "to",
@@ -58,7 +64,8 @@ SELECT country_name AS country, country AS iso3, a.scope, role, status, "from", 
        sources, confirmed, currency, until, obligations, nullif(claim, '') AS claim,
        nullif(disputed, '') AS disputed
 FROM member_answers a, asked, day
-WHERE (a.scope = asked.scope OR (asked.kind = 'pillar' AND a.scope = asked.alliance_scope))
+WHERE day.d IS NOT NULL
+  AND (a.scope = asked.scope OR (asked.kind = 'pillar' AND a.scope = asked.alliance_scope))
   AND (a.first_day IS NULL OR a.first_day <= day.d)
   AND (a.last_day IS NULL OR day.d <= a.last_day)
   AND a.departed = 0
@@ -95,9 +102,9 @@ def canned_queries() -> dict[str, Any]:
                 "As `alliancekb members SCOPE --as-of DATE`: one row per country, the record "
                 "answering that day (chains and claims' precedence resolved by the query "
                 "layer when the snapshot was taken), its currency read on that day. scope: "
-                "the label (`NATO`, `AUKUS Pillar 2`) or an alliance key; as_of: "
-                "YYYY-MM-DD, empty = today. Unlike the CLI, sources are the chosen "
-                "record's only (not every claimant's), and aliases are not resolved."
+                "any name the CLI takes (`NATO`, `AUKUS Pillar 2`, `Pillar II`, an alliance "
+                "key); as_of: YYYY, YYYY-MM, YYYY-MM-DD or `today`, empty = today. Unlike the "
+                "CLI, sources are the chosen record's only (not every claimant's)."
             ),
             "sql": MEMBERS_SQL,
         },

@@ -183,15 +183,25 @@ def browse_cmd(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the page in a web browser.")
     ] = False,
+    allow_sql: Annotated[
+        bool,
+        typer.Option(
+            "--sql",
+            help="Allow arbitrary SQL (?sql=): each query still limited to 1 s, 1000 rows, "
+            "16 MB a value, and the server's memory bounded.",
+        ),
+    ] = False,
 ) -> None:
     """Browse the knowledge base read-only in Datasette: tables with descriptions, facets,
     full-text search on statements, and canned queries (members of a scope as of a date,
     statements about a country, conflicts) that answer as the CLI does.
 
     Needs the web extra: pip install 'alliancekb[web]'. An SQLite knowledge base is served
-    from a snapshot taken now (removed when the server stops). A PostgreSQL database is
-    browsed through a snapshot you take: `alliancekb export --sqlite kb.sqlite`, then
-    `alliancekb browse kb.sqlite`. Listens on 127.0.0.1 unless --host says otherwise.
+    from a snapshot taken now (removed when the server stops: Ctrl-C, SIGTERM or SIGHUP).
+    A PostgreSQL database is browsed through a snapshot you take: `alliancekb export
+    --sqlite kb.sqlite`, then `alliancekb browse kb.sqlite`. Listens on 127.0.0.1 unless
+    --host names another interface (0.0.0.0 or :: for every one). Arbitrary SQL is off
+    unless --sql turns it on.
 
     Examples: alliancekb browse --open ; alliancekb browse kb.sqlite --port 8080
     """
@@ -199,17 +209,29 @@ def browse_cmd(
 
     from alliancekb.core.errors import UsageError
 
+    if not host.strip():
+        raise UsageError("--host: empty; give an interface (127.0.0.1, 0.0.0.0, ::)")
     if importlib.util.find_spec("datasette") is None:
         raise _missing("Datasette", "web")
-    from alliancekb.browse.server import serve
+    from alliancekb.browse.server import serve, stopped_by_signals
 
-    if snapshot is not None:
-        if not snapshot.is_file():
-            raise UsageError(f"{snapshot}: no such file")
-        serve(snapshot, host, port, open_browser=open_browser)
-        return
+    with stopped_by_signals():
+        if snapshot is not None:
+            if not snapshot.is_file():
+                raise UsageError(f"{snapshot}: no such file")
+            serve(snapshot, host, port, open_browser=open_browser, allow_sql=allow_sql)
+            return
+        _serve_a_copy(ctx, host, port, open_browser=open_browser, allow_sql=allow_sql)
+
+
+def _serve_a_copy(
+    ctx: typer.Context, host: str, port: int, *, open_browser: bool, allow_sql: bool
+) -> None:
+    """Serve a snapshot of the SQLite knowledge base taken now, removed however it stops."""
     import shutil
     import tempfile
+
+    from alliancekb.core.errors import UsageError
 
     target = state_of(ctx).target()
     if not target.url.startswith("sqlite"):
@@ -218,6 +240,7 @@ def browse_cmd(
             "alliancekb export --sqlite kb.sqlite, then: alliancekb browse kb.sqlite"
         )
     from alliancekb.browse.answers import ANSWER_TABLES
+    from alliancekb.browse.server import serve
     from alliancekb.export.sqlite_file import write_sqlite
 
     folder = Path(tempfile.mkdtemp(prefix="alliancekb-browse-"))
@@ -229,6 +252,6 @@ def browse_cmd(
             extra=ANSWER_TABLES,
             described_as=state_of(ctx).scrub(target.url),
         )
-        serve(path, host, port, open_browser=open_browser)
+        serve(path, host, port, open_browser=open_browser, allow_sql=allow_sql)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
