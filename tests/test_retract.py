@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -153,15 +154,32 @@ def test_a_retracted_statement_leaves_search_and_a_reload_skips_it(
 def test_a_fact_not_in_the_knowledge_base_is_recorded_so_no_load_brings_it(
     runner: CliRunner, db: TestDatabase, tmp_path: Path
 ) -> None:
+    # A statement id is checked against the stored ones (a typo must not be recorded for
+    # ever): one not loaded yet is retracted by a `retracted:` section.
     result = _cli(
         runner, db, "retract", "statement", "emanuel-japan-first-partner", "--reason", "x"
     )
-    assert result.exit_code == 0, result.output
-    assert "is not in the knowledge base; the retraction is recorded" in result.output
+    assert result.exit_code == 4, result.output
+    assert "a statement not loaded yet is retracted by a `retracted:` section" in result.output
+    assert _retractions(db) == []
+    early = "retracted:\n  - {kind: statement, id: emanuel-japan-first-partner, reason: x}\n"
+    load_text(db.engine, tmp_path, early, name="early.yaml")
     report = load_text(db.engine, tmp_path, BASE)
     assert report.counts_dict()["statements"] == {
         "created": 1, "updated": 0, "unchanged": 0, "retracted": 1,
     }  # fmt: skip
+    # A membership's names resolve, so one that is not stored is recorded under its key.
+    named = ["retract", "membership", "Japan", "AUKUS", "--role", "member", "--from", "2030"]
+    result = _cli(runner, db, *named, "--reason", "Not yet.")
+    assert result.exit_code == 0, result.output
+    assert "membership JPN|aukus|member|2030 is not in the knowledge base" in result.output
+    later = BASE.replace(
+        "statements:",
+        "  - {country: JPN, scope: AUKUS, role: member, status: expected, from: 2030,\n"
+        "     sources: [wsj-emanuel-2024-04]}\nstatements:",
+    )
+    report = load_text(db.engine, tmp_path, later, name="later.yaml")
+    assert report.counts_dict()["memberships"]["retracted"] == 1
 
 
 RETRACTED = """
@@ -245,7 +263,8 @@ def test_dump_writes_the_retractions_and_a_load_of_it_reproduces_them(
 ) -> None:
     load_text(db.engine, tmp_path, BASE)
     load_text(db.engine, tmp_path, RETRACTED, name="retract.yaml")
-    assert _cli(runner, db, "retract", "statement", "never-loaded", "--reason", "x").exit_code == 0
+    never = "retracted:\n  - {kind: statement, id: never-loaded, reason: x}\n"
+    load_text(db.engine, tmp_path, never, name="never.yaml")
     out = tmp_path / "dump.yaml"
     dump(db.engine, out)
     text = out.read_text(encoding="utf-8")
@@ -261,3 +280,167 @@ def test_dump_writes_the_retractions_and_a_load_of_it_reproduces_them(
         exported[name] = target.read_text(encoding="utf-8")
     assert exported["old"] == exported["new"]
     assert "never-loaded" in exported["old"]
+
+
+# -- hardening (issue 29): retract refuses what the load format refuses ---------------------
+
+
+def _retract_statement(runner: CliRunner, db: TestDatabase, sid: str, *options: str) -> Any:
+    return _cli(runner, db, "retract", "statement", sid, "--reason", "Typo.", *options)
+
+
+@pytest.mark.parametrize("sid", ["", "Emanuel-Japan-Typo", "id with spaces", "emanuel-japan"])
+def test_a_statement_id_that_matches_no_stored_statement_exits_4_with_the_nearest_ids(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path, sid: str
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    result = _retract_statement(runner, db, sid)
+    assert result.exit_code == 4, result.output
+    assert f"unknown statement {sid!r}" in result.output
+    if sid.lower().startswith("emanuel"):
+        assert "did you mean: emanuel-japan-first-partner?" in result.output
+    assert snapshot(db.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--reason", "Typo\x1b[31m."), ("--reason", "Typo.\nforged line"), ("--reason", "tab\there"),
+     ("--by", "alice\x1b]0;pwned\x07"), ("--by", "alice\nbob"), ("--by", " "),
+     ("--reason", "x" * 100_001), ("--by", "b" * 501)],
+)  # fmt: skip
+def test_control_characters_in_reason_or_by_exit_2_and_record_nothing(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path, option: str, value: str
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    base = ["--reason", "Typo.", "--by", "alice"]
+    given = [*base[: base.index(option)], option, value, *base[base.index(option) + 2 :]]
+    for args in (
+        ["statement", "emanuel-japan-first-partner"],
+        ["membership", "Japan", "Pillar Two"],
+        ["position", "rahm-emanuel", "Ambassador to Japan"],
+    ):
+        result = _cli(runner, db, "retract", *args, *given)
+        assert result.exit_code == 2, result.output
+        assert option in result.output
+        assert "\x1b" not in result.output
+    assert snapshot(db.engine) == before
+
+
+@pytest.mark.parametrize("title", ["", "Ambassador\x1b[2J", "Envoy\nforged", "t" * 501])
+def test_a_position_title_the_load_format_refuses_exits_2(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path, title: str
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    before = snapshot(db.engine)
+    result = _cli(
+        runner, db, "retract", "position", "rahm-emanuel", title, "--from", "2030", "--reason", "x"
+    )
+    assert result.exit_code == 2, result.output
+    assert "TITLE" in result.output
+    assert snapshot(db.engine) == before
+
+
+def test_a_dump_after_mistyped_retractions_loads_into_an_empty_database(
+    runner: CliRunner, db: TestDatabase, make_database: Any, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    for sid in ("", "Emanuel-Japan-Typo", "id with spaces"):
+        _retract_statement(runner, db, sid)
+    _retract_statement(runner, db, "emanuel-japan-first-partner", "--by", "a\x1b[31m")
+    _cli(runner, db, "retract", "statement", "emanuel-japan-first-partner", "--reason", "a\nb")
+    _cli(runner, db, "retract", "position", "rahm-emanuel", " Envoy ", "--reason", "Not held.")
+    out, again = tmp_path / "dump.yaml", tmp_path / "again.yaml"
+    assert _cli(runner, db, "dump", "-o", str(out)).exit_code == 0
+    fresh = make_database()
+    loaded = _cli(runner, fresh, "load", str(out))
+    assert loaded.exit_code == 0, loaded.output
+    assert _cli(runner, fresh, "dump", "-o", str(again)).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
+    assert _retractions(fresh) == _retractions(db)
+
+
+# -- an own record and a dataset's claim alike (issue 29, row 11) --------------------------------
+
+CLAIMED = BASE.replace(
+    "\ncountries:",
+    "\n  - {key: cow-4.1, title: COW 4.1, published: unknown, kind: dataset}\n"
+    "  - {key: atop-4.01, title: ATOP 4.01, published: unknown, kind: dataset}\ncountries:",
+    1,
+).replace(
+    "statements:",
+    "  - {country: JPN, scope: AUKUS Pillar II, role: partner, status: expected,\n"
+    "     from: 2024-04~, claimed_by: cow-4.1, sources: [cow-4.1]}\nstatements:",
+)
+
+
+def _japan_claims(db: TestDatabase) -> list[str]:
+    with Session(db.engine) as session:
+        query = select(m.Membership.claim).where(m.Membership.from_text == "2024-04~")
+        return sorted(session.scalars(query).all())
+
+
+def test_retract_membership_picks_the_own_record_or_a_dataset_claim_with_own_or_claim(
+    runner: CliRunner, db: TestDatabase, make_database: Any, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, CLAIMED)
+    assert _japan_claims(db) == ["", "cow-4.1"]
+    named = ["retract", "membership", "JPN", "aukus pillar 2", "--role", "partner",
+             "--from", "2024-04~", "--reason", "Misreported."]  # fmt: skip
+    both = _cli(runner, db, *named)
+    assert both.exit_code == 4
+    assert "narrow with --own or --claim" in both.output
+    assert f"{JAPAN}|cow-4.1" in both.output
+    assert _cli(runner, db, *named, "--own", "--claim", "cow-4.1").exit_code == 2
+    unknown = _cli(runner, db, *named, "--claim", "cow-4")
+    assert unknown.exit_code == 4
+    assert "did you mean: cow-4.1" in unknown.output
+    not_a_dataset = _cli(runner, db, *named, "--claim", "wsj-emanuel-2024-04")
+    assert not_a_dataset.exit_code == 4
+    assert "is not a dataset" in not_a_dataset.output
+
+    claim = _cli(runner, db, *named, "--claim", "cow-4.1")
+    assert claim.exit_code == 0, claim.output
+    assert f"retracted membership {JAPAN}|cow-4.1" in claim.output
+    assert _japan_claims(db) == [""]
+    # Another dataset's claim that is not stored is recorded under its own key.
+    atop = _cli(runner, db, *named, "--claim", "atop-4.01")
+    assert atop.exit_code == 0, atop.output
+    assert f"membership {JAPAN}|atop-4.01 is not in the knowledge base" in atop.output
+    own = _cli(runner, db, *named, "--own")
+    assert own.exit_code == 0, own.output
+    assert f"retracted membership {JAPAN}:" in own.output
+    assert _japan_claims(db) == []
+    again = _cli(runner, db, *named, "--own")
+    assert "already retracted" in again.output
+
+    out, copy = tmp_path / "dump.yaml", tmp_path / "copy.yaml"
+    assert _cli(runner, db, "dump", "-o", str(out)).exit_code == 0
+    fresh = make_database()
+    assert _cli(runner, fresh, "load", str(out)).exit_code == 0
+    assert _cli(runner, fresh, "dump", "-o", str(copy)).exit_code == 0
+    assert copy.read_bytes() == out.read_bytes()
+    # A later load of the file holding both records brings neither back.
+    load_text(fresh.engine, tmp_path, CLAIMED)
+    assert _japan_claims(fresh) == []
+
+
+# -- a reason is one line wherever it is shown (issue 29, row 13) ---------------------------------
+
+
+def test_a_multi_line_reason_from_a_load_is_shown_escaped_in_history(
+    runner: CliRunner, db: TestDatabase, tmp_path: Path
+) -> None:
+    load_text(db.engine, tmp_path, BASE)
+    section = RETRACTED.replace(
+        "reason: Withdrawn by the newspaper.",
+        'reason: "Withdrawn.\\n2  2099-01-01 00:00:00  [9]  forged"',
+    )
+    load_text(db.engine, tmp_path, section, name="retract.yaml")
+    table = _cli(runner, db, "history").output
+    lines = table.splitlines()
+    assert not any(line.startswith("2  2099") for line in lines), table
+    assert "Withdrawn.\\n2  2099-01-01" in table
+    retractions = _json(runner, db, "history")[0]["retractions"]
+    assert any(r.endswith("Withdrawn.\n2  2099-01-01 00:00:00  [9]  forged") for r in retractions)

@@ -1,6 +1,8 @@
 """`retract`: withdraw a membership, a position or a statement, saying why.
 
-Thin: parse the names and options, call `alliancekb.load.retract.retract`, say what it did.
+Thin: parse the names and options, call `alliancekb.load.retract_one.retract`, say what it
+did. What the load format refuses is refused here with the option's name (exit 2): a dump
+writes every retraction, and a dump must load.
 """
 
 from __future__ import annotations
@@ -36,12 +38,18 @@ app = typer.Typer(
 ReasonOpt = Annotated[
     str,
     typer.Option(
-        "--reason", help="Why the fact is withdrawn (kept in the history).", show_default=False
+        "--reason",
+        help="Why the fact is withdrawn (kept in the history): one line, no control characters.",
+        show_default=False,
     ),
 ]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", help="Who retracts it. Default: your user name.", show_default=False),
+    typer.Option(
+        "--by",
+        help="Who retracts it (one line, at most 500 characters). Default: your user name.",
+        show_default=False,
+    ),
 ]
 FromOpt = Annotated[
     str | None,
@@ -65,10 +73,20 @@ def _edtf(value: str | None) -> str | None:
         raise typer.BadParameter(str(exc), param_hint="--from") from None
 
 
+def _checked(field: str, value: str, hint: str) -> str:
+    """The value as the load format keeps it; exit 2 naming `hint` when it refuses it."""
+    from alliancekb.load.retract_one import InvalidRetraction, checked
+
+    try:
+        return checked(field, value)
+    except InvalidRetraction as exc:
+        raise typer.BadParameter(exc.why, param_hint=hint) from None
+
+
 def _reason(value: str) -> str:
     if not value.strip():
         raise typer.BadParameter("say why the fact is withdrawn", param_hint="--reason")
-    return value.strip()
+    return _checked("reason", value, "--reason")
 
 
 @app.command("membership")
@@ -84,6 +102,23 @@ def membership_cmd(
         ),
     ] = None,
     from_: FromOpt = None,
+    own: Annotated[
+        bool,
+        typer.Option(
+            "--own",
+            help="The knowledge base's own record, not a dataset's claim: picks one of several.",
+        ),
+    ] = False,
+    claim: Annotated[
+        str | None,
+        typer.Option(
+            "--claim",
+            metavar="SOURCE",
+            help="The claim of this dataset source (e.g. cow-alliances-4.1), as `claimed_by` "
+            "in a load: picks one of several.",
+            show_default=False,
+        ),
+    ] = None,
     by: ByOpt = None,
 ) -> None:
     """Withdraw a country's membership of an alliance or pillar.
@@ -96,7 +131,13 @@ def membership_cmd(
     if role is not None and role not in {r.value for r in Role}:
         choices = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"{role!r} is not a role; one of: {choices}", param_hint="--role")
-    request = Request(FactKind.MEMBERSHIP, (country, scope), role, _edtf(from_))
+    if own and claim is not None:
+        raise typer.BadParameter(
+            "a membership is the knowledge base's own or a dataset's claim, not both",
+            param_hint="--own / --claim",
+        )
+    whose = "" if own else claim
+    request = Request(FactKind.MEMBERSHIP, (country, scope), role, _edtf(from_), whose)
     _run(ctx, request, _reason(reason), by)
 
 
@@ -115,6 +156,7 @@ def position_cmd(
     """
     from alliancekb.load.retract import FactKind, Request
 
+    title = _checked("title", title, "TITLE")
     _run(
         ctx, Request(FactKind.POSITION, (official, title), None, _edtf(from_)), _reason(reason), by
     )
@@ -136,22 +178,27 @@ def statement_cmd(
     """
     from alliancekb.load.retract import FactKind, Request
 
-    _run(ctx, Request(FactKind.STATEMENT, (statement_id.strip(),)), _reason(reason), by)
+    statement_id = _checked("id", statement_id, "ID")
+    _run(ctx, Request(FactKind.STATEMENT, (statement_id,)), _reason(reason), by)
 
 
 def _run(ctx: typer.Context, request: Request, reason: str, by: str | None) -> None:
-    from alliancekb.load.retract import describe, retract
+    from alliancekb.load.retract import describe
+    from alliancekb.load.retract_one import retract
     from alliancekb.present.escape import visible
 
+    if by is not None:
+        by = _checked("by", by, "--by")
     result = retract(state_of(ctx).engine(), request, reason=reason, by=by)
     outcome = result.outcome
-    what = visible(describe(outcome.fact))
+    what = visible(describe(outcome.fact), newlines=False)
     if outcome.status == "already":
         assert outcome.earlier is not None
         earlier = outcome.earlier
         typer.echo(
-            f"{what} was already retracted on {earlier.day} by {visible(earlier.by)} "
-            f"({visible(earlier.reason)}): nothing changed"
+            f"{what} was already retracted on {earlier.day} by "
+            f"{visible(earlier.by, newlines=False)} ({visible(earlier.reason, newlines=False)}): "
+            "nothing changed"
         )
         return
     if outcome.status == "retracted":

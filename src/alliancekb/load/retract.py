@@ -14,24 +14,23 @@ Keys (`|` separates parts; none of the parts but a title can hold one):
 - statement: its id (explicit, or derived: alliancekb.load.batches.statement_id)
 `<from>` is the EDTF text as written, empty when the fact has none.
 
-Two ways in: `retract` (the `retract` command: one fact, named as on the command line, in
-its own write transaction and history entry) and the `retracted:` section of a load
-(`plan_retractions` resolves them with the load's other records, `apply_retractions`
-writes them at the end of the load's transaction).
+Two ways in: `retract_one.retract` (the `retract` command: one fact, named as on the
+command line and checked as the load format checks it, in its own write transaction and
+history entry) and the `retracted:` section of a load (`plan_retractions` resolves them
+with the load's other records, `apply_retractions` writes them at the end of the load's
+transaction).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 
-from alliancekb.core.errors import AlliancekbError, NameResolutionError
 from alliancekb.core.names import normalize
 from alliancekb.load.resolve import ONE_KIND, Unresolved
 from alliancekb.load.schema import (
@@ -44,9 +43,7 @@ from alliancekb.load.schema import (
     obligations_list,
 )
 from alliancekb.store import models as m
-from alliancekb.store.db import write_session
-from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index
-from alliancekb.store.versions import recording
+from alliancekb.store.resolve import SCOPE_KINDS, Kind
 
 if TYPE_CHECKING:
     from alliancekb.load.plan import Pending, Planner
@@ -360,14 +357,7 @@ def write_retraction(
     return Outcome(fact, "retracted" if fact.row_id is not None else "recorded")
 
 
-# -- the `retract` command -------------------------------------------------------------------
-
-
-class AmbiguousFactError(NameResolutionError):
-    """Several stored facts fit what was named, or none does and the key is incomplete (4)."""
-
-    def __init__(self, message: str) -> None:
-        AlliancekbError.__init__(self, message)
+# -- a fact as named -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -380,114 +370,9 @@ class Request:
     role: str | None = None
     #: EDTF text as the model stores it (normalized), or None when not given
     from_text: str | None = None
-    #: membership: whose claim ('' the knowledge base's own, else a dataset source's key);
-    #: None: any
+    #: membership: whose claim ('' the knowledge base's own, else a dataset source: its key,
+    #: or as named by a user, which `retract_one.find_fact` resolves); None: any
     claim: str | None = None
-
-
-@dataclass(frozen=True)
-class RetractResult:
-    """The outcome, and the history entry that records it (None when nothing changed)."""
-
-    outcome: Outcome
-    load_id: int | None
-
-
-def retract(
-    engine: Engine | Connection,
-    request: Request,
-    *,
-    reason: str,
-    by: str | None = None,
-    when: dt.datetime | None = None,
-) -> RetractResult:
-    """Retract one fact in its own write transaction and history entry (a Load row)."""
-    with write_session(engine) as session:
-        conn = session.connection()
-        kinds: Collection[Kind] = {
-            FactKind.MEMBERSHIP: {Kind.COUNTRY, *SCOPE_KINDS},
-            FactKind.POSITION: {Kind.OFFICIAL},
-            FactKind.STATEMENT: set(),
-        }[request.kind]
-        fact = find_fact(conn, load_index(session, kinds) if kinds else None, request)
-        found = earlier(conn, fact.kind, fact.key)
-        if found is not None:
-            return RetractResult(Outcome(fact, "already", found), None)
-        now = when or dt.datetime.now(dt.UTC)
-        load = m.Load(started_at=now, counts={COUNTED_AS[fact.kind]: {"retracted": 1}})
-        session.add(load)
-        session.flush()
-        with recording(conn, load.id):
-            outcome = write_retraction(
-                conn, fact, reason=reason, by=by or default_by(), when=now, load_id=load.id
-            )
-        return RetractResult(outcome, load.id)
-
-
-def find_fact(conn: Connection, index: NameIndex | None, request: Request) -> Fact:
-    """The one fact the request names (stored or not); exit 4 when it is ambiguous."""
-    if request.kind is FactKind.STATEMENT:
-        return _statement(conn, request.names[0])
-    assert index is not None
-    if request.kind is FactKind.MEMBERSHIP:
-        country = index.resolve(request.names[0], ONE_KIND[Kind.COUNTRY])
-        scope = index.resolve(request.names[1], SCOPE_KINDS)
-        assert scope.scope_id is not None
-        found = _memberships(conn, country.id, scope.scope_id, request.role, request.from_text)
-        what = f"membership of {country.label} in {scope.label}"
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise AmbiguousFactError(_ambiguous(what, found, "--role or --from"))
-        if request.role is None:
-            retracted = _retracted_like(conn, FactKind.MEMBERSHIP, country, scope)
-            if len(retracted) == 1:  # retracted before: retract() says so
-                return Fact(FactKind.MEMBERSHIP, retracted[0])
-            raise AmbiguousFactError(
-                f"no {what} is in the knowledge base; give --role (and --from) to record "
-                "the retraction of one that is not, so that no load can add it"
-            )
-        keys = _Keys(conn)
-        key = membership_key(
-            keys.of("country", country.id), keys.of("scope", scope.scope_id), request.role,
-            request.from_text,
-        )  # fmt: skip
-        return Fact(FactKind.MEMBERSHIP, key)
-    official = index.resolve(request.names[0], ONE_KIND[Kind.OFFICIAL])
-    title = request.names[1]
-    positions = _positions(conn, official.id, title, request.from_text)
-    if len(positions) == 1:
-        return positions[0]
-    if positions:
-        what = f"position {title!r} of {official.label}"
-        raise AmbiguousFactError(_ambiguous(what, positions, "--from"))
-    key = position_key(_Keys(conn).of("official", official.id), title, request.from_text)
-    return Fact(FactKind.POSITION, key)
-
-
-def _retracted_like(conn: Connection, kind: FactKind, country: Ref, scope: Ref) -> list[str]:
-    """The retracted membership keys of that country and scope (any role, any from)."""
-    keys = _Keys(conn)
-    assert scope.scope_id is not None
-    prefix = f"{keys.of('country', country.id)}|{keys.of('scope', scope.scope_id)}|"
-    rows = conn.execute(
-        select(_RETRACTIONS.c.key).where(
-            _RETRACTIONS.c.kind == kind.value,
-            _RETRACTIONS.c.key.startswith(prefix, autoescape=True),
-        )
-    )
-    return sorted(key for (key,) in rows)
-
-
-def _ambiguous(what: str, facts: Sequence[Fact], narrow: str) -> str:
-    lines = []
-    for fact in facts:
-        record = fact.record or {}
-        role = f"{record['role']} " if "role" in record else ""
-        since = f"from {record['from']}" if record.get("from") else "from an unknown date"
-        status = f" ({record['status']})" if "status" in record else ""
-        lines.append(f"  {role}{since}{status}: {fact.key}")
-    return f"several facts match the {what}; narrow with {narrow}:\n" + "\n".join(lines)
 
 
 def describe(fact: Fact) -> str:

@@ -62,7 +62,9 @@ def _with_retractions(row: dict[str, object]) -> dict[str, object]:
         return row
     assert isinstance(retractions, list)
     assert isinstance(row["files"], list)
-    return {**row, "files": [*row["files"], *(f"retracted {r}" for r in retractions)]}
+    # A reason a load gave may hold a line break: shown escaped, it cannot forge a row.
+    shown = (f"retracted {visible(str(r), newlines=False)}" for r in retractions)
+    return {**row, "files": [*row["files"], *shown]}
 
 
 def render_load_counts(
