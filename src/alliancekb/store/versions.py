@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text, update
 
-from alliancekb.core.knowledge_time import EMPTY, KnownOn, KnownOnError, parse_moment
+from alliancekb.core.knowledge_time import (
+    EMPTY,
+    MAX_LOAD,
+    KnownOn,
+    KnownOnError,
+    no_such_load,
+    parse_moment,
+)
 from alliancekb.store import models as m
 from alliancekb.store.search import PG_DOCUMENT_COLUMN, VERSIONS_FTS
 
@@ -67,13 +74,15 @@ def resolve(conn: Connection, value: str | int | dt.datetime) -> KnownOn:
     if moment == 0 and since == 0:
         return KnownOn(0, EMPTY)
     if isinstance(moment, int):
-        row = conn.execute(
-            select(loads.c.id, loads.c.finished_at).where(loads.c.id == moment)
-        ).first()
+        row = None
+        if 0 <= moment <= MAX_LOAD:  # past it, PostgreSQL's integer column would refuse it
+            row = conn.execute(
+                select(loads.c.id, loads.c.finished_at).where(loads.c.id == moment)
+            ).first()
         if row is None:
             newest = conn.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(1)).scalar()
             known = f"the newest is load {newest}" if newest else "there is no load yet"
-            raise KnownOnError(f"there is no load {moment} ({known}; see `history`)")
+            raise KnownOnError(f"{no_such_load(moment)} ({known}; see `history`)")
     else:
         # Compared in Python: SQLite keeps the timestamps as text, so an aware bound
         # written in another zone would compare wrongly in SQL.
