@@ -115,6 +115,34 @@ def previous_load(conn: Connection, load: int) -> int:
 # --- writing ---------------------------------------------------------------------------
 
 
+#: The step that keeps load times strictly increasing when the clock does not move.
+_TICK = dt.timedelta(microseconds=1)
+
+
+def load_time(conn: Connection) -> dt.datetime:
+    """The time of the load being written, in UTC, to the microsecond: call it holding the
+    writers' lock (inside `store.db.write_session`), so that it is not taken before a wait.
+
+    PostgreSQL's `now()` is its transaction's start, before the lock was waited for, and
+    SQLite's CURRENT_TIMESTAMP is cut to the second: the time is the server's
+    `clock_timestamp()` on PostgreSQL (one clock for every client), the system's on SQLite
+    (a local file). It is later than every time of the newest load, so that load numbers
+    and times rise together even when the clock stands still or steps back.
+    """
+    if conn.dialect.name == "postgresql":
+        now = _aware(conn.execute(text("SELECT clock_timestamp()")).scalar_one())
+    else:
+        now = dt.datetime.now(dt.UTC)
+    loads = m.Load.__table__
+    newest = conn.execute(
+        select(loads.c.started_at, loads.c.finished_at).order_by(loads.c.id.desc()).limit(1)
+    ).first()
+    if newest is not None:
+        latest = max(_aware(t) for t in newest if t is not None)
+        now = max(now, latest + _TICK)
+    return now.astimezone(dt.UTC)
+
+
 @contextmanager
 def recording(conn: Connection, load_id: int) -> Iterator[None]:
     """Inside a write transaction: the versions the writes replace are kept as `load_id`'s.
