@@ -100,3 +100,50 @@ def test_a_chart_with_dollar_titles_renders_to_every_format(
     result = _cli(dollars, "chart", "dollar-pact", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 1000
+
+
+# -- row 12: an --out path is escaped in the success line ---------------------------------
+
+#: ESC ] 0 ; ... BEL: a terminal that obeyed it would take `pwned` as its title.
+_RETITLE = "\x1b]0;pwned\x07"
+
+_ARTICLE = """Japan and AUKUS
+
+Tokyo, 10 April 2024. Japan said it would work with AUKUS on advanced capabilities.
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [
+        (["chart", "AUKUS"], ".svg"),
+        (["graph"], ".json"),
+        (["export", "countries"], ".csv"),
+        (["export", "--sqlite"], ".sqlite"),
+        (["dump"], ".yaml"),
+        (["draft", "ARTICLE", "--source", "a-new-article"], ".yaml"),
+        (["db", "path"], ".sqlite"),
+    ],
+    ids=["chart", "graph", "export", "export-sqlite", "dump", "draft", "db-path"],
+)
+def test_an_out_path_holding_a_terminal_sequence_is_printed_escaped(
+    seeded_db: TestDatabase, tmp_path: Path, command: list[str], suffix: str
+) -> None:
+    target = tmp_path / f"out{_RETITLE}{suffix}"
+    if command == ["db", "path"]:
+        if seeded_db.backend != "sqlite":
+            pytest.skip("a file path: SQLite's")
+        result = CliRunner().invoke(app, ["--db", str(target), "db", "path"])
+    else:
+        article = tmp_path / "article.txt"
+        article.write_text(_ARTICLE, encoding="utf-8")
+        args = [str(article) if a == "ARTICLE" else a for a in command]
+        if args[:2] == ["export", "--sqlite"]:
+            result = _cli(seeded_db, *args, str(target))
+        else:
+            result = _cli(seeded_db, *args, "--out", str(target))
+        assert target.is_file(), result.output
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "\x07" not in result.output
+    assert "out\\x1b]0;pwned\\x07" + suffix in result.output, result.output

@@ -177,4 +177,6 @@ def _emit(text: str, out: Path | None, force: bool) -> None:
     with partial_file(out) as (stream, pending):
         stream.write(text)
     commit([pending], force=force)
-    typer.echo(f"wrote {out}", err=True)
+    from alliancekb.core.paths import display_name
+
+    typer.echo(f"wrote {display_name(out)}", err=True)
