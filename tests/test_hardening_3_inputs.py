@@ -136,3 +136,53 @@ def test_an_atop_field_past_the_csv_limit_is_a_problem_at_its_line(
     huge = [*alliance[:-1], "9" * 200_000]
     directory = _atop(tmp_path, [alliance, huge], [list(_ATOP_MEMBER.values())])
     _refused(db, "atop", directory, f"{atop.ALLIANCE_FILE}:3:", "longer than 131072 characters")
+
+
+# -- row 14: draft refuses an article past its size limit, before reading it -------------
+
+_PARAGRAPH = (
+    "Tokyo, 10 April 2024. Japan said it would work with AUKUS on advanced capabilities.\n\n"
+)
+
+
+def _article(path: Path, size: int) -> Path:
+    path.write_text("A long report\n\n" + _PARAGRAPH * (size // len(_PARAGRAPH)), encoding="utf-8")
+    return path
+
+
+def _draft(db: TestDatabase, article: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        app, ["--db", db.url, "draft", str(article), "--source", "a-report", *args]
+    )
+
+
+def test_draft_refuses_an_article_over_the_size_limit_and_says_how_to_raise_it(
+    seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    big = _article(tmp_path / "big.txt", 18 * 1024 * 1024)  # the red team's 18 MB
+    result = _draft(seeded_db, big)
+    assert result.exit_code == 3, result.output[-1000:]
+    assert "internal error" not in result.output
+    assert "over the limit of 1048576 bytes (1 MiB)" in result.stderr
+    assert "raise the limit with --max-mb 18" in result.stderr
+    assert result.stdout == ""  # nothing drafted
+    # Just past a raised limit: refused the same way, naming what would fit.
+    past = _draft(seeded_db, big, "--max-mb", "17")
+    assert past.exit_code == 3
+    assert "--max-mb 18" in past.stderr
+
+
+def test_draft_under_the_size_limit_drafts_and_a_raised_limit_admits_more(
+    seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    small = _article(tmp_path / "small.txt", 20_000)
+    drafted = _draft(seeded_db, small)
+    assert drafted.exit_code == 0, drafted.output[-1000:]
+    assert "drafted " in drafted.stderr
+    # Over 1 MiB, mostly blank lines: quick to draft, but over the default limit in bytes.
+    two = tmp_path / "two.txt"
+    two.write_text(small.read_text(encoding="utf-8") + "\n" * (1024 * 1024), encoding="utf-8")
+    assert _draft(seeded_db, two).exit_code == 3
+    raised = _draft(seeded_db, two, "--max-mb", "2", "--out", str(tmp_path / "two.yaml"))
+    assert raised.exit_code == 0, raised.output[-1000:]
+    assert (tmp_path / "two.yaml").stat().st_size > 0
