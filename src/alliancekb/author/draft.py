@@ -58,7 +58,7 @@ class ArticleError(AlliancekbError):
 
 
 #: The largest article drafted unless the caller allows more. Drafting takes time and
-#: memory in proportion to the text: about 14 s and 110 MB (peak) for 1 MiB of prose.
+#: memory in proportion to the text: about 15 s and 50 MB per MiB.
 MIB: Final = 1024 * 1024
 DEFAULT_MAX_BYTES: Final = MIB
 

@@ -116,7 +116,7 @@ def draft_cmd(
             min=1,
             metavar="MIB",
             help="Refuse an article larger than MIB mebibytes: a draft takes about 15 s "
-            "and 110 MB of memory per MiB.",
+            "and 50 MB of memory per MiB.",
         ),
     ] = 1,
 ) -> None:
@@ -145,7 +145,7 @@ def draft_cmd(
         raw = read_article_file(article, max_mb * MIB)
     except ArticleTooLarge as exc:
         raise ArticleTooLarge(
-            f"{exc}: drafting takes about 15 s and 110 MB of memory per MiB; split the "
+            f"{exc}: drafting takes about 15 s and 50 MB of memory per MiB; split the "
             f"article, or raise the limit with --max-mb {-(-exc.size // MIB)}",
             exc.size,
         ) from None
