@@ -36,7 +36,7 @@ from alliancekb.author.clauses import Clause, reporting_clauses
 from alliancekb.author.names import KnownNames, Mention
 from alliancekb.author.schema import SCHEMA_FILE
 from alliancekb.core.errors import AlliancekbError, UsageError
-from alliancekb.store.resolve import Kind
+from alliancekb.store.resolve import Kind, Ref
 
 WIDTH: Final = 79
 GUESSED: Final = "guessed: check"
@@ -57,13 +57,36 @@ class ArticleError(AlliancekbError):
     exit_code = 3
 
 
-def read_article_file(path: Path) -> str:
-    """The article's text; a missing file is a usage error, undecodable bytes bad input."""
+#: The largest article drafted unless the caller allows more. Drafting takes time and
+#: memory in proportion to the text: about 15 s and 50 MB per MiB.
+MIB: Final = 1024 * 1024
+DEFAULT_MAX_BYTES: Final = MIB
+
+
+class ArticleTooLarge(ArticleError):
+    """The article is over the size limit: refused before it is read (exit 3)."""
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+def read_article_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The article's text; a missing file is a usage error, undecodable bytes or more than
+    `max_bytes` bad input (never more than `max_bytes` + 1 bytes are read)."""
     if not path.exists():
         raise UsageError(f"article {path} does not exist")
     if not path.is_file():
         raise UsageError(f"article {path} is not a file")
-    data = path.read_bytes()
+    with path.open("rb") as stream:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        size = max(path.stat().st_size, len(data))
+        raise ArticleTooLarge(
+            f"article {path} is {size} bytes, over the limit of {max_bytes} bytes "
+            f"({max_bytes / MIB:g} MiB)",
+            size,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,12 +146,14 @@ def draft_article(
     article = read_article(raw)
     body = [s for p in article.paragraphs for s in sentences(p)]
     article_mentions = names.mentions(article.text)
+    # How often the article names each pillar: counted once, not once per statement.
+    pillars = Counter(m.ref for m in article_mentions if m.ref.kind is Kind.PILLAR)
     statements: list[Statement] = []
     skipped: list[Skipped] = []
     for sentence in body:
         mentions = names.mentions(sentence)
         for clause in reporting_clauses(sentence):
-            made = _statement(sentence, clause, mentions, names, article_mentions)
+            made = _statement(sentence, clause, mentions, names, pillars)
             if isinstance(made, Skipped):
                 skipped.append(made)
             elif made is not None:
@@ -149,7 +174,7 @@ def _statement(
     clause: Clause,
     mentions: list[Mention],
     names: KnownNames,
-    article_mentions: list[Mention],
+    pillars: Counter[Ref],
 ) -> Statement | Skipped | None:
     if clause.problem is not None or clause.subject is None:
         return Skipped(sentence, clause.problem or "no speaker named")
@@ -186,12 +211,12 @@ def _statement(
     )
     about = [x for x in mentions if x.start >= c_start and x.end <= c_end]
     about = [x for x in about if not (x.start >= s_start and x.end <= s_end)]
-    statement.about = _about(about, names, article_mentions)
+    statement.about = _about(about, names, pillars)
     return statement
 
 
 def _about(
-    mentions: list[Mention], names: KnownNames, article_mentions: list[Mention]
+    mentions: list[Mention], names: KnownNames, pillars: Counter[Ref]
 ) -> dict[str, list[AboutItem]]:
     about: dict[str, list[AboutItem]] = {"countries": [], "scopes": [], "technology_areas": []}
     seen: set[str] = set()
@@ -205,12 +230,8 @@ def _about(
     # pillar too: offered as a guess, never as something the sentence says.
     # Only the pillar the article names most often, of each alliance the sentence names.
     alliances = {m.ref.id: m.words for m in mentions if m.ref.kind is Kind.ALLIANCE}
-    counts = Counter(
-        m.ref for m in article_mentions
-        if m.ref.kind is Kind.PILLAR and names.alliance_of.get(m.ref.id) in alliances
-    )  # fmt: skip
     for alliance, words in alliances.items():
-        mine = {r: n for r, n in counts.items() if names.alliance_of.get(r.id) == alliance}
+        mine = {r: n for r, n in pillars.items() if names.alliance_of.get(r.id) == alliance}
         for pillar, n in mine.items():
             reference = names.reference(pillar)
             if n == max(mine.values()) and reference not in seen:

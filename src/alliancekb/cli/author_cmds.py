@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from alliancekb.cli.options import out_option
+from alliancekb.cli.options import count_option, out_option
 from alliancekb.cli.state import state_of
 
 ForceOpt = Annotated[
@@ -109,6 +109,16 @@ def draft_cmd(
         out_option("--out", "-o", metavar="FILE", help="Write to FILE (else standard output)."),
     ] = None,
     force: ForceOpt = False,
+    max_mb: Annotated[
+        int,
+        count_option(
+            "--max-mb",
+            min=1,
+            metavar="MIB",
+            help="Refuse an article larger than MIB mebibytes: a draft takes about 15 s "
+            "and 50 MB of memory per MiB.",
+        ),
+    ] = 1,
 ) -> None:
     """Draft statements records from an article, for a person to review.
 
@@ -120,7 +130,7 @@ def draft_cmd(
 
     Example: alliancekb draft article.txt --source wsj-emanuel-2024-04 --out draft.yaml
     """
-    from alliancekb.author.draft import draft_article, read_article_file
+    from alliancekb.author.draft import MIB, ArticleTooLarge, draft_article, read_article_file
     from alliancekb.core.dates import EdtfError, parse_edtf
     from alliancekb.core.errors import UsageError
     from alliancekb.store.db import read_session
@@ -131,7 +141,14 @@ def draft_cmd(
             date = parse_edtf(date).text
         except EdtfError as exc:
             raise UsageError(f"--date: {exc}") from None
-    raw = read_article_file(article)
+    try:
+        raw = read_article_file(article, max_mb * MIB)
+    except ArticleTooLarge as exc:
+        raise ArticleTooLarge(
+            f"{exc}: drafting takes about 15 s and 50 MB of memory per MiB; split the "
+            f"article, or raise the limit with --max-mb {-(-exc.size // MIB)}",
+            exc.size,
+        ) from None
     if out is not None:
         _check_out(out, force)
     engine = state_of(ctx).engine()
@@ -177,4 +194,6 @@ def _emit(text: str, out: Path | None, force: bool) -> None:
     with partial_file(out) as (stream, pending):
         stream.write(text)
     commit([pending], force=force)
-    typer.echo(f"wrote {out}", err=True)
+    from alliancekb.core.paths import display_name
+
+    typer.echo(f"wrote {display_name(out)}", err=True)

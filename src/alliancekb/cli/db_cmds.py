@@ -17,11 +17,12 @@ app = typer.Typer(
 @app.command("path")
 def path_cmd(ctx: typer.Context) -> None:
     """Print which database is used and why (option, environment or default)."""
+    from alliancekb.core.paths import display_name, display_text
     from alliancekb.store.db import masked, sqlite_path
 
     target = state_of(ctx).target()
     file = sqlite_path(target.url)
-    typer.echo(str(file) if file is not None else masked(target.url))
+    typer.echo(display_name(file) if file is not None else display_text(masked(target.url)))
     typer.echo(f"(from {target.origin})", err=True)
 
 
@@ -35,7 +36,10 @@ def current_cmd(ctx: typer.Context) -> None:
     file = sqlite_path(state.target().url)
     if file is not None and not file.exists():  # asking must not create the file
         head = migrate.head_revision()
-        typer.echo(f"none (no database at {file} yet; any command creates it at {head})")
+        from alliancekb.core.paths import display_name
+
+        where = display_name(file)
+        typer.echo(f"none (no database at {where} yet; any command creates it at {head})")
         return
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):

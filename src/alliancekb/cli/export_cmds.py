@@ -135,8 +135,10 @@ def export_cmd(
             count_rows=progress is not None,
             known_on=known_on,
         )
+    from alliancekb.core.paths import display_name
+
     for item in written:
-        typer.echo(f"{item.path}: {item.rows} row(s)", err=True)
+        typer.echo(f"{display_name(item.path)}: {item.rows} row(s)", err=True)
 
 
 #: Extensions that say "a file": several tables are not written into a directory so named.
@@ -171,9 +173,10 @@ def _export_sqlite(ctx: typer.Context, path: Path, force: bool, known_on: str | 
             described_as=state.scrub(state.target().url),
             known_on=known_on,
         )
-    typer.echo(
-        f"{path}: {sum(report.counts.values())} row(s) in {len(report.counts)} tables", err=True
-    )
+    from alliancekb.core.paths import display_name
+
+    rows = sum(report.counts.values())
+    typer.echo(f"{display_name(path)}: {rows} row(s) in {len(report.counts)} tables", err=True)
 
 
 def dump_cmd(
@@ -196,8 +199,10 @@ def dump_cmd(
     engine = state_of(ctx).engine()
     with _terminating_cleanly(), known_on_errors():
         report = dump(engine, out, force=force, known_on=known_on)
+    from alliancekb.core.paths import display_name
+
     summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in report.counts.items())
-    typer.echo(f"{out}: {summary}", err=True)
+    typer.echo(f"{display_name(out)}: {summary}", err=True)
 
 
 def _print_tables(tables: Any) -> None:

@@ -90,7 +90,7 @@ def history_cmd(
         int, count_option("--limit", min=1, help="Show at most this many loads.")
     ] = 20,
     changes: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--changes",
             metavar="LOAD",
@@ -111,7 +111,12 @@ def history_cmd(
 
     state = state_of(ctx)
     if changes is not None:
-        _diff(ctx, None, str(changes), fmt)
+        from alliancekb.core.errors import UsageError
+        from alliancekb.core.knowledge_time import is_load_number
+
+        if not is_load_number(changes):  # ASCII digits: not `²`, not `١`
+            raise UsageError(f"--changes: {changes!r} is not a load number (see `history`)")
+        _diff(ctx, None, changes, fmt)
         return
     with read_session(state.engine()) as session:
         result = history(session, limit)

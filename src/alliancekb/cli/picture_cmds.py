@@ -96,7 +96,10 @@ def chart_cmd(
     from alliancekb.picture.output import write_file
 
     write_file(out, lambda s: chart.render(timeline, s, fmt, first=first, last=last), force=force)
-    typer.echo(f"{out}: {len(timeline.lanes)} lane(s), as of {day.isoformat()}{said}", err=True)
+    from alliancekb.core.paths import display_name
+
+    lanes = len(timeline.lanes)
+    typer.echo(f"{display_name(out)}: {lanes} lane(s), as of {day.isoformat()}{said}", err=True)
 
 
 def graph_cmd(
@@ -160,7 +163,10 @@ def graph_cmd(
     from alliancekb.picture.output import write_file
 
     write_file(out, lambda s: graph_files.write(data, s, chosen), force=force)
-    typer.echo(f"{out}: {len(data.nodes)} node(s), {len(data.edges)} edge(s){said}", err=True)
+    from alliancekb.core.paths import display_name
+
+    counted = f"{len(data.nodes)} node(s), {len(data.edges)} edge(s)"
+    typer.echo(f"{display_name(out)}: {counted}{said}", err=True)
 
 
 def browse_cmd(

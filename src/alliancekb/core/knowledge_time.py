@@ -57,14 +57,32 @@ def knowledge_fields(known: KnownOn, as_of: dt.date | None) -> dict[str, object]
     return fields
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: A load number: ASCII digits only (`str.isdigit` also takes `²` and `١`).
+_LOAD_NUMBER = re.compile(r"[0-9]+")
+#: The largest load number there can be (the ids are 32-bit integers on PostgreSQL).
+MAX_LOAD = 2**31 - 1
+
+
+def is_load_number(value: str) -> bool:
+    """Whether `value` names a load by its number (ASCII digits, spaces around allowed)."""
+    return _LOAD_NUMBER.fullmatch(value.strip()) is not None
+
+
+def no_such_load(digits: str | int) -> str:
+    """`there is no load N`, a very long N shortened."""
+    text = str(digits)
+    shown = text if len(text) <= 20 else f"{text[:12]}... ({len(text)} digits)"
+    return f"there is no load {shown}"
 
 
 def parse_moment(value: str) -> int | dt.datetime:
     """A load number, or a date or ISO datetime: the end of the day, hour, minute or second
     it names (naive means UTC)."""
     value = value.strip()
-    if value.isdigit():
+    if _LOAD_NUMBER.fullmatch(value):
+        if len(value.lstrip("0")) > len(str(MAX_LOAD)):  # int() refuses past 4300 digits
+            raise KnownOnError(f"{no_such_load(value)} (see `history`)")
         return int(value)
     try:
         if _DATE.match(value):

@@ -19,7 +19,6 @@ See docs/architecture.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import os
 import stat
@@ -56,7 +55,7 @@ from alliancekb.store import models as m
 from alliancekb.store.db import read_session, write_session
 from alliancekb.store.resolve import NameIndex, load_index
 from alliancekb.store.search import bulk_indexing
-from alliancekb.store.versions import recording
+from alliancekb.store.versions import load_time, recording
 
 __all__ = [
     "BATCH_SIZE",
@@ -251,9 +250,9 @@ def _load(
                 body(run)
             session.rollback()
         return report
-    started = dt.datetime.now(dt.UTC)
     with _gc_paused(), write_session(engine) as session:
         conn = session.connection()
+        started = load_time(conn)  # holding the writers' lock: not before a wait
         # The history entry comes first: every row this load writes or replaces is
         # stamped with its id (knowledge time, store/versions.py).
         load = m.Load(started_at=started, finished_at=started, counts={})
@@ -281,7 +280,7 @@ def _load(
             m.LoadFile(position=i, path=f.path, sha256=f.sha256, size=f.size, records=f.records)
             for i, f in enumerate(report.files)
         ]
-        load.finished_at = dt.datetime.now(dt.UTC)
+        load.finished_at = load_time(conn)
         session.flush()
     return report
 

@@ -52,7 +52,7 @@ from alliancekb.load.schema import OneLine, ShortText, Title
 from alliancekb.store import models as m
 from alliancekb.store.db import write_session
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index
-from alliancekb.store.versions import recording
+from alliancekb.store.versions import load_time, recording
 
 # -- the values, as the load format checks them ----------------------------------------------
 
@@ -160,8 +160,10 @@ def retract(
         found = earlier(conn, fact.kind, fact.key)
         if found is not None:
             return RetractResult(Outcome(fact, "already", found), None)
-        now = when or dt.datetime.now(dt.UTC)
-        load = m.Load(started_at=now, counts={COUNTED_AS[fact.kind]: {"retracted": 1}})
+        at = load_time(conn)  # holding the writers' lock: not before a wait
+        now = when or at
+        counts = {COUNTED_AS[fact.kind]: {"retracted": 1}}
+        load = m.Load(started_at=at, finished_at=at, counts=counts)
         session.add(load)
         session.flush()
         with recording(conn, load.id):

@@ -170,8 +170,19 @@ def render(
     last: dt.date | None = None,
 ) -> None:
     """Draw `timeline` to `stream` in `fmt` (svg, png or pdf); the axis from `first` to `last`."""
-    plt.rcParams["svg.fonttype"] = "none"  # SVG text stays text (searchable, testable)
-    plt.rcParams["svg.hashsalt"] = "alliancekb"
+    settings = {
+        "svg.fonttype": "none",  # SVG text stays text (searchable, testable)
+        "svg.hashsalt": "alliancekb",
+        # Text is drawn as written: a title such as `$368bn, with $3bn` or `$$` is not TeX
+        # (matplotlib's mathtext would take it for a formula, or fail on it).
+        "text.parse_math": False,
+        "text.usetex": False,
+    }
+    with plt.rc_context(settings):  # type: ignore[arg-type]  # keys typed as Literals
+        _draw(timeline, stream, fmt, first or timeline.first, last or timeline.last)
+
+
+def _draw(timeline: Timeline, stream: IO[bytes], fmt: str, left: dt.date, right: dt.date) -> None:
     lanes = timeline.lanes
     n = max(len(lanes), 1)
     note = _footnote_text(timeline, 150)
@@ -192,8 +203,6 @@ def render(
         if lane.via:
             tick.set_fontstyle("italic")
     ax.set_ylim(n - 0.4, -0.6)
-    left = first or timeline.first
-    right = last or timeline.last
     pad = max((right - left).days * 0.02, 30)
     ax.set_xlim(_num(left) - pad, _num(right) + pad)
     ax.xaxis_date()

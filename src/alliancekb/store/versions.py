@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text, update
 
-from alliancekb.core.knowledge_time import EMPTY, KnownOn, KnownOnError, parse_moment
+from alliancekb.core.knowledge_time import (
+    EMPTY,
+    MAX_LOAD,
+    KnownOn,
+    KnownOnError,
+    no_such_load,
+    parse_moment,
+)
 from alliancekb.store import models as m
 from alliancekb.store.search import PG_DOCUMENT_COLUMN, VERSIONS_FTS
 
@@ -67,13 +74,15 @@ def resolve(conn: Connection, value: str | int | dt.datetime) -> KnownOn:
     if moment == 0 and since == 0:
         return KnownOn(0, EMPTY)
     if isinstance(moment, int):
-        row = conn.execute(
-            select(loads.c.id, loads.c.finished_at).where(loads.c.id == moment)
-        ).first()
+        row = None
+        if 0 <= moment <= MAX_LOAD:  # past it, PostgreSQL's integer column would refuse it
+            row = conn.execute(
+                select(loads.c.id, loads.c.finished_at).where(loads.c.id == moment)
+            ).first()
         if row is None:
             newest = conn.execute(select(loads.c.id).order_by(loads.c.id.desc()).limit(1)).scalar()
             known = f"the newest is load {newest}" if newest else "there is no load yet"
-            raise KnownOnError(f"there is no load {moment} ({known}; see `history`)")
+            raise KnownOnError(f"{no_such_load(moment)} ({known}; see `history`)")
     else:
         # Compared in Python: SQLite keeps the timestamps as text, so an aware bound
         # written in another zone would compare wrongly in SQL.
@@ -104,6 +113,34 @@ def previous_load(conn: Connection, load: int) -> int:
 
 
 # --- writing ---------------------------------------------------------------------------
+
+
+#: The step that keeps load times strictly increasing when the clock does not move.
+_TICK = dt.timedelta(microseconds=1)
+
+
+def load_time(conn: Connection) -> dt.datetime:
+    """The time of the load being written, in UTC, to the microsecond: call it holding the
+    writers' lock (inside `store.db.write_session`), so that it is not taken before a wait.
+
+    PostgreSQL's `now()` is its transaction's start, before the lock was waited for, and
+    SQLite's CURRENT_TIMESTAMP is cut to the second: the time is the server's
+    `clock_timestamp()` on PostgreSQL (one clock for every client), the system's on SQLite
+    (a local file). It is later than every time of the newest load, so that load numbers
+    and times rise together even when the clock stands still or steps back.
+    """
+    if conn.dialect.name == "postgresql":
+        now = _aware(conn.execute(text("SELECT clock_timestamp()")).scalar_one())
+    else:
+        now = dt.datetime.now(dt.UTC)
+    loads = m.Load.__table__
+    newest = conn.execute(
+        select(loads.c.started_at, loads.c.finished_at).order_by(loads.c.id.desc()).limit(1)
+    ).first()
+    if newest is not None:
+        latest = max(_aware(t) for t in newest if t is not None)
+        now = max(now, latest + _TICK)
+    return now.astimezone(dt.UTC)
 
 
 @contextmanager

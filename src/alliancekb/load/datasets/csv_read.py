@@ -1,7 +1,9 @@
 """Reading a dataset's CSV file as a stream of load records (a `RecordStream` of the loader).
 
 The file is read as published: a header row naming the columns (extra columns are
-ignored, a missing one is a problem at line 1), then one row per record. Each row is
+ignored; a missing one, or one named twice, is a problem at line 1), then one row per
+record, each with as many fields as the header (a short or long row is a problem at its
+line, as is a field past the CSV reader's limit of 131072 characters). Each row is
 converted by the dataset's reader into load-format records (a source, countries,
 alliances, memberships), each validated by the load schema; every problem is reported at
 `file:LINE:COLUMN` (the column is the field's position in the row, 1-based, and the message
@@ -184,11 +186,31 @@ class CsvRead:
             raise RuntimeFailure(f"cannot read {self.name}: {exc.strerror or exc}") from None
         self.size, self.sha256 = len(data), hashlib.sha256(data).hexdigest()
         reader = csv.reader(self._lines(data))
+        try:
+            yield from self._rows(reader)
+        except csv.Error as exc:  # a field past the reader's limit, a stray quote
+            line = max(reader.line_num, 1)
+            message = str(exc)
+            if "field limit" in message:
+                message = f"a field is longer than {csv.field_size_limit()} characters"
+            self.reader_problems.append(
+                Problem(self.name, line, 1, f"line {line}", f"not a CSV row: {message}")
+            )
+
+    def _rows(self, reader: Any) -> Iterator[ReadRecord]:
         header = next(reader, None)
         if header is None:
             self._header_problem(1, "the file is empty: a header row was expected")
             return
-        columns = {name.strip(): i for i, name in enumerate(header, start=1)}
+        columns: dict[str, int] = {}
+        for i, name in enumerate(header, start=1):
+            name = name.strip()
+            if name and name in columns:  # which of the two would a row's value be?
+                self._header_problem(
+                    i, f"column {name!r} is named twice (columns {columns[name]} and {i})"
+                )
+                return
+            columns[name] = i
         missing = [c for c in self.required if c not in columns]
         if missing:
             self._header_problem(
@@ -197,16 +219,21 @@ class CsvRead:
                 f"{', '.join(self.required)}",
             )
             return
-        names = list(columns)
+        names, width = [name.strip() for name in header], len(header)
         for fields in reader:
             line = reader.line_num
             if not fields:
                 continue
-            row = Row(self.name, line, dict(zip(names, fields, strict=False)), columns,
-                      self.problems)  # fmt: skip
-            if len(fields) < len(names):
-                row.problem(None, f"{len(fields)} fields, the header has {len(names)}")
+            if len(fields) != width:  # short: a column lost; long: every later one shifted
+                self.problems.append(
+                    Problem(
+                        self.name, line, min(len(fields), width) + 1, f"row {line}",
+                        f"{len(fields)} fields, the header has {width}",
+                    )
+                )  # fmt: skip
                 continue
+            row = Row(self.name, line, dict(zip(names, fields, strict=True)),
+                      columns, self.problems)  # fmt: skip
             yield from self.convert(row)
         if self.finish is not None:
             yield from self.finish()
