@@ -206,7 +206,7 @@ def _scope_names(session: Session) -> Iterator[Sequence[Any]]:
     infos = scope_infos(session)
     # Every name a lookup matches as stored, the `<alliance> <pillar>` pairs included (the
     # index builds those at lookup time; the snapshot needs them written out).
-    pool = load_index(session, SCOPE_KINDS)._all_names(SCOPE_KINDS)
+    pool = load_index(session, SCOPE_KINDS).all_names(SCOPE_KINDS)
     rows = {
         (name, infos[ref.scope_id].label, str(ref.kind), ref.label)
         for name, refs in pool.items()

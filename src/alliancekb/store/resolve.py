@@ -177,8 +177,9 @@ class NameIndex:
             start = wanted.find(" ", start + 1)
         return found
 
-    def _all_names(self, kinds: Collection[Kind]) -> dict[str, set[Ref]]:
-        """Every name of the given kinds, the combined pillar names included."""
+    def all_names(self, kinds: Collection[Kind]) -> dict[str, set[Ref]]:
+        """Every normalized name of the given kinds (the combined `<alliance> <pillar>`
+        names included) and the entities each names."""
         pool = {
             name: {r for r in refs if r.kind in kinds}
             for name, refs in self._by_name.items()
@@ -197,7 +198,7 @@ class NameIndex:
     def nearest(self, name: str, kinds: Collection[Kind] = ALL_KINDS, n: int = 5) -> list[str]:
         """Labels of the entities whose names are closest to `name`, for "did you mean"."""
         wanted = normalize(name)
-        pool = self._all_names(kinds)
+        pool = self.all_names(kinds)
         labels: list[str] = []
         for close in difflib.get_close_matches(wanted, list(pool), n=n * 3, cutoff=0.6):
             for ref in sorted(pool[close], key=lambda r: r.label):
