@@ -43,18 +43,19 @@ def allies_table(result: AlliesResult) -> Table:
                    for c in columns]  # fmt: skip
         columns = [replace(c, header=f"owes {result.iso3}") if c.key == "bound_by" else c
                    for c in columns]  # fmt: skip
-    which = f" carrying {', '.join(result.obligations)}" if result.obligations else ""
+    which = f" by ties carrying {', '.join(result.obligations)}" if result.obligations else ""
     rule = (
         f"`{result.iso3} owes`: the obligations {result.country} carries toward the partner; "
         f"`owes {result.iso3}`: the partner's toward it"
         if result.directed
         else "a tie carries an obligation if either party does (--directed: who owes whom)"
     )
+    n, k = len(result.rows), result.alliance_count
     caption = (
-        f"{len(result.rows)} countries tied to {result.country} by the "
-        f"{result.alliance_count} alliances or pillars it is in{which} (as `members` answers: "
-        f"in force or suspended); {rule}; obligations are the treaty's unless a member's own "
-        f"claim codes others. {CURRENCY_NOTE}."
+        f"{n} {'country' if n == 1 else 'countries'} tied to {result.country}{which}, of "
+        f"the {k} {'alliance or pillar' if k == 1 else 'alliances or pillars'} it is in (as "
+        f"`members` answers: in force or suspended); {rule}; obligations are the treaty's "
+        f"unless a member's own claim codes others. {CURRENCY_NOTE}."
     )
     return Table(
         columns, disputed_by(result.rows), title=title, caption=caption, shrink=ALLY_SHRINK
