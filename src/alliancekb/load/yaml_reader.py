@@ -392,7 +392,8 @@ class DocumentReader:
             if cls is ScalarEvent:
                 room -= 1
                 if room < 0:
-                    return self._too_big(event, prefix, len(stack) + 1, next_event)
+                    self._too_big(event, prefix, len(stack) + 1, next_event)
+                    return None
                 if event.anchor is not None or event.tag is not None:
                     self._check_scalar(event, prefix, path, key, is_map, container)
                 value = event.value
@@ -420,7 +421,8 @@ class DocumentReader:
             elif cls in _STARTS:
                 room -= 1
                 if room < 0:
-                    return self._too_big(event, prefix, len(stack) + 2, next_event)
+                    self._too_big(event, prefix, len(stack) + 2, next_event)
+                    return None
                 opened = self._open(event, prefix, marks, (container, is_map, path), key,
                                     len(stack), next_event)  # fmt: skip
                 if opened.__class__ is _Sentinel:  # refused and skipped: the next key's due
