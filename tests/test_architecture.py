@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,9 @@ LAYERS = {
 #: The package entry points, above everything.
 ENTRY = {"__init__": 5, "__main__": 5}
 MAX_LINES = 600
+#: The most decision points (radon's cyclomatic complexity) one function may have: past it,
+#: split it into named steps.
+MAX_COMPLEXITY = 25
 
 
 def package_of(module: str) -> str:
@@ -215,6 +219,28 @@ def test_only_the_terminal_layers_import_typer_and_rich(library: str, allowed: s
 def test_no_source_file_is_over_the_size_limit(module: str) -> None:
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines (limit {MAX_LINES}): split it"
+
+
+def test_no_function_is_over_the_complexity_limit() -> None:
+    """Every function, method and closure at cyclomatic complexity MAX_COMPLEXITY or less,
+    as radon measures it (the `test` extra)."""
+    from radon.complexity import cc_visit
+    from radon.visitors import Function
+
+    def functions(blocks: list[Any]) -> Iterator[Any]:
+        """Functions and methods (radon lists a class's methods beside it), and closures."""
+        for block in blocks:
+            if isinstance(block, Function):
+                yield block
+                yield from functions(block.closures)
+
+    over = sorted(
+        f"{module}.{block.fullname} ({block.complexity}, line {block.lineno})"
+        for module, path in MODULES.items()
+        for block in functions(cc_visit(path.read_text(encoding="utf-8")))
+        if block.complexity > MAX_COMPLEXITY
+    )
+    assert not over, f"over complexity {MAX_COMPLEXITY}, split into named steps: {over}"
 
 
 def test_author_uses_only_the_models_of_the_load_service() -> None:
