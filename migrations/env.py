@@ -7,8 +7,8 @@ from sqlalchemy import Connection
 
 from alliancekb.core.config import resolve_target
 from alliancekb.store.db import create_db_engine
+from alliancekb.store.migrate import include_name
 from alliancekb.store.models import Base
-from alliancekb.store.search import include_name
 
 config = context.config
 target_metadata = Base.metadata

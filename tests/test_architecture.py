@@ -1,7 +1,8 @@
 """The shape of the code (docs/architecture.md): layers, one-way imports, no circles.
 
-Read from the source with `ast`, so every import counts, at module level or inside a
-function: cli -> present/api -> services (load, query, export, dump) -> store -> core.
+Read from the source with `ast`, so every import counts, at module level, inside a
+function or under `if TYPE_CHECKING:`: cli -> present/api -> services (load, query,
+export, dump) -> store -> core, and no circle anywhere.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,9 @@ LAYERS = {
 #: The package entry points, above everything.
 ENTRY = {"__init__": 5, "__main__": 5}
 MAX_LINES = 600
+#: The most decision points (radon's cyclomatic complexity) one function may have: past it,
+#: split it into named steps.
+MAX_COMPLEXITY = 25
 
 
 def package_of(module: str) -> str:
@@ -55,33 +60,43 @@ def modules() -> Iterator[tuple[str, Path]]:
         yield ".".join(parts), path
 
 
-def imports_of(path: Path, *, top_level_only: bool = False) -> Iterator[tuple[str, int]]:
-    """Every module name imported (with its line), at any depth or only at module level."""
+MODULES = dict(modules())
+
+
+def _package(path: Path) -> str:
+    """The package a module's relative imports start from."""
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1])
+
+
+def imports_of(path: Path) -> Iterator[tuple[str, int]]:
+    """Every module name imported (with its line), wherever the import is.
+
+    At module level, inside a function or a method, under `if TYPE_CHECKING:`, in a `try`:
+    every `Import` and `ImportFrom` node of the module's syntax tree counts. `from P import
+    n` imports the module `P.n` when there is one (a package's submodule: not the package's
+    own `__init__`, which every submodule's import runs anyway), else the module `P`.
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = tree.body if top_level_only else list(ast.walk(tree))
-    for node in nodes:
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module, node.lineno
-            for alias in node.names:  # `from alliancekb.store import models`
-                yield f"{node.module}.{alias.name}", node.lineno
-        elif isinstance(node, ast.If) and top_level_only:
-            # `if TYPE_CHECKING:` blocks are not run: they make no circle
-            continue
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # `from . import x`, `from ..store import models`
+                package = _package(path).split(".")
+                up = package[: len(package) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            names = [f"{base}.{alias.name}" for alias in node.names]
+            submodules = [name for name in names if name in MODULES]
+            yield from ((name, node.lineno) for name in submodules)
+            if len(submodules) < len(names):
+                yield base, node.lineno
 
 
-def own_imports(path: Path, *, top_level_only: bool = False) -> set[tuple[str, int]]:
-    known = {name for name, _ in modules()}
-    found = set()
-    for name, line in imports_of(path, top_level_only=top_level_only):
-        if name in known:
-            found.add((name, line))
-    return found
-
-
-MODULES = dict(modules())
+def own_imports(path: Path) -> set[tuple[str, int]]:
+    return {(name, line) for name, line in imports_of(path) if name in MODULES}
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -91,32 +106,102 @@ def test_imports_point_down_the_layers(module: str) -> None:
     wrong = [
         f"line {line}: {name}"
         for name, line in sorted(own_imports(MODULES[module]))
-        # the root package holds only the version and the lazy `open_kb`
-        if name != "alliancekb" and package_of(name) != package_of(module) and layer(name) >= here
+        if package_of(name) != package_of(module) and layer(name) >= here
     ]
     assert not wrong, f"{module} imports upward or sideways: {wrong}"
 
 
-def test_module_level_imports_make_no_circle() -> None:
-    graph = {
-        module: {name for name, _ in own_imports(path, top_level_only=True) if name != module}
+def import_graph() -> dict[str, set[str]]:
+    """Each module -> the modules of the package it imports, counting every import."""
+    return {
+        module: {name for name, _ in own_imports(path) if name != module}
         for module, path in MODULES.items()
     }
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
 
-    def visit(module: str, path: list[str]) -> None:
-        state[module] = 1
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
         for target in sorted(graph.get(module, ())):
-            if state.get(target) == 1:
-                cycle = [*path[path.index(target) :], target] if target in path else [target]
-                pytest.fail("import circle: " + " -> ".join(cycle))
-            if target not in state:
-                visit(target, [*path, target])
-        state[module] = 2
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
 
     for module in sorted(graph):
-        if module not in state:
-            visit(module, [module])
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_imports_make_no_circle() -> None:
+    """No circle, counting function-level and `TYPE_CHECKING` imports too: a circle hidden
+    in a function is still two modules that cannot be understood (or moved) one at a time."""
+    graph = import_graph()
+    found = [
+        " <-> ".join(group)
+        + ": "
+        + "; ".join(
+            f"{a} -> {b} (line {min(line for name, line in own_imports(MODULES[a]) if name == b)})"
+            for a in group
+            for b in sorted(graph[a] & set(group))
+        )
+        for group in circles(graph)
+    ]
+    assert not found, "import circles:\n" + "\n".join(found)
+
+
+def test_the_circle_test_sees_hidden_imports(tmp_path: Path) -> None:
+    """The reader counts what a module-level reading would miss."""
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from alliancekb.store import models\n"
+        "def f() -> None:\n"
+        "    import alliancekb.load.plan\n"
+        "    from alliancekb.core.errors import UsageError\n",
+        encoding="utf-8",
+    )
+    assert set(imports_of(module)) >= {
+        ("alliancekb.store.models", 3),
+        ("alliancekb.load.plan", 5),
+        ("alliancekb.core.errors", 6),
+    }
+    assert ("alliancekb.store", 3) not in set(imports_of(module))
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_version_lives_in_core() -> None:
+    """`__version__` is `core.version`'s; the package root only re-exports it, and nothing
+    in the library imports the root (whose lazy `open_kb` is all of `api`)."""
+    import alliancekb
+    from alliancekb.core import version
+
+    assert alliancekb.__version__ == version.__version__
+    importers = [
+        module
+        for module, path in MODULES.items()
+        if module != "alliancekb" and "alliancekb" in {name for name, _ in own_imports(path)}
+    ]
+    assert not importers, f"import the version from alliancekb.core.version: {importers}"
 
 
 @pytest.mark.parametrize(("library", "allowed"), [("typer", {"cli"}), ("rich", {"cli", "present"})])
@@ -134,6 +219,28 @@ def test_only_the_terminal_layers_import_typer_and_rich(library: str, allowed: s
 def test_no_source_file_is_over_the_size_limit(module: str) -> None:
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines (limit {MAX_LINES}): split it"
+
+
+def test_no_function_is_over_the_complexity_limit() -> None:
+    """Every function, method and closure at cyclomatic complexity MAX_COMPLEXITY or less,
+    as radon measures it (the `test` extra)."""
+    from radon.complexity import cc_visit
+    from radon.visitors import Function
+
+    def functions(blocks: list[Any]) -> Iterator[Any]:
+        """Functions and methods (radon lists a class's methods beside it), and closures."""
+        for block in blocks:
+            if isinstance(block, Function):
+                yield block
+                yield from functions(block.closures)
+
+    over = sorted(
+        f"{module}.{block.fullname} ({block.complexity}, line {block.lineno})"
+        for module, path in MODULES.items()
+        for block in functions(cc_visit(path.read_text(encoding="utf-8")))
+        if block.complexity > MAX_COMPLEXITY
+    )
+    assert not over, f"over complexity {MAX_COMPLEXITY}, split into named steps: {over}"
 
 
 def test_author_uses_only_the_models_of_the_load_service() -> None:

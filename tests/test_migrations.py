@@ -14,8 +14,8 @@ from sqlalchemy import inspect
 from alliancekb.core.errors import RuntimeFailure
 from alliancekb.load.bootstrap import prepare
 from alliancekb.store import fast_head, migrate
+from alliancekb.store.migrate import include_name
 from alliancekb.store.models import Base
-from alliancekb.store.search import include_name
 from tests.conftest import TestDatabase
 
 

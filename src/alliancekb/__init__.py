@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from alliancekb.core.version import __version__
+
 if TYPE_CHECKING:
     from alliancekb.api import KnowledgeBase, open_kb
 
-__version__ = "0.1.0"
 __all__ = ["KnowledgeBase", "__version__", "open_kb"]
 
 

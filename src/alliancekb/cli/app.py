@@ -137,7 +137,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from alliancekb import __version__
+        from alliancekb.core.version import __version__
 
         typer.echo(f"alliancekb {__version__}")
         raise typer.Exit()

@@ -186,7 +186,7 @@ def _add_search(out: sqlite3.Connection) -> None:
 def _add_snapshot_table(
     out: sqlite3.Connection, taken: str, described_as: str, counts: dict[str, int]
 ) -> None:
-    from alliancekb import __version__
+    from alliancekb.core.version import __version__
 
     out.execute(f"CREATE TABLE {SNAPSHOT_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
     rows = [

@@ -52,71 +52,11 @@ def statement_id(speaker: str, date: str, source: str) -> str:
 
 def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> None:
     """Plan a batch of memberships: resolve, diff by (country, scope, role, from, claim), write."""
-    resolver = planner.resolver
     rows: list[tuple[Pending, dict[str, Any], list[int]]] = []
     for item in batch:
-        ms: MembershipIn = item.model
-        try:
-            country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
-            scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
-            sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
-            claimant = (
-                None
-                if ms.claimed_by is None
-                else resolver.ref(ms.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
-            )
-        except Unresolved as exc:
-            if final:
-                planner.unresolved_problem(item, exc)
-            else:
-                planner.deferred["memberships"].append(item)
-            continue
-        claim = ""
-        if claimant is not None:
-            claim = claimant.label
-            stored_source = planner.stored.get(_SOURCES, "key", claim)
-            if stored_source is None or stored_source[1]["kind"] != SourceKind.DATASET:
-                mark = item.record.mark_for(("claimed_by",))
-                planner.problems.append(
-                    Problem(
-                        item.file, mark.line, mark.column, f"{item.record.where}.claimed_by",
-                        f"{claim} is not a source of kind `dataset`: only a dataset's "
-                        "claims are kept apart from the knowledge base's own records",
-                    )
-                )  # fmt: skip
-                continue
-        start, end, seen = bounds(ms.from_), bounds(ms.to), bounds(ms.confirmed)
-        values = {
-            "country_id": country.id,
-            "scope_id": scope.scope_id,
-            "role": ms.role,
-            "from_text": ms.from_ or "",
-            "status": ms.status,
-            "from_lower": start.lower if start else None,
-            "from_upper": start.upper if start else None,
-            "to_text": ms.to or "",
-            "to_lower": end.lower if end else None,
-            "to_upper": end.upper if end else None,
-            "confirmed": ms.confirmed or "",
-            "confirmed_lower": seen.lower if seen else None,
-            "confirmed_upper": seen.upper if seen else None,
-            "claim": claim,
-            "obligations": obligations_text(ms.obligations),
-            "note": ms.note,
-        }
-        if planner.retracted.any(FactKind.MEMBERSHIP):
-            rows_now = planner.stored
-            retracted = membership_key(
-                rows_now.natural_key(country),
-                rows_now.scope_key(scope),
-                ms.role,
-                ms.from_,
-                claim,
-            )
-            if (FactKind.MEMBERSHIP, retracted) in planner.retracted:
-                planner.count("memberships", "retracted")  # withdrawn: not brought back
-                continue
-        rows.append((item, values, [s.id for s in sources]))
+        row = _membership_row(planner, item, final)
+        if row is not None:
+            rows.append((item, *row))
     if not rows:
         return
     existing = planner.stored.memberships({stored_key(values) for _, values, _ in rows})
@@ -131,37 +71,154 @@ def plan_memberships(planner: Planner, batch: list[Pending], final: bool) -> Non
         if found is None:
             new_rows.append((values, source_ids))
             existing[key] = (None, values)  # planned in this batch: its id comes below
-            continue
-        row_id, stored = found
-        if row_id is None:
-            mark = item.record.mark_for(())
-            planner.problems.append(
-                Problem(item.file, mark.line, mark.column, item.record.where,
-                        "the same membership (country, scope, role, from, claim) is already "
-                        "defined in this load under other names")
-            )  # fmt: skip
-            continue
-        changed = {k: v for k, v in values.items() if stored.get(k) != v}
-        for optional in ("note", "obligations"):  # left out: kept
-            if optional not in item.model.model_fields_set:
-                changed.pop(optional, None)
-        outcome = "unchanged"
-        if changed:
-            planner.writes.update(_MEMBERSHIPS, row_id, changed)
-            stored.update(changed)
-            outcome = "updated"
-        links_outcome = planner.set_links(link, row_id, source_ids, links)
-        planner.count("memberships", merge(outcome, links_outcome))
+        else:
+            _update_membership(planner, item, values, source_ids, found, links)
     if new_rows:
-        ids = planner.writes.insert_memberships([values for values, _ in new_rows])
-        link_rows = []
-        for row_id, (values, source_ids) in zip(ids, new_rows, strict=True):
-            existing[stored_key(values)] = (row_id, dict(values))
-            links[row_id] = set(source_ids)
-            link_rows += [{link.owner: row_id, link.target: s} for s in sorted(set(source_ids))]
-            planner.count("memberships", "created")
-        if link_rows:
-            planner.writes.insert_rows(link.table, link_rows)
+        _insert_memberships(planner, new_rows, existing, links)
+
+
+def _membership_row(
+    planner: Planner, item: Pending, final: bool
+) -> tuple[dict[str, Any], list[int]] | None:
+    """A membership's column values and its sources' ids; None when it is not planned now
+    (a name unresolved: deferred or a problem; a claim not a dataset's; retracted)."""
+    ms: MembershipIn = item.model
+    resolver = planner.resolver
+    try:
+        country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
+        scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
+        sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
+        claimant = (
+            None
+            if ms.claimed_by is None
+            else resolver.ref(ms.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
+        )
+    except Unresolved as exc:
+        if final:
+            planner.unresolved_problem(item, exc)
+        else:
+            planner.deferred["memberships"].append(item)
+        return None
+    claim = "" if claimant is None else _dataset_claim(planner, item, claimant.label)
+    if claim is None:
+        return None
+    if planner.retracted.any(FactKind.MEMBERSHIP):
+        rows_now = planner.stored
+        retracted = membership_key(
+            rows_now.natural_key(country), rows_now.scope_key(scope), ms.role, ms.from_, claim
+        )
+        if (FactKind.MEMBERSHIP, retracted) in planner.retracted:
+            planner.count("memberships", "retracted")  # withdrawn: not brought back
+            return None
+    return _membership_values(ms, country.id, scope.scope_id, claim), [s.id for s in sources]
+
+
+def _dataset_claim(planner: Planner, item: Pending, claim: str) -> str | None:
+    """`claimed_by`'s source key if that source is a dataset, else None (a problem)."""
+    stored_source = planner.stored.get(_SOURCES, "key", claim)
+    if stored_source is not None and stored_source[1]["kind"] == SourceKind.DATASET:
+        return claim
+    mark = item.record.mark_for(("claimed_by",))
+    planner.problems.append(
+        Problem(
+            item.file, mark.line, mark.column, f"{item.record.where}.claimed_by",
+            f"{claim} is not a source of kind `dataset`: only a dataset's "
+            "claims are kept apart from the knowledge base's own records",
+        )
+    )  # fmt: skip
+    return None
+
+
+def _ends(text: str | None) -> tuple[Any, Any]:
+    """The lower and upper days of an EDTF text (None, None without one)."""
+    found = bounds(text)
+    return (found.lower, found.upper) if found else (None, None)
+
+
+def _membership_values(
+    ms: MembershipIn, country_id: int, scope_id: int | None, claim: str
+) -> dict[str, Any]:
+    """The row of `memberships` a record stands for (in the table's column order)."""
+    (from_lower, from_upper), (to_lower, to_upper) = _ends(ms.from_), _ends(ms.to)
+    confirmed_lower, confirmed_upper = _ends(ms.confirmed)
+    return {
+        "country_id": country_id,
+        "scope_id": scope_id,
+        "role": ms.role,
+        "from_text": ms.from_ or "",
+        "status": ms.status,
+        "from_lower": from_lower,
+        "from_upper": from_upper,
+        "to_text": ms.to or "",
+        "to_lower": to_lower,
+        "to_upper": to_upper,
+        "confirmed": ms.confirmed or "",
+        "confirmed_lower": confirmed_lower,
+        "confirmed_upper": confirmed_upper,
+        "claim": claim,
+        "obligations": obligations_text(ms.obligations),
+        "note": ms.note,
+    }
+
+
+def _update_membership(
+    planner: Planner,
+    item: Pending,
+    values: dict[str, Any],
+    source_ids: list[int],
+    found: tuple[int | None, dict[str, Any]],
+    links: dict[int, set[int]],
+) -> None:
+    """A membership already stored (or planned): its changed values and sources written."""
+    row_id, stored = found
+    if row_id is None:
+        mark = item.record.mark_for(())
+        planner.problems.append(
+            Problem(item.file, mark.line, mark.column, item.record.where,
+                    "the same membership (country, scope, role, from, claim) is already "
+                    "defined in this load under other names")
+        )  # fmt: skip
+        return
+    changed = {k: v for k, v in values.items() if stored.get(k) != v}
+    for optional in ("note", "obligations"):  # left out: kept
+        if optional not in item.model.model_fields_set:
+            changed.pop(optional, None)
+    outcome = "unchanged"
+    if changed:
+        planner.writes.update(_MEMBERSHIPS, row_id, changed)
+        stored.update(changed)
+        outcome = "updated"
+    links_outcome = planner.set_links(MEMBERSHIP_SOURCES, row_id, source_ids, links)
+    planner.count("memberships", merge(outcome, links_outcome))
+
+
+def _insert_memberships(
+    planner: Planner,
+    new_rows: list[tuple[dict[str, Any], list[int]]],
+    existing: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]],
+    links: dict[int, set[int]],
+) -> None:
+    """The batch's new memberships and their sources, inserted together."""
+    link = MEMBERSHIP_SOURCES
+    ids = planner.writes.insert_memberships([values for values, _ in new_rows])
+    link_rows = []
+    for row_id, (values, source_ids) in zip(ids, new_rows, strict=True):
+        existing[stored_key(values)] = (row_id, dict(values))
+        links[row_id] = set(source_ids)
+        link_rows += [{link.owner: row_id, link.target: s} for s in sorted(set(source_ids))]
+        planner.count("memberships", "created")
+    if link_rows:
+        planner.writes.insert_rows(link.table, link_rows)
+
+
+def _add_links(
+    link_inserts: dict[str, list[dict[str, Any]]], sid: str, links: dict[str, set[int]]
+) -> None:
+    """A new statement's link rows, added to those the batch inserts."""
+    for name, targets in links.items():
+        if targets:
+            column = STATEMENT_LINKS[name][1]
+            link_inserts[name] += [{"statement_id": sid, column: t} for t in sorted(targets)]
 
 
 class StatementPlanner:
@@ -184,66 +241,77 @@ class StatementPlanner:
         self.preexisting: set[str] | None = set(ids) if len(ids) <= PREEXISTING_MAX else None
 
     def plan(self, batch: list[Pending], final: bool) -> None:
-        planner = self.planner
-        writes = planner.writes
-        rows: dict[str, tuple[Pending, dict[str, Any], dict[str, set[int]]]] = {}
-        resolve = self._resolve
+        """Plan a batch of statements: resolve and admit them, then each one new (inserted
+        with its links, together at the end) or stored (its changes written)."""
+        rows, derived = self._admitted_rows(batch, final)
+        if not rows:
+            return
+        existing = self._existing(list(rows), derived)
+        inserts: list[dict[str, Any]] = []
+        link_inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in STATEMENT_LINKS}
+        for sid, (item, values, links) in rows.items():
+            stored = existing.get(sid)
+            if stored is None:
+                inserts.append(values)
+                if self.overlay is not None:
+                    self.overlay[sid] = (values, links)
+                _add_links(link_inserts, sid, links)
+            else:
+                self._update(item, values, links, stored, link_inserts)
+        planner, writes = self.planner, self.planner.writes
+        if inserts:
+            writes.insert_rows(_STATEMENTS, inserts)
+        for _ in range(len(inserts)):
+            planner.count("statements", "created")
+        for name, link_rows in link_inserts.items():
+            if link_rows:
+                writes.insert_rows(STATEMENT_LINKS[name][0], link_rows)
+
+    def _admitted_rows(
+        self, batch: list[Pending], final: bool
+    ) -> tuple[dict[str, tuple[Pending, dict[str, Any], dict[str, set[int]]]], set[str]]:
+        """The batch's statements resolved and admitted, by id; and the derived ids."""
         resolved = []
         for item in batch:
-            planned = resolve(item, final)
+            planned = self._resolve(item, final)
             if planned is not None:
                 resolved.append((item, *planned))
+        rows: dict[str, tuple[Pending, dict[str, Any], dict[str, set[int]]]] = {}
         derived: set[str] = set()
         for item, values, links in self._admitted(resolved):
             rows[values["id"]] = (item, values, links)
             if item.model.id is None:
                 derived.add(values["id"])
-        if not rows:
-            return
-        existing = self._existing(list(rows), derived)
-        overlay = self.overlay
-        inserts: list[dict[str, Any]] = []
-        link_inserts: dict[str, list[dict[str, Any]]] = {name: [] for name in STATEMENT_LINKS}
-        created = 0
-        for sid, (item, values, links) in rows.items():
-            stored = existing.get(sid)
-            if stored is None:
-                inserts.append(values)
-                if overlay is not None:
-                    overlay[sid] = (values, links)
-                for name, targets in links.items():
-                    if targets:
-                        column = STATEMENT_LINKS[name][1]
-                        link_inserts[name] += [
-                            {"statement_id": sid, column: t} for t in sorted(targets)
-                        ]
-                continue
-            stored_values, stored_links = stored
-            changed = {k: v for k, v in values.items() if stored_values.get(k) != v}
-            if "note" not in item.model.model_fields_set:
-                changed.pop("note", None)
-            if changed:
-                writes.update(_STATEMENTS, sid, changed)
-            links_changed = False
-            for name, targets in links.items():
-                if stored_links.get(name, set()) != targets:
-                    links_changed = True
-                    table, column = STATEMENT_LINKS[name]
-                    writes.delete_owned(table, "statement_id", sid)
-                    link_inserts[name] += [
-                        {"statement_id": sid, column: t} for t in sorted(targets)
-                    ]
-            if overlay is not None and (changed or links_changed):
-                overlay[sid] = ({**stored_values, **changed}, links)
-            planner.count("statements", "updated" if changed or links_changed else "unchanged")
-        if inserts:
-            writes.insert_rows(_STATEMENTS, inserts)
-            created = len(inserts)
-        for _ in range(created):
-            planner.count("statements", "created")
-        for name, link_rows in link_inserts.items():
-            if link_rows:
-                writes.insert_rows(STATEMENT_LINKS[name][0], link_rows)
+        return rows, derived
+
+    def _update(
+        self,
+        item: Pending,
+        values: dict[str, Any],
+        links: dict[str, set[int]],
+        stored: Planned,
+        link_inserts: dict[str, list[dict[str, Any]]],
+    ) -> None:
+        """A statement already stored (or planned): its changed values written, its changed
+        links replaced; counted updated or unchanged."""
+        sid = values["id"]
+        writes = self.planner.writes
+        stored_values, stored_links = stored
+        changed = {k: v for k, v in values.items() if stored_values.get(k) != v}
+        if "note" not in item.model.model_fields_set:
+            changed.pop("note", None)
+        if changed:
+            writes.update(_STATEMENTS, sid, changed)
+        links_changed = False
+        for name, targets in links.items():
+            if stored_links.get(name, set()) != targets:
+                links_changed = True
+                table, column = STATEMENT_LINKS[name]
+                writes.delete_owned(table, "statement_id", sid)
+                link_inserts[name] += [{"statement_id": sid, column: t} for t in sorted(targets)]
+        if self.overlay is not None and (changed or links_changed):
+            self.overlay[sid] = ({**stored_values, **changed}, links)
+        self.planner.count("statements", "updated" if changed or links_changed else "unchanged")
 
     def _resolve(self, item: Pending, final: bool) -> Resolved | None:
         """The statement's values and links, and for one without an id what identifies it."""

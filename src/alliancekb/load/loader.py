@@ -42,14 +42,9 @@ from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import ReadRecord, open_read
 from alliancekb.load.plan import Pending, PlannedWrites, Planner, singular
-from alliancekb.load.retract import (
-    COUNTED_AS,
-    FactKind,
-    apply_retractions,
-    earlier,
-    plan_retractions,
-)
-from alliancekb.load.retract import Planned as PlannedRetraction
+from alliancekb.load.retract import COUNTED_AS, FactKind, earlier
+from alliancekb.load.retracted_section import Planned as PlannedRetraction
+from alliancekb.load.retracted_section import apply_retractions, plan_retractions
 from alliancekb.load.yaml_reader import DEFAULT_MAX_BYTES
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session, write_session

@@ -16,9 +16,8 @@ Keys (`|` separates parts; none of the parts but a title can hold one):
 
 Two ways in: `retract_one.retract` (the `retract` command: one fact, named as on the
 command line and checked as the load format checks it, in its own write transaction and
-history entry) and the `retracted:` section of a load (`plan_retractions` resolves them
-with the load's other records, `apply_retractions` writes them at the end of the load's
-transaction).
+history entry) and the `retracted:` section of a load (`load/retracted_section.py`:
+resolved with the load's other records, written at the end of the load's transaction).
 """
 
 from __future__ import annotations
@@ -26,27 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from alliancekb.core.names import normalize
-from alliancekb.load.resolve import ONE_KIND, Unresolved
 from alliancekb.load.schema import (
     MembershipIn,
-    MembershipRetraction,
     PositionIn,
-    PositionRetraction,
     StatementIn,
-    StatementRetraction,
     obligations_list,
 )
 from alliancekb.store import models as m
-from alliancekb.store.resolve import SCOPE_KINDS, Kind
-
-if TYPE_CHECKING:
-    from alliancekb.load.plan import Pending, Planner
 
 FactKind = m.FactKind
 #: A fact kind -> the load report's (and history's) kind it is counted under.
@@ -378,83 +369,3 @@ class Request:
 def describe(fact: Fact) -> str:
     """`membership JPN|aukus/2|partner|2024-04~`: how messages and history name a fact."""
     return f"{fact.kind.value} {fact.key}"
-
-
-# -- the `retracted:` section of a load ------------------------------------------------------
-
-
-@dataclass
-class Planned:
-    """A `retracted:` record, its names resolved: the fact is found when it is applied."""
-
-    item: Pending
-    request: Request
-    #: Resolved ids: membership (country id, scope id); position (official id,)
-    ids: tuple[int, ...]
-    key: str | None
-
-
-def plan_retractions(planner: Planner, items: list[Pending]) -> list[Planned]:
-    """Resolve the records' names (unresolved ones become located problems)."""
-    resolver, stored = planner.resolver, planner.stored
-    planned: list[Planned] = []
-    for item in items:
-        model = item.model.root
-        try:
-            if isinstance(model, MembershipRetraction):
-                country = resolver.ref(model.country, ONE_KIND[Kind.COUNTRY], ("country",))
-                scope = resolver.ref(model.scope, SCOPE_KINDS, ("scope",))
-                assert scope.scope_id is not None
-                claim = ""
-                if model.claimed_by is not None:
-                    claim = resolver.ref(
-                        model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",)
-                    ).label
-                key = membership_key(
-                    stored.natural_key(country), stored.scope_key(scope), model.role,
-                    model.from_, claim,
-                )  # fmt: skip
-                request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "", claim)
-                ids: tuple[int, ...] = (country.id, scope.scope_id)
-            elif isinstance(model, PositionRetraction):
-                official = resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",))
-                key = position_key(stored.natural_key(official), model.title, model.from_)
-                request = Request(FactKind.POSITION, (model.title,), None, model.from_ or "")
-                ids = (official.id,)
-            else:
-                assert isinstance(model, StatementRetraction)
-                key, request, ids = model.id, Request(FactKind.STATEMENT, (model.id,)), ()
-        except Unresolved as exc:
-            planner.unresolved_problem(item, exc)
-            continue
-        planned.append(Planned(item, request, ids, key))
-    return planned
-
-
-def apply_retractions(
-    conn: Connection, planned: list[Planned], *, load_id: int, now: dt.datetime
-) -> list[Outcome]:
-    """Write the planned retractions (in the load's transaction, after its other writes)."""
-    outcomes = []
-    for p in planned:
-        model = p.item.model.root
-        if p.request.kind is FactKind.MEMBERSHIP:
-            found = _memberships(
-                conn, p.ids[0], p.ids[1], p.request.role, p.request.from_text, p.request.claim
-            )
-        elif p.request.kind is FactKind.POSITION:
-            found = _positions(conn, p.ids[0], p.request.names[0], p.request.from_text)
-        else:
-            found = [_statement(conn, p.request.names[0])]
-        assert p.key is not None
-        fact = found[0] if found else Fact(p.request.kind, p.key)
-        given = record_of(model.record) if model.record is not None else None
-        if given is not None and p.request.kind is FactKind.POSITION:
-            given = {"official": model.official, **given}
-        outcomes.append(
-            write_retraction(
-                conn, fact, reason=model.reason, by=model.by or default_by(),
-                when=model.date or now, load_id=load_id, record=given,
-            )
-        )  # fmt: skip
-    return outcomes

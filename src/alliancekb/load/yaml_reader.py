@@ -17,8 +17,7 @@ one record (one item of a section list) at a time, so memory does not grow with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,6 +35,7 @@ from yaml.events import (
 
 from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.paths import display_name as safe_name
+from alliancekb.load.raw_record import Mark, MarkMap, RawRecord, longest_mark, render_path
 from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
 from alliancekb.load.yaml_hints import indentation_cause
@@ -70,80 +70,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _RECORD_DEPTH: Final = 3
 _CORE_TAG_PREFIX: Final = "tag:yaml.org,2002:"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A place in the file: 1-based line and column (columns count characters)."""
-
-    line: int
-    column: int
-
-
-class MarkMap(Mapping[tuple[str | int, ...], Mark]):
-    """Path -> Mark, made lazily from the parser's own 0-based marks (cheap on the hot path)."""
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: dict[tuple[str | int, ...], Any]) -> None:
-        self._raw = raw  # values: anything with 0-based .line and .column
-
-    def __getitem__(self, path: tuple[str | int, ...]) -> Mark:
-        mark = self._raw[path]
-        return Mark(mark.line + 1, mark.column + 1)
-
-    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def __repr__(self) -> str:
-        return f"MarkMap({dict(self)!r})"
-
-    def offsets(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
-        """Path -> the parser's 0-based (line, column): plain data, cheap to send elsewhere."""
-        return {path: (mark.line, mark.column) for path, mark in self._raw.items()}
-
-
-def longest_mark(marks: Mapping[tuple[str | int, ...], Mark], loc: tuple[str | int, ...]) -> Mark:
-    """The mark of the longest prefix of `loc` that has one; `()` (the record) at least."""
-    for end in range(len(loc), 0, -1):
-        if loc[:end] in marks:
-            return marks[loc[:end]]
-    return marks[()]
-
-
-@dataclass
-class RawRecord:
-    """One item of a section list, every scalar a str (or None), with where each value is."""
-
-    section: str
-    index: int
-    data: dict[str, Any]
-    #: Path inside the record -> where it starts: `()` is the record itself; a mapping key's
-    #: path maps to the mark of the key; a list item's path to the mark of the item.
-    marks: Mapping[tuple[str | int, ...], Mark] = field(repr=False)
-
-    def mark_for(self, loc: tuple[str | int, ...]) -> Mark:
-        """The mark of the longest prefix of `loc` that has one (e.g. a Pydantic error loc)."""
-        return longest_mark(self.marks, loc)
-
-    @property
-    def where(self) -> str:
-        """`statements[3]`: how problems name this record."""
-        return f"{self.section}[{self.index}]"
-
-
-def render_path(prefix: str, path: Iterable[str | int]) -> str:
-    """`statements[3]` + ("about", "countries", 1) -> `statements[3].about.countries[1]`."""
-    out = prefix
-    for step in path:
-        if isinstance(step, int):
-            out += f"[{step}]"
-        else:
-            out += f".{step}" if out else step
-    return out
 
 
 def _tag_text(tag: str) -> str:
@@ -440,6 +366,8 @@ class DocumentReader:
     ) -> RawRecord | None:
         """Build one record from events, iteratively; the hot path of the reader.
 
+        Scalars, the most frequent events, are stored here; a key that cannot be one, a
+        collection's start, an alias, a tagged node and a record too big are named steps.
         None (with a problem) for a record of more than MAX_RECORD_VALUES values.
         """
         prefix = f"{section}[{index}]"
@@ -456,106 +384,159 @@ class DocumentReader:
         path: tuple[str | int, ...] = ()
         key: Any = _KEY
         stack: list[tuple[Any, bool, tuple[str | int, ...]]] = []
-        depth = _RECORD_DEPTH
         nulls = _NULLS
         room = MAX_RECORD_VALUES
         while True:
             event = next_event()
             cls = event.__class__
-            if cls is ScalarEvent or cls is MappingStartEvent or cls is SequenceStartEvent:
+            if cls is ScalarEvent:
                 room -= 1
                 if room < 0:
-                    self._at(
-                        event,
-                        prefix,
-                        f"a record may hold at most {MAX_RECORD_VALUES} values (keys and "
-                        "items); this record was skipped from here",
-                    )
-                    for _ in range(len(stack) + 1 + (cls is not ScalarEvent)):
-                        self._skip(next_event)
+                    self._too_big(event, prefix, len(stack) + 1, next_event)
                     return None
-            if cls is ScalarEvent:
-                value = event.value
                 if event.anchor is not None or event.tag is not None:
-                    step = (value if key is _KEY else key) if is_map else len(container)
-                    self._check_node(event, render_path(prefix, (*path, step)))
+                    self._check_scalar(event, prefix, path, key, is_map, container)
+                value = event.value
+                if key is _KEY and is_map:  # this scalar is a key
+                    if value in container or value == "<<":
+                        key = self._odd_key(event, prefix, path, marks, container)
+                    else:
+                        marks[(*path, value)] = event.start_mark
+                        key = value
+                    continue
+                if not event.style and value in nulls:
+                    value = None
                 if is_map:
-                    if key is _KEY:  # this scalar is a key
-                        mark = event.start_mark
-                        if value in container:
-                            self._duplicate(prefix, path, value, marks, mark, container)
-                            key = _SKIP
-                        elif value == "<<" and not event.style:
-                            self._problem(
-                                mark.line + 1,
-                                mark.column + 1,
-                                render_path(prefix, path),
-                                "merge keys (<<) are not allowed; write the fields out",
-                            )
-                            key = _SKIP
-                        else:
-                            marks[(*path, value)] = mark
-                            key = value
-                        continue
                     if key is not _SKIP:
-                        container[key] = None if not event.style and value in nulls else value
+                        container[key] = value
                     key = _KEY
                 else:
                     marks[(*path, len(container))] = event.start_mark
-                    container.append(None if not event.style and value in nulls else value)
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                    container.append(value)
+            elif cls in _ENDS:
                 if not stack:
                     return record
                 container, is_map, path = stack.pop()
                 key = _KEY
-                depth -= 1
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.anchor is not None or event.tag is not None:
-                    at_key = is_map and isinstance(key, str)
-                    step = key if at_key else len(container) if not is_map else None
-                    where_path = path if step is None else (*path, step)
-                    self._check_node(event, render_path(prefix, where_path))
-                if is_map and key is _KEY:
-                    self._at(
-                        event,
-                        render_path(prefix, path),
-                        f"a key must be a string, found {_kind(event)}",
-                    )
-                    self._skip(next_event)
-                    key = _SKIP
+            elif cls in _STARTS:
+                room -= 1
+                if room < 0:
+                    self._too_big(event, prefix, len(stack) + 2, next_event)
+                    return None
+                opened = self._open(event, prefix, marks, (container, is_map, path), key,
+                                    len(stack), next_event)  # fmt: skip
+                if opened.__class__ is _Sentinel:  # refused and skipped: the next key's due
+                    key = opened
                     continue
-                if is_map and key is _SKIP:
-                    self._skip(next_event)
-                    key = _KEY
-                    continue
-                child_path = (*path, key) if is_map else (*path, len(container))
-                if depth >= MAX_DEPTH:
-                    self._at(
-                        event,
-                        render_path(prefix, child_path),
-                        f"nesting deeper than {MAX_DEPTH} levels is not allowed; "
-                        "this part was skipped",
-                    )
-                    self._skip(next_event)
-                    key = _KEY
-                    continue
-                child: Any = {} if cls is MappingStartEvent else []
-                if is_map:
-                    container[key] = child
-                else:
-                    marks[child_path] = event.start_mark
-                    container.append(child)
                 stack.append((container, is_map, path))
-                container, is_map, path = child, cls is MappingStartEvent, child_path
+                container, path = opened
+                is_map = cls is MappingStartEvent
                 key = _KEY
-                depth += 1
             elif cls is AliasEvent:
-                step = (key if isinstance(key, str) else None) if is_map else len(container)
-                self._alias(event, render_path(prefix, path if step is None else (*path, step)))
-                if is_map:
-                    key = _SKIP if key is _KEY else _KEY
+                key = self._alias_in_record(event, prefix, path, key, is_map, container)
             else:  # pragma: no cover - libyaml never sends anything else inside a node
                 raise AssertionError(f"unexpected YAML event {event!r}")
+
+    def _too_big(
+        self, event: Any, prefix: str, open_collections: int, next_event: Callable[[], Any]
+    ) -> None:
+        """A record past MAX_RECORD_VALUES: said once, the rest of the record skipped."""
+        self._at(
+            event,
+            prefix,
+            f"a record may hold at most {MAX_RECORD_VALUES} values (keys and "
+            "items); this record was skipped from here",
+        )
+        for _ in range(open_collections):
+            self._skip(next_event)
+
+    def _check_scalar(
+        self, event: Any, prefix: str, path: tuple[str | int, ...], key: Any, is_map: bool,
+        container: Any,
+    ) -> None:  # fmt: skip
+        """A scalar (key, value or item) with an anchor or a tag."""
+        step = (event.value if key is _KEY else key) if is_map else len(container)
+        self._check_node(event, render_path(prefix, (*path, step)))
+
+    def _odd_key(
+        self,
+        event: Any,
+        prefix: str,
+        path: tuple[str | int, ...],
+        marks: dict[tuple[str | int, ...], Any],
+        container: dict[str, Any],
+    ) -> Any:
+        """A key already in its mapping or `<<`: the key its value goes under (_SKIP for a
+        duplicate or a merge key, the key itself for a quoted `"<<"`)."""
+        value, mark = event.value, event.start_mark
+        if value in container:
+            self._duplicate(prefix, path, value, marks, mark, container)
+            return _SKIP
+        if not event.style:
+            self._problem(
+                mark.line + 1,
+                mark.column + 1,
+                render_path(prefix, path),
+                "merge keys (<<) are not allowed; write the fields out",
+            )
+            return _SKIP
+        marks[(*path, value)] = mark
+        return value
+
+    def _open(
+        self,
+        event: Any,
+        prefix: str,
+        marks: dict[tuple[str | int, ...], Any],
+        where: tuple[Any, bool, tuple[str | int, ...]],
+        key: Any,
+        open_collections: int,
+        next_event: Callable[[], Any],
+    ) -> Any:
+        """A mapping or list starting inside a record (`where`: the collection it is in):
+        its container and path, placed in its parent; or, refused and skipped, the next
+        key (_SKIP after a key that is not a string, else _KEY)."""
+        container, is_map, path = where
+        if event.anchor is not None or event.tag is not None:
+            at_key = is_map and isinstance(key, str)
+            step = key if at_key else len(container) if not is_map else None
+            self._check_node(event, render_path(prefix, path if step is None else (*path, step)))
+        if is_map and key is _KEY:
+            self._at(
+                event, render_path(prefix, path), f"a key must be a string, found {_kind(event)}"
+            )
+            self._skip(next_event)
+            return _SKIP
+        if is_map and key is _SKIP:
+            self._skip(next_event)
+            return _KEY
+        child_path = (*path, key) if is_map else (*path, len(container))
+        if _RECORD_DEPTH + open_collections >= MAX_DEPTH:
+            self._at(
+                event,
+                render_path(prefix, child_path),
+                f"nesting deeper than {MAX_DEPTH} levels is not allowed; this part was skipped",
+            )
+            self._skip(next_event)
+            return _KEY
+        child: Any = {} if event.__class__ is MappingStartEvent else []
+        if is_map:
+            container[key] = child
+        else:
+            marks[child_path] = event.start_mark
+            container.append(child)
+        return child, child_path
+
+    def _alias_in_record(
+        self, event: Any, prefix: str, path: tuple[str | int, ...], key: Any, is_map: bool,
+        container: Any,
+    ) -> Any:  # fmt: skip
+        """An alias (refused) as a key, a value or an item: the key due next."""
+        step = (key if isinstance(key, str) else None) if is_map else len(container)
+        self._alias(event, render_path(prefix, path if step is None else (*path, step)))
+        if not is_map:
+            return key
+        return _SKIP if key is _KEY else _KEY
 
 
 class _Sentinel:
@@ -570,6 +551,9 @@ class _Sentinel:
 
 _KEY: Final = _Sentinel("<key due>")
 _SKIP: Final = _Sentinel("<skip value>")
+#: The events that start and end a collection.
+_STARTS: Final = frozenset({MappingStartEvent, SequenceStartEvent})
+_ENDS: Final = frozenset({MappingEndEvent, SequenceEndEvent})
 
 
 def read_all(path: Path, **kwargs: Any) -> tuple[list[RawRecord], list[Problem]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from alliancekb.present.evidence import CURRENCY_NOTE, disputed_by
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table
-from alliancekb.present.views import CURRENCY_NOTE, disputed_by
 from alliancekb.query.allies import AlliesResult
 
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES

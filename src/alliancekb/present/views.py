@@ -13,10 +13,11 @@ from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
 from alliancekb.core.clock import today
-from alliancekb.core.evidence import Currency, edtf_or_none
+from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Format, Row
 from alliancekb.core.knowledge_time import KnownOn, knowledge_fields
 from alliancekb.core.vocab import Status
+from alliancekb.present.evidence import CURRENCY_NOTE, disputed_by, evidence_horizon
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.members import MembersResult, StatusRule
@@ -220,32 +221,6 @@ def not_in_force_dim(row: Row) -> str | None:
     return None if status in (Status.IN_FORCE, None) else "dim"
 
 
-def months_between(earlier: dt.date, later: dt.date) -> int:
-    """Whole months from one day to a later one."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - 1 if later.day < earlier.day else months
-
-
-def evidence_horizon(newest: str | None, day: dt.date) -> str:
-    """The caption's evidence horizon: how old the newest evidence is on the day asked."""
-    if newest is None:
-        return "no dated evidence"
-    found = edtf_or_none(newest)
-    if found is None or found.upper >= day:
-        return f"newest evidence {newest}"
-    months = months_between(found.upper, day)
-    age = f"{months} months" if months != 1 else "1 month"
-    if months < 1:
-        age = f"{(day - found.upper).days} days"
-    return f"newest evidence {newest}, {age} before {day.isoformat()}"
-
-
-CURRENCY_NOTE = (
-    "currency: known = within the evidence; presumed = in force past its evidence, "
-    "presumed to continue; unconfirmed = past its evidence, only the last thing known"
-)
-
-
 def members_shown(result: MembersResult) -> str:
     """Which statuses a members answer shows, in words."""
     if result.rule is StatusRule.CHOSEN:
@@ -266,13 +241,6 @@ def members_title(result: MembersResult) -> str:
         return f"Members of {result.scope}: every record of every chain"
     when = result.as_of.isoformat() + ("" if result.dated else " (today)")
     return f"Members of {result.scope} as of {when}"
-
-
-def disputed_by(rows: Iterable[Row]) -> Iterator[Row]:
-    """Rows with `disputed_by`: the keys of the sources that dispute each (table only)."""
-    for row in rows:
-        claims = row.get("disputed") or []
-        yield {**row, "disputed_by": [str(c).split(":", 1)[0] for c in claims]}
 
 
 def members_disputes(result: MembersResult) -> str:

@@ -382,47 +382,9 @@ def members(
     picked = member_rows(
         spans, day, rule, chosen, history=history, context=context, overruled=overruled
     )
-    disputed_rule = DisputedRule(disputed)
-    disputed_count = disputed_hidden = 0
-    role_set = {Role(r) for r in roles or ()}
-    currency_set = tuple(sorted({Currency(c) for c in currencies or ()}, key=list(Currency).index))
-    obligation_set = {Obligation(o).value for o in obligations or ()}
-    rows: list[Row] = []
-    for span, row in picked:
-        if role_set and row["role"] not in role_set:
-            continue
-        if currency_set and row["currency"] not in currency_set:
-            continue
-        if not obligation_set <= set(row["obligations"]):
-            continue
-        is_disputed = bool(row.get("disputed"))
-        if (disputed_rule is DisputedRule.ONLY and not is_disputed) or (
-            disputed_rule is DisputedRule.HIDE and is_disputed
-        ):
-            disputed_hidden += 1
-            continue
-        disputed_count += is_disputed
-        info = infos[row["scope_id"]]
-        rows.append(
-            {
-                **{k: row[k] for k in MEMBER_FIELDS if k in row},
-                "scope": info.label,
-                "via": info.label if row["scope_id"] != ref.scope_id else None,
-                "_start": span.start,
-            }
-        )
-    if history:
-        rows.sort(key=lambda r: (r["country"], r["scope"], r["_start"] or dt.date.min))
-    else:
-        rows.sort(
-            key=lambda r: (
-                status_rank_of(r["status"]),
-                role_rank_of(r["role"]),
-                r["country"],
-                r["_start"] or dt.date.min,
-            )
-        )
-    ordered: list[Row] = [{k: r.get(k) for k in MEMBER_FIELDS} for r in rows]
+    keep = _RowFilter.of(roles, currencies, obligations, DisputedRule(disputed))
+    rows, disputed_count, disputed_hidden = keep.rows(picked, infos, ref.scope_id)
+    ordered: list[Row] = [{k: r.get(k) for k in MEMBER_FIELDS} for r in _ordered(rows, history)]
     return MembersResult(
         own.label,
         day,
@@ -432,24 +394,106 @@ def members(
         ordered,
         dated=as_of is not None,
         history=history,
-        currencies=currency_set,
+        currencies=keep.currencies,
         newest_evidence=horizon_text(spans),
-        obligations=tuple(o.value for o in Obligation if o.value in obligation_set),
-        disputed_rule=disputed_rule,
+        obligations=tuple(o.value for o in Obligation if o.value in keep.obligations),
+        disputed_rule=keep.disputed,
         disputed_count=disputed_count,
         disputed_hidden=disputed_hidden,
-        overruled=[
-            {
-                "country": o["country"],
-                "iso3": o["iso3"],
-                "scope": infos[o["scope_id"]].label,
-                "disputed": o["disputed"],
-            }
-            for o in sorted(overruled, key=lambda o: o["country"])
-        ],
+        overruled=_overruled(overruled, infos),
         ended=context.ended_text(ref.scope_id) and _ended_text(session, ref.scope_id, infos),
         dissolved=ref.scope_id in context.ended and day > context.ended[ref.scope_id],
     )
+
+
+@dataclass(frozen=True)
+class _RowFilter:
+    """What `members` keeps of the answer: roles, currencies, obligations, disputes."""
+
+    roles: frozenset[Role]
+    currencies: tuple[Currency, ...]
+    obligations: frozenset[str]
+    disputed: DisputedRule
+
+    @classmethod
+    def of(
+        cls,
+        roles: Sequence[Role | str] | None,
+        currencies: Sequence[Currency | str] | None,
+        obligations: Sequence[Obligation | str] | None,
+        disputed: DisputedRule,
+    ) -> _RowFilter:
+        return cls(
+            frozenset(Role(r) for r in roles or ()),
+            tuple(sorted({Currency(c) for c in currencies or ()}, key=list(Currency).index)),
+            frozenset(Obligation(o).value for o in obligations or ()),
+            disputed,
+        )
+
+    def wanted(self, row: Row) -> bool:
+        """Of a role, a currency and with every obligation asked for (if asked)."""
+        if self.roles and row["role"] not in self.roles:
+            return False
+        if self.currencies and row["currency"] not in self.currencies:
+            return False
+        return self.obligations <= set(row["obligations"])
+
+    def rows(
+        self, picked: list[tuple[Span[Row], Row]], infos: dict[int, Any], scope_id: int
+    ) -> tuple[list[Row], int, int]:
+        """The rows kept, with `scope`, `via` and `_start` (the record's start, to order
+        by); how many are disputed, and how many the dispute rule hid."""
+        rule = self.disputed
+        disputed_count = disputed_hidden = 0
+        rows: list[Row] = []
+        for span, row in picked:
+            if not self.wanted(row):
+                continue
+            is_disputed = bool(row.get("disputed"))
+            if (rule is DisputedRule.ONLY and not is_disputed) or (
+                rule is DisputedRule.HIDE and is_disputed
+            ):
+                disputed_hidden += 1
+                continue
+            disputed_count += is_disputed
+            info = infos[row["scope_id"]]
+            rows.append(
+                {
+                    **{k: row[k] for k in MEMBER_FIELDS if k in row},
+                    "scope": info.label,
+                    "via": info.label if row["scope_id"] != scope_id else None,
+                    "_start": span.start,
+                }
+            )
+        return rows, disputed_count, disputed_hidden
+
+
+def _ordered(rows: list[Row], history: bool) -> list[Row]:
+    """By country, scope and start with `history`; else by status, role, country, start."""
+    if history:
+        return sorted(rows, key=lambda r: (r["country"], r["scope"], r["_start"] or dt.date.min))
+    return sorted(
+        rows,
+        key=lambda r: (
+            status_rank_of(r["status"]),
+            role_rank_of(r["role"]),
+            r["country"],
+            r["_start"] or dt.date.min,
+        ),
+    )
+
+
+def _overruled(overruled: list[Row], infos: dict[int, Any]) -> list[Row]:
+    """The countries a claim lists against the answer, by country, with their scope's label."""
+    return [
+        {
+            "country": o["country"],
+            "iso3": o["iso3"],
+            "scope": infos[o["scope_id"]].label,
+            "disputed": o["disputed"],
+        }
+        for o in sorted(overruled, key=lambda o: o["country"])
+    ]
 
 
 def _ended_text(session: Reader, scope_id: int, infos: dict[int, Any]) -> str | None:

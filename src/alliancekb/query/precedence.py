@@ -167,30 +167,41 @@ def _by_rank(views: Sequence[View]) -> list[View]:
     return sorted(views, key=lambda v: (claim_precedence(v.claim), v.claim))
 
 
-def _datasets_decide(views: Sequence[View]) -> tuple[View | None, bool, dt.date | None]:
-    """(the view that answers, member?, the exit that ends it) among the deciding views."""
+def _end_of(view: View) -> dt.date | None:
+    """The last day of a view's record, if it has one."""
+    return view.span.end if view.span is not None else None
+
+
+def _deciding(views: Sequence[View]) -> list[View]:
+    """The views that decide: those read on the day asked, else the latest stale ones."""
     current = [v for v in views if not v.stale]
     if current:
-        pool = current
-    else:
-        latest = max((v.read_on for v in views), default=None)
-        pool = [v for v in views if v.read_on == latest]
+        return current
+    latest = max((v.read_on for v in views), default=None)
+    return [v for v in views if v.read_on == latest]
+
+
+def _leaver(exits: Sequence[View]) -> View | None:
+    """The exit that ends last."""
+    return max(exits, key=lambda v: _end_of(v) or dt.date.min, default=None)
+
+
+def _datasets_decide(views: Sequence[View]) -> tuple[View | None, bool, dt.date | None]:
+    """(the view that answers, member?, the exit that ends it) among the deciding views."""
+    pool = _deciding(views)
     if not pool:
         return None, False, None
     ins = _by_rank([v for v in pool if v.member])
-    exits = [v for v in pool if v.says is Says.EXIT and v.span is not None and v.span.end]
-    last_exit = max((v.span.end for v in exits if v.span and v.span.end), default=None)
+    exits = [v for v in pool if v.says is Says.EXIT and _end_of(v)]
+    last_exit = max((end for v in exits if (end := _end_of(v))), default=None)
     if not ins:
-        leaver = max(exits, key=lambda v: v.span.end if v.span and v.span.end else dt.date.min,
-                     default=None)  # fmt: skip
-        return leaver, False, last_exit
+        return _leaver(exits), False, last_exit
     if len(ins) == len(pool):
         return ins[0], True, None
     if last_exit is not None:
         again = [v for v in ins if v.span and v.span.start and v.span.start > last_exit]
         if not again:
-            leaver = max(exits, key=lambda v: v.span.end if v.span and v.span.end else dt.date.min)
-            return leaver, False, last_exit
+            return _leaver(exits), False, last_exit
         ins = again
     contenders = _by_rank([*ins, *(v for v in pool if v.says is Says.NOT_YET)])
     top = contenders[0]
@@ -211,6 +222,10 @@ def decide(
     `claimants`: the datasets that code the scope (a dataset that does not list the
     country speaks too). `coverage`: each dataset's window. `ended`: the last day of the
     scope's alliance, if it was dissolved.
+
+    In steps: the own record answers if there is one (`_own_decision`), else the
+    datasets decide (`_datasets_decision`); then every dataset's view agrees or disputes
+    (`_weigh`).
     """
     coverage = coverage or {}
     if ended is not None and day > ended:
@@ -225,29 +240,43 @@ def decide(
         for k in datasets
         if (v := _view(k, by_claim.get(k, []), day, coverage.get(k, Coverage()))) is not None
     ]
-    out_since: dt.date | None = None
-    if own:
-        answer = next((s for s in own if s.answers(day)), None)
-        member = answer is not None and answer.payload.get("status") in IN_STATUSES
-        decision = Decision(answer, member)
-        if answer is None:
-            before = [s for s in own if s.end is not None and s.end < day]
-            if before:
-                last = max(before, key=lambda s: s.end or dt.date.min)
-                decision.ended, decision.ended_on = last, last.end
-                out_since = last.end
-    else:
-        chosen, member, exit_day = _datasets_decide(views)
-        if member and chosen is not None:
-            # The dates come from the claimant first in precedence among those that agree
-            # (entry into force over signature), stale or not.
-            first = _by_rank([v for v in views if v.member])[0]
-            decision = Decision(first.span, True)
-        else:
-            decision = Decision(None, False)
-            if chosen is not None and chosen.says is Says.EXIT and chosen.span is not None:
-                decision.ended, decision.ended_on = chosen.span, chosen.span.end
-            out_since = exit_day
+    decision, out_since = _own_decision(own, day) if own else _datasets_decision(views)
+    _weigh(decision, views, out_since)
+    return decision
+
+
+def _own_decision(own: Sequence[Span[Row]], day: dt.date) -> tuple[Decision, dt.date | None]:
+    """The own record's answer, and since when the country is out (if it left)."""
+    answer = next((s for s in own if s.answers(day)), None)
+    member = answer is not None and answer.payload.get("status") in IN_STATUSES
+    decision = Decision(answer, member)
+    if answer is not None:
+        return decision, None
+    before = [s for s in own if s.end is not None and s.end < day]
+    if not before:
+        return decision, None
+    last = max(before, key=lambda s: s.end or dt.date.min)
+    decision.ended, decision.ended_on = last, last.end
+    return decision, last.end
+
+
+def _datasets_decision(views: Sequence[View]) -> tuple[Decision, dt.date | None]:
+    """The datasets' answer (no own record), and since when the country is out."""
+    chosen, member, exit_day = _datasets_decide(views)
+    if member and chosen is not None:
+        # The dates come from the claimant first in precedence among those that agree
+        # (entry into force over signature), stale or not.
+        first = _by_rank([v for v in views if v.member])[0]
+        return Decision(first.span, True), None
+    decision = Decision(None, False)
+    if chosen is not None and chosen.says is Says.EXIT and chosen.span is not None:
+        decision.ended, decision.ended_on = chosen.span, chosen.span.end
+    return decision, exit_day
+
+
+def _weigh(decision: Decision, views: Sequence[View], out_since: dt.date | None) -> None:
+    """Each view agrees with the decision (its record kept as evidence) or disputes it
+    (unless it is stale and differs only by what happened after its coverage)."""
     for view in views:
         if view.member == decision.member:
             if view.member and view.span is not None and view.span is not decision.answer:
@@ -258,7 +287,6 @@ def decide(
         decision.disputed.append(view.text())
     if decision.answer is not None:
         decision.agreeing.insert(0, decision.answer)
-    return decision
 
 
 def _explained_after(view: View, decision: Decision, out_since: dt.date | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, inspect
 
@@ -31,6 +31,15 @@ def scripts_location() -> Path:
     if (checkout / "env.py").is_file():
         return checkout
     raise RuntimeFailure("the migration scripts are missing from this installation")
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic `include_name` hook: compare everything but the search and history machinery
+    (made by migrations, not declared as models)."""
+    from alliancekb.store.search import is_search_object
+    from alliancekb.store.versions import is_versions_object
+
+    return not (is_search_object(name, type_, parent_names) or is_versions_object(name, type_))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -168,9 +168,9 @@ def pg_query(query: SearchQuery) -> Any:
 def is_search_object(name: str | None, type_: str, parent_names: Any = None) -> bool:
     """Whether a reflected schema object belongs to the search machinery (not to the models).
 
-    Used as Alembic's `include_name` filter negated: FTS5's virtual and shadow tables, and
-    the PostgreSQL document column and its index, are created by migrations 0002 and 0003,
-    not declared as models.
+    Alembic's `include_name` hook (`store.migrate.include_name`) leaves them out: FTS5's
+    virtual and shadow tables, and the PostgreSQL document column and its index, are
+    created by migrations 0002 and 0003, not declared as models.
     """
     if name is None:
         return False
@@ -179,13 +179,6 @@ def is_search_object(name: str | None, type_: str, parent_names: Any = None) -> 
     if type_ == "column":
         return name == PG_DOCUMENT_COLUMN
     return type_ == "index" and name == PG_INDEX
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Alembic `include_name` hook: compare everything but the search and history machinery."""
-    from alliancekb.store.versions import is_versions_object
-
-    return not (is_search_object(name, type_, parent_names) or is_versions_object(name, type_))
 
 
 def matches(
