@@ -43,10 +43,8 @@ def each_one_of(choices: tuple[str, ...]) -> Callable[[list[str] | None], list[s
 
 
 def or_list(items: list[str]) -> str:
-    """`a`, `a or b`, `a, b, or c`."""
-    if len(items) < 3:
-        return " or ".join(items)
-    return f"{', '.join(items[:-1])}, or {items[-1]}"
+    """`a`, `a, or b`, `a, b, or c`: the choices of a help text."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])}, or {items[-1]}"
 
 
 def formats_help(formats: tuple[Format, ...]) -> str:
