@@ -609,7 +609,7 @@ def test_sqlite_walks_the_date_index_only_for_a_common_word(
 
 def test_the_presentation_columns_are_the_query_fields() -> None:
     # present/ lays out what query/ answers: a data column for every field, in order.
-    from alliancekb.present import cards, views
+    from alliancekb.present import cards, lists, members, statements, timeline
     from alliancekb.present.reports import HISTORY_COLUMNS
     from alliancekb.query.cards import SECTION_FIELDS
     from alliancekb.query.history import HISTORY_FIELDS
@@ -621,12 +621,12 @@ def test_the_presentation_columns_are_the_query_fields() -> None:
     def data_keys(columns: list[Any]) -> list[str]:
         return [c.key for c in columns if c.data]
 
-    assert data_keys(views.MEMBER_COLUMNS) == list(MEMBER_FIELDS)
-    assert data_keys(views.STATEMENT_COLUMNS) == list(STATEMENT_FIELDS)
-    assert data_keys(views.PILLAR_COLUMNS) == list(PILLAR_FIELDS)
-    assert data_keys(views.TIMELINE_COLUMNS) == list(TIMELINE_FIELDS)
+    assert data_keys(members.MEMBER_COLUMNS) == list(MEMBER_FIELDS)
+    assert data_keys(statements.STATEMENT_COLUMNS) == list(STATEMENT_FIELDS)
+    assert data_keys(lists.PILLAR_COLUMNS) == list(PILLAR_FIELDS)
+    assert data_keys(timeline.TIMELINE_COLUMNS) == list(TIMELINE_FIELDS)
     assert data_keys(HISTORY_COLUMNS) == list(HISTORY_FIELDS)
-    assert [c.key for c in views.STATEMENT_COLUMNS] == list(SECTION_FIELDS["statements"])
+    assert [c.key for c in statements.STATEMENT_COLUMNS] == list(SECTION_FIELDS["statements"])
     assert [c.key for c in cards.MEMBERSHIP_OF_COLUMNS] == list(SECTION_FIELDS["memberships"])
-    assert [c.key for c in views.POSITION_COLUMNS] == list(SECTION_FIELDS["positions"])
+    assert [c.key for c in lists.POSITION_COLUMNS] == list(SECTION_FIELDS["positions"])
     assert [c.key for c in cards.SOURCES_CITED_COLUMNS] == list(SECTION_FIELDS["sources"])

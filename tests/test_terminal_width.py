@@ -17,31 +17,31 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from alliancekb.cli import app
-from alliancekb.present import cards, reports, views
+from alliancekb.present import cards, conflicts, lists, members, reports, statements, timeline
 from alliancekb.present.layout import Kind, items_of
 from alliancekb.present.output import Column
 from tests.conftest import TestDatabase
 
 #: argv, and the columns of its table (None: a `show` card, columns per section).
 COMMANDS: list[tuple[list[str], Sequence[Column] | None]] = [
-    (["members", "AUKUS Pillar 2"], views.MEMBER_COLUMNS),
-    (["members", "AUKUS Pillar 2", "--history"], views.MEMBER_COLUMNS),
-    (["members", "AUKUS Pillar 2", "--sources"], views.MEMBER_COLUMNS),
-    (["members", "NATO", "--as-of", "2000-01-01"], views.MEMBER_COLUMNS),
-    (["members", "ANZUS", "--status", "ended"], views.MEMBER_COLUMNS),
-    (["countries"], views.COUNTRY_COLUMNS),
-    (["alliances"], views.ALLIANCE_COLUMNS),
-    (["alliances", "--country", "Japan"], views.ALLIANCE_COLUMNS),
-    (["pillars"], views.PILLAR_COLUMNS),
-    (["tech-areas"], views.TECH_AREA_COLUMNS),
-    (["officials", "--all"], views.POSITION_COLUMNS),
-    (["officials", "--as-of", "2024-06"], views.POSITION_COLUMNS),
-    (["sources"], views.SOURCE_COLUMNS),
-    (["statements"], views.STATEMENT_COLUMNS),
-    (["statements", "--scope", "AUKUS Pillar 2", "--since", "2024"], views.STATEMENT_COLUMNS),
-    (["timeline", "Japan"], views.TIMELINE_COLUMNS),
-    (["timeline", "AUKUS Pillar 2"], views.TIMELINE_COLUMNS),
-    (["conflicts"], views.CONFLICT_COLUMNS),
+    (["members", "AUKUS Pillar 2"], members.MEMBER_COLUMNS),
+    (["members", "AUKUS Pillar 2", "--history"], members.MEMBER_COLUMNS),
+    (["members", "AUKUS Pillar 2", "--sources"], members.MEMBER_COLUMNS),
+    (["members", "NATO", "--as-of", "2000-01-01"], members.MEMBER_COLUMNS),
+    (["members", "ANZUS", "--status", "ended"], members.MEMBER_COLUMNS),
+    (["countries"], lists.COUNTRY_COLUMNS),
+    (["alliances"], lists.ALLIANCE_COLUMNS),
+    (["alliances", "--country", "Japan"], lists.ALLIANCE_COLUMNS),
+    (["pillars"], lists.PILLAR_COLUMNS),
+    (["tech-areas"], lists.TECH_AREA_COLUMNS),
+    (["officials", "--all"], lists.POSITION_COLUMNS),
+    (["officials", "--as-of", "2024-06"], lists.POSITION_COLUMNS),
+    (["sources"], lists.SOURCE_COLUMNS),
+    (["statements"], statements.STATEMENT_COLUMNS),
+    (["statements", "--scope", "AUKUS Pillar 2", "--since", "2024"], statements.STATEMENT_COLUMNS),
+    (["timeline", "Japan"], timeline.TIMELINE_COLUMNS),
+    (["timeline", "AUKUS Pillar 2"], timeline.TIMELINE_COLUMNS),
+    (["conflicts"], conflicts.CONFLICT_COLUMNS),
     (["history"], reports.HISTORY_COLUMNS),
     (["show", "Japan"], None),
     (["show", "AUKUS"], None),
@@ -54,11 +54,11 @@ COMMANDS: list[tuple[list[str], Sequence[Column] | None]] = [
 #: A card's sections and their columns.
 SECTION_COLUMNS: dict[str, Sequence[Column]] = {
     "memberships": cards.MEMBERSHIP_OF_COLUMNS,
-    "officials": views.POSITION_COLUMNS,
-    "positions": views.POSITION_COLUMNS,
-    "pillars": views.PILLAR_COLUMNS,
-    "members": views.MEMBER_COLUMNS,
-    "statements": views.STATEMENT_COLUMNS,
+    "officials": lists.POSITION_COLUMNS,
+    "positions": lists.POSITION_COLUMNS,
+    "pillars": lists.PILLAR_COLUMNS,
+    "members": members.MEMBER_COLUMNS,
+    "statements": statements.STATEMENT_COLUMNS,
     "sources": cards.SOURCES_CITED_COLUMNS,
 }
 #: Data keys a table shows inside a combined column (`about` = countries, scopes, areas).

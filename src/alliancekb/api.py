@@ -9,18 +9,21 @@ Each method runs the same `alliancekb.query` function as the command of the same
 one read transaction, and returns its rows as the command's `--format json` prints them:
 a list of dicts with JSON-ready values (text, numbers, booleans, lists, None; dates as
 ISO or EDTF text). The answer's meta (scope label, as-of date, statuses shown, limit, ...)
-is on `rows.meta`. Errors are `alliancekb.core.errors` exceptions. See docs/api.md.
+is on `rows.meta`; `rows.to_text("csv")` and `rows.to_file("members.csv")` write them in
+any file format of the registry (`core/formats.py`) as the command's `--format` does.
+Errors are `alliancekb.core.errors` exceptions. See docs/api.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Session
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
 from alliancekb.core.evidence import Currency
-from alliancekb.core.formats import Row, json_value
+from alliancekb.core.formats import Format, Row, file_formats, format_of_path, json_value
 from alliancekb.core.knowledge_time import knowledge_fields
 from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
 from alliancekb.query import allies as q_allies
@@ -65,6 +68,54 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
     def __init__(self, rows: Iterator[Row] | list[Row], meta: Meta) -> None:
         super().__init__({k: json_value(v) for k, v in row.items()} for row in rows)
         self.meta = meta
+
+    def to_text(self, fmt: str = "csv", keys: Sequence[str] | None = None) -> str:
+        """The rows as text in a file format (`csv`, `json`, `ndjson`: core/formats.py), as
+        the command's `--format` writes them. `keys`: the columns, in order; default the
+        first row's (an empty answer has none: give them for a CSV header)."""
+        out = io.StringIO(newline="")
+        self._write(out, _file_format(fmt), keys)
+        return out.getvalue()
+
+    def to_file(
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+        force: bool = True,
+    ) -> Path:
+        """Write the rows to `path` in `fmt`, default the format its extension names
+        (`.csv`, `.json`, `.ndjson`), whole or not at all; `keys` as for `to_text`.
+        `force=False` refuses to replace an existing file (TargetExistsError)."""
+        from alliancekb.core.atomicfile import check_targets, commit, partial_file
+
+        target = Path(path)
+        chosen = format_of_path(target) if fmt is None else _file_format(fmt)
+        if chosen is None:
+            raise UsageError(
+                f"{target.name}: its extension names no file format; give fmt= one of "
+                f"{', '.join(file_formats())}"
+            )
+        check_targets([target], force=force)
+        with partial_file(target) as (stream, pending):
+            self._write(stream, chosen, keys)
+        commit([pending], force=force)
+        return target
+
+    def _write(self, stream: IO[str], fmt: Format, keys: Sequence[str] | None) -> int:
+        assert fmt.writer is not None  # a file format has one
+        if keys is None:
+            keys = list(self[0]) if self else []
+        return fmt.writer(stream, keys, self)
+
+
+def _file_format(fmt: str) -> Format:
+    """`fmt` as a format written to files; UsageError naming them otherwise."""
+    chosen = next((f for f in file_formats() if f == fmt), None)
+    if chosen is None:
+        raise UsageError(f"{fmt!r} is not a file format: choose one of {', '.join(file_formats())}")
+    return chosen
 
 
 def _rows(result: Meta, session: Session | None = None) -> Rows[Meta]:

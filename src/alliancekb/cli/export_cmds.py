@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliancekb.cli.options import one_of, out_option
+from alliancekb.cli.options import FILE_EXTENSIONS, FileFormatOpt, out_option
 from alliancekb.cli.reading import KnownOnOpt, known_on_errors
 from alliancekb.cli.state import state_of
 
 if TYPE_CHECKING:
     from alliancekb.export.files import ExportProgress
-
-EXPORT_FORMATS = ("csv", "json", "ndjson")
 
 
 def register(app: typer.Typer) -> None:
@@ -55,16 +53,7 @@ def export_cmd(
             help="A directory (created if missing) for several tables; a file for one table.",
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="csv|json|ndjson",
-            callback=one_of(EXPORT_FORMATS),
-            help="File format: CSV (RFC 4180, UTF-8), a JSON list of objects, or NDJSON.",
-        ),
-    ] = "csv",
+    fmt: FileFormatOpt = "csv",
     excel: Annotated[
         bool,
         typer.Option(
@@ -141,8 +130,11 @@ def export_cmd(
         typer.echo(f"{display_name(item.path)}: {item.rows} row(s)", err=True)
 
 
-#: Extensions that say "a file": several tables are not written into a directory so named.
-FILE_SUFFIXES = (".csv", ".json", ".ndjson", ".jsonl", ".tsv", ".txt", ".yaml", ".yml", ".xlsx")
+#: Extensions that say "a file": several tables are not written into a directory so named
+#: (each file format's, and others a person may type).
+FILE_SUFFIXES = tuple(
+    dict.fromkeys([*FILE_EXTENSIONS, ".jsonl", ".tsv", ".txt", ".yaml", ".yml", ".xlsx"])
+)
 
 
 def _refuse_file_name_for_several(tables: list[str], out: Path) -> None:

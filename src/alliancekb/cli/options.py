@@ -8,10 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
+from alliancekb.core.formats import Format, file_formats, read_formats
 from alliancekb.core.vocab import Obligation
 
-#: The formats of every read command.
-FORMATS = ("table", "csv", "json", "ndjson")
+#: The formats of every read command, and of `export`: from the registry (core/formats.py).
+FORMATS = tuple(f.value for f in read_formats())
+FILE_FORMATS = tuple(f.value for f in file_formats())
+FILE_EXTENSIONS = tuple(f.extension for f in file_formats() if f.extension)
 #: The obligations a treaty or a dataset codes (core.vocab: plain enums, cheap for --help).
 OBLIGATIONS = tuple(o.value for o in Obligation)
 
@@ -39,14 +42,39 @@ def each_one_of(choices: tuple[str, ...]) -> Callable[[list[str] | None], list[s
     return check
 
 
+def or_list(items: list[str]) -> str:
+    """`a`, `a, or b`, `a, b, or c`: the choices of a help text."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])}, or {items[-1]}"
+
+
+def formats_help(formats: tuple[Format, ...]) -> str:
+    """`--format`'s help: the formats for people, then those for tools (streamed or not)."""
+    people = [f.spec.description for f in formats if f.for_people]
+    tools = [f for f in formats if not f.for_people]
+    streamed = " (streamed)" if all(f.streams for f in tools) else ""
+    titles = "/".join(f.spec.title for f in tools)
+    return f"Output format: {or_list([*people, f'{titles} for tools{streamed}'])}."
+
+
 FormatOpt = Annotated[
     str,
     typer.Option(
         "--format",
         "-f",
-        metavar="table|csv|json|ndjson",
+        metavar="|".join(FORMATS),
         callback=one_of(FORMATS),
-        help="Output format: a table for people, or CSV/JSON/NDJSON for tools (streamed).",
+        help=formats_help(read_formats()),
+    ),
+]
+#: `export --format`: the formats written to files.
+FileFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="|".join(FILE_FORMATS),
+        callback=one_of(FILE_FORMATS),
+        help=f"File format: {or_list([f.spec.description for f in file_formats()])}.",
     ),
 ]
 

@@ -1,4 +1,11 @@
-"""Output formats and the reference CSV/JSON/NDJSON writers over plain row mappings.
+"""The output formats, each declared once, and the reference CSV/JSON/NDJSON writers.
+
+`Format` is the registry: each member declares a format's name, what help texts call it,
+its file extension, whether it streams, its writer and its content type. Every face reads
+the list from it: the read commands' `--format` (cli/options.py), `export --format` and the
+extension of each file it writes (export/files.py), `present/output.emit`, and the API's
+`Rows.to_text`/`Rows.to_file` (api.py). Adding a format is one member here (its writer may
+live elsewhere and import what it needs when called).
 
 The writers take a text stream, the keys to write and an iterable of row mappings, and
 consume the rows one at a time, so a result of any size is written without being held in
@@ -15,7 +22,8 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum, StrEnum
-from typing import IO, Any
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any
 
 Row = Mapping[str, Any]
 
@@ -26,15 +34,6 @@ CSV_LIST_SEPARATOR = "; "
 EXCEL_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: Written first in Excel-safe CSV, so Excel reads the file as UTF-8, not the ANSI code page.
 UTF8_BOM = "\ufeff"
-
-
-class Format(StrEnum):
-    """The output formats every read command offers."""
-
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-    NDJSON = "ndjson"
 
 
 def json_value(value: Any) -> Any:
@@ -119,8 +118,144 @@ def write_ndjson(stream: IO[str], keys: Sequence[str], rows: Iterable[Row]) -> i
     return count
 
 
-WRITERS: dict[Format, Callable[[IO[str], Sequence[str], Iterable[Row]], int]] = {
-    Format.CSV: write_csv,
-    Format.JSON: write_json,
-    Format.NDJSON: write_ndjson,
-}
+if TYPE_CHECKING:
+    #: A writer of rows: (text stream, keys, rows) -> the number of rows written.
+    RowWriter = Callable[[IO[str], Sequence[str], Iterable[Row]], int]
+
+
+class FormatSpec:
+    """What every face needs to know of one output format.
+
+    - `title`: its name in help texts ("CSV");
+    - `description`: what `export --format`'s help (and the read commands', for the
+      table) says it is ("CSV (RFC 4180, UTF-8)");
+    - `content_type`: its media type (for a web face, and a file's type);
+    - `writer`: the rows' writer; None for the Rich table, which present/output.py renders
+      for people;
+    - `extension`: a file's extension; None when the format is not written to files;
+    - `streams`: rows written as they come, so an answer of any size is never held in
+      memory (the Rich table collects its rows to size its columns).
+
+    A plain class, not a dataclass: every command's start-up defines it, and making a
+    dataclass costs ~0.5 ms (measured).
+    """
+
+    __slots__ = ("content_type", "description", "extension", "streams", "title", "writer")
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        description: str,
+        content_type: str,
+        writer: RowWriter | None = None,
+        extension: str | None = None,
+        streams: bool = True,
+    ) -> None:
+        self.title = title
+        self.description = description
+        self.content_type = content_type
+        self.writer = writer
+        self.extension = extension
+        self.streams = streams
+
+
+class Format(StrEnum):
+    """The output formats: the one registry every face reads (see the module).
+
+    Each member is `NAME = "name", FormatSpec(...)`; it compares equal to its name.
+    """
+
+    spec: FormatSpec
+
+    # Runs once per member as the class is made; `Format("csv")` afterwards is the Enum's
+    # lookup by value (the optional `spec` lets type checkers see that call).
+    def __new__(cls, name: str, spec: FormatSpec | None = None) -> Format:
+        if spec is None:
+            raise TypeError(f"the format {name!r} is declared without its FormatSpec")
+        member = str.__new__(cls, name)
+        member._value_ = name
+        member.spec = spec
+        return member
+
+    TABLE = (
+        "table",
+        FormatSpec(
+            title="table",
+            description="a table for people",
+            content_type="text/plain; charset=utf-8",
+            streams=False,
+        ),
+    )
+    CSV = (
+        "csv",
+        FormatSpec(
+            title="CSV",
+            description="CSV (RFC 4180, UTF-8)",
+            content_type="text/csv; charset=utf-8",
+            writer=write_csv,
+            extension=".csv",
+        ),
+    )
+    JSON = (
+        "json",
+        FormatSpec(
+            title="JSON",
+            description="a JSON list of objects",
+            content_type="application/json",
+            writer=write_json,
+            extension=".json",
+        ),
+    )
+    NDJSON = (
+        "ndjson",
+        FormatSpec(
+            title="NDJSON",
+            description="NDJSON",
+            content_type="application/x-ndjson",
+            writer=write_ndjson,
+            extension=".ndjson",
+        ),
+    )
+
+    @property
+    def writer(self) -> RowWriter | None:
+        return self.spec.writer
+
+    @property
+    def for_people(self) -> bool:
+        """Rendered for a person (present/output.py), not written by a row writer."""
+        return self.spec.writer is None
+
+    @property
+    def streams(self) -> bool:
+        return self.spec.streams
+
+    @property
+    def extension(self) -> str | None:
+        return self.spec.extension
+
+    @property
+    def content_type(self) -> str:
+        return self.spec.content_type
+
+
+def read_formats() -> tuple[Format, ...]:
+    """The formats of every read command (`--format`), in declaration order."""
+    return tuple(Format)
+
+
+def file_formats() -> tuple[Format, ...]:
+    """The formats written to files (`export`, the API's `to_file`): those with a writer
+    and an extension."""
+    return tuple(f for f in Format if f.writer is not None and f.extension is not None)
+
+
+def format_of_path(path: str | PurePath) -> Format | None:
+    """The file format a path's extension names (case aside); None when none does."""
+    suffix = PurePath(path).suffix.lower()
+    return next((f for f in file_formats() if f.extension == suffix), None)
+
+
+#: Each streamed format's reference writer (the fast paths are tested equal to them).
+WRITERS: dict[Format, RowWriter] = {f: f.writer for f in Format if f.writer is not None}

@@ -38,7 +38,7 @@ from alliancekb.core.atomicfile import (
     partial_file,
 )
 from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import Format, json_value, text_value, write_csv
+from alliancekb.core.formats import Format, file_formats, json_value, text_value, write_csv
 from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable
 from alliancekb.export.columns import SqlDialect
 from alliancekb.export.fast_csv import sql_line_batches, write_csv_lines
@@ -47,10 +47,9 @@ from alliancekb.store.db import read_session
 
 #: Rows fetched per round trip (and held at most at once).
 BATCH_ROWS: Final = 2000
-#: The file formats of `export` (the Rich table is for people, not files).
-FILE_FORMATS: Final = (Format.CSV, Format.JSON, Format.NDJSON)
-#: File name extension per format.
-EXTENSIONS: Final = {Format.CSV: ".csv", Format.JSON: ".json", Format.NDJSON: ".ndjson"}
+#: The file formats of `export` (the registry's formats with a writer and an extension; the
+#: Rich table is for people, not files).
+FILE_FORMATS: Final = file_formats()
 
 #: Called after each batch: (table name, rows written so far, total rows or None).
 ExportProgress = Callable[[str, int, int | None], None]
@@ -107,7 +106,7 @@ def plan(names: Sequence[str], out: Path, fmt: Format | str = Format.CSV) -> lis
     duplicates = sorted({t.name for t in tables if tables.count(t) > 1})
     if duplicates:
         raise UsageError(f"table(s) named twice: {', '.join(duplicates)}")
-    ext = EXTENSIONS[fmt]
+    ext = fmt.extension or ""
     if len(names) == 1 and not out.is_dir() and not str(out).endswith(("/", "\\")):
         return [Target(tables[0], out)]
     if out.exists() and not out.is_dir():
@@ -252,7 +251,11 @@ def write_table(
     progress: Callable[[int], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> int:
-    """Stream one table to a text stream (opened with `newline=''`); return the row count."""
+    """Stream one table to a text stream (opened with `newline=''`); return the row count.
+
+    CSV, JSON and NDJSON have fast paths (`fast_csv`, `fast_json`); any other format, and
+    CSV of the few tables converted in Python, goes through the format's reference writer.
+    """
     fmt = file_format(fmt)
     sql = sql if sql is not None else SqlDialect(conn, fmt)
     if fmt is Format.CSV and not table.python_values:
@@ -261,12 +264,15 @@ def write_table(
             stream, table.columns, _prefetched(lines), excel=excel, progress=progress
         )
     batches = _prefetched(_batches(conn, table, sql, batch_rows))
+    if fmt in (Format.JSON, Format.NDJSON):
+        return write_json_rows(
+            stream, table.columns, batches, ndjson=fmt is Format.NDJSON, progress=progress
+        )
+    rows = _mappings(table.columns, batches, progress)
     if fmt is Format.CSV:
-        return write_csv(stream, table.columns, _mappings(table.columns, batches, progress),
-                         excel=excel)  # fmt: skip
-    return write_json_rows(
-        stream, table.columns, batches, ndjson=fmt is Format.NDJSON, progress=progress
-    )
+        return write_csv(stream, table.columns, rows, excel=excel)
+    assert fmt.writer is not None  # a file format has one
+    return fmt.writer(stream, table.columns, rows)
 
 
 def _mappings(

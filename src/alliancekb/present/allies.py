@@ -7,6 +7,7 @@ from dataclasses import replace
 from alliancekb.present.evidence import CURRENCY_NOTE, disputed_by
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table
+from alliancekb.present.views import view
 from alliancekb.query.allies import AlliesResult
 
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
@@ -29,6 +30,7 @@ ALLY_COLUMNS = [
 ALLY_SHRINK = [Shrink("iso3", Form.DROP), Shrink("confirmed", Form.DROP)]
 
 
+@view(AlliesResult)
 def allies_table(result: AlliesResult) -> Table:
     """`allies`: one row per partner; directed, what each side owes the other."""
     when = result.as_of.isoformat() + ("" if result.dated else " (today)")

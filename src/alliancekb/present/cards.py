@@ -15,6 +15,13 @@ from typing import IO, Any
 from alliancekb.core.formats import Format, json_value
 from alliancekb.core.knowledge_time import KnownOn
 from alliancekb.present.layout import Form, Kind, Shrink
+from alliancekb.present.lists import (
+    PILLAR_COLUMNS,
+    PILLAR_SHRINK,
+    POSITION_COLUMNS,
+    POSITION_SHRINK,
+)
+from alliancekb.present.members import members_table
 from alliancekb.present.output import (
     Column,
     Table,
@@ -24,16 +31,8 @@ from alliancekb.present.output import (
     line_text,
     rich_table,
 )
-from alliancekb.present.views import (
-    PILLAR_COLUMNS,
-    PILLAR_SHRINK,
-    POSITION_COLUMNS,
-    POSITION_SHRINK,
-    STATEMENT_COLUMNS,
-    STATEMENT_SHRINK,
-    members_table,
-    not_in_force_dim,
-)
+from alliancekb.present.statements import STATEMENT_COLUMNS, STATEMENT_SHRINK
+from alliancekb.present.views import not_in_force_dim
 from alliancekb.query.cards import CARD_STATEMENTS, Card, Section
 
 MEMBERSHIP_OF_COLUMNS = [
@@ -150,7 +149,7 @@ def emit_card(
     fmt = Format(fmt)
     if known is not None:
         card = replace(card, fields=[("known on", known.describe()), *card.fields])
-    if fmt is Format.TABLE:
+    if fmt.for_people:
         render_card(card, stream)
         return
     out = stream if stream is not None else sys.stdout

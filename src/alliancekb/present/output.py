@@ -1,4 +1,5 @@
-"""One rows type for every read command, and its renderers: Rich table, CSV, JSON, NDJSON.
+"""One rows type for every read command, and its renderers: the Rich table, and the
+writer of every other format of `core.formats.Format` (CSV, JSON, NDJSON).
 
 A `Table` is a list of columns and an iterable of row mappings keyed by `Column.key` (the
 JSON key, a contract: docs/queries.md). The CSV, JSON and NDJSON writers take a text
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from alliancekb.core.formats import WRITERS, Format, Row, text_value
+from alliancekb.core.formats import Format, Row, text_value
 from alliancekb.present.escape import visible
 from alliancekb.present.layout import ColumnSpec, Fit, Form, Kind, Shrink, cell_lines, fit
 
@@ -224,18 +225,19 @@ def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
 
 
 def emit(table: Table, fmt: Format | str, stream: IO[str] | None = None) -> int | None:
-    """Write `table` in `fmt` to `stream` (default stdout): streamed for csv/json/ndjson.
+    """Write `table` in `fmt` to `stream` (default stdout), by the format's writer (streamed)
+    or, for people, as the Rich table.
 
     Returns the number of rows written (None for the Rich table).
     """
     import sys
 
     fmt = Format(fmt)
-    if fmt is Format.TABLE:
+    if fmt.writer is None:
         render_table(table, console_for(stream))
         return None
     out = stream if stream is not None else sys.stdout
-    return WRITERS[fmt](out, [c.key for c in data_columns(table.columns)], table.rows)
+    return fmt.writer(out, [c.key for c in data_columns(table.columns)], table.rows)
 
 
 def data_columns(columns: Sequence[Column]) -> list[Column]:

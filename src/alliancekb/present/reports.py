@@ -44,7 +44,7 @@ RETRACTED_COLUMN = Column("retracted", kind=Kind.WORD)
 def emit_history(result: HistoryResult, fmt: Format | str, stream: IO[str] | None = None) -> None:
     """Write the past loads in `fmt`; a table lists what a load retracted under its files."""
     rows = result.rows
-    if str(fmt) == "table":
+    if Format(fmt).for_people:
         rows = [_with_retractions(row) for row in rows]
     table = Table(
         HISTORY_COLUMNS,
