@@ -12,8 +12,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,23 @@ def _get(url: str, timeout: float = 10) -> bytes:
         return bytes(response.read())
 
 
+def wait_until_serving(base: str, proc: subprocess.Popen[bytes], said: Callable[[], str]) -> None:
+    """Wait (60 s at most) until browse at `base` answers; fail with what it said if it exits."""
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"browse exited {proc.returncode}: {said()}")
+        try:
+            with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail("browse did not answer within 60 s")
+            time.sleep(0.3)
+
+
 @contextlib.contextmanager
 def _server(snapshot: Path, port: int) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -156,19 +174,13 @@ def _server(snapshot: Path, port: int) -> Iterator[str]:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+
+    def said() -> str:
+        _out, err = proc.communicate()
+        return err.decode()[-800:]
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                _out, err = proc.communicate()
-                pytest.fail(f"browse exited {proc.returncode}: {err.decode()[-800:]}")
-            try:
-                _get(base + "/-/versions.json", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("browse did not answer within 60 s")
-                time.sleep(0.3)
+        wait_until_serving(base, proc, said)
         yield base
     finally:
         proc.terminate()

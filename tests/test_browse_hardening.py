@@ -29,7 +29,7 @@ import alliancekb
 from alliancekb.browse.metadata import MEMBERS_SQL
 from alliancekb.cli import app
 from tests.conftest import TestDatabase
-from tests.test_browse import _cli_json, _query, _snapshot
+from tests.test_browse import _cli_json, _query, _snapshot, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The package under test (the server runs the same code as the test process).
@@ -79,18 +79,7 @@ def _browse(
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                said = (logs / "stderr").read_text(errors="replace")[-800:]
-                pytest.fail(f"browse exited {proc.returncode}: {said}")
-            try:
-                _request(base + "/-/versions.json", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("browse did not answer within 60 s")
-                time.sleep(0.3)
+        wait_until_serving(base, proc, lambda: (logs / "stderr").read_text(errors="replace")[-800:])
         yield base, proc
     finally:
         if proc.poll() is None:
