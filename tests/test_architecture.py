@@ -8,6 +8,7 @@ export, dump) -> store -> core, and no circle anywhere.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,21 @@ def test_the_architecture_page_names_only_files_that_exist() -> None:
         if not any((base / name).exists() for base in (SRC, root, root / "tests"))
     ]
     assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
+
+
+def test_every_module_is_on_the_map() -> None:
+    """docs/architecture.md names every module of the package (a new module is described)."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text()
+    root = Path(__file__).resolve().parents[1] / "src" / "alliancekb"
+
+    def on_map(stem: str) -> bool:  # `stem`, `pkg/stem.py`, `stem.name` ...
+        return re.search(rf"[`/]{re.escape(stem)}[`.]", doc) is not None
+
+    unnamed = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py")
+        and len(p.relative_to(root).parts) > 1
+        and not on_map(p.stem)
+    )
+    assert unnamed == [], f"not in docs/architecture.md: {unnamed}"
