@@ -22,6 +22,7 @@ import inspect
 import json
 import typing
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -318,3 +319,42 @@ def test_counts_are_checked_as_the_cli_checks_them(
     with open_kb(seeded_db.url) as kb, pytest.raises(UsageError, match=r"^limit: ") as refused:
         call(kb)
     assert "--" not in str(refused.value)
+
+
+# docs/api.md says each method's signature as it is, and the table above.
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+
+
+def _signature_text(method: Callable[..., Any]) -> str:
+    """`kb.members(scope, as_of=None, ..., disputed="show")`, as docs/api.md writes it."""
+    parts = []
+    for param in list(inspect.signature(method).parameters.values())[1:]:
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and "*" not in parts:
+            parts.append("*")
+        default = param.default
+        if default is inspect.Parameter.empty:
+            parts.append(param.name)
+        else:
+            shown = f'"{default}"' if isinstance(default, str) else repr(default)
+            parts.append(f"{param.name}={shown}")
+    return f"kb.{method.__name__}({', '.join(parts)})"
+
+
+def _doc() -> str:
+    return " ".join(DOC.read_text(encoding="utf-8").split())
+
+
+@pytest.mark.parametrize("method", sorted({*READ_COMMANDS.values(), "known_on", "changes"}))
+def test_the_docs_give_each_methods_signature(method: str) -> None:
+    expected = _signature_text(_method(method))
+    assert f"`{expected}`" in _doc(), f"docs/api.md should give `{expected}`"
+
+
+def test_the_docs_give_the_table_of_options_the_api_has_not() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "\n## Options and parameters\n" in text
+    section = text.split("\n## Options and parameters\n", 1)[1].split("\n## ", 1)[0]
+    options = [*PRESENTATION, *ROOT_OPTIONS, *(o for _, o in ELSEWHERE), *(o for _, o in RENAMED)]
+    for option in [*options, *NOT_READ_COMMANDS]:
+        assert f"`{option}`" in section, f"docs/api.md, Options and parameters: {option}"
