@@ -20,6 +20,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -155,6 +156,33 @@ def _day(value: DateLike | None, parameter: str) -> dt.date | None:
     return None if value is None else parse_date(value, parameter)
 
 
+#: The largest count a `limit` takes, as the CLI's count options (`cli/options.COUNT_MAX`,
+#: which tests/test_api_parameters.py holds equal): far above any real answer, inside the
+#: 64-bit integers of both databases.
+COUNT_MAX = 1_000_000_000
+
+
+def _count(value: int, parameter: str, lowest: int) -> int:
+    """A count checked as the CLI checks `--limit`: within [lowest, COUNT_MAX]."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= COUNT_MAX:
+        raise UsageError(
+            f"{parameter}: {value!r} is not in the allowed range {lowest} to {COUNT_MAX}"
+        )
+    return value
+
+
+def _load_number(value: str | int, parameter: str) -> str | int:
+    """A load named by its number (an int, or ASCII digits), as `history --changes` takes it."""
+    from alliancekb.core.knowledge_time import is_load_number
+
+    if isinstance(value, bool) or not (
+        (isinstance(value, int) and value >= 0)
+        or (isinstance(value, str) and is_load_number(value))
+    ):
+        raise UsageError(f"{parameter}: {value!r} is not a load number (see history())")
+    return value
+
+
 class KnowledgeBase:
     """An open knowledge base: one engine (connection pool); each call one read transaction."""
 
@@ -176,6 +204,13 @@ class KnowledgeBase:
         from alliancekb.dump.diff import diff
 
         return diff(self.engine, before, after).rows
+
+    def changes(self, load: str | int) -> list[dict[str, Any]]:
+        """What one load changed, against the load before it, as `diff` rows
+        (`alliancekb history --changes LOAD`): `load` is a load number from `history()`."""
+        from alliancekb.dump.diff import diff
+
+        return diff(self.engine, None, _load_number(load, "load")).rows
 
     @property
     def url(self) -> str:
@@ -307,8 +342,8 @@ class KnowledgeBase:
 
         Unlike the command (100 by default), no limit is the default: None or 0 is all.
         """
-        if limit is not None and limit < 0:
-            raise UsageError(f"limit must be 0 or more, not {limit}")
+        if limit is not None:
+            _count(limit, "limit", 0)
         with self.session() as s:
             result = q_statements.statements(
                 s,
@@ -326,7 +361,11 @@ class KnowledgeBase:
     def show(self, name: str) -> dict[str, Any]:
         """One entity's card as `show --format json` prints it: kind, name, fields, sections."""
         with self.session() as s:
-            return q_cards.show(s, name).as_json()
+            card = q_cards.show(s, name)
+            known = s.info.get(KNOWN_ON)
+        if known is not None:  # read at a past load: its first field says which, as the CLI's
+            card = replace(card, fields=[("known on", known.describe()), *card.fields])
+        return card.as_json()
 
     def timeline(self, name: str) -> Rows[q_timeline.TimelineResult]:
         """Dated events of an entity, oldest first (`alliancekb timeline`)."""
@@ -334,7 +373,8 @@ class KnowledgeBase:
             return _rows(q_timeline.timeline(s, name), s)
 
     def history(self, limit: int = 20) -> Rows[q_history.HistoryResult]:
-        """Past loads, newest first (`alliancekb history`)."""
+        """Past loads, newest first (`alliancekb history`); `limit` at least 1."""
+        _count(limit, "limit", 1)
         with self.session() as s:
             return _rows(q_history.history(s, limit))
 
