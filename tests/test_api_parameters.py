@@ -31,10 +31,11 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.testing import CliRunner
 
 from alliancekb import open_kb
-from alliancekb.api import COUNT_MAX, KnowledgeBase
+from alliancekb.api import KnowledgeBase
 from alliancekb.cli import options
 from alliancekb.cli.app import app, only_command
 from alliancekb.core.errors import UsageError
+from alliancekb.query.declare import COUNT_MAX
 from tests.conftest import TestDatabase
 
 #: A parameter of a command as Typer builds it (Typer 0.29 brings its own Click).

@@ -17,33 +17,26 @@ Errors are `alliancekb.core.errors` exceptions. See docs/api.md.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import io
-from collections.abc import Iterator, Sequence
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
-from alliancekb.core.evidence import Currency
 from alliancekb.core.formats import Format, Row, file_formats, format_of_path, json_value
 from alliancekb.core.knowledge_time import knowledge_fields
-from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, Status
-from alliancekb.query import allies as q_allies
-from alliancekb.query import cards as q_cards
-from alliancekb.query import conflicts as q_conflicts
-from alliancekb.query import history as q_history
-from alliancekb.query import lists as q_lists
-from alliancekb.query import members as q_members
-from alliancekb.query import statements as q_statements
-from alliancekb.query import timeline as q_timeline
-from alliancekb.query.common import parse_date
+from alliancekb.query import questions
+from alliancekb.query.cards import Card
+from alliancekb.query.declare import Question
 from alliancekb.store.db import (
     KNOWN_ON,
     create_db_engine,
@@ -53,8 +46,7 @@ from alliancekb.store.db import (
 )
 
 Meta = TypeVar("Meta")
-DateLike = str | dt.date
-Choices = str | Sequence[str] | None
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Rows(list[dict[str, Any]], Generic[Meta]):
@@ -133,44 +125,6 @@ def _rows(result: Meta, session: Session | None = None) -> Rows[Meta]:
     return rows
 
 
-def _choices(value: Choices, vocabulary: type[StrEnum], what: str) -> list[str] | None:
-    """One value or several of a vocabulary, checked; None for no filter."""
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str) else list(value)
-    allowed = [v.value for v in vocabulary]
-    for v in values:
-        if v not in allowed:
-            raise UsageError(f"{v!r} is not a {what}: choose one of {', '.join(allowed)}")
-    return values or None
-
-
-def _choice(value: str, vocabulary: type[StrEnum], what: str) -> str:
-    """One value of a vocabulary, checked."""
-    chosen = _choices(value, vocabulary, what)
-    assert chosen is not None
-    return chosen[0]
-
-
-def _day(value: DateLike | None, parameter: str) -> dt.date | None:
-    return None if value is None else parse_date(value, parameter)
-
-
-#: The largest count a `limit` takes, as the CLI's count options (`cli/options.COUNT_MAX`,
-#: which tests/test_api_parameters.py holds equal): far above any real answer, inside the
-#: 64-bit integers of both databases.
-COUNT_MAX = 1_000_000_000
-
-
-def _count(value: int, parameter: str, lowest: int) -> int:
-    """A count checked as the CLI checks `--limit`: within [lowest, COUNT_MAX]."""
-    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= COUNT_MAX:
-        raise UsageError(
-            f"{parameter}: {value!r} is not in the allowed range {lowest} to {COUNT_MAX}"
-        )
-    return value
-
-
 def _load_number(value: str | int, parameter: str) -> str | int:
     """A load named by its number (an int, or ASCII digits), as `history --changes` takes it."""
     from alliancekb.core.knowledge_time import is_load_number
@@ -181,6 +135,59 @@ def _load_number(value: str | int, parameter: str) -> str | int:
     ):
         raise UsageError(f"{parameter}: {value!r} is not a load number (see history())")
     return value
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _signature(q: Question[Any, Any], returns: Any) -> inspect.Signature:
+    """The method's signature: `self`, then the question's own parameters."""
+    own = [
+        p.replace(annotation=typing.get_args(p.annotation)[0])  # the type, not its About
+        for p in list(q.signature.parameters.values())[1:]
+    ]
+    self_ = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return q.signature.replace(parameters=[self_, *own], return_annotation=returns)
+
+
+def _method(q: Question[P, R], command: str) -> Callable[Concatenate[KnowledgeBase, P], Rows[R]]:
+    """A `KnowledgeBase` method answering a question in one read transaction, as rows."""
+
+    def ask(self: KnowledgeBase, /, *args: P.args, **kwargs: P.kwargs) -> Rows[R]:
+        with self.session() as s:
+            return _rows(q.ask(s, *args, **kwargs), s)
+
+    return _named(ask, q, command)
+
+
+def _card_method(q: Question[P, Card]) -> Callable[Concatenate[KnowledgeBase, P], dict[str, Any]]:
+    """`show`: one entity's card as `show --format json` prints it."""
+
+    def ask(self: KnowledgeBase, /, *args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        with self.session() as s:
+            card = q.ask(s, *args, **kwargs)
+            known = s.info.get(KNOWN_ON)
+        if known is not None:  # read at a past load: its first field says which, as the CLI's
+            card = replace(card, fields=[("known on", known.describe()), *card.fields])
+        return card.as_json()
+
+    return _named(ask, q, "show", "dict[str, Any]")
+
+
+def _named(ask: F, q: Question[Any, Any], command: str, returns: Any = None) -> F:
+    """The method named and documented as its question, with the question's signature."""
+    ask.__name__ = ask.__qualname__ = q.name
+    summary = q.summary.rstrip(".")
+    rest = (inspect.getdoc(q.answer) or "").partition("\n\n")[2]
+    ask.__doc__ = f"{summary} (`alliancekb {command}`)." + (f"\n\n{rest}" if rest else "")
+    answer = q.signature.return_annotation
+    signature = _signature(q, returns or f"Rows[{answer}]")
+    ask.__signature__ = signature  # type: ignore[attr-defined]
+    ask.__annotations__ = {
+        name: p.annotation for name, p in signature.parameters.items() if name != "self"
+    }
+    return ask
 
 
 class KnowledgeBase:
@@ -226,157 +233,21 @@ class KnowledgeBase:
         with read_session(self.engine, self.known_on_load) as session:
             yield session
 
-    def members(
-        self,
-        scope: str,
-        as_of: DateLike | None = None,
-        status: Choices = None,
-        role: Choices = None,
-        currency: Choices = None,
-        history: bool = False,
-        obligation: Choices = None,
-        disputed: str = "show",
-    ) -> Rows[q_members.MembersResult]:
-        """Who is in an alliance or pillar on a date, default today (`alliancekb members`)."""
-        day = _day(as_of, "as_of")
-        statuses = _choices(status, Status, "status")
-        roles = _choices(role, Role, "role")
-        currencies = _choices(currency, Currency, "currency")
-        obligations = _choices(obligation, Obligation, "obligation")
-        with self.session() as s:
-            result = q_members.members(
-                s,
-                scope,
-                day,
-                statuses,
-                roles,
-                currencies=currencies,
-                obligations=obligations,
-                history=history,
-                disputed=_choice(disputed, DisputedRule, "disputed"),
-            )
-            return _rows(result, s)
-
-    def countries(self) -> Rows[q_lists.CountriesResult]:
-        """Every country (`alliancekb countries`)."""
-        with self.session() as s:
-            return _rows(q_lists.countries(s), s)
-
-    def alliances(
-        self, as_of: DateLike | None = None, country: str | None = None
-    ) -> Rows[q_lists.AlliancesResult]:
-        """Every alliance (or a country's), members counted in force on a date
-        (`alliancekb alliances`)."""
-        day = _day(as_of, "as_of")
-        with self.session() as s:
-            return _rows(q_lists.alliances(s, day, country=country), s)
-
-    def allies(
-        self,
-        country: str,
-        as_of: DateLike | None = None,
-        obligation: Choices = None,
-        directed: bool = False,
-    ) -> Rows[q_allies.AlliesResult]:
-        """The countries a country is allied with on a date, and by what (`alliancekb allies`)."""
-        day = _day(as_of, "as_of")
-        obligations = _choices(obligation, Obligation, "obligation")
-        with self.session() as s:
-            return _rows(q_allies.allies(s, country, day, obligations, directed=directed), s)
-
-    def conflicts(
-        self, scope: str | None = None, country: str | None = None
-    ) -> Rows[q_conflicts.ConflictsResult]:
-        """Where the sources disagree about memberships (`alliancekb conflicts`)."""
-        with self.session() as s:
-            return _rows(q_conflicts.conflicts(s, scope, country), s)
-
-    def pillars(
-        self, alliance: str | None = None, as_of: DateLike | None = None
-    ) -> Rows[q_lists.PillarsResult]:
-        """Every pillar, or one alliance's (`alliancekb pillars`)."""
-        day = _day(as_of, "as_of")
-        with self.session() as s:
-            return _rows(q_lists.pillars(s, alliance, day), s)
-
-    def tech_areas(self, scope: str | None = None) -> Rows[q_lists.TechAreasResult]:
-        """Every technology area, or one scope's (`alliancekb tech-areas`)."""
-        with self.session() as s:
-            return _rows(q_lists.tech_areas(s, scope), s)
-
-    def officials(
-        self,
-        country: str | None = None,
-        as_of: DateLike | None = None,
-        all_positions: bool = False,
-        currency: Choices = None,
-    ) -> Rows[q_lists.OfficialsResult]:
-        """Positions held on a date, default today, or all of them (`alliancekb officials`)."""
-        day = _day(as_of, "as_of")
-        currencies = _choices(currency, Currency, "currency")
-        with self.session() as s:
-            result = q_lists.officials(
-                s, country, day, all_positions=all_positions, currencies=currencies
-            )
-            return _rows(result, s)
-
-    def sources(self, kind: str | None = None) -> Rows[q_lists.SourcesResult]:
-        """Every source, newest first, or those of one kind (`alliancekb sources`)."""
-        _choices(kind, SourceKind, "source kind")
-        with self.session() as s:
-            return _rows(q_lists.sources(s, kind), s)
-
-    def statements(
-        self,
-        *,
-        speaker: str | None = None,
-        country: str | None = None,
-        scope: str | None = None,
-        tech_area: str | None = None,
-        since: DateLike | None = None,
-        until: DateLike | None = None,
-        search: str | None = None,
-        limit: int | None = None,
-    ) -> Rows[q_statements.StatementsResult]:
-        """Statements, newest first, filtered by every argument given (`alliancekb statements`).
-
-        Unlike the command (100 by default), no limit is the default: None or 0 is all.
-        """
-        if limit is not None:
-            _count(limit, "limit", 0)
-        with self.session() as s:
-            result = q_statements.statements(
-                s,
-                speaker=speaker,
-                country=country,
-                scope=scope,
-                tech_area=tech_area,
-                since=since,
-                until=until,
-                search=search,
-                limit=limit or None,
-            )
-            return _rows(result, s)
-
-    def show(self, name: str) -> dict[str, Any]:
-        """One entity's card as `show --format json` prints it: kind, name, fields, sections."""
-        with self.session() as s:
-            card = q_cards.show(s, name)
-            known = s.info.get(KNOWN_ON)
-        if known is not None:  # read at a past load: its first field says which, as the CLI's
-            card = replace(card, fields=[("known on", known.describe()), *card.fields])
-        return card.as_json()
-
-    def timeline(self, name: str) -> Rows[q_timeline.TimelineResult]:
-        """Dated events of an entity, oldest first (`alliancekb timeline`)."""
-        with self.session() as s:
-            return _rows(q_timeline.timeline(s, name), s)
-
-    def history(self, limit: int = 20) -> Rows[q_history.HistoryResult]:
-        """Past loads, newest first (`alliancekb history`); `limit` at least 1."""
-        _count(limit, "limit", 1)
-        with self.session() as s:
-            return _rows(q_history.history(s, limit))
+    # The read questions, each derived from its one declaration (query/questions.py):
+    # the same parameters, checks and defaults as the command of the same name.
+    members = _method(questions.members, "members")
+    countries = _method(questions.countries, "countries")
+    alliances = _method(questions.alliances, "alliances")
+    allies = _method(questions.allies, "allies")
+    conflicts = _method(questions.conflicts, "conflicts")
+    pillars = _method(questions.pillars, "pillars")
+    tech_areas = _method(questions.tech_areas, "tech-areas")
+    officials = _method(questions.officials, "officials")
+    sources = _method(questions.sources, "sources")
+    statements = _method(questions.statements, "statements")
+    show = _card_method(questions.show)
+    timeline = _method(questions.timeline, "timeline")
+    history = _method(questions.history, "history")
 
     def close(self) -> None:
         """Close every pooled connection; the object is unusable afterwards."""

@@ -10,6 +10,7 @@ import typer
 
 from alliancekb.core.formats import Format, file_formats, read_formats
 from alliancekb.core.vocab import Obligation
+from alliancekb.query.declare import COUNT_MAX as COUNT_MAX  # the declarations' (every face's)
 
 #: The formats of every read command, and of `export`: from the registry (core/formats.py).
 FORMATS = tuple(f.value for f in read_formats())
@@ -78,10 +79,6 @@ FileFormatOpt = Annotated[
     ),
 ]
 
-
-#: The largest count an option such as --limit takes: far above any real answer, and well
-#: inside the 64-bit integers of both databases (a larger value overflowed in the driver).
-COUNT_MAX = 1_000_000_000
 
 
 def count_option(*names: str, min: int, help: str, metavar: str = "N") -> Any:
