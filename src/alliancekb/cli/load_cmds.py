@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from alliancekb.cli.asking import read_command
 from alliancekb.cli.options import FormatOpt, count_option
 from alliancekb.cli.state import state_of
+from alliancekb.query import questions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -84,44 +87,58 @@ def validate_cmd(
     typer.echo(f"valid: {len(report.files)} file(s), {records} record(s)")
 
 
-def history_cmd(
-    ctx: typer.Context,
-    limit: Annotated[
-        int, count_option("--limit", min=1, help="Show at most this many loads.")
-    ] = 20,
-    changes: Annotated[
+HISTORY_HELP = """\
+List past loads, newest first: when, which files (with their sha256), what changed.
+
+Examples: alliancekb history --limit 5 --format json ;
+alliancekb history --changes 3
+"""
+
+#: `history --changes LOAD`: another question (what one load changed), the API's
+#: `kb.changes(load)`.
+_CHANGES = inspect.Parameter(
+    "changes",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    annotation=Annotated[
         str | None,
         typer.Option(
             "--changes",
             metavar="LOAD",
             help="Instead: what this load changed, fact by fact (as `diff` shows it).",
         ),
-    ] = None,
-    fmt: FormatOpt = "table",
-) -> None:
-    """List past loads, newest first: when, which files (with their sha256), what changed.
+    ],
+    default=None,
+)
 
-    Examples: alliancekb history --limit 5 --format json ;
-    alliancekb history --changes 3
-    """
-    from alliancekb.cli.pager import paged
+
+def _changes(ctx: typer.Context, own: dict[str, Any], fmt: str) -> bool:
+    """`history --changes LOAD`: that load's changes, as `diff` shows them."""
+    changes = own["changes"]
+    if changes is None:
+        return False
+    from alliancekb.core.errors import UsageError
+    from alliancekb.core.knowledge_time import is_load_number
+
+    if not is_load_number(changes):  # ASCII digits: not `²`, not `١`
+        raise UsageError(f"--changes: {changes!r} is not a load number (see `history`)")
+    _diff(ctx, None, changes, fmt)
+    return True
+
+
+def _history(reader: Any, result: Any, fmt: str, out: IO[str] | None, own: dict[str, Any]) -> None:
     from alliancekb.present.reports import emit_history
-    from alliancekb.query.history import history
-    from alliancekb.store.db import read_session
 
-    state = state_of(ctx)
-    if changes is not None:
-        from alliancekb.core.errors import UsageError
-        from alliancekb.core.knowledge_time import is_load_number
+    emit_history(result, fmt, out)
 
-        if not is_load_number(changes):  # ASCII digits: not `²`, not `١`
-            raise UsageError(f"--changes: {changes!r} is not a load number (see `history`)")
-        _diff(ctx, None, changes, fmt)
-        return
-    with read_session(state.engine()) as session:
-        result = history(session, limit)
-    with paged(state.pager) as out:
-        emit_history(result, fmt, out)
+
+history_cmd = read_command(
+    questions.history,
+    help=HISTORY_HELP,
+    extra={"limit": _CHANGES},
+    present=_history,
+    instead=_changes,
+    known_on=False,
+)
 
 
 def diff_cmd(

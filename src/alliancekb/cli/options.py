@@ -80,7 +80,6 @@ FileFormatOpt = Annotated[
 ]
 
 
-
 def count_option(*names: str, min: int, help: str, metavar: str = "N") -> Any:
     """An integer option checked against [min, COUNT_MAX]; the message says the range (exit 2)."""
 
