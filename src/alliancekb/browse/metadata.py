@@ -21,11 +21,14 @@ The canned queries answer as the CLI does:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alliancekb.browse.answers import ANSWER_TABLES
 from alliancekb.core.vocab import Role, Status
 from alliancekb.export.catalogue import TABLES
+
+if TYPE_CHECKING:
+    from alliancekb.query.declare import Question
 
 FACETS = {
     "memberships": ["status", "role", "alliance", "claim"],
@@ -94,36 +97,54 @@ ORDER BY scope, country, kind
 """
 
 
+def _params(question: Question[Any, Any], names: tuple[str, ...]) -> tuple[list[str], str]:
+    """A canned query's parameters, named and explained as the question declares them
+    (`query/questions.py`: the same words as the command's options and the API's)."""
+    declared = {p.name: p for p in question.parameters}
+    missing = [n for n in names if n not in declared]
+    if missing:
+        raise ValueError(f"{question.name} declares no parameter {missing}")
+    return list(names), " ".join(f"{n}: {declared[n].about.help}" for n in names)
+
+
+def _canned(
+    question: Question[Any, Any], names: tuple[str, ...], title: str, said: str, sql: str
+) -> dict[str, Any]:
+    params, explained = _params(question, names)
+    return {"title": title, "description": f"{said} {explained}", "params": params, "sql": sql}
+
+
 def canned_queries() -> dict[str, Any]:
+    """The canned queries: each answers as a read question, with its parameters' words."""
+    from alliancekb.query import questions
+
     return {
-        "members": {
-            "title": "Members of a scope as of a date",
-            "description": (
-                "As `alliancekb members SCOPE --as-of DATE`: one row per country, the record "
-                "answering that day (chains and claims' precedence resolved by the query "
-                "layer when the snapshot was taken), its currency read on that day. scope: "
-                "any name the CLI takes (`NATO`, `AUKUS Pillar 2`, `Pillar II`, an alliance "
-                "key); as_of: YYYY, YYYY-MM, YYYY-MM-DD or `today`, empty = today. Unlike the "
-                "CLI, sources are the chosen record's only (not every claimant's)."
-            ),
-            "sql": MEMBERS_SQL,
-        },
-        "statements_about": {
-            "title": "Statements about a country",
-            "description": (
-                "As `alliancekb statements --country C`, newest first: country by ISO3 "
-                "code, name or alias."
-            ),
-            "sql": STATEMENTS_ABOUT_SQL,
-        },
-        "conflicts_of": {
-            "title": "Where sources disagree",
-            "description": (
-                "The rows of `alliancekb conflicts` (computed when the snapshot was taken). "
-                "scope: a label, or empty for every scope."
-            ),
-            "sql": CONFLICTS_SQL,
-        },
+        "members": _canned(
+            questions.members,
+            ("scope", "as_of"),
+            "Members of a scope as of a date",
+            "As `alliancekb members SCOPE --as-of DATE`: one row per country, the record "
+            "answering that day (chains and claims' precedence resolved by the query "
+            "layer when the snapshot was taken), its currency read on that day. Unlike the "
+            "CLI, sources are the chosen record's only (not every claimant's); an empty "
+            "as_of is today, and it must be a whole day (YYYY-MM-DD).",
+            MEMBERS_SQL,
+        ),
+        "statements_about": _canned(
+            questions.statements,
+            ("country",),
+            "Statements about a country",
+            "As `alliancekb statements --country C`, newest first, by ISO3 code, name or alias.",
+            STATEMENTS_ABOUT_SQL,
+        ),
+        "conflicts_of": _canned(
+            questions.conflicts,
+            ("scope",),
+            "Where sources disagree",
+            "The rows of `alliancekb conflicts` (computed when the snapshot was taken); "
+            "a scope label, or empty for every scope.",
+            CONFLICTS_SQL,
+        ),
     }
 
 
