@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from alliancekb.cli.app import app
-from alliancekb.cli.query_cmds import ROLES, SOURCE_KINDS, STATUSES
-from alliancekb.core.vocab import Role, SourceKind, Status
+from alliancekb.query.declare import Shape
+from alliancekb.query.questions import QUESTIONS
 from tests.conftest import TestDatabase
 from tests.helpers import snapshot
 from tests.reliability_support import Outcome, assert_clean_failure, assert_clean_usage_error
@@ -133,12 +133,36 @@ def test_search_with_quotes_finds_what_it_should(
         _check_search(query, rows)
 
 
-def test_choice_lists_match_the_vocabulary() -> None:
-    """The CLI's own lists of choices are the stored vocabularies (a value outside them would
-    reach an enum column: that was `sources --kind`, an internal error before it checked)."""
-    assert set(STATUSES) == {s.value for s in Status}
-    assert set(ROLES) == {r.value for r in Role}
-    assert set(SOURCE_KINDS) == {k.value for k in SourceKind}
+#: Every declared parameter taking values of a vocabulary, with a value of it to pass
+#: alongside the required ones: (command, option, required arguments).
+VOCABULARY_OPTIONS = [
+    (q.name.replace("_", "-"), p, [a.name for a in q.parameters if a.required])
+    for q in QUESTIONS.values()
+    for p in q.parameters
+    if p.shape in (Shape.CHOICE, Shape.CHOICES)
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "parameter", "required"),
+    VOCABULARY_OPTIONS,
+    ids=[f"{c} {p.name}" for c, p, _ in VOCABULARY_OPTIONS],
+)
+def test_every_choice_option_refuses_a_value_outside_its_vocabulary(
+    seeded_db: TestDatabase, runner: CliRunner, command: str, parameter: Any, required: list[str]
+) -> None:
+    """A value outside a stored vocabulary is a usage error naming the choices, never a
+    value reaching an enum column (that was `sources --kind`, an internal error before it
+    checked); each of the vocabulary's own values is taken."""
+    option = "--" + parameter.name.replace("_", "-")
+    given = ["NATO" if name != "country" else "USA" for name in required]
+    for bad in ("in_force", "'; DROP TABLE countries; --", "IN-FORCE"):
+        outcome = _run(runner, seeded_db, [command, *given, option, bad])
+        assert_clean_usage_error(outcome)
+        assert parameter.choices[0] in outcome.stderr, outcome
+    for good in parameter.choices:
+        outcome = _run(runner, seeded_db, [command, *given, option, good])
+        assert outcome.code == 0, (good, outcome)
 
 
 def test_export_table_names_are_not_sql(
