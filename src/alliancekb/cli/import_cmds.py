@@ -1,5 +1,6 @@
-"""`import cow DIR` and `import atop DIR`: the political-science alliance datasets.
+"""`import NAME DIR`: the political-science alliance datasets, one subcommand each.
 
+The subcommands and their help come from the datasets' descriptions (core/datasets.py).
 Thin: check the options, call `alliancekb.load.datasets.importer`, show progress and the
 counts as `load` does.
 """
@@ -7,34 +8,38 @@ counts as `load` does.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from alliancekb.cli.state import state_of
+from alliancekb.core.datasets import DATASETS, DatasetKind
 
-app = typer.Typer(
-    name="import",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    help=(
+
+def _import_help() -> str:
+    """The `import` group's help: what an import does, and each dataset's page."""
+    pages = " and ".join(f"{d.short} from {d.page}" for d in DATASETS)
+    examples = "\n\n".join(
+        f"  alliancekb import {d.name} {d.example}" + (" --dry-run" if i else "")
+        for i, d in enumerate(DATASETS)
+    )
+    return (
         "Import a political-science alliance dataset from the directory you downloaded "
         "it to: every alliance, member spell and obligation, each a claim of the dataset "
         "(a `dataset` source with its coverage window), beside the knowledge base's own "
         "records, never over them.\n\n"
         "The data are not shipped with alliancekb (their licences do not allow it): "
-        "download them from the projects' pages, COW Formal Alliances v4.1 from "
-        "https://correlatesofwar.org/data-sets/formal-alliances/ and ATOP v4.01 from "
-        "http://www.atopdata.org/. One import is one transaction: any problem (shown as "
-        "FILE:LINE:COLUMN) leaves the database as it was; importing again changes "
-        "nothing. See docs/datasets.md.\n\n"
-        "Examples:\n\n"
-        "  alliancekb import cow ~/Downloads/version4.1_csv\n\n"
-        "  alliancekb import atop ~/Downloads/atop-4.01 --dry-run\n\n"
+        f"download them from the projects' pages, {pages}. One import is one transaction: "
+        "any problem (shown as FILE:LINE:COLUMN) leaves the database as it was; importing "
+        "again changes nothing. See docs/datasets.md.\n\n"
+        f"Examples:\n\n{examples}\n\n"
         "  alliancekb members cow:227 --as-of 1990-01-01"
-    ),
-)
+    )
+
+
+app = typer.Typer(name="import", no_args_is_help=True, rich_markup_mode="rich", help=_import_help())
 
 DirArg = Annotated[
     Path,
@@ -52,32 +57,25 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="import")
 
 
-@app.command("cow")
-def cow_cmd(ctx: typer.Context, directory: DirArg, dry_run: DryRunOpt = False) -> None:
-    """Import COW Formal Alliances v4.1: reads alliance_v4.1_by_member.csv from DIRECTORY.
+def _command_of(kind: DatasetKind) -> Callable[..., None]:
+    """`import NAME DIR`: one subcommand per dataset of core/datasets.py."""
 
-    Download the CSV files from https://correlatesofwar.org/data-sets/formal-alliances/
-    (they are not shipped with alliancekb). Each COW alliance becomes an alliance named
-    `cow:<version4id>` (NATO is cow:227), each member spell a membership claimed by the
-    source `cow-alliances-4.1`; COW country codes map to countries through the crosswalk
-    shipped with alliancekb (docs/datasets.md).
+    def command(ctx: typer.Context, directory: DirArg, dry_run: DryRunOpt = False) -> None:
+        _import(ctx, kind.name, directory, dry_run)
 
-    Example: alliancekb import cow ~/Downloads/version4.1_csv --dry-run
-    """
-    _import(ctx, "cow", directory, dry_run)
+    files = " and ".join(kind.files)
+    command.__name__ = f"{kind.name}_cmd"
+    command.__doc__ = (
+        f"Import {kind.short}: reads {files} from DIRECTORY.\n\n"
+        f"Download {'it' if len(kind.files) == 1 else 'them'} from {kind.page} (not shipped "
+        f"with alliancekb). {kind.becomes}\n\n"
+        f"Example: alliancekb import {kind.name} {kind.example} --dry-run"
+    )
+    return command
 
 
-@app.command("atop")
-def atop_cmd(ctx: typer.Context, directory: DirArg, dry_run: DryRunOpt = False) -> None:
-    """Import ATOP v4.01: reads atop-alliance-level.csv and atop-member-level.csv from DIRECTORY.
-
-    Download them from http://www.atopdata.org/ (they are not shipped with alliancekb).
-    Each ATOP alliance becomes an alliance named `atop:<atopid>` (NATO is atop:3180), each
-    member phase a membership claimed by the source `atop-4.01`.
-
-    Example: alliancekb import atop ~/Downloads/atop-4.01
-    """
-    _import(ctx, "atop", directory, dry_run)
+for _kind in DATASETS:
+    app.command(_kind.name)(_command_of(_kind))
 
 
 def _import(ctx: typer.Context, dataset: str, directory: Path, dry_run: bool) -> None:

@@ -35,14 +35,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from alliancekb.core.datasets import DATASETS
 from alliancekb.core.evidence import Span
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
 
-#: Datasets in the order their dates are preferred, by the start of their source key: COW
-#: dates a membership from its entry into force, as treaties and governments do; ATOP from
-#: the signature of the treaty or accession protocol. Any other dataset follows, by key.
-DATASET_PRECEDENCE = ("cow", "atop")
+#: Datasets in the order their dates are preferred, by the start of their source key: the
+#: order of `core.datasets.DATASETS` (COW dates a membership from its entry into force, as
+#: treaties and governments do; ATOP from the signature of the treaty or accession
+#: protocol). Any other dataset follows, by key.
+DATASET_PRECEDENCE = tuple(d.name for d in DATASETS)
 
 #: Statuses that say the country is in (on paper at least: suspended counts).
 IN_STATUSES = frozenset({Status.IN_FORCE, Status.SUSPENDED})

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from alliancekb.core.datasets import dataset_named
 from alliancekb.core.errors import Problem
 from alliancekb.core.vocab import Obligation
 from alliancekb.load.child_read import ReadRecord
@@ -24,10 +25,9 @@ from alliancekb.load.datasets.csv_read import CsvRead, Row
 from alliancekb.load.loader import RecordStream, StreamOpener
 from alliancekb.load.schema import bounds
 
-#: The files `import atop DIR` reads.
-ALLIANCE_FILE = "atop-alliance-level.csv"
-MEMBER_FILE = "atop-member-level.csv"
-FILES = (ALLIANCE_FILE, MEMBER_FILE)
+#: The files `import atop DIR` reads (described in core/datasets.py).
+FILES = dataset_named("atop").files
+ALLIANCE_FILE, MEMBER_FILE = FILES
 _OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
 ALLIANCE_COLUMNS = (
     "atopid", "begyr", "begmo", "begday", "endyr", "endmo", "endday", *_OBLIGATIONS, "version",

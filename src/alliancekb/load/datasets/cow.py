@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from alliancekb.core.datasets import dataset_named
 from alliancekb.core.errors import Problem
 from alliancekb.core.vocab import Obligation
 from alliancekb.load.child_read import ReadRecord
@@ -20,9 +21,9 @@ from alliancekb.load.datasets.common import MAX_CSV_BYTES, Builder, Dataset
 from alliancekb.load.datasets.csv_read import CsvRead, Row
 from alliancekb.load.loader import RecordStream, StreamOpener
 
-#: The file `import cow DIR` reads, as COW distributes it.
-MEMBER_FILE = "alliance_v4.1_by_member.csv"
-FILES = (MEMBER_FILE,)
+#: The file `import cow DIR` reads, as COW distributes it (described in core/datasets.py).
+FILES = dataset_named("cow").files
+(MEMBER_FILE,) = FILES
 COLUMNS = (
     "version4id", "ccode", "all_st_day", "all_st_month", "all_st_year", "all_end_day",
     "all_end_month", "all_end_year", "ss_type", "mem_st_day", "mem_st_month", "mem_st_year",

@@ -1,46 +1,43 @@
-"""`import cow DIR` and `import atop DIR`: check the directory, then load its CSV files."""
+"""`import NAME DIR`: check the directory, then load the dataset's CSV files.
+
+Each dataset is described once in `core/datasets.py` (its files, page, reader module):
+a new one is its reader module (`openers(directory)`) and one entry there.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from alliancekb.core.datasets import DATASETS, DatasetKind, dataset_named
 from alliancekb.core.errors import UsageError
 from alliancekb.core.paths import display_name
-from alliancekb.load.datasets import atop, cow
 from alliancekb.load.loader import LoadReport, ProgressCallback, StreamOpener, load_records
 
 
-@dataclass(frozen=True)
-class DatasetFiles:
-    """What an import reads and where a user gets it."""
-
-    name: str
-    title: str
-    files: tuple[str, ...]
-    page: str
-    openers: Callable[[Path], Sequence[StreamOpener]]
+def _kind(dataset: str) -> DatasetKind:
+    """The dataset's description (core/datasets.py); a usage error for an unknown name."""
+    try:
+        return dataset_named(dataset)
+    except KeyError:
+        known = ", ".join(d.name for d in DATASETS)
+        raise UsageError(f"{dataset!r} is not a dataset alliancekb imports: {known}") from None
 
 
-DATASETS: dict[str, DatasetFiles] = {
-    "cow": DatasetFiles(
-        "cow", "COW Formal Interstate Alliance Dataset v4.1", cow.FILES,
-        "https://correlatesofwar.org/data-sets/formal-alliances/", cow.openers,
-    ),
-    "atop": DatasetFiles(
-        "atop", "ATOP (Alliance Treaty Obligations and Provisions) v4.01", atop.FILES,
-        "http://www.atopdata.org/", atop.openers,
-    ),
-}  # fmt: skip
+def _openers(kind: DatasetKind, directory: Path) -> Sequence[StreamOpener]:
+    """The dataset's streams of records, from its reader module (imported now)."""
+    reader = importlib.import_module(kind.reader)
+    openers: Callable[[Path], Sequence[StreamOpener]] = reader.openers
+    return openers(directory)
 
 
 def paths(dataset: str, directory: Path) -> list[Path]:
     """The files the import reads from `directory`; a usage error naming them if any is
     missing."""
-    spec = DATASETS[dataset]
+    spec = _kind(dataset)
     if not directory.is_dir():
         raise UsageError(
             f"{display_name(directory)} is not a directory: `import {dataset}` reads "
@@ -55,7 +52,7 @@ def paths(dataset: str, directory: Path) -> list[Path]:
     return [directory / name for name in spec.files]
 
 
-def _listing(spec: DatasetFiles) -> str:
+def _listing(spec: DatasetKind) -> str:
     return " and ".join(spec.files)
 
 
@@ -70,5 +67,5 @@ def import_dataset(
     """Import a dataset's files from `directory` in one load (InputError: nothing written)."""
     paths(dataset, directory)
     return load_records(
-        engine, DATASETS[dataset].openers(directory), dry_run=dry_run, progress=progress
+        engine, _openers(_kind(dataset), directory), dry_run=dry_run, progress=progress
     )
