@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliancekb.cli.options import COUNT_MAX, FormatOpt, each_one_of, one_of
+from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
 from alliancekb.cli.reading import KnownOnOpt, emit, read_paged, read_paged_core
 from alliancekb.query.declare import Parameter, Question, Shape
 
@@ -37,15 +37,6 @@ Instead = Callable[[typer.Context, dict[str, Any], str], bool]
 def option_name(parameter: Parameter, renamed: Mapping[str, str]) -> str:
     """The long option of a parameter: `--as-of` for `as_of`, unless the command renames it."""
     return renamed.get(parameter.name, "--" + parameter.name.replace("_", "-"))
-
-
-def _check_count(lowest: int) -> Callable[[int | None], int | None]:
-    def check(value: int | None) -> int | None:
-        if value is not None and not lowest <= value <= COUNT_MAX:
-            raise typer.BadParameter(f"{value} is not in the allowed range {lowest} to {COUNT_MAX}")
-        return value
-
-    return check
 
 
 def _typer_param(parameter: Parameter, names: Sequence[str]) -> tuple[Any, Any]:
@@ -75,8 +66,10 @@ def _typer_param(parameter: Parameter, names: Sequence[str]) -> tuple[Any, Any]:
     if shape is Shape.CHOICE:
         settings["callback"] = one_of(parameter.choices)
     if shape is Shape.COUNT:
-        settings["callback"] = _check_count(about.lowest or 0)
-        return Annotated[int, typer.Option(*names, **settings)], default
+        counted = count_option(
+            *names, min=about.lowest or 0, help=about.help, metavar=about.metavar or "N"
+        )
+        return Annotated[int, counted], default
     kind = str | None if parameter.optional or shape is Shape.DATE else str
     return Annotated[kind, typer.Option(*names, **settings)], default
 
