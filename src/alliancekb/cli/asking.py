@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
-from alliancekb.cli.reading import KnownOnOpt, emit, read_paged, read_paged_core
+from alliancekb.cli.reading import KnownOnOpt, date_options, emit, read_paged, read_paged_core
 from alliancekb.query.declare import Parameter, Question, Shape
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def read_command(
         own = {name: values.pop(name) for name in own_names}
         if instead is not None and instead(ctx, own, fmt):
             return
-        with _reader(ctx, question.orm) as (reader, out), parameter_errors(options):
+        with _reader(ctx, question.orm) as (reader, out), date_options(options):
             try:
                 result = question.ask(reader, **values)
             except Exception as exc:
@@ -160,16 +160,3 @@ def _reader(ctx: typer.Context, orm: bool) -> Iterator[tuple[Session | Connectio
     opened = read_paged(ctx) if orm else read_paged_core(ctx)
     with opened as (reader, out):
         yield reader, out
-
-
-@contextmanager
-def parameter_errors(options: Mapping[str, str]) -> Iterator[None]:
-    """A bad date's message names the option it came from (`--since: ...`)."""
-    from alliancekb.core.errors import UsageError
-    from alliancekb.query.common import DateParameterError
-
-    try:
-        yield
-    except DateParameterError as exc:
-        option = options.get(exc.parameter, exc.parameter)
-        raise UsageError(f"{option}: {exc.reason}") from None

@@ -101,18 +101,3 @@ def output_path(value: str) -> Path:
 def out_option(*names: str, metavar: str, help: str) -> Any:
     """An --out option: a path, never empty (`--out ''` would otherwise mean `.`)."""
     return typer.Option(*names, metavar=metavar, help=help, show_default=False, parser=output_path)
-
-
-ObligationsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--obligation",
-        metavar="OBLIGATION",
-        callback=each_one_of(OBLIGATIONS),
-        help=(
-            f"Only rows carrying this obligation (repeatable: all of them): "
-            f"{', '.join(OBLIGATIONS)}. A member carries its treaty's obligations unless its "
-            "own record codes others."
-        ),
-    ),
-]

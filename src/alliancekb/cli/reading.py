@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -126,15 +126,16 @@ DATE_OPTIONS = {"as_of": "--as-of", "since": "--since", "until": "--until"}
 
 
 @contextmanager
-def date_options() -> Iterator[None]:
-    """A bad date's message names the option it came from (`--since: ...`)."""
+def date_options(options: Mapping[str, str] = DATE_OPTIONS) -> Iterator[None]:
+    """A bad date's message names the option it came from (`--since: ...`); `options`:
+    each date parameter's option."""
     from alliancekb.core.errors import UsageError
     from alliancekb.query.common import DateParameterError
 
     try:
         yield
     except DateParameterError as exc:
-        option = DATE_OPTIONS.get(exc.parameter, exc.parameter)
+        option = options.get(exc.parameter, exc.parameter)
         raise UsageError(f"{option}: {exc.reason}") from None
 
 
