@@ -240,10 +240,12 @@ def test_errors_come_back_as_tool_errors_and_the_server_goes_on(server: MCPServe
     assert facts["ambiguous"] is True
     assert len(facts["candidates"]) == 2
     assert any("Anguilla" in c for c in facts["candidates"])
+    assert sorted(facts["names"]) == ["Anguilla", "Artificial intelligence and autonomy"]
     facts = error(unknown)
     assert facts["ambiguous"] is False
     assert any(c.startswith("AUKUS Pillar 2") for c in facts["candidates"])
-    assert "Call again with one of these names" in unknown.content[0].text  # type: ignore[union-attr]
+    assert facts["names"][0] == "AUKUS Pillar 2"  # a name that resolves, not the label
+    assert "Call again with one of these names: AUKUS Pillar 2;" in unknown.content[0].text  # type: ignore[union-attr]
     facts = error(bad_date)
     assert facts["parameter"] == "since"
     assert "month 13" in facts["error"]

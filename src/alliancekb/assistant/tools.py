@@ -300,13 +300,43 @@ def error_result(exc: AlliancekbError, reading: Reading) -> CallToolResult:
     """A library error as a tool error: its message, and the facts to correct the call."""
     message = reading.scrub(str(exc))
     facts: dict[str, Any] = {"error": message, "kind": type(exc).__name__}
+    text = message
     if isinstance(exc, NameResolutionError):
-        facts.update(name=exc.name, candidates=exc.candidates, ambiguous=exc.ambiguous, of=exc.kind)
+        names = names_to_call(reading, exc.candidates)
+        facts.update(
+            name=exc.name,
+            candidates=exc.candidates,
+            names=names,
+            ambiguous=exc.ambiguous,
+            of=exc.kind,
+        )
+        if names:
+            text += f"\nCall again with one of these names: {'; '.join(names)}."
     if isinstance(exc, DateParameterError | KnownOnError):
         facts["parameter"] = exc.parameter
-    text = message
-    if isinstance(exc, NameResolutionError) and exc.candidates:
-        text += "\nCall again with one of these names."
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=facts, is_error=True
     )
+
+
+def names_to_call(reading: Reading, candidates: list[str]) -> list[str]:
+    """A name for each candidate that resolves to it alone.
+
+    A candidate is a label for people (`AUKUS Pillar 2 (Advanced capabilities)`, `Anguilla
+    (AIA) (country)`), which no name resolves to as written; an assistant copies what it
+    is given, so it gets the label without its trailing parentheses where that names one
+    entity (the label itself otherwise).
+    """
+    from alliancekb.store.resolve import load_index
+
+    with reading.session(None) as session:
+        index = load_index(session)
+    names: list[str] = []
+    for label in candidates:
+        forms = [label]
+        while forms[-1].endswith(")") and " (" in forms[-1]:
+            forms.append(forms[-1].rsplit(" (", 1)[0])
+        chosen = next((f for f in reversed(forms) if len(index.candidates(f)) == 1), label)
+        if chosen not in names:
+            names.append(chosen)
+    return names
