@@ -82,10 +82,10 @@ def question_tool(q: Question[Any, Any], reading: Reading) -> Tool:
     def call(**arguments: Any) -> CallToolResult:
         known_on = arguments.pop("known_on", None)
         limit = arguments.pop("limit", schema.PAGE_DEFAULT)
-        offset = arguments.pop("cursor", None)
+        cursor = arguments.pop("cursor", None)
         if own_limit is not None:
             arguments[own_limit.name] = schema.every_row(own_limit)
-        offset = _offset(offset) if paged else 0
+        offset = _offset(cursor) if paged else 0
         _check_limit(limit)
         with reading.session(_known_on(known_on)) as session:
             result = q.ask(session, **arguments)
