@@ -153,6 +153,46 @@ def test_filters_are_the_commands_options(server: MCPServer, seeded_db: TestData
     assert answer(call(server, "members", {**arguments, "status": "in-force"}))["rows"] == expected
 
 
+#: (CLI arguments, the tool and its arguments giving the same rows)
+SAME_ROWS: list[tuple[list[str], str, dict[str, Any]]] = [
+    (["countries"], "countries", {"limit": 1000}),
+    (["alliances", "--as-of", "2000"], "alliances", {"as_of": "2000"}),
+    (
+        ["allies", "USA", "--obligation", "defense"],
+        "allies",
+        {"country": "USA", "obligation": ["defense"]},
+    ),
+    (["conflicts"], "conflicts", {}),
+    (["pillars", "--alliance", "AUKUS"], "pillars", {"alliance": "AUKUS"}),
+    (["tech-areas"], "tech_areas", {}),
+    (["officials", "--all"], "officials", {"all_positions": True}),
+    (["sources", "--kind", "government"], "sources", {"kind": "government"}),
+    (
+        ["statements", "--scope", "AUKUS Pillar 2", "-n", "0"],
+        "statements",
+        {"scope": "AUKUS Pillar 2"},
+    ),
+    (["timeline", "Japan"], "timeline", {"name": "Japan"}),
+    (["history"], "history", {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "tool", "arguments"), SAME_ROWS, ids=[a[0] for a, _, _ in SAME_ROWS]
+)
+def test_every_tool_returns_its_commands_json_rows(
+    server: MCPServer,
+    seeded_db: TestDatabase,
+    args: list[str],
+    tool: str,
+    arguments: dict[str, Any],
+) -> None:
+    expected = cli_json(seeded_db, *args)
+    got = answer(call(server, tool, arguments))
+    assert got["rows"] == expected
+    assert got["total"] == len(expected)
+
+
 def test_a_long_answer_is_paged_never_cut(server: MCPServer, seeded_db: TestDatabase) -> None:
     expected = cli_json(seeded_db, "statements", "-n", "0")
     assert len(expected) > 2 * 7
