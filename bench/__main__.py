@@ -2,7 +2,7 @@
 
     python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
         [--out DIR] [--write-docs] [--rebuild]
-        [--only startup,queries,known,pictures,import,load,export]
+        [--only startup,queries,known,pictures,assistant,import,load,export]
 
 The full run, as the lead runs it for docs/PERFORMANCE.md (about an hour on the 2-core
 machine once the 1M database is cached; building it adds several minutes)::
@@ -14,7 +14,9 @@ imports and ``sqlite-utils query``), ``queries`` (issue 5's queries plus ``membe
 --history`` and ``officials --all`` at every size), ``known`` (``--known-on`` against now
 after 10 history loads, on a copy of the largest SQLite query database and of the largest
 PostgreSQL one: ``bench.bench_known``), ``pictures`` (``chart`` and ``graph`` on the
-seeded database and the largest size up to 100k: ``bench.bench_pictures``), ``import``
+seeded database and the largest size up to 100k: ``bench.bench_pictures``), ``assistant``
+(a tool call of ``alliancekb mcp``'s server against the same API call, in process, on the
+seeded database: ``bench.bench_assistant``), ``import``
 (COW + ATOP against ``csv``; a generated sample in ``--quick`` when the shared copies are
 absent), ``load`` and ``export``.
 
@@ -65,7 +67,7 @@ _HERE = Path(__file__).resolve().parent
 QUICK_SIZE = 500
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 #: The pieces, in the order they run (`--only`).
-PIECES = ("startup", "queries", "known", "pictures", "import", "load", "export")
+PIECES = ("startup", "queries", "known", "pictures", "assistant", "import", "load", "export")
 
 
 def _sizes(text: str) -> list[int]:
@@ -305,6 +307,19 @@ def run_pictures(
                 f"peak {f['peak_mb']:5.0f} MB"
                 + (f" ({f['time_ratio']:.2f}× {f['baseline']})" if "time_ratio" in f else "")
             )
+    return result
+
+
+def run_assistant(suite: Suite, workdir: Path, quick: bool) -> dict[str, Any]:
+    """A tool call of the MCP server against the same API call, on the seeded database."""
+    from bench import bench_assistant
+
+    result = bench_assistant.run(workdir / "assistant", runs=3 if quick else 30)
+    for f in result["figures"]:
+        suite.log(
+            f"  {f['question']:<26} API {f['api_ms']:6.1f} ms  tool {f['tool_ms']:6.1f} ms "
+            f"({f['ratio']:.2f}×)  in the server {f['server_ms']:6.1f} ms"
+        )
     return result
 
 
@@ -553,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
         if "pictures" in only:
             suite.results["pictures"] = suite.piece(
                 "pictures", lambda: run_pictures(suite, sizes, workdir, data_dir, quick)
+            )
+        if "assistant" in only:
+            suite.results["assistant"] = suite.piece(
+                "assistant", lambda: run_assistant(suite, workdir, quick)
             )
         for copy_url in pg_copies.values():  # made for the known piece, which failed early
             _drop_database(args.postgres_url, copy_url)

@@ -940,6 +940,8 @@ def render(results: dict[str, Any]) -> str:
     out += _known_lines(results.get("known"))
     out += ["", "## Pictures (issue 17)", ""]
     out += _picture_lines(results.get("pictures"))
+    out += ["", "## The assistants' server (issue 31)", ""]
+    out += _assistant_lines(results.get("assistant"))
     out += ["", "## CLI start-up (issue 5)", ""]
     s = _measured(results.get("startup"))
     if s is not None:
@@ -1044,6 +1046,23 @@ def _picture_lines(section: Any) -> list[str]:
         "`export memberships`, alternately in the same run. No target.",
         "",
         *picture_markdown(result),
+    ]
+
+
+def _assistant_lines(section: Any) -> list[str]:
+    result = _measured(section)
+    if result is None or "figures" not in result:
+        return _failed_or_absent(section)
+    from bench.bench_assistant import markdown as assistant_markdown
+
+    return [
+        "A tool call of `alliancekb mcp`'s server through the MCP SDK's in-memory client, "
+        "and the same tool as the server runs it (`MCPServer.call_tool`), against the same "
+        "Python API call, alternately in one process on the seeded SQLite database "
+        f"(bench/bench_assistant.py; medians of {result['runs']} runs). Target (issue 31): "
+        "within 1.5×.",
+        "",
+        *assistant_markdown(result),
     ]
 
 

@@ -132,7 +132,9 @@ def _help(text: str | None) -> list[str]:
             indent = min(len(r) - len(r.lstrip()) for r in rows if r.strip())
             block += [r[indent:].rstrip() for r in rows if r.strip()]
             continue
-        lines += [*_block(block), _prose(" ".join(r.strip() for r in rows)), ""]
+        # The help is Rich markup, where `\[` is an escaped bracket, shown as `[`.
+        prose = " ".join(r.strip() for r in rows).replace("\\[", "[")
+        lines += [*_block(block), _prose(prose), ""]
         block = []
     return lines + _block(block)
 

@@ -32,6 +32,8 @@ LAYERS = {
     "browse": 3,
     # Writing knowledge: reads the load models (`load.schema`) and the name index.
     "author": 3,
+    # The MCP server for AI assistants (the mcp extra), beside the Python API.
+    "assistant": 3,
     "cli": 4,
 }
 #: The package entry points, above everything.

@@ -215,3 +215,19 @@ def test_pictures_piece_measures_chart_and_graph_against_their_baselines(
     page = report.render({"meta": {"date": "today", "machine": {}}, "pictures": result})
     assert "## Pictures (issue 17)" in page
     assert "`alliancekb chart NATO --out chart.png --force`" in page
+
+
+def test_assistant_piece_times_each_question_by_the_api_and_the_tool(tmp_path: Path) -> None:
+    pytest.importorskip("mcp")
+    from bench import bench_assistant
+
+    result = bench_assistant.run(tmp_path, runs=1)
+    assert [f["question"] for f in result["figures"]] == [q[0] for q in bench_assistant.QUESTIONS]
+    for f in result["figures"]:
+        assert f["api_ms"] > 0
+        assert f["tool_ms"] > 0
+        assert f["server_ms"] > 0
+        assert f["met"] is (f["ratio"] <= bench_assistant.TARGET)
+    text = report.render({"meta": {"date": "today", "runs": 1}, "assistant": result})
+    assert "## The assistants' server (issue 31)" in text
+    assert "| `members AUKUS Pillar 2` |" in text

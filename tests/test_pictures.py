@@ -196,7 +196,7 @@ def test_graph_options(runner: CliRunner, seeded_db: TestDatabase, tmp_path: Pat
     assert result.exit_code == 4
 
 
-HEAVY = ("matplotlib", "networkx", "datasette", "PIL", "numpy")
+HEAVY = ("matplotlib", "networkx", "datasette", "PIL", "numpy", "mcp")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["chart", "--help"], ["members", "NATO"]])

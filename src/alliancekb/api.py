@@ -16,7 +16,6 @@ Errors are `alliancekb.core.errors` exceptions. See docs/api.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import io
 import typing
@@ -33,9 +32,9 @@ from sqlalchemy.orm import Session
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
 from alliancekb.core.formats import Format, Row, file_formats, format_of_path, json_value
-from alliancekb.core.knowledge_time import knowledge_fields
 from alliancekb.query import questions
 from alliancekb.query.cards import Card
+from alliancekb.query.data_rows import data_rows
 from alliancekb.query.declare import Question
 from alliancekb.store.db import (
     KNOWN_ON,
@@ -114,13 +113,8 @@ def _file_format(fmt: str) -> Format:
 def _rows(result: Meta, session: Session | None = None) -> Rows[Meta]:
     """The result's rows materialised (inside the read transaction), meta attached; read
     at a past load (`known_on`), each row says so as the CLI's JSON does."""
-    found = result.rows  # type: ignore[attr-defined]
     known = session.info.get(KNOWN_ON) if session is not None else None
-    if known is not None:
-        as_of = getattr(result, "as_of", None)
-        extra = knowledge_fields(known, as_of if isinstance(as_of, dt.date) else None)
-        found = [{**row, **extra} for row in found]
-    rows: Rows[Meta] = Rows(found, result)
+    rows: Rows[Meta] = Rows(data_rows(result, known), result)
     result.rows = rows  # type: ignore[attr-defined]
     return rows
 

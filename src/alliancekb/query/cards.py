@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,11 +94,11 @@ def _section(key: str, rows: Iterable[Row], result: MembersResult | None = None)
     return Section(key, [{k: row.get(k) for k in keys} for row in rows], result)
 
 
-def show(session: Session, name: str) -> Card:
+def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Card:
     """The card of whatever `name` resolves to: country, alliance, pillar, official,
-    technology area or source."""
+    technology area or source (`kinds`: only of these, as a resource's address names one)."""
     index = load_index(session)
-    ref = index.resolve(name, SHOW_KINDS)
+    ref = index.resolve(name, kinds)
     builders: dict[Kind, Callable[[Session, Ref, NameIndex], Card]] = {
         Kind.COUNTRY: _country_card,
         Kind.ALLIANCE: _alliance_card,
