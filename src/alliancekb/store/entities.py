@@ -3,8 +3,8 @@
 The name index (`store.resolve`), the loader and the dump all need to know, for a country,
 an alliance, a pillar, a technology area, an official, a source or a military exercise:
 which model holds it, which column is its natural key, which columns are names people
-type, which table holds its aliases, and how it is labelled for people. They read it from `ENTITIES`, so a new kind
-(or a new name column) is added in one place. See docs/architecture.md.
+type, which table holds its aliases, and how it is labelled for people. They read it from
+`ENTITIES`, so a new kind (or a new name column) is added in one place. See docs/architecture.md.
 """
 
 from __future__ import annotations
