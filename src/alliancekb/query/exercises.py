@@ -164,8 +164,8 @@ def _sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
 
 def _organisers(session: Session, editions: Iterable[Any]) -> dict[int, str]:
     """Per edition: the name of its exercise's organiser (a country or an alliance)."""
-    countries = dict(session.execute(select(m.Country.id, m.Country.name)).tuples().all())
-    alliances = dict(session.execute(select(m.Alliance.id, m.Alliance.name)).tuples().all())
+    countries = {r.id: r.name for r in session.execute(select(m.Country.id, m.Country.name))}
+    alliances = {r.id: r.name for r in session.execute(select(m.Alliance.id, m.Alliance.name))}
     out: dict[int, str] = {}
     for r in editions:
         if r.organiser_country_id is not None:
