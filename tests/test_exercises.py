@@ -131,7 +131,8 @@ def test_every_edition_is_a_row_oldest_first_with_roles_apart(kb: TestDatabase) 
         "sources": ["s-announce", "s-report"],
     }
     assert found[1]["organiser"] == "Quad"  # an alliance organises it
-    assert found[2]["from"] is None and found[2]["hosts"] == []
+    assert found[2]["from"] is None
+    assert found[2]["hosts"] == []
 
 
 def test_country_keeps_the_editions_it_takes_part_in_in_any_role(kb: TestDatabase) -> None:
