@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from alliancekb import open_kb
 from alliancekb.cli.app import app
 from alliancekb.core.dates import dated_columns
 from alliancekb.load.loader import load_files
@@ -178,6 +179,13 @@ def test_the_python_api_answers_as_the_cli(kb: TestDatabase) -> None:
         assert result.country == "Japan (JPN)"
         assert result.as_of == dt.date(2024, 7, 4)
         assert result.rows == rows(kb, "--as-of", "2024-07-04", "--country", "JPN")
+    # As docs/api.md says, until the API has a method: the query in `kb.session()`.
+    api = open_kb(kb.url)
+    try:
+        with api.session() as session:
+            assert exercises(session).rows == rows(kb)
+    finally:
+        api.close()
 
 
 def test_the_table_says_what_it_shows(kb: TestDatabase) -> None:
