@@ -56,6 +56,7 @@ READ_COMMANDS = {
     "conflicts": "conflicts",
     "allies": "allies",
     "history": "history",
+    "exercises": "exercises",
     "diff": "diff",
 }
 
@@ -267,6 +268,7 @@ KNOWN_ON_CALLS: dict[str, tuple[list[str], Callable[[KnowledgeBase], Any]]] = {
     "timeline": (["timeline", "Japan"], lambda kb: kb.timeline("Japan")),
     "conflicts": (["conflicts"], lambda kb: kb.conflicts()),
     "allies": (["allies", "USA"], lambda kb: kb.allies("USA")),
+    "exercises": (["exercises", "-c", "Japan"], lambda kb: kb.exercises("Japan")),
 }
 
 

@@ -401,6 +401,7 @@ def test_only_closed_vocabularies_skip_the_quoting_checks() -> None:
         ("sources", "kind"),
         ("retractions", "kind"),
         ("country_codes", "scheme"),
+        ("exercise_participants", "role"),
     }
     assert fast_csv.fixed_words(sql.text(m.Statement.stance)) == frozenset(s.value for s in Stance)
     # Open text, a computed value, a CASE that can yield a column: no fixed words.

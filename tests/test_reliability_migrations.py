@@ -64,13 +64,19 @@ def _searches(runner: CliRunner, db: TestDatabase) -> dict[str, list[str]]:
 
 
 def without_facts_of_0010(engine: Any) -> None:
-    """Clear what only revision 0010 can hold (an alliance's end and treaty obligations):
-    a step below it drops those columns, so no round trip can keep their values."""
+    """Clear what only revisions 0010 and 0011 can hold (an alliance's end and treaty
+    obligations; the military exercises): a step below them drops those columns and
+    tables, so no round trip can keep their values."""
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "UPDATE alliances SET ended = '', ended_lower = NULL, ended_upper = NULL, "
             "obligations = ''"
         )
+        for table in (
+            "exercise_participants", "exercise_edition_sources", "exercise_editions",
+            "exercise_aliases", "exercises",
+        ):  # fmt: skip
+            conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
 def test_downgrade_one_step_and_up_keeps_every_row(

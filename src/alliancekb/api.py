@@ -241,6 +241,7 @@ class KnowledgeBase:
     statements = _method(questions.statements, "statements")
     show = _card_method(questions.show)
     timeline = _method(questions.timeline, "timeline")
+    exercises = _method(questions.exercises, "exercises")
     history = _method(questions.history, "history")
 
     def close(self) -> None:

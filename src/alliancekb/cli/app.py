@@ -184,6 +184,7 @@ def _register() -> None:
         author_cmds,
         db_cmds,
         evidence_cmds,
+        exercise_cmds,
         export_cmds,
         import_cmds,
         load_cmds,
@@ -195,6 +196,7 @@ def _register() -> None:
 
     query_cmds.register(app)
     evidence_cmds.register(app)
+    exercise_cmds.register(app)
     load_cmds.register(app)
     import_cmds.register(app)
     retract_cmds.register(app)

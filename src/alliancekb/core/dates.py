@@ -110,3 +110,19 @@ def parse_as_of(text: str) -> date:
 
         return today()
     return parse_edtf(text).lower
+
+
+def dated_columns(column: str, bounds: str, text: str | None) -> dict[str, str | date | None]:
+    """The three stored columns of one dated field, from its EDTF text (None: not known).
+
+    `dated_columns("from_text", "from", "2024-06~")` is `{"from_text": "2024-06~",
+    "from_lower": 2024-06-01, "from_upper": 2024-06-30}`; not known is `""` and two NULL
+    bounds (the text column takes part in natural keys, which must hold no NULL). One
+    helper so that a dated column's text and its bounds are never written apart.
+    """
+    parsed = parse_edtf(text) if text else None
+    return {
+        column: text or "",
+        f"{bounds}_lower": parsed.lower if parsed is not None else None,
+        f"{bounds}_upper": parsed.upper if parsed is not None else None,
+    }

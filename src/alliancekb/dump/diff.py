@@ -45,6 +45,10 @@ SECTION_TABLES: dict[str, tuple[str, ...]] = {
         "pillars", "pillar_aliases", "pillar_technology_areas",
     ),
     "officials": ("officials", "official_aliases", "positions", "position_sources"),
+    "exercises": (
+        "exercises", "exercise_aliases", "exercise_editions", "exercise_participants",
+        "exercise_edition_sources",
+    ),
     "memberships": ("memberships", "membership_sources"),
     "statements": (
         "statements", "statement_countries", "statement_scopes", "statement_technology_areas",
@@ -245,6 +249,12 @@ def _facts(section: str, records: Iterator[Record]) -> Iterator[tuple[str, str, 
             for position in positions:
                 key = f"{record['key']}|{position['title']}|{position.get('from', '')}"
                 yield "position", key, position
+        elif section == "exercises":
+            editions = record.pop("editions", [])
+            yield "exercise", record["key"], record
+            for edition in editions:
+                key = f"{record['key']}|{edition['year']}|{edition.get('name', '')}"
+                yield "edition", key, edition
         elif section == "memberships":
             yield "membership", _membership_key(record), record
         elif section == "statements":

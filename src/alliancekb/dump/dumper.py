@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.atomicfile import check_targets, commit, discard, partial_file
 from alliancekb.core.errors import RuntimeFailure
+from alliancekb.dump.exercises import exercise_records
 from alliancekb.dump.fast_yaml import RecordEmitter
 from alliancekb.dump.refs import Refs
 from alliancekb.dump.yaml_writer import dump_document
@@ -98,6 +99,13 @@ def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str,
             "technology_areas": counted("technology_areas", dumper.technology_areas()),
             "alliances": counted("alliances", dumper.alliances()),
             "officials": counted("officials", dumper.officials()),
+            # Only when there are any, like `retracted`: a knowledge base without exercises
+            # dumps as it did before they existed.
+            **(
+                {"exercises": counted("exercises", dumper.exercises())}
+                if dumper.has_exercises()
+                else {}
+            ),
             "memberships": counted("memberships", dumper.memberships()),
             "statements": counted("statements", dumper.statements()),
             # Only when there are any: a dump of a knowledge base that never retracted
@@ -349,6 +357,13 @@ class Dumper:
                 position_records.append(pr)
             _put(record, "positions", position_records)
             yield record
+
+    def has_exercises(self) -> bool:
+        return self.conn.execute(select(m.Exercise.id).limit(1)).first() is not None
+
+    def exercises(self) -> Iterator[Record]:
+        """The `exercises:` records (alliancekb.dump.exercises)."""
+        return exercise_records(self.conn, self.refs, self.order, self.source_keys, _put)
 
     # -- large sections: streamed ------------------------------------------------------------
 

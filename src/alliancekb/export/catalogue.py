@@ -12,51 +12,22 @@ need no conversion in Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import case, func, literal, select
 
 from alliancekb.export.columns import (
     CONFIRMED_DOC,
-    Field,
     SqlDialect,
     edtf_columns,
     edtf_fields,
     field,
 )
+from alliancekb.export.exercise_tables import EXERCISE_TABLES
+from alliancekb.export.table import ExportTable as ExportTable
+from alliancekb.export.table import Query as Query
 from alliancekb.store import models as m
 from alliancekb.store.sql_keys import AnySelect, scope_key_joins
-
-Query = Callable[[SqlDialect], AnySelect]
-
-
-@dataclass(frozen=True)
-class ExportTable:
-    """An exportable table: name, what it holds, its columns, and the query of its rows."""
-
-    name: str
-    description: str
-    fields: tuple[Field, ...]
-    query: Query
-    #: Part of the knowledge (a dump and re-load reproduces it); False for load history.
-    knowledge: bool = True
-    #: Rows need converting in Python (timestamps, lists): small tables only.
-    python_values: bool = False
-
-    @property
-    def columns(self) -> list[str]:
-        return [f.name for f in self.fields]
-
-    def select(self, sql: SqlDialect) -> AnySelect:
-        """The SELECT of the rows, its columns checked against the fields."""
-        stmt = self.query(sql)
-        names = [c.name for c in stmt.selected_columns]
-        if names != self.columns:  # a mistake in a table definition, caught by any test
-            raise AssertionError(f"{self.name}: query columns {names} != fields {self.columns}")
-        return stmt
-
 
 # -- scopes: an alliance, or one of its pillars ----------------------------------------------
 _SCOPE_FIELDS = (
@@ -579,6 +550,7 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         _retractions,
         python_values=True,
     ),
+    *EXERCISE_TABLES,
     ExportTable(
         "loads",
         "load history: one row per `load` run (not knowledge: a dump does not carry it)",

@@ -42,6 +42,7 @@ PRIMARY_KEYS = {
     "officials": "key",
     "technology_areas": "key",
     "statements": "id",
+    "exercises": "key",
 }
 #: A column of this name refers to that table's natural key.
 REFERENCES = {
@@ -51,6 +52,7 @@ REFERENCES = {
     "official": "officials",
     "technology_area": "technology_areas",
     "statement": "statements",
+    "exercise": "exercises",
 }
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "text": "TEXT"}
 #: The FTS5 index on statement text (tokenized as the knowledge base's own search).

@@ -80,6 +80,8 @@ COUNTED_KINDS = (
     "pillars",
     "officials",
     "positions",
+    "exercises",
+    "editions",
     "memberships",
     "statements",
 )

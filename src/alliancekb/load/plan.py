@@ -26,9 +26,18 @@ from alliancekb.core.names import normalize
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.load.apply import Writes
 from alliancekb.load.child_read import ReadRecord
+from alliancekb.load.exercise_plan import organiser_values, plan_editions, resolve_exercise
 from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
 from alliancekb.load.retract import FactKind, RetractedKeys, position_key
-from alliancekb.load.schema import SECTIONS, AllianceIn, CountryIn, OfficialIn, PillarIn, bounds
+from alliancekb.load.schema import (
+    SECTIONS,
+    AllianceIn,
+    CountryIn,
+    ExerciseIn,
+    OfficialIn,
+    PillarIn,
+    bounds,
+)
 from alliancekb.load.sections import (
     COUNTRY_CODES,
     ENTITY_SECTIONS,
@@ -211,6 +220,8 @@ class Planner:
         values = section.values(record, None if stored is None else stored[1])
         if stored is None and section.scope is not None:
             values["scope_id"] = self.writes.new_scope(section.scope)
+        if isinstance(record, ExerciseIn):
+            values.update(organiser_values(record, children[0]))
         row_id, outcome = self._upsert(
             section.table, section.key, key, values, section.aliases,
             getattr(record, "aliases", None), links,
@@ -234,6 +245,8 @@ class Planner:
             self._plan_pillars(row_id, record, children)
         if isinstance(record, OfficialIn):
             self._plan_positions(row_id, record, children)
+        if isinstance(record, ExerciseIn):
+            plan_editions(self, row_id, record, children[0])
 
     def _without_collisions(
         self, section: Section, item: Pending, ref: Ref, names: list[str]
@@ -314,6 +327,8 @@ class Planner:
                 self._resolve_position(pos, ("positions", i))
                 for i, pos in enumerate(record.positions or [])
             ]
+        if isinstance(record, ExerciseIn):
+            return [resolve_exercise(self.resolver, record)]
         return []
 
     def _resolve_position(self, pos: Any, loc: Loc) -> tuple[Ref | None, Ref | None, list[Ref]]:
@@ -498,7 +513,7 @@ def merge(*outcomes: str) -> str:
 
 def natural_key(section: str, model: Any) -> str | None:
     """The key no two records of a load may share (a statement's only if it has an id)."""
-    if section in ("sources", "technology_areas", "alliances", "officials"):
+    if section in ("sources", "technology_areas", "alliances", "officials", "exercises"):
         return str(model.key)
     if section == "countries":
         return str(model.iso3)

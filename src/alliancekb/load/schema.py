@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from typing import Annotated, Final, Literal, NoReturn
 
-import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,12 +29,16 @@ from alliancekb.core.names import normalize
 from alliancekb.core.vocab import (
     AllianceKind,
     CodeScheme,
+    ExerciseRole,
     Obligation,
     Role,
     SourceKind,
     Stance,
     Status,
 )
+from alliancekb.load.iso_codes import USER_ASSIGNED as USER_ASSIGNED
+from alliancekb.load.iso_codes import iso_country as iso_country
+from alliancekb.load.iso_codes import user_assigned as user_assigned
 
 
 def _edtf(value: str) -> str:
@@ -218,16 +221,6 @@ class SourceIn(Record):
         return self
 
 
-#: ISO 3166-1 leaves XAA-XZZ to its users: a state ISO does not know (Prussia, the Ottoman
-#: Empire, Kosovo) takes one of these, with its name given.
-USER_ASSIGNED: Final = re.compile(r"X[A-Z]{2}")
-
-
-def user_assigned(iso3: str) -> bool:
-    """Whether a code is in ISO 3166-1's user-assigned range XAA-XZZ."""
-    return USER_ASSIGNED.fullmatch(iso3) is not None
-
-
 def _cow_code(value: str) -> str:
     if re.fullmatch(r"[1-9][0-9]{0,3}", value) is None:
         raise ValueError(f"{value!r} is not a COW country code (1 to 9999, no leading zeros)")
@@ -294,24 +287,6 @@ class CountryIn(Record):
                 f"({expected.get('iso2') or 'none'})"
             )
         return self
-
-
-def iso_country(iso3: str) -> dict[str, str] | None:
-    """ISO 3166 facts for a code: current (3166-1) or formerly used (3166-3)."""
-    if len(iso3) != 3 or not iso3.isalpha():
-        return None
-    current = pycountry.countries.get(alpha_3=iso3.upper())
-    if current is not None:
-        return {
-            "iso3": current.alpha_3,
-            "iso2": current.alpha_2,
-            "name": getattr(current, "common_name", None) or current.name,
-            "official_name": getattr(current, "official_name", current.name),
-        }
-    former = pycountry.historic_countries.get(alpha_3=iso3.upper())
-    if former is not None:
-        return {"iso3": former.alpha_3, "name": former.name, "official_name": former.name}
-    return None
 
 
 class TechnologyAreaIn(Record):
@@ -463,6 +438,56 @@ class StatementIn(Record):
     note: Text | None = None
 
 
+class ParticipantIn(Record):
+    country: Ref
+    role: ExerciseRole = ExerciseRole.PARTICIPANT
+
+
+class EditionIn(Record):
+    """One running of an exercise: its year (what names it), its dates, who took part."""
+
+    year: Annotated[Int, Field(ge=1, le=9999)]
+    name: ShortText | None = Field(
+        default=None, description="the edition's own name (RIMPAC 2024); left out: its year"
+    )
+    from_: EdtfText | None = Field(default=None, alias="from")
+    to: EdtfText | None = None
+    participants: list[ParticipantIn] = Field(default_factory=list)
+    note: Text | None = None
+    sources: Annotated[list[Ref], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _valid(self) -> EditionIn:
+        _check_order(self.from_, self.to)
+        start = bounds(self.from_)
+        if start is not None and not start.lower.year <= self.year <= start.upper.year:
+            raise ValueError(f"'from' ({self.from_}) is not in the edition's year ({self.year})")
+        countries = [normalize(p.country) for p in self.participants]
+        if len(set(countries)) != len(countries):
+            raise ValueError("a country is named more than once among the participants")
+        return self
+
+
+class ExerciseIn(Record):
+    key: Slug
+    name: ShortText
+    aliases: list[Alias] | None = None
+    organiser: Ref | None = Field(
+        default=None, description="the country or alliance that organises it, if one does"
+    )
+    description: Text | None = None
+    editions: list[EditionIn] | None = None
+
+    @field_validator("editions")
+    @classmethod
+    def _unique_editions(cls, editions: list[EditionIn] | None) -> list[EditionIn] | None:
+        keys = [f"{e.year} {e.name}" if e.name else str(e.year) for e in editions or []]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"edition(s) {', '.join(dupes)} appear more than once")
+        return editions
+
+
 def _when(value: object) -> object:
     """An ISO 8601 date or date-time (UTC when it names no zone) -> an aware datetime."""
     if isinstance(value, str):
@@ -547,6 +572,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "technology_areas": TechnologyAreaIn,
     "alliances": AllianceIn,
     "officials": OfficialIn,
+    "exercises": ExerciseIn,
     "memberships": MembershipIn,
     "statements": StatementIn,
     "retracted": RetractionIn,

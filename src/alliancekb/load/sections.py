@@ -18,6 +18,7 @@ from alliancekb.core.vocab import ScopeKind
 from alliancekb.load.schema import (
     AllianceIn,
     CountryIn,
+    ExerciseIn,
     OfficialIn,
     SourceIn,
     TechnologyAreaIn,
@@ -177,6 +178,11 @@ def _official_values(o: OfficialIn, _stored: dict[str, Any] | None) -> dict[str,
     return given(o, {"name": o.name, "note": o.note}, always={"name"})
 
 
+def _exercise_values(e: ExerciseIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
+    # The organiser is a reference: the planner resolves it and adds its two columns.
+    return given(e, {"name": e.name, "description": e.description}, always={"name"})
+
+
 def _t(model: Any) -> Table:
     table: Table = model.__table__
     return table
@@ -193,6 +199,7 @@ ENTITY_SECTIONS: tuple[Section, ...] = (
         scope=ScopeKind.ALLIANCE,
     ),
     Section(ENTITIES[Kind.OFFICIAL], _official_values),
+    Section(ENTITIES[Kind.EXERCISE], _exercise_values),
 )  # fmt: skip
 
 #: The entity sections by name.
@@ -209,6 +216,12 @@ COUNTRY_CODES: Table = _t(m.CountryCode)
 MEMBERSHIP_SOURCES = Link(
     "sources", m.membership_sources, "membership_id", "source_id", Kind.SOURCE
 )
+EDITION_SOURCES = Link(
+    "sources", m.exercise_edition_sources, "edition_id", "source_id", Kind.SOURCE
+)
+#: An edition's participants (country, role), replaced whole when its record is loaded.
+EDITION_PARTICIPANTS: Table = _t(m.ExerciseParticipant)
+EDITIONS: Table = _t(m.ExerciseEdition)
 #: A statement's link tables: name -> (table, target column).
 STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
     "countries": (m.statement_countries, "country_id"),

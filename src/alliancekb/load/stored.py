@@ -40,6 +40,7 @@ class StoredRows:
         self._memberships: dict[tuple[Any, ...], tuple[int | None, dict[str, Any]]] | None = None
         self._reverse: dict[Kind, dict[int, str]] = {}
         self._codes: dict[tuple[str, str, str], tuple[int, str, dict[str, Any]]] | None = None
+        self._owned: dict[str, dict[Any, list[dict[str, Any]]]] = {}
 
     def _table(self, table: Table, key: Key) -> dict[Any, Row]:
         cache_key = (table.name, key)
@@ -97,6 +98,19 @@ class StoredRows:
                 grouped[owner].add(target)
             self._links[table.name] = grouped
         return self._links[table.name]
+
+    def owned(self, table: Table, owner_col: str) -> dict[Any, list[dict[str, Any]]]:
+        """A table of rows each owner has whole (an edition's participants), by owner.
+
+        The caller keeps it in step with what it plans (it replaces an owner's list).
+        """
+        if table.name not in self._owned:
+            grouped: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+            for row in self.conn.execute(select(*table.columns)).mappings():
+                values = {k: v for k, v in row.items() if k != "v_load"}
+                grouped[values[owner_col]].append(values)
+            self._owned[table.name] = grouped
+        return self._owned[table.name]
 
     def memberships(
         self, keys: Collection[tuple[Any, ...]]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alliancekb.core import clock
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import scope_ids, scope_infos, text_or_none
+from alliancekb.query.exercises import edition_rows, organiser_name
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
 from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
@@ -45,7 +46,10 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "members": MEMBER_FIELDS,
     "statements": (*STATEMENT_FIELDS[:4], "who", *STATEMENT_FIELDS[4:10], "about", "source"),
     "sources": ("key", "title", "publisher", "published"),
-}
+    "editions": (
+        "edition", "year", "from", "to", "hosts", "participants", "observers", "note", "sources",
+    ),
+}  # fmt: skip
 
 
 @dataclass
@@ -96,7 +100,8 @@ def _section(key: str, rows: Iterable[Row], result: MembersResult | None = None)
 
 def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Card:
     """The card of whatever `name` resolves to: country, alliance, pillar, official,
-    technology area or source (`kinds`: only of these, as a resource's address names one)."""
+    technology area, source or exercise (`kinds`: only of these, as a resource's address
+    names one)."""
     index = load_index(session)
     ref = index.resolve(name, kinds)
     builders: dict[Kind, Callable[[Session, Ref, NameIndex], Card]] = {
@@ -106,6 +111,7 @@ def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> C
         Kind.OFFICIAL: _official_card,
         Kind.TECHNOLOGY_AREA: _area_card,
         Kind.SOURCE: _source_card,
+        Kind.EXERCISE: _exercise_card,
     }
     return builders[ref.kind](session, ref, index)
 
@@ -304,3 +310,18 @@ def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
         ("note", source.note),
     ]
     return Card("source", ref.label, fields, sections)
+
+
+def _exercise_card(session: Session, ref: Ref, index: NameIndex) -> Card:
+    exercise = session.get_one(m.Exercise, ref.id)
+    sections = [_section("editions", edition_rows(session, ref.id))]
+    sections.append(_sources(session, sections))
+    fields = [
+        ("key", exercise.key),
+        ("name", exercise.name),
+        ("aliases", [a.alias for a in exercise.aliases]),
+        ("organiser", organiser_name(session, exercise)),
+        ("description", exercise.description),
+        ("editions", len(sections[0].rows)),
+    ]
+    return Card("exercise", ref.label, fields, sections)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from alliancekb.query.cards import Card
     from alliancekb.query.common import Reader
     from alliancekb.query.conflicts import ConflictsResult
+    from alliancekb.query.exercises import ExercisesResult
     from alliancekb.query.history import HistoryResult
     from alliancekb.query.lists import (
         AlliancesResult,
@@ -336,6 +337,31 @@ def timeline(
     return answer(reader, name)
 
 
+@question("exercises")
+def exercises(
+    reader: "Session",
+    country: Annotated[
+        str | None,
+        About(
+            "Only the editions this country takes part in (as host, participant or observer).",
+            metavar="NAME",
+        ),
+    ] = None,
+    as_of: Annotated[
+        DateLike | None,
+        About(
+            "Only the editions running on this date: YYYY, YYYY-MM or YYYY-MM-DD, or "
+            "`today` (every edition if left out).",
+            metavar="DATE",
+        ),
+    ] = None,
+) -> "ExercisesResult":
+    """The editions of military exercises, or those running on a date, or a country's."""
+    from alliancekb.query.exercises import exercises as answer
+
+    return answer(reader, as_of=day(as_of), country=country)
+
+
 @question("history")
 def history(
     reader: "Session",
@@ -363,6 +389,7 @@ QUESTIONS: dict[str, Question[Any, Any]] = {
         statements,
         show,
         timeline,
+        exercises,
         history,
     )
 }

@@ -15,6 +15,7 @@ from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.query.common import scope_ids, scope_infos
+from alliancekb.query.exercises import edition_rows
 from alliancekb.query.facts import membership_spans, position_spans
 from alliancekb.query.statements import (
     about_area_clause,
@@ -64,10 +65,12 @@ def timeline(session: Session, name: str) -> TimelineResult:
     about it. For an alliance: memberships in it and its pillars, its positions,
     statements by or about it or its pillars. For a pillar: its own and its alliance's
     memberships, statements about it. For an official: positions and statements. For a
-    technology area: statements about it.
+    technology area: statements about it. For an exercise: its editions.
     """
     index = load_index(session)
     ref = index.resolve(name, TIMELINE_KINDS)
+    if ref.kind is Kind.EXERCISE:
+        return TimelineResult(ref.label, edition_events(session, ref.id))
     infos = scope_infos(session)
     membership_where: ColumnElement[bool] | None = None
     position_where: ColumnElement[bool] | None = None
@@ -165,3 +168,28 @@ def timeline(session: Session, name: str) -> TimelineResult:
             yield {k: row.get(k) for k in TIMELINE_FIELDS}
 
     return TimelineResult(ref.label, rows())
+
+
+def edition_events(session: Session, exercise_id: int) -> list[Row]:
+    """An exercise's editions as timeline rows, by their first day: when, who hosted, how
+    many took part and who observed."""
+    rows: list[Row] = []
+    for r in edition_rows(session, exercise_id):
+        parts = []
+        if r["to"]:
+            parts.append(f"to {r['to']}")
+        if r["hosts"]:
+            parts.append("hosts: " + ", ".join(r["hosts"]))
+        if r["participants"]:
+            parts.append(f"participants: {len(r['participants'])}")
+        if r["observers"]:
+            parts.append("observers: " + ", ".join(r["observers"]))
+        event = {
+            "date": r["from"] or str(r["year"]),
+            "event": "edition",
+            "subject": r["edition"],
+            "detail": "; ".join(parts) or None,
+            "sources": r["sources"],
+        }
+        rows.append({k: event.get(k) for k in TIMELINE_FIELDS})
+    return rows

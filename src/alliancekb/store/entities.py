@@ -1,10 +1,10 @@
 """Each kind of named entity described once: its model, natural key, names and aliases.
 
 The name index (`store.resolve`), the loader and the dump all need to know, for a country,
-an alliance, a pillar, a technology area, an official or a source: which model holds it,
-which column is its natural key, which columns are names people type, which table holds
-its aliases, and how it is labelled for people. They read it from `ENTITIES`, so a new kind
-(or a new name column) is added in one place. See docs/architecture.md.
+an alliance, a pillar, a technology area, an official, a source or a military exercise:
+which model holds it, which column is its natural key, which columns are names people
+type, which table holds its aliases, and how it is labelled for people. They read it from
+`ENTITIES`, so a new kind (or a new name column) is added in one place. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Kind(StrEnum):
     TECHNOLOGY_AREA = "technology area"
     OFFICIAL = "official"
     SOURCE = "source"
+    EXERCISE = "exercise"
 
 
 ALL_KINDS: frozenset[Kind] = frozenset(Kind)
@@ -160,6 +161,10 @@ ENTITIES: dict[Kind, EntityKind] = {
         EntityKind(
             Kind.SOURCE, "sources", "Source", "sources", "key", ("key",),
             None, lambda r: str(r["key"]), ("key",),
+        ),
+        EntityKind(
+            Kind.EXERCISE, "exercises", "Exercise", "exercises", "key", ("key", "name"),
+            "exercise", lambda r: str(r["name"]), ("name",),
         ),
     )
 }  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -27,14 +27,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliancekb.core.vocab import (
     AllianceKind,
@@ -45,55 +44,44 @@ from alliancekb.core.vocab import (
     Stance,
     Status,
 )
+from alliancekb.store.exercise_models import (
+    Exercise,
+    ExerciseAlias,
+    ExerciseEdition,
+    ExerciseParticipant,
+    exercise_edition_sources,
+)
+from alliancekb.store.model_base import (
+    KEY_LENGTH,
+    NAME_LENGTH,
+    NAMING_CONVENTION,
+    Alias,
+    Base,
+    bound,
+    edtf_text,
+    intpk,
+    name_text,
+    opt_name,
+    opt_text,
+    slug,
+)
+from alliancekb.store.model_base import link_table as _link
 from alliancekb.store.tables import vocabulary
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-KEY_LENGTH = 100
-NAME_LENGTH = 500
-
-intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
-slug = Annotated[str, mapped_column(String(KEY_LENGTH), unique=True)]
-name_text = Annotated[str, mapped_column(String(NAME_LENGTH))]
-opt_name = Annotated[str | None, mapped_column(String(NAME_LENGTH))]
-opt_text = Annotated[str | None, mapped_column(Text)]
-edtf_text = Annotated[str, mapped_column(String(32), default="", server_default="")]
-bound = Annotated[dt.date | None, mapped_column(Date)]
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def _link(
-    name: str, left: tuple[str, str], right: tuple[str, str], left_type: Any = Integer
-) -> Table:
-    """A many-to-many link table (column, referred table) x 2 whose rows vanish with either side."""
-    (left_col, left_table), (right_col, right_table) = left, right
-    return Table(
-        name,
-        Base.metadata,
-        Column(
-            left_col,
-            left_type,
-            ForeignKey(f"{left_table}.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        Column(
-            right_col,
-            Integer,
-            ForeignKey(f"{right_table}.id", ondelete="CASCADE"),
-            primary_key=True,
-            index=True,
-        ),
-    )
-
+# Re-exported: every model is `store.models.X` to its users (the base and the exercise
+# models live in modules of their own only so that neither file outgrows the size limit).
+__all__ = [
+    "KEY_LENGTH",
+    "NAME_LENGTH",
+    "NAMING_CONVENTION",
+    "Alias",
+    "Base",
+    "Exercise",
+    "ExerciseAlias",
+    "ExerciseEdition",
+    "ExerciseParticipant",
+    "exercise_edition_sources",
+]
 
 _ALLIANCE = ("alliance_id", "alliances")
 _MEMBERSHIP = ("membership_id", "memberships")
@@ -409,27 +397,6 @@ class Statement(Base):
     technology_areas: Mapped[list[TechnologyArea]] = relationship(
         secondary=statement_technology_areas, order_by="TechnologyArea.key"
     )
-
-
-class Alias:
-    """Another name an entity goes by: as written, and in normal form for lookups.
-
-    One mixin, not one table for all kinds: each kind keeps its own table so that the
-    owner is a real foreign key (ON DELETE CASCADE) rather than an unchecked (kind, id) pair.
-    A subclass names its owner (`__owner__`) and declares the `<owner>_id` column.
-    """
-
-    __owner__: ClassVar[str]
-
-    # first, as in the tables the migrations made (a mixin's columns otherwise come last)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
-    alias: Mapped[name_text]
-    normalized: Mapped[name_text]
-
-    @declared_attr.directive
-    @classmethod
-    def __table_args__(cls) -> tuple[Any, ...]:
-        return (UniqueConstraint(f"{cls.__owner__}_id", "normalized"), Index(None, "normalized"))
 
 
 class CountryAlias(Alias, Base):

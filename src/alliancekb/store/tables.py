@@ -163,3 +163,11 @@ alliance_aliases = _aliases("alliance")
 pillar_aliases = _aliases("pillar")
 technology_area_aliases = _aliases("technology_area")
 official_aliases = _aliases("official")
+exercises = Table(
+    "exercises",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _name("name"),
+)
+exercise_aliases = _aliases("exercise")

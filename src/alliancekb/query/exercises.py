@@ -1,0 +1,184 @@
+"""`exercises`: one row per edition of a military exercise, who hosted and who took part.
+
+An edition runs from the first day its `from` can mean to the last day its `to` can mean
+(`edition_span`): without a `to`, to the last day of its `from` (a `from` of `2026-07`
+runs through July); without either, the whole of its year. `--as-of D` keeps the
+editions running on D; `--country C` those C takes part in, in any role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alliancekb.core.formats import Row
+from alliancekb.core.vocab import ExerciseRole
+from alliancekb.query.common import text_or_none
+from alliancekb.store import models as m
+from alliancekb.store.resolve import Kind, load_index
+
+#: The JSON field names of an edition row, in order.
+EXERCISE_FIELDS = (
+    "exercise",
+    "edition",
+    "year",
+    "from",
+    "to",
+    "hosts",
+    "participants",
+    "observers",
+    "organiser",
+    "exercise_key",
+    "note",
+    "sources",
+)
+#: Which list of a row each role fills.
+ROLE_FIELDS = {
+    ExerciseRole.HOST: "hosts",
+    ExerciseRole.PARTICIPANT: "participants",
+    ExerciseRole.OBSERVER: "observers",
+}
+
+
+@dataclass
+class ExercisesResult:
+    """Editions of exercises, oldest first; rows keyed by EXERCISE_FIELDS.
+
+    `as_of`: only the editions running that day (None: every edition); `country`: only
+    those this country (its label) takes part in, in any role.
+    """
+
+    rows: list[Row] = field(repr=False)
+    as_of: dt.date | None = None
+    country: str | None = None
+
+
+def edition_span(
+    year: int, from_lower: dt.date | None, from_upper: dt.date | None, to_upper: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The first and last day an edition can be running, from its dates at their precision."""
+    start = from_lower or dt.date(year, 1, 1)
+    end = to_upper or from_upper or dt.date(year, 12, 31)
+    return start, max(start, end)
+
+
+def exercises(
+    session: Session, *, as_of: dt.date | None = None, country: str | None = None
+) -> ExercisesResult:
+    """Every edition of every exercise (or those running on `as_of`, or with `country`)."""
+    label = None
+    country_id = None
+    if country is not None:
+        ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
+        label, country_id = ref.label, ref.id
+    rows = edition_rows(session)
+    if country_id is not None:
+        rows = [r for r in rows if country_id in r.pop("_countries")]
+    if as_of is not None:
+        rows = [r for r in rows if r["_start"] <= as_of <= r["_end"]]
+    return ExercisesResult([_public(r) for r in rows], as_of, label)
+
+
+def _public(row: dict[str, Any]) -> Row:
+    return {k: row.get(k) for k in EXERCISE_FIELDS}
+
+
+def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[str, Any]]:
+    """Every edition (or one exercise's) as a row, oldest first; each row also carries
+    `_start`, `_end` (its span), `_countries` (the ids taking part) and `_id`."""
+    e, x = m.ExerciseEdition, m.Exercise
+    stmt = select(
+        e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text, e.to_upper,
+        e.note, x.key, x.name.label("exercise"), x.organiser_country_id, x.organiser_alliance_id,
+    ).join(x, x.id == e.exercise_id)  # fmt: skip
+    if exercise_id is not None:
+        stmt = stmt.where(e.exercise_id == exercise_id)
+    editions = session.execute(stmt).all()
+    ids = [r.id for r in editions]
+    people = _participants(session, ids)
+    sources = _sources(session, ids)
+    organisers = _organisers(session, editions)
+    rows: list[dict[str, Any]] = []
+    for r in editions:
+        start, end = edition_span(r.year, r.from_lower, r.from_upper, r.to_upper)
+        row: dict[str, Any] = {
+            "exercise": r.exercise,
+            "edition": r.name or f"{r.exercise} {r.year}",
+            "year": r.year,
+            "from": text_or_none(r.from_text),
+            "to": text_or_none(r.to_text),
+            "organiser": organisers.get(r.id),
+            "exercise_key": r.key,
+            "note": r.note,
+            "sources": sources.get(r.id, []),
+            "_id": r.id,
+            "_start": start,
+            "_end": end,
+            "_countries": {cid for cid, _, _ in people.get(r.id, [])},
+        }
+        for role, key in ROLE_FIELDS.items():
+            row[key] = [name for _, name, held in people.get(r.id, []) if held == role]
+        rows.append(row)
+    rows.sort(key=lambda row: (row["_start"], row["exercise"], row["edition"]))
+    return rows
+
+
+def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """Per edition: (country id, name, role) of each participant, by name."""
+    p, c = m.ExerciseParticipant, m.Country
+    out: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    if not ids:
+        return out
+    stmt = (
+        select(p.edition_id, c.id, c.name, p.role)
+        .join(c, c.id == p.country_id)
+        .where(p.edition_id.in_(ids))
+        .order_by(c.name)
+    )
+    for edition_id, country_id, name, role in session.execute(stmt):
+        out[edition_id].append((country_id, name, str(role)))
+    return out
+
+
+def _sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    link, s = m.exercise_edition_sources, m.Source
+    out: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return out
+    stmt = (
+        select(link.c.edition_id, s.key)
+        .join(s, s.id == link.c.source_id)
+        .where(link.c.edition_id.in_(ids))
+        .order_by(s.key)
+    )
+    for edition_id, key in session.execute(stmt):
+        out[edition_id].append(key)
+    return out
+
+
+def _organisers(session: Session, editions: Iterable[Any]) -> dict[int, str]:
+    """Per edition: the name of its exercise's organiser (a country or an alliance)."""
+    countries = {r.id: r.name for r in session.execute(select(m.Country.id, m.Country.name))}
+    alliances = {r.id: r.name for r in session.execute(select(m.Alliance.id, m.Alliance.name))}
+    out: dict[int, str] = {}
+    for r in editions:
+        if r.organiser_country_id is not None:
+            out[r.id] = countries[r.organiser_country_id]
+        elif r.organiser_alliance_id is not None:
+            out[r.id] = alliances[r.organiser_alliance_id]
+    return out
+
+
+def organiser_name(session: Session, exercise: m.Exercise) -> str | None:
+    """An exercise's organiser by name, or None."""
+    if exercise.organiser_country_id is not None:
+        return session.get_one(m.Country, exercise.organiser_country_id).name
+    if exercise.organiser_alliance_id is not None:
+        return session.get_one(m.Alliance, exercise.organiser_alliance_id).name
+    return None
