@@ -112,17 +112,24 @@ def parse_as_of(text: str) -> date:
     return parse_edtf(text).lower
 
 
-def dated_columns(column: str, bounds: str, text: str | None) -> dict[str, str | date | None]:
+#: A date field's explicit "not known" (the load format's `unknown`): text, but no bounds.
+UNKNOWN_DATE = "unknown"
+
+
+def dated_columns(
+    column: str, bounds: str, text: str | None, *, absent: str | None = ""
+) -> dict[str, str | date | None]:
     """The three stored columns of one dated field, from its EDTF text (None: not known).
 
     `dated_columns("from_text", "from", "2024-06~")` is `{"from_text": "2024-06~",
-    "from_lower": 2024-06-01, "from_upper": 2024-06-30}`; not known is `""` and two NULL
-    bounds (the text column takes part in natural keys, which must hold no NULL). One
-    helper so that a dated column's text and its bounds are never written apart.
+    "from_lower": 2024-06-01, "from_upper": 2024-06-30}`; not known is `absent` (`""`
+    by default: a text column taking part in natural keys must hold no NULL) and two NULL
+    bounds, as is `unknown`. One helper so that a dated column's text and its bounds are
+    never written apart.
     """
-    parsed = parse_edtf(text) if text else None
+    parsed = parse_edtf(text) if text and text != UNKNOWN_DATE else None
     return {
-        column: text or "",
+        column: text or absent,
         f"{bounds}_lower": parsed.lower if parsed is not None else None,
         f"{bounds}_upper": parsed.upper if parsed is not None else None,
     }

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from alliancekb.core.dates import dated_columns
 from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.names import normalize
 from alliancekb.core.vocab import ScopeKind
@@ -36,7 +37,6 @@ from alliancekb.load.schema import (
     ExerciseIn,
     OfficialIn,
     PillarIn,
-    bounds,
 )
 from alliancekb.load.sections import (
     COUNTRY_CODES,
@@ -364,19 +364,15 @@ class Planner:
 
     def _plan_positions(self, official_id: int, o: OfficialIn, resolved: list[Any]) -> None:
         for pos, (country, alliance, sources) in zip(o.positions or [], resolved, strict=True):
-            start, end, seen = bounds(pos.from_), bounds(pos.to), bounds(pos.confirmed)
+            start = dated_columns("from_text", "from", pos.from_)
+            del start["from_text"]  # part of the key, below
             values = {
                 "country_id": country.id if country else None,
                 "alliance_id": alliance.id if alliance else None,
                 "organisation": pos.organisation,
-                "from_lower": start.lower if start else None,
-                "from_upper": start.upper if start else None,
-                "to_text": pos.to or "",
-                "to_lower": end.lower if end else None,
-                "to_upper": end.upper if end else None,
-                "confirmed": pos.confirmed or "",
-                "confirmed_lower": seen.lower if seen else None,
-                "confirmed_upper": seen.upper if seen else None,
+                **start,
+                **dated_columns("to_text", "to", pos.to),
+                **dated_columns("confirmed", "confirmed", pos.confirmed),
                 "note": pos.note,
             }
             key = (official_id, pos.title, pos.from_ or "")
@@ -417,15 +413,10 @@ class Planner:
                         )
                     )  # fmt: skip
                 continue
-            start, end = bounds(code.from_), bounds(code.to)
             wanted.append({
                 "country_id": country_id, "scheme": key[0], "code": key[1],
-                "from_text": key[2],
-                "from_lower": start.lower if start else None,
-                "from_upper": start.upper if start else None,
-                "to_text": code.to or "",
-                "to_lower": end.lower if end else None,
-                "to_upper": end.upper if end else None,
+                **dated_columns("from_text", "from", code.from_),
+                **dated_columns("to_text", "to", code.to),
             })  # fmt: skip
         stored = sorted(
             (dict(values) for k, (owner, _, values) in owned.items() if owner == country_id),

@@ -24,6 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from alliancekb.core.dates import (
+    UNKNOWN_DATE as UNKNOWN_DATE,  # re-exported: the load format's word
+)
 from alliancekb.core.dates import EdtfDate, EdtfError, parse_edtf
 from alliancekb.core.names import normalize
 from alliancekb.core.vocab import (
@@ -163,7 +166,6 @@ Alias = Annotated[ShortText, AfterValidator(_has_word)]
 Ref = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), OneLine
 ]
-UNKNOWN_DATE = "unknown"
 
 
 def _edtf_or_unknown(value: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Table
 
+from alliancekb.core.dates import dated_columns
 from alliancekb.core.vocab import ScopeKind
 from alliancekb.load.schema import (
     AllianceIn,
@@ -22,7 +23,6 @@ from alliancekb.load.schema import (
     OfficialIn,
     SourceIn,
     TechnologyAreaIn,
-    bounds,
     iso_country,
     obligations_text,
 )
@@ -101,8 +101,6 @@ def given(
 
 
 def _source_values(src: SourceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
-    published = bounds(src.published)
-    covers_from, covers_to = bounds(src.covers_from), bounds(src.covers_to)
     return given(
         src,
         {
@@ -110,17 +108,11 @@ def _source_values(src: SourceIn, _stored: dict[str, Any] | None) -> dict[str, A
             "publisher": src.publisher,
             "author": src.author,
             "url": src.url,
-            "published": src.published,
-            "published_lower": published.lower if published else None,
-            "published_upper": published.upper if published else None,
+            **dated_columns("published", "published", src.published, absent=None),
             "retrieved": src.retrieved or "",
             "kind": src.kind,
-            "covers_from": src.covers_from or "",
-            "covers_from_lower": covers_from.lower if covers_from else None,
-            "covers_from_upper": covers_from.upper if covers_from else None,
-            "covers_to": src.covers_to or "",
-            "covers_to_lower": covers_to.lower if covers_to else None,
-            "covers_to_upper": covers_to.upper if covers_to else None,
+            **dated_columns("covers_from", "covers_from", src.covers_from),
+            **dated_columns("covers_to", "covers_to", src.covers_to),
             "note": src.note,
         },
         always={"title", "published", "published_lower", "published_upper", "kind"},
@@ -148,19 +140,14 @@ def _technology_area_values(t: TechnologyAreaIn, _stored: dict[str, Any] | None)
 
 
 def _alliance_values(a: AllianceIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
-    founded, ended = bounds(a.founded), bounds(a.ended)
     return given(
         a,
         {
             "name": a.name,
             "full_name": a.full_name,
             "kind": a.kind,
-            "founded": a.founded or "",
-            "founded_lower": founded.lower if founded else None,
-            "founded_upper": founded.upper if founded else None,
-            "ended": a.ended or "",
-            "ended_lower": ended.lower if ended else None,
-            "ended_upper": ended.upper if ended else None,
+            **dated_columns("founded", "founded", a.founded),
+            **dated_columns("ended", "ended", a.ended),
             "obligations": obligations_text(a.obligations),
             "description": a.description,
         },
