@@ -32,7 +32,9 @@ KNOWN_ON_HELP = (
 )
 LIMIT_HELP = (
     f"Rows on this page (1 to {PAGE_MAX}, default {PAGE_DEFAULT}). The answer says how many "
-    "rows there are in all (`total`) and, when there are more, the `next_cursor` to ask for."
+    "rows there are in all (`total`; null for statements and history when there are more "
+    "than the page, which are not counted) and, when there are more, the `next_cursor` to "
+    "ask for."
 )
 CURSOR_HELP = "Where the page starts: the `next_cursor` of the previous page (default: the first)."
 
@@ -50,11 +52,6 @@ class Arguments(ArgModelBase):
 def paged_parameter(q: Question[Any, Any]) -> Parameter | None:
     """The question's own `limit` (a count of rows), which the tool's paging replaces."""
     return next((p for p in q.parameters if p.name == "limit" and p.shape is Shape.COUNT), None)
-
-
-def every_row(parameter: Parameter) -> int | None:
-    """The value of a question's own `limit` that asks for every row."""
-    return None if parameter.optional else COUNT_MAX
 
 
 def property_schema(parameter: Parameter) -> dict[str, Any]:
@@ -178,7 +175,12 @@ ROWS_OUTPUT: dict[str, Any] = {
             "items": {"type": "object"},
             "description": "This page's rows, as `alliancekb <command> --format json` prints them.",
         },
-        "total": {"type": "integer", "description": "How many rows the whole answer has."},
+        "total": {
+            "type": ["integer", "null"],
+            "description": "How many rows the whole answer has; null when there are more "
+            "than this page and they were not counted (statements, history: follow "
+            "`next_cursor`).",
+        },
         "offset": {"type": "integer", "description": "The first row of this page (0-based)."},
         "next_cursor": {
             "type": ["string", "null"],

@@ -83,17 +83,25 @@ def question_tool(q: Question[Any, Any], reading: Reading) -> Tool:
         known_on = arguments.pop("known_on", None)
         limit = arguments.pop("limit", schema.PAGE_DEFAULT)
         cursor = arguments.pop("cursor", None)
-        if own_limit is not None:
-            arguments[own_limit.name] = schema.every_row(own_limit)
         offset = _offset(cursor) if paged else 0
         _check_limit(limit)
+        if own_limit is not None:
+            # The question reads no further than this page and one row more (a `statements`
+            # over a million rows stays a page's work); the total is then not counted.
+            arguments[own_limit.name] = offset + limit + 1
         with reading.session(_known_on(known_on)) as session:
             result = q.ask(session, **arguments)
             known = session.info.get(KNOWN_ON)
             if not paged:
                 return _ok(_card(result, known))
             rows, total = _page(data_rows(result, known), offset, limit)
-            return _ok(_paged(rows, total, offset, limit, meta_of(result, known)))
+            counted: int | None = total
+            meta = meta_of(result, known)
+            if own_limit is not None:
+                meta.pop(own_limit.name, None)  # the page's bound, not the asker's
+                if total > offset + limit:
+                    counted = None  # more rows than this page: how many, not read
+            return _ok(_paged(rows, counted, offset, limit, meta))
 
     return _tool(
         guarded(call, reading),
@@ -243,14 +251,15 @@ def _page(rows: Iterable[dict[str, Any]], offset: int, limit: int) -> tuple[list
 
 
 def _paged(
-    rows: list[Any], total: int, offset: int, limit: int, meta: dict[str, Any]
+    rows: list[Any], total: int | None, offset: int, limit: int, meta: dict[str, Any]
 ) -> dict[str, Any]:
+    """One page; `total` None: there are more rows than this page, not counted."""
     following = offset + limit
     return {
         "rows": rows,
         "total": total,
         "offset": offset,
-        "next_cursor": str(following) if following < total else None,
+        "next_cursor": str(following) if total is None or following < total else None,
         "meta": meta,
     }
 
