@@ -34,9 +34,10 @@ CARDS: dict[str, tuple[Kind, str, str]] = {
 }
 
 
-def build_server(engine: Engine) -> MCPServer:
-    """The read-only MCP server over the knowledge base behind `engine`."""
-    reading = Reading(engine)
+def build_server(engine: Engine, *, on_the_loop: bool = False) -> MCPServer:
+    """The read-only MCP server over the knowledge base behind `engine`; `on_the_loop`:
+    answer each call on the event loop, for one client (stdio; see `tools.Reading`)."""
+    reading = Reading(engine, on_the_loop=on_the_loop)
     server: MCPServer = MCPServer(
         "alliancekb",
         version=__version__,

@@ -54,7 +54,8 @@ def mcp_cmd(
         raise typer.Exit(1)
     from alliancekb.assistant.server import build_server, serve_http, serve_stdio
 
-    server = build_server(state_of(ctx).engine())
+    # One client over stdio: its calls are answered on the event loop (no thread hop).
+    server = build_server(state_of(ctx).engine(), on_the_loop=address is None)
     if address is None:
         serve_stdio(server)
     else:
