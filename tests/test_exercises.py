@@ -241,6 +241,24 @@ def test_timeline_lists_the_editions(kb: TestDatabase) -> None:
     assert events[0]["sources"] == ["s-announce", "s-report"]
 
 
+def test_a_countrys_card_and_timeline_list_the_editions_it_took_part_in(kb: TestDatabase) -> None:
+    result = run(kb, "show", "USA", "--format", "json")
+    assert result.exit_code == 0, result.output
+    taken = json.loads(result.stdout)["sections"]["exercises"]
+    assert [(e["edition"], e["role"], e["from"]) for e in taken] == [
+        ("Sea Drill 2024", "host", "2024-06-27")
+    ]
+    result = run(kb, "show", "Vietnam", "--format", "json")
+    assert [e["role"] for e in json.loads(result.stdout)["sections"]["exercises"]] == ["observer"]
+    result = run(kb, "timeline", "India", "--format", "json")
+    assert result.exit_code == 0, result.output
+    events = [e for e in json.loads(result.stdout) if e["event"] == "exercise"]
+    assert [(e["date"], e["subject"], e["status"]) for e in events] == [
+        ("2025-11", "Quad Sail 2025", "host")
+    ]
+    assert events[0]["detail"] == "host in Quad Sail"
+
+
 # -- export, dump, diff ---------------------------------------------------------------------
 
 

@@ -17,7 +17,16 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from alliancekb.cli import app
-from alliancekb.present import cards, conflicts, lists, members, reports, statements, timeline
+from alliancekb.present import (
+    cards,
+    conflicts,
+    exercises,
+    lists,
+    members,
+    reports,
+    statements,
+    timeline,
+)
 from alliancekb.present.layout import Kind, items_of
 from alliancekb.present.output import Column
 from tests.conftest import TestDatabase
@@ -60,6 +69,8 @@ SECTION_COLUMNS: dict[str, Sequence[Column]] = {
     "members": members.MEMBER_COLUMNS,
     "statements": statements.STATEMENT_COLUMNS,
     "sources": cards.SOURCES_CITED_COLUMNS,
+    "exercises": exercises.TAKEN_PART_COLUMNS,
+    "editions": exercises.EDITION_COLUMNS,
 }
 #: Data keys a table shows inside a combined column (`about` = countries, scopes, areas).
 SHOWN_IN = {"countries": "about", "technology_areas": "about"}

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from alliancekb.core.formats import Format, json_value
 from alliancekb.core.knowledge_time import KnownOn
-from alliancekb.present.exercises import editions_table
+from alliancekb.present.exercises import editions_table, taken_part_table
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.lists import (
     PILLAR_COLUMNS,
@@ -109,6 +109,8 @@ def section_table(card: Card, section: Section) -> Table:
         return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION, shrink=PILLAR_SHRINK)
     if key == "editions":
         return editions_table(rows)
+    if key == "exercises":
+        return taken_part_table(rows)
     if key == "members":
         assert section.members is not None
         return members_table(section.members)

@@ -57,3 +57,26 @@ def editions_table(rows: list[Row]) -> Table:
     return Table(
         EDITION_COLUMNS, rows, title="Editions", caption=EDITION_CAPTION, shrink=EXERCISE_SHRINK
     )
+
+
+#: A country's card: the editions it took part in, with its role.
+TAKEN_PART_COLUMNS = [
+    Column("edition", min_width=10),
+    Column("exercise", table=False),
+    Column("from", kind=W),
+    Column("to", kind=W),
+    Column("role", kind=W),
+    Column("sources", kind=WS),
+]
+TAKEN_PART_SHRINK = [Shrink("sources", Form.COUNT), Shrink("to", Form.DROP)]
+
+
+def taken_part_table(rows: list[Row]) -> Table:
+    """A country's card's section of the exercise editions it took part in."""
+    return Table(
+        TAKEN_PART_COLUMNS,
+        rows,
+        title="Military exercises (editions taken part in)",
+        caption="role: host, participant or observer, as the edition's sources give it",
+        shrink=TAKEN_PART_SHRINK,
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from alliancekb.core import clock
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import scope_ids, scope_infos, text_or_none
-from alliancekb.query.exercises import edition_rows, organiser_name
+from alliancekb.query.exercises import country_editions, edition_rows, organiser_name
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
 from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
@@ -49,6 +49,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "editions": (
         "edition", "year", "from", "to", "hosts", "participants", "observers", "note", "sources",
     ),
+    "exercises": ("edition", "exercise", "from", "to", "role", "sources"),
 }  # fmt: skip
 
 
@@ -189,6 +190,7 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     sections = [
         _section("memberships", memberships),
         _section("officials", positions),
+        _section("exercises", country_editions(session, ref.id, country.name)),
         _statements(session, or_(about_country_clause(ref.id), speaker_clause(ref))),
     ]
     sections.append(_sources(session, sections))

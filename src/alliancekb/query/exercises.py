@@ -129,6 +129,28 @@ def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[
     return rows
 
 
+def country_editions(session: Session, country_id: int, name: str) -> list[dict[str, Any]]:
+    """The editions a country took part in, oldest first, each with its role in it (host,
+    participant or observer): a country's card and timeline list them."""
+    found = []
+    for row in edition_rows(session):
+        if country_id not in row["_countries"]:
+            continue
+        role = next(str(r) for r, key in ROLE_FIELDS.items() if name in row[key])
+        found.append(
+            {
+                "edition": row["edition"],
+                "exercise": row["exercise"],
+                "from": row["from"] or str(row["year"]),
+                "to": row["to"],
+                "role": role,
+                "sources": row["sources"],
+                "_start": row["_start"],
+            }
+        )
+    return found
+
+
 def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[int, str, str]]]:
     """Per edition: (country id, name, role) of each participant, by name."""
     p, c = m.ExerciseParticipant, m.Country

@@ -15,7 +15,7 @@ from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.query.common import scope_ids, scope_infos
-from alliancekb.query.exercises import edition_rows
+from alliancekb.query.exercises import country_editions, edition_rows
 from alliancekb.query.facts import membership_spans, position_spans
 from alliancekb.query.statements import (
     about_area_clause,
@@ -137,12 +137,29 @@ def timeline(session: Session, name: str) -> TimelineResult:
             subject = f"{p['name']}: {p['title']}" + (f", {p['for']}" if p["for"] else "")
             yield from fact_events(span, subject, "position", None)
 
+    def exercise_events() -> Iterator[Event]:
+        # A country's part in each exercise edition, at the edition's first day.
+        name = session.get_one(m.Country, ref.id).name
+        for r in country_editions(session, ref.id, name):
+            detail = f"{r['role']} in {r['exercise']}" + (f", to {r['to']}" if r["to"] else "")
+            row = {
+                "date": r["from"],
+                "event": "exercise",
+                "subject": r["edition"],
+                "status": r["role"],
+                "detail": detail,
+                "sources": r["sources"],
+            }
+            yield ((r["_start"], 0, r["edition"]), row)
+
     def dated() -> list[Event]:
         events: list[Event] = []
         if membership_where is not None:
             events.extend(membership_events(membership_where))
         if position_where is not None:
             events.extend(position_events(position_where))
+        if ref.kind is Kind.COUNTRY:
+            events.extend(exercise_events())
         return sorted(events, key=lambda e: e[0])
 
     def statement_events() -> Iterator[Event]:
