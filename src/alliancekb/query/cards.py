@@ -190,7 +190,7 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     sections = [
         _section("memberships", memberships),
         _section("officials", positions),
-        _section("exercises", country_editions(session, ref.id, country.name)),
+        _section("exercises", country_editions(session, ref.id)),
         _statements(session, or_(about_country_clause(ref.id), speaker_clause(ref))),
     ]
     sections.append(_sources(session, sections))

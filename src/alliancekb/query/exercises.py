@@ -79,7 +79,7 @@ def exercises(
         label, country_id = ref.label, ref.id
     rows = edition_rows(session)
     if country_id is not None:
-        rows = [r for r in rows if country_id in r.pop("_countries")]
+        rows = [r for r in rows if country_id in r["_roles"]]
     if as_of is not None:
         rows = [r for r in rows if r["_start"] <= as_of <= r["_end"]]
     return ExercisesResult([_public(r) for r in rows], as_of, label)
@@ -91,7 +91,8 @@ def _public(row: dict[str, Any]) -> Row:
 
 def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[str, Any]]:
     """Every edition (or one exercise's) as a row, oldest first; each row also carries
-    `_start`, `_end` (its span), `_countries` (the ids taking part) and `_id`."""
+    `_start`, `_end` (its span), `_roles` (each taking part country's id: its role) and
+    `_id`."""
     e, x = m.ExerciseEdition, m.Exercise
     stmt = select(
         e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text, e.to_upper,
@@ -120,7 +121,7 @@ def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[
             "_id": r.id,
             "_start": start,
             "_end": end,
-            "_countries": {cid for cid, _, _ in people.get(r.id, [])},
+            "_roles": {cid: held for cid, _, held in people.get(r.id, [])},
         }
         for role, key in ROLE_FIELDS.items():
             row[key] = [name for _, name, held in people.get(r.id, []) if held == role]
@@ -129,14 +130,14 @@ def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[
     return rows
 
 
-def country_editions(session: Session, country_id: int, name: str) -> list[dict[str, Any]]:
+def country_editions(session: Session, country_id: int) -> list[dict[str, Any]]:
     """The editions a country took part in, oldest first, each with its role in it (host,
     participant or observer): a country's card and timeline list them."""
     found = []
     for row in edition_rows(session):
-        if country_id not in row["_countries"]:
+        role = row["_roles"].get(country_id)
+        if role is None:
             continue
-        role = next(str(r) for r, key in ROLE_FIELDS.items() if name in row[key])
         found.append(
             {
                 "edition": row["edition"],

@@ -139,8 +139,7 @@ def timeline(session: Session, name: str) -> TimelineResult:
 
     def exercise_events() -> Iterator[Event]:
         # A country's part in each exercise edition, at the edition's first day.
-        name = session.get_one(m.Country, ref.id).name
-        for r in country_editions(session, ref.id, name):
+        for r in country_editions(session, ref.id):
             detail = f"{r['role']} in {r['exercise']}" + (f", to {r['to']}" if r["to"] else "")
             row = {
                 "date": r["from"],
