@@ -27,8 +27,8 @@ from alliancekb.author.schema import EDTF_PATTERN
 from alliancekb.cli import app
 from alliancekb.core.dates import EdtfError, parse_edtf
 from alliancekb.core.vocab import AllianceKind, Role, SourceKind, Stance, Status
+from alliancekb.load.all_sections import SECTIONS
 from alliancekb.load.bootstrap import seed_path
-from alliancekb.load.schema import SECTIONS
 from tests.conftest import TestDatabase
 from tests.helpers import BASE, write_yaml
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bench.generate import MARKERS, GeneratedCounts, generate, main, q, write_file
 
-from alliancekb.load.schema import SECTIONS
+from alliancekb.load.all_sections import SECTIONS
 
 ISO3 = {c.alpha_3 for c in pycountry.countries}
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from alliancekb.core.errors import Problem
 from alliancekb.dump.fast_yaml import RecordEmitter
 from alliancekb.dump.yaml_writer import dump_document, dumped_record, dumper_class
-from alliancekb.load.schema import SECTIONS
+from alliancekb.load.all_sections import SECTIONS
 from alliancekb.load.yaml_reader import RawRecord, read_all
 
 DUMPERS = {"libyaml": getattr(yaml, "CSafeDumper", None), "python": yaml.SafeDumper}

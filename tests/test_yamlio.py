@@ -26,7 +26,7 @@ from alliancekb.core.paths import display_name, stored_name
 from alliancekb.load import schema, yaml_bytes
 from alliancekb.load import validate as validate_stage
 from alliancekb.load import yaml_reader as yamlio
-from alliancekb.load.schema import SECTIONS
+from alliancekb.load.all_sections import SECTIONS
 from alliancekb.load.yaml_reader import (
     MAX_DEPTH,
     DocumentReader,

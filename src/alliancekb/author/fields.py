@@ -4,9 +4,10 @@ Which fields a record has, which are required, their types and the allowed value
 vocabulary all come from the models in `load/schema.py` (and `core/vocab.py` through
 them), so a field added to a model appears in the template and the JSON Schema at once.
 Only the words for people live here: a description and an example per field, where the
-model carries none of its own (`Field(description=...)` wins). tests/test_author.py checks
-that every field of every model has a description and that no description is left over
-for a field that is gone.
+model carries none of its own (`Field(description=..., examples=[...])` wins: a kind added
+after the core says its own, in `load.kinds`, and its section's note in its `Section`).
+tests/test_author.py checks that every field of every model has a description and that no
+description is left over for a field that is gone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, RootModel
 from pydantic.fields import FieldInfo
 
 from alliancekb.load import schema as s
+from alliancekb.load.all_sections import SECTION_BY_NAME
 
 #: What each section's records are (docs/yaml-format.md, "The shape of a file").
 SECTION_NOTES: Final[dict[str, str]] = {
@@ -30,7 +32,6 @@ SECTION_NOTES: Final[dict[str, str]] = {
     "technology_areas": "fields of cooperation",
     "alliances": "alliances, with their pillars",
     "officials": "people who speak or hold office, with their positions",
-    "exercises": "military exercises, with their editions and who took part",
     "memberships": "a country's place in an alliance or pillar",
     "statements": "something a speaker said, with its source",
     "retracted": "facts withdrawn, with why (one item per fact; `kind` says which)",
@@ -105,27 +106,6 @@ _NOTES: Final[dict[type[BaseModel], dict[str, tuple[str, str | None]]]] = {
         "confirmed": ("the newest date a source supports the position", None),
         "note": ("caveats", None),
         "sources": ("sources for the position, at least one", "[wsj-emanuel-2024-04]"),
-    },
-    s.ExerciseIn: {
-        "key": ("the exercise's short name", "rimpac"),
-        "name": ("the exercise's name", "RIMPAC"),
-        "aliases": ("other names people use", "[Rim of the Pacific]"),
-        "organiser": ("the country or alliance that organises it, if one does", "USA"),
-        "description": ("what it is, and where that is said", None),
-        "editions": ("its runnings, each with its dates, participants and sources", None),
-    },
-    s.EditionIn: {
-        "year": ("the year that names the edition", "2024"),
-        "name": ("the edition's own name; left out = its year names it", "RIMPAC 2024"),
-        "from_": ("its first day, at the precision known", "2024-06-27"),
-        "to": ("its last day; left out = the end of `from` (or of the year)", "2024-08-01"),
-        "participants": ("the countries taking part, each with its role", None),
-        "note": ("caveats: sources that disagree on dates or participants", None),
-        "sources": ("sources for the edition, at least one", "[pacfleet-rimpac-2024]"),
-    },
-    s.ParticipantIn: {
-        "country": ("the country", "JPN"),
-        "role": ("its part: host, participant (the default) or observer", "participant"),
     },
     s.MembershipIn: {
         "country": ("the country", "JPN"),
@@ -232,6 +212,24 @@ def description_of(model: type[BaseModel], attr: str) -> str | None:
     return note[0] if note else None
 
 
+def section_note(name: str) -> str:
+    """What a section's records are, for people (the template's and the schema's comment)."""
+    if name in SECTION_NOTES:
+        return SECTION_NOTES[name]
+    section = SECTION_BY_NAME.get(name)
+    return section.note if section is not None and section.note else "records"
+
+
+def _example_text(examples: list[Any] | None) -> str | None:
+    """A model's first example as YAML text (`[Rim of the Pacific]`, `2024`)."""
+    if not examples:
+        return None
+    example = examples[0]
+    if isinstance(example, list):
+        return "[" + ", ".join(str(item) for item in example) + "]"
+    return str(example)
+
+
 def documented_fields() -> dict[type[BaseModel], set[str]]:
     """The fields this module describes, per model (for the test that none is stale)."""
     return {model: set(notes) for model, notes in _NOTES.items()}
@@ -252,7 +250,7 @@ def fields_of(model: type[BaseModel]) -> list[FieldDoc]:
                 type_name=shape.type_name,
                 choices=shape.choices,
                 description=description_of(model, attr) or "",
-                example=note[1] if note else None,
+                example=note[1] if note else _example_text(info.examples),
                 record=shape.record,
                 many=shape.many,
                 bounds=_bounds(info, hints[attr]),

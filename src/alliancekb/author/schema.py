@@ -24,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from alliancekb.author.fields import SECTION_NOTES, FieldDoc, fields_of
+from alliancekb.author.fields import FieldDoc, fields_of, section_note
 from alliancekb.load import schema as s
+from alliancekb.load.all_sections import SECTIONS
 
 #: The file name `schema --out` suggests and the template's first line points at.
 SCHEMA_FILE: Final = "alliancekb.schema.json"
@@ -136,7 +137,7 @@ def document_model() -> type[BaseModel]:
     """The whole load document as one model: each section of `SECTIONS` a list of records."""
     sections: dict[str, Any] = {
         name: (list[model] | None, None)  # type: ignore[valid-type]
-        for name, model in s.SECTIONS.items()
+        for name, model in SECTIONS.items()
     }
     model: type[BaseModel] = create_model(
         "LoadDocument", __config__=ConfigDict(extra="forbid"), **sections
@@ -150,7 +151,7 @@ def load_format_schema() -> dict[str, Any]:
     for name, prop in body.get("properties", {}).items():
         prop.pop("title", None)
         prop.pop("default", None)
-        prop["description"] = f"{name}: {SECTION_NOTES.get(name, 'records')}"
+        prop["description"] = f"{name}: {section_note(name)}"
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": f"https://alliancekb.invalid/{SCHEMA_FILE}",

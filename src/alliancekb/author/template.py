@@ -18,10 +18,10 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from alliancekb.author.fields import SECTION_NOTES, FieldDoc, fields_of, variants
+from alliancekb.author.fields import FieldDoc, fields_of, section_note, variants
 from alliancekb.author.schema import SCHEMA_FILE
 from alliancekb.core.errors import UsageError
-from alliancekb.load.schema import SECTIONS
+from alliancekb.load.all_sections import SECTIONS
 
 WIDTH: Final = 79
 _DATES: Final = (
@@ -71,7 +71,7 @@ def template_text(sections: Sequence[str] = (), schema_path: str = SCHEMA_FILE) 
     ]
     for section in section_names(sections):
         lines.append("")
-        lines += _comment(f"{section}: {SECTION_NOTES.get(section, 'records')}", 0)
+        lines += _comment(f"{section}: {section_note(section)}", 0)
         lines.append(f"{section}:")
         for variant in variants(SECTIONS[section]):
             lines += _record(variant, indent=2, item=True, off=False)

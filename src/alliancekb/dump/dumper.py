@@ -38,6 +38,7 @@ from alliancekb.dump.refs import Refs
 from alliancekb.dump.yaml_writer import dump_document
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session
+from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
 from alliancekb.store.sql_keys import KeyOrder, scope_key_joins
 
@@ -359,7 +360,7 @@ class Dumper:
             yield record
 
     def has_exercises(self) -> bool:
-        return self.conn.execute(select(m.Exercise.id).limit(1)).first() is not None
+        return self.conn.execute(select(xm.Exercise.id).limit(1)).first() is not None
 
     def exercises(self) -> Iterator[Record]:
         """The `exercises:` records (alliancekb.dump.exercises)."""

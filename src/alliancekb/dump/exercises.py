@@ -15,7 +15,7 @@ from sqlalchemy import Connection, String, select, type_coerce
 
 from alliancekb.core.vocab import ExerciseRole
 from alliancekb.dump.refs import Refs
-from alliancekb.store import models as m
+from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import Kind
 from alliancekb.store.sql_keys import KeyOrder
 
@@ -36,9 +36,9 @@ def exercise_records(
     put: Callable[[Record, str, Any], None],
 ) -> Iterator[Record]:
     """Every exercise by key: its fields, aliases, and editions by (year, name)."""
-    x, e = m.Exercise, m.ExerciseEdition
+    x, e = xm.Exercise, xm.ExerciseEdition
     aliases: dict[int, list[str]] = defaultdict(list)
-    for owner, alias in conn.execute(select(m.ExerciseAlias.exercise_id, m.ExerciseAlias.alias)):
+    for owner, alias in conn.execute(select(xm.ExerciseAlias.exercise_id, xm.ExerciseAlias.alias)):
         aliases[owner].append(alias)
     editions: dict[int, list[Any]] = defaultdict(list)
     for row in conn.execute(
@@ -47,7 +47,7 @@ def exercise_records(
         editions[row.exercise_id].append(row)
     participants = _participants(conn, refs)
     sources: dict[int, list[str]] = defaultdict(list)
-    link = m.exercise_edition_sources
+    link = xm.exercise_edition_sources
     for edition_id, source_id in conn.execute(select(link.c.edition_id, link.c.source_id)):
         sources[edition_id].append(source_keys[source_id])
     for xid, key, name, country_id, alliance_id, description in conn.execute(
@@ -77,7 +77,7 @@ def exercise_records(
 
 def _participants(conn: Connection, refs: Refs) -> dict[int, list[Record]]:
     """Per edition: its participants as records, by the name written."""
-    p = m.ExerciseParticipant
+    p = xm.ExerciseParticipant
     out: dict[int, list[Record]] = defaultdict(list)
     for edition_id, country_id, role in conn.execute(
         select(p.edition_id, p.country_id, type_coerce(p.role, String()))

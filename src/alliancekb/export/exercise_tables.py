@@ -14,6 +14,7 @@ from sqlalchemy import select
 from alliancekb.export.columns import Field, SqlDialect, edtf_columns, edtf_fields, field
 from alliancekb.export.table import ExportTable
 from alliancekb.store import models as m
+from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.sql_keys import AnySelect
 
 _EDITION_FIELDS: Final[tuple[Field, ...]] = (
@@ -26,13 +27,13 @@ _EDITION_FIELDS: Final[tuple[Field, ...]] = (
 
 def _edition_key(sql: SqlDialect) -> tuple[list[Any], list[Any]]:
     """The edition's key columns and their order."""
-    x, e = m.Exercise, m.ExerciseEdition
+    x, e = xm.Exercise, xm.ExerciseEdition
     columns = [x.key.label("exercise"), e.year, e.name.label("edition")]
     return columns, [sql.key(x.key), e.year, sql.key(e.name)]
 
 
 def _exercises(sql: SqlDialect) -> AnySelect:
-    x, c, a = m.Exercise, m.Country, m.Alliance
+    x, c, a = xm.Exercise, m.Country, m.Alliance
     return (
         select(
             x.key, x.name, c.iso3.label("organiser_country"),
@@ -45,7 +46,7 @@ def _exercises(sql: SqlDialect) -> AnySelect:
 
 
 def _exercise_aliases(sql: SqlDialect) -> AnySelect:
-    x, al = m.Exercise, m.ExerciseAlias
+    x, al = xm.Exercise, xm.ExerciseAlias
     return (
         select(x.key.label("exercise"), al.alias)
         .join(x, x.id == al.exercise_id)
@@ -54,7 +55,7 @@ def _exercise_aliases(sql: SqlDialect) -> AnySelect:
 
 
 def _editions(sql: SqlDialect) -> AnySelect:
-    x, e = m.Exercise, m.ExerciseEdition
+    x, e = xm.Exercise, xm.ExerciseEdition
     key, order = _edition_key(sql)
     return (
         select(
@@ -69,7 +70,7 @@ def _editions(sql: SqlDialect) -> AnySelect:
 
 
 def _participants(sql: SqlDialect) -> AnySelect:
-    x, e, p, c = m.Exercise, m.ExerciseEdition, m.ExerciseParticipant, m.Country
+    x, e, p, c = xm.Exercise, xm.ExerciseEdition, xm.ExerciseParticipant, m.Country
     key, order = _edition_key(sql)
     return (
         select(*key, c.iso3.label("country"), sql.text(p.role).label("role"))
@@ -82,7 +83,7 @@ def _participants(sql: SqlDialect) -> AnySelect:
 
 
 def _edition_sources(sql: SqlDialect) -> AnySelect:
-    x, e, link, s = m.Exercise, m.ExerciseEdition, m.exercise_edition_sources, m.Source
+    x, e, link, s = xm.Exercise, xm.ExerciseEdition, xm.exercise_edition_sources, m.Source
     key, order = _edition_key(sql)
     return (
         select(*key, s.key.label("source"))

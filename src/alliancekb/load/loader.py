@@ -38,6 +38,7 @@ from alliancekb.core.errors import (
     UnresolvedReferenceError,
 )
 from alliancekb.core.paths import display_name, stored_name
+from alliancekb.load.all_sections import COUNTED_KINDS
 from alliancekb.load.apply import DatabaseWrites, Writes
 from alliancekb.load.batches import StatementPlanner, plan_memberships, statement_id
 from alliancekb.load.child_read import ReadRecord, open_read
@@ -71,20 +72,6 @@ __all__ = [
 #: (the environment variable ALLIANCEKB_LOAD_BATCH_SIZE overrides it, for tests of batching).
 BATCH_SIZE = 2000
 BATCH_SIZE_ENV = "ALLIANCEKB_LOAD_BATCH_SIZE"
-#: Kinds counted in a load report, in the order they are shown.
-COUNTED_KINDS = (
-    "sources",
-    "countries",
-    "technology_areas",
-    "alliances",
-    "pillars",
-    "officials",
-    "positions",
-    "exercises",
-    "editions",
-    "memberships",
-    "statements",
-)
 
 
 @dataclass

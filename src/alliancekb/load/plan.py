@@ -25,22 +25,14 @@ from alliancekb.core.dates import dated_columns
 from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.names import normalize
 from alliancekb.core.vocab import ScopeKind
+from alliancekb.load.all_sections import ENTITY_SECTIONS, SECTION_BY_NAME, SECTIONS
 from alliancekb.load.apply import Writes
 from alliancekb.load.child_read import ReadRecord
-from alliancekb.load.exercise_plan import organiser_values, plan_editions, resolve_exercise
 from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
 from alliancekb.load.retract import FactKind, RetractedKeys, position_key
-from alliancekb.load.schema import (
-    SECTIONS,
-    AllianceIn,
-    CountryIn,
-    ExerciseIn,
-    OfficialIn,
-    PillarIn,
-)
+from alliancekb.load.schema import AllianceIn, CountryIn, OfficialIn, PillarIn
 from alliancekb.load.sections import (
     COUNTRY_CODES,
-    ENTITY_SECTIONS,
     PILLAR_ALIASES,
     PILLAR_AREAS,
     POSITION_SOURCES,
@@ -214,14 +206,14 @@ class Planner:
     def plan_entity(self, section: Section, record: Any, item: Pending | None = None) -> None:
         """Resolve every reference first, then diff against the stored row, then write."""
         links = [(link, self._link_targets(record, link, (link.field,))) for link in section.links]
-        children = self._resolve_children(record)
+        children = self._resolve_children(section, record)
         key = getattr(record, section.key)
         stored = self.stored.get(section.table, section.key, key)
         values = section.values(record, None if stored is None else stored[1])
         if stored is None and section.scope is not None:
             values["scope_id"] = self.writes.new_scope(section.scope)
-        if isinstance(record, ExerciseIn):
-            values.update(organiser_values(record, children[0]))
+        if section.parts is not None:
+            values.update(section.parts.values(record, children[0]))
         row_id, outcome = self._upsert(
             section.table, section.key, key, values, section.aliases,
             getattr(record, "aliases", None), links,
@@ -245,8 +237,8 @@ class Planner:
             self._plan_pillars(row_id, record, children)
         if isinstance(record, OfficialIn):
             self._plan_positions(row_id, record, children)
-        if isinstance(record, ExerciseIn):
-            plan_editions(self, row_id, record, children[0])
+        if section.parts is not None:
+            section.parts.plan(self, row_id, record, children[0])
 
     def _without_collisions(
         self, section: Section, item: Pending, ref: Ref, names: list[str]
@@ -316,7 +308,9 @@ class Planner:
 
     # -- what differs per kind: pillars inside alliances, positions inside officials ---
 
-    def _resolve_children(self, record: Any) -> list[Any]:
+    def _resolve_children(self, section: Section, record: Any) -> list[Any]:
+        if section.parts is not None:
+            return [section.parts.resolve(self.resolver, record)]
         if isinstance(record, AllianceIn):
             return [
                 self._link_targets(p, PILLAR_AREAS, ("pillars", i, "technology_areas"))
@@ -327,8 +321,6 @@ class Planner:
                 self._resolve_position(pos, ("positions", i))
                 for i, pos in enumerate(record.positions or [])
             ]
-        if isinstance(record, ExerciseIn):
-            return [resolve_exercise(self.resolver, record)]
         return []
 
     def _resolve_position(self, pos: Any, loc: Loc) -> tuple[Ref | None, Ref | None, list[Ref]]:
@@ -504,10 +496,8 @@ def merge(*outcomes: str) -> str:
 
 def natural_key(section: str, model: Any) -> str | None:
     """The key no two records of a load may share (a statement's only if it has an id)."""
-    if section in ("sources", "technology_areas", "alliances", "officials", "exercises"):
-        return str(model.key)
-    if section == "countries":
-        return str(model.iso3)
+    if section in SECTION_BY_NAME:
+        return str(getattr(model, SECTION_BY_NAME[section].key))
     if section == "statements":
         return str(model.id) if model.id else None
     if section == "memberships":

@@ -32,7 +32,6 @@ from alliancekb.core.names import normalize
 from alliancekb.core.vocab import (
     AllianceKind,
     CodeScheme,
-    ExerciseRole,
     Obligation,
     Role,
     SourceKind,
@@ -241,7 +240,7 @@ class CountryCodeIn(Record):
     def _valid(self) -> CountryCodeIn:
         if self.scheme is CodeScheme.COW:
             _cow_code(self.code)
-        _check_order(self.from_, self.to)
+        check_order(self.from_, self.to)
         return self
 
 
@@ -344,7 +343,7 @@ class AllianceIn(Record):
         return pillars
 
 
-def _check_order(start: str | None, end: str | None) -> None:
+def check_order(start: str | None, end: str | None) -> None:
     lo, hi = bounds(start), bounds(end)
     if lo is not None and hi is not None and lo.lower > hi.upper:
         raise ValueError(f"'from' ({start}) is after 'to' ({end})")
@@ -375,7 +374,7 @@ class MembershipIn(Record):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> MembershipIn:
-        _check_order(self.from_, self.to)
+        check_order(self.from_, self.to)
         return self
 
 
@@ -409,7 +408,7 @@ class PositionIn(Record):
     def _valid(self) -> PositionIn:
         if self.country is not None and self.alliance is not None:
             raise ValueError("a position belongs to a country or an alliance, not both")
-        _check_order(self.from_, self.to)
+        check_order(self.from_, self.to)
         return self
 
 
@@ -438,56 +437,6 @@ class StatementIn(Record):
     about: AboutIn = Field(default_factory=AboutIn)
     source: Ref
     note: Text | None = None
-
-
-class ParticipantIn(Record):
-    country: Ref
-    role: ExerciseRole = ExerciseRole.PARTICIPANT
-
-
-class EditionIn(Record):
-    """One running of an exercise: its year (what names it), its dates, who took part."""
-
-    year: Annotated[Int, Field(ge=1, le=9999)]
-    name: ShortText | None = Field(
-        default=None, description="the edition's own name (RIMPAC 2024); left out: its year"
-    )
-    from_: EdtfText | None = Field(default=None, alias="from")
-    to: EdtfText | None = None
-    participants: list[ParticipantIn] = Field(default_factory=list)
-    note: Text | None = None
-    sources: Annotated[list[Ref], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _valid(self) -> EditionIn:
-        _check_order(self.from_, self.to)
-        start = bounds(self.from_)
-        if start is not None and not start.lower.year <= self.year <= start.upper.year:
-            raise ValueError(f"'from' ({self.from_}) is not in the edition's year ({self.year})")
-        countries = [normalize(p.country) for p in self.participants]
-        if len(set(countries)) != len(countries):
-            raise ValueError("a country is named more than once among the participants")
-        return self
-
-
-class ExerciseIn(Record):
-    key: Slug
-    name: ShortText
-    aliases: list[Alias] | None = None
-    organiser: Ref | None = Field(
-        default=None, description="the country or alliance that organises it, if one does"
-    )
-    description: Text | None = None
-    editions: list[EditionIn] | None = None
-
-    @field_validator("editions")
-    @classmethod
-    def _unique_editions(cls, editions: list[EditionIn] | None) -> list[EditionIn] | None:
-        keys = [f"{e.year} {e.name}" if e.name else str(e.year) for e in editions or []]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"edition(s) {', '.join(dupes)} appear more than once")
-        return editions
 
 
 def _when(value: object) -> object:
@@ -566,18 +515,17 @@ RETRACTION_KINDS: dict[str, type[RetractionBase]] = {
     "statement": StatementRetraction,
 }
 
-#: Section name -> record model, in the order a load applies them (dependencies first;
-#: `retracted` after every other section, whatever the order in the file).
-SECTIONS: dict[str, type[BaseModel]] = {
+#: The core's section name -> record model, in the order a load applies them (dependencies
+#: first). `load.all_sections.SECTIONS` adds the kinds added later (after `officials`) and
+#: `retracted` (after every other section, whatever the order in the file).
+CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "sources": SourceIn,
     "countries": CountryIn,
     "technology_areas": TechnologyAreaIn,
     "alliances": AllianceIn,
     "officials": OfficialIn,
-    "exercises": ExerciseIn,
     "memberships": MembershipIn,
     "statements": StatementIn,
-    "retracted": RetractionIn,
 }
 
 

@@ -1,8 +1,9 @@
 """Each entity section described as data: table, natural key, given fields, aliases, links, index.
 
 The planner (alliancekb.load.plan) applies every entity section through one generic path
-driven by these descriptions; only what really differs per kind is code there (pillars
-inside alliances, positions inside officials, memberships and statements in batches).
+driven by these descriptions; only what really differs per core kind is code there
+(pillars inside alliances, positions inside officials, memberships and statements in
+batches). A kind added later says what it plans besides its own row in its `Parts`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from sqlalchemy import Table
 
 from alliancekb.core.dates import dated_columns
 from alliancekb.core.vocab import ScopeKind
+from alliancekb.load.resolve import Resolver
 from alliancekb.load.schema import (
     AllianceIn,
     CountryIn,
-    ExerciseIn,
     OfficialIn,
     SourceIn,
     TechnologyAreaIn,
@@ -54,16 +55,40 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Parts:
+    """What a kind plans besides its own row (an exercise's organiser and its editions).
+
+    `resolve(resolver, record)` turns every name the record gives into ids before anything
+    is written (raising `load.resolve.Unresolved` at the first unknown one); `values(record,
+    resolved)` adds columns of the kind's own row; `plan(planner, row_id, record, resolved)`
+    upserts what the row owns, counting each part under one of `counted`.
+    """
+
+    resolve: Callable[[Resolver, Any], Any]
+    values: Callable[[Any, Any], dict[str, Any]]
+    plan: Callable[[Any, int, Any, Any], None]
+    #: The names its parts are counted under in a load's report ("editions").
+    counted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Section:
     """How one entity section is planned: its kind (`store.entities`) and what the load adds."""
 
     entity: EntityKind
+    #: Its records' model (the load format).
+    record: type[BaseModel]
     values: Values
     links: tuple[Link, ...] = ()
     #: A new row gets a new scope of this kind (alliances).
     scope: ScopeKind | None = None
     #: Put in the index only when created (a source is named by its key alone).
     index_created_only: bool = False
+    #: What it plans besides its own row, for a kind added after the core.
+    parts: Parts | None = None
+    #: What its records are, for people (the template's comment; the core's are in
+    #: `author.fields`).
+    note: str = ""
 
     @property
     def name(self) -> str:
@@ -165,32 +190,24 @@ def _official_values(o: OfficialIn, _stored: dict[str, Any] | None) -> dict[str,
     return given(o, {"name": o.name, "note": o.note}, always={"name"})
 
 
-def _exercise_values(e: ExerciseIn, _stored: dict[str, Any] | None) -> dict[str, Any]:
-    # The organiser is a reference: the planner resolves it and adds its two columns.
-    return given(e, {"name": e.name, "description": e.description}, always={"name"})
-
-
 def _t(model: Any) -> Table:
     table: Table = model.__table__
     return table
 
 
-#: The entity sections, in the order a flush applies them (dependencies first).
-ENTITY_SECTIONS: tuple[Section, ...] = (
-    Section(ENTITIES[Kind.SOURCE], _source_values, index_created_only=True),
-    Section(ENTITIES[Kind.COUNTRY], _country_values),
-    Section(ENTITIES[Kind.TECHNOLOGY_AREA], _technology_area_values),
+#: The core's entity sections, in the order a flush applies them (dependencies first); the
+#: kinds added later follow them (`load.all_sections`).
+CORE_ENTITY_SECTIONS: tuple[Section, ...] = (
+    Section(ENTITIES[Kind.SOURCE], SourceIn, _source_values, index_created_only=True),
+    Section(ENTITIES[Kind.COUNTRY], CountryIn, _country_values),
+    Section(ENTITIES[Kind.TECHNOLOGY_AREA], TechnologyAreaIn, _technology_area_values),
     Section(
-        ENTITIES[Kind.ALLIANCE], _alliance_values,
+        ENTITIES[Kind.ALLIANCE], AllianceIn, _alliance_values,
         links=(Link("sources", m.alliance_sources, "alliance_id", "source_id", Kind.SOURCE),),
         scope=ScopeKind.ALLIANCE,
     ),
-    Section(ENTITIES[Kind.OFFICIAL], _official_values),
-    Section(ENTITIES[Kind.EXERCISE], _exercise_values),
+    Section(ENTITIES[Kind.OFFICIAL], OfficialIn, _official_values),
 )  # fmt: skip
-
-#: The entity sections by name.
-SECTION_BY_NAME: dict[str, Section] = {s.name: s for s in ENTITY_SECTIONS}
 
 PILLAR_ALIASES = Aliases(_t(m.PillarAlias), f"{m.PillarAlias.__owner__}_id")
 PILLAR_AREAS = Link(
@@ -203,12 +220,6 @@ COUNTRY_CODES: Table = _t(m.CountryCode)
 MEMBERSHIP_SOURCES = Link(
     "sources", m.membership_sources, "membership_id", "source_id", Kind.SOURCE
 )
-EDITION_SOURCES = Link(
-    "sources", m.exercise_edition_sources, "edition_id", "source_id", Kind.SOURCE
-)
-#: An edition's participants (country, role), replaced whole when its record is loaded.
-EDITION_PARTICIPANTS: Table = _t(m.ExerciseParticipant)
-EDITIONS: Table = _t(m.ExerciseEdition)
 #: A statement's link tables: name -> (table, target column).
 STATEMENT_LINKS: dict[str, tuple[Table, str]] = {
     "countries": (m.statement_countries, "country_id"),

@@ -8,7 +8,8 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from alliancekb.core.errors import Problem
-from alliancekb.load.schema import RETRACTION_KINDS, SECTIONS, RetractionIn, field_aliases
+from alliancekb.load.all_sections import SECTIONS
+from alliancekb.load.schema import RETRACTION_KINDS, RetractionIn, field_aliases
 from alliancekb.load.yaml_reader import RawRecord, render_path
 
 

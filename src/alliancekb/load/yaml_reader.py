@@ -35,8 +35,8 @@ from yaml.events import (
 
 from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.paths import display_name as safe_name
+from alliancekb.load.all_sections import SECTIONS
 from alliancekb.load.raw_record import Mark, MarkMap, RawRecord, longest_mark, render_path
-from alliancekb.load.schema import SECTIONS
 from alliancekb.load.yaml_bytes import CHUNK_BYTES, ByteSource, StopReading
 from alliancekb.load.yaml_hints import indentation_cause
 

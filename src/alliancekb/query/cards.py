@@ -29,6 +29,7 @@ from alliancekb.query.statements import (
 )
 from alliancekb.store import models as m
 from alliancekb.store import tables as t
+from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
 
 #: Recent statements on a card.
@@ -315,7 +316,7 @@ def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
 
 
 def _exercise_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    exercise = session.get_one(m.Exercise, ref.id)
+    exercise = session.get_one(xm.Exercise, ref.id)
     sections = [_section("editions", edition_rows(session, ref.id))]
     sections.append(_sources(session, sections))
     fields = [

@@ -21,6 +21,7 @@ from alliancekb.core.formats import Row
 from alliancekb.core.vocab import ExerciseRole
 from alliancekb.query.common import text_or_none
 from alliancekb.store import models as m
+from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import Kind, load_index
 
 #: The JSON field names of an edition row, in order.
@@ -93,7 +94,7 @@ def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[
     """Every edition (or one exercise's) as a row, oldest first; each row also carries
     `_start`, `_end` (its span), `_roles` (each taking part country's id: its role) and
     `_id`."""
-    e, x = m.ExerciseEdition, m.Exercise
+    e, x = xm.ExerciseEdition, xm.Exercise
     stmt = select(
         e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text, e.to_upper,
         e.note, x.key, x.name.label("exercise"), x.organiser_country_id, x.organiser_alliance_id,
@@ -154,7 +155,7 @@ def country_editions(session: Session, country_id: int) -> list[dict[str, Any]]:
 
 def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[int, str, str]]]:
     """Per edition: (country id, name, role) of each participant, by name."""
-    p, c = m.ExerciseParticipant, m.Country
+    p, c = xm.ExerciseParticipant, m.Country
     out: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     if not ids:
         return out
@@ -170,7 +171,7 @@ def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[
 
 
 def _sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    link, s = m.exercise_edition_sources, m.Source
+    link, s = xm.exercise_edition_sources, m.Source
     out: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return out
@@ -198,7 +199,7 @@ def _organisers(session: Session, editions: Iterable[Any]) -> dict[int, str]:
     return out
 
 
-def organiser_name(session: Session, exercise: m.Exercise) -> str | None:
+def organiser_name(session: Session, exercise: xm.Exercise) -> str | None:
     """An exercise's organiser by name, or None."""
     if exercise.organiser_country_id is not None:
         return session.get_one(m.Country, exercise.organiser_country_id).name

@@ -9,9 +9,11 @@ type, which table holds its aliases, and how it is labelled for people. They rea
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Table
@@ -78,13 +80,18 @@ class EntityKind:
     #: Its label for people, from a row holding at least `label_columns`.
     label: Callable[[Row], str]
     label_columns: tuple[str, ...]
+    #: The module of its models: `store.models` for the core kinds, a module of
+    #: `store.kinds` for a kind added later (with its parts in each layer: `core.kind_parts`).
+    module: str = "alliancekb.store.models"
+
+    def __post_init__(self) -> None:
+        if self.module != "alliancekb.store.models":  # the core's are spelled in `tables`
+            tables.kind_tables(self.table, self.key, self._wanted()[1:], self.alias_owner_name)
 
     @property
     def model(self) -> type[m.Base]:
         """The ORM model of this kind."""
-        from alliancekb.store import models
-
-        model: type[m.Base] = getattr(models, self.model_name)
+        model: type[m.Base] = getattr(self._models(), self.model_name)
         return model
 
     @property
@@ -92,10 +99,15 @@ class EntityKind:
         """The ORM model of its aliases, or None."""
         if self.alias_owner_name is None:
             return None
+        alias: type[m.Alias] = getattr(self._models(), f"{self.model_name}Alias")
+        return alias
+
+    def _models(self) -> ModuleType:
+        # `store.models` first, whatever the kind: it imports every kind's models, so that
+        # the mappers find the tables theirs refer to.
         from alliancekb.store import models
 
-        alias: type[m.Alias] = getattr(models, f"{self.model_name}Alias")
-        return alias
+        return models if self.module == models.__name__ else importlib.import_module(self.module)
 
     @property
     def alias_owner(self) -> ColumnElement[int]:
@@ -164,7 +176,7 @@ ENTITIES: dict[Kind, EntityKind] = {
         ),
         EntityKind(
             Kind.EXERCISE, "exercises", "Exercise", "exercises", "key", ("key", "name"),
-            "exercise", lambda r: str(r["name"]), ("name",),
+            "exercise", lambda r: str(r["name"]), ("name",), "alliancekb.store.kinds.exercises",
         ),
     )
 }  # fmt: skip

@@ -1,7 +1,7 @@
 """What every model shares: the declarative base, its naming convention, the column types
 and the alias mixin.
 
-Its own module so that the models of a kind added later (`store.exercise_models`) declare
+Its own module so that the models of a kind added later (`store.kinds`) declare
 themselves on the same base without importing `store.models`, which re-exports them and
 lists every fact table (`VERSIONED_TABLES`) once all are declared.
 """

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from alliancekb.core.kind_parts import kind_parts
 from alliancekb.core.vocab import (
     AllianceKind,
     CodeScheme,
@@ -43,13 +44,6 @@ from alliancekb.core.vocab import (
     SourceKind,
     Stance,
     Status,
-)
-from alliancekb.store.exercise_models import (
-    Exercise,
-    ExerciseAlias,
-    ExerciseEdition,
-    ExerciseParticipant,
-    exercise_edition_sources,
 )
 from alliancekb.store.model_base import (
     KEY_LENGTH,
@@ -68,19 +62,14 @@ from alliancekb.store.model_base import (
 from alliancekb.store.model_base import link_table as _link
 from alliancekb.store.tables import vocabulary
 
-# Re-exported: every model is `store.models.X` to its users (the base and the exercise
-# models live in modules of their own only so that neither file outgrows the size limit).
+# Re-exported: every core model is `store.models.X` to its users (the base lives in a module
+# of its own so that the models of a kind added later, `store.kinds`, declare theirs on it).
 __all__ = [
     "KEY_LENGTH",
     "NAME_LENGTH",
     "NAMING_CONVENTION",
     "Alias",
     "Base",
-    "Exercise",
-    "ExerciseAlias",
-    "ExerciseEdition",
-    "ExerciseParticipant",
-    "exercise_edition_sources",
 ]
 
 _ALLIANCE = ("alliance_id", "alliances")
@@ -528,6 +517,10 @@ class KnowledgeClock(Base):
     writing: Mapped[int | None]
     since: Mapped[int]
 
+
+# The models of the kinds added after the core, on the same metadata (before the versioned
+# tables are listed, so that theirs are versioned too).
+kind_parts("alliancekb.store.kinds")
 
 #: The tables of facts, whose replaced rows are kept in `<name>_versions` (migration 0008):
 #: everything but the record of loads. Each carries `v_load`, the load that wrote its row.

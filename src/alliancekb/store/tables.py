@@ -15,6 +15,7 @@ Only read: nothing creates, migrates or writes these tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import Column, Date, Enum, Integer, MetaData, String, Table, Text
@@ -163,11 +164,14 @@ alliance_aliases = _aliases("alliance")
 pillar_aliases = _aliases("pillar")
 technology_area_aliases = _aliases("technology_area")
 official_aliases = _aliases("official")
-exercises = Table(
-    "exercises",
-    metadata,
-    _id(),
-    Column("key", String(_KEY), nullable=False),
-    _name("name"),
-)
-exercise_aliases = _aliases("exercise")
+
+
+def kind_tables(name: str, key: str, names: Sequence[str], alias_owner: str | None) -> None:
+    """The Core tables of a kind added after the core (`store.kinds`): its key and name
+    columns (as `slug` and `name_text` declare them) and its aliases; `store.entities`
+    declares them from the kind's description, so no kind is spelled here."""
+    if name not in metadata.tables:
+        key_column = Column(key, String(_KEY), nullable=False)
+        Table(name, metadata, _id(), key_column, *(_name(c) for c in names if c != key))
+    if alias_owner is not None and f"{alias_owner}_aliases" not in metadata.tables:
+        _aliases(alias_owner)
