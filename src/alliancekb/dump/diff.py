@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from alliancekb.core.knowledge_time import KnownOn, KnownOnError
 from alliancekb.dump.dumper import Dumper, Record
+from alliancekb.dump.kind_part import DumpPart, dump_parts
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session
 from alliancekb.store.versions import (
@@ -45,16 +46,15 @@ SECTION_TABLES: dict[str, tuple[str, ...]] = {
         "pillars", "pillar_aliases", "pillar_technology_areas",
     ),
     "officials": ("officials", "official_aliases", "positions", "position_sources"),
-    "exercises": (
-        "exercises", "exercise_aliases", "exercise_editions", "exercise_participants",
-        "exercise_edition_sources",
-    ),
     "memberships": ("memberships", "membership_sources"),
     "statements": (
         "statements", "statement_countries", "statement_scopes", "statement_technology_areas",
     ),
     "retracted": ("retractions",),
 }  # fmt: skip
+#: The sections of the kinds added after the core (`dump.kinds`), and their tables.
+_PARTS: dict[str, DumpPart] = {part.section: part for part in dump_parts()}
+SECTION_TABLES.update((part.section, part.tables) for part in _PARTS.values())
 
 #: Memberships and statements whose ids a diff reads by list (more: read whole).
 MAX_LISTED = 20_000
@@ -221,7 +221,11 @@ def _state(
             elif section == "statements":
                 records = dumper.statements(statements)
             else:
-                records = getattr(dumper, section)()
+                records = (
+                    _PARTS[section].records(dumper)
+                    if section in _PARTS
+                    else getattr(dumper, section)()
+                )
             for kind, key, record in _facts(section, records):
                 facts[(kind, key)] = record
         return facts
@@ -249,12 +253,8 @@ def _facts(section: str, records: Iterator[Record]) -> Iterator[tuple[str, str, 
             for position in positions:
                 key = f"{record['key']}|{position['title']}|{position.get('from', '')}"
                 yield "position", key, position
-        elif section == "exercises":
-            editions = record.pop("editions", [])
-            yield "exercise", record["key"], record
-            for edition in editions:
-                key = f"{record['key']}|{edition['year']}|{edition.get('name', '')}"
-                yield "edition", key, edition
+        elif section in _PARTS:
+            yield from _PARTS[section].facts(record)
         elif section == "memberships":
             yield "membership", _membership_key(record), record
         elif section == "statements":

@@ -27,18 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from sqlalchemy import Engine, String, Table, func, select, type_coerce
+from sqlalchemy import Engine, String, Table, column, func, select, type_coerce
+from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 
 from alliancekb.core.atomicfile import check_targets, commit, discard, partial_file
 from alliancekb.core.errors import RuntimeFailure
-from alliancekb.dump.exercises import exercise_records
 from alliancekb.dump.fast_yaml import RecordEmitter
+from alliancekb.dump.kind_part import DumpPart, dump_parts
+from alliancekb.dump.kind_part import put as _put
 from alliancekb.dump.refs import Refs
 from alliancekb.dump.yaml_writer import dump_document
 from alliancekb.store import models as m
 from alliancekb.store.db import read_session
-from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
 from alliancekb.store.sql_keys import KeyOrder, scope_key_joins
 
@@ -100,13 +101,13 @@ def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str,
             "technology_areas": counted("technology_areas", dumper.technology_areas()),
             "alliances": counted("alliances", dumper.alliances()),
             "officials": counted("officials", dumper.officials()),
-            # Only when there are any, like `retracted`: a knowledge base without exercises
-            # dumps as it did before they existed.
-            **(
-                {"exercises": counted("exercises", dumper.exercises())}
-                if dumper.has_exercises()
-                else {}
-            ),
+            # The kinds added after the core (exercises): each only when it has a row, like
+            # `retracted`, so that a knowledge base without it dumps as before it existed.
+            **{
+                part.section: counted(part.section, part.records(dumper))
+                for part in dump_parts()
+                if dumper.has_rows(part)
+            },
             "memberships": counted("memberships", dumper.memberships()),
             "statements": counted("statements", dumper.statements()),
             # Only when there are any: a dump of a knowledge base that never retracted
@@ -121,13 +122,6 @@ def write_dump(session: Session, out: TextIO, *, fast: bool = True) -> dict[str,
         emit=RecordEmitter().emit_record if fast else None,
     )
     return counts
-
-
-def _put(record: Record, name: str, value: Any) -> None:
-    """Set a field unless it is empty (None, '', []): left out means "not given"."""
-    if value is None or value == "" or value == []:
-        return
-    record[name] = value
 
 
 def _edtf(value: str | None) -> str | None:
@@ -359,12 +353,10 @@ class Dumper:
             _put(record, "positions", position_records)
             yield record
 
-    def has_exercises(self) -> bool:
-        return self.conn.execute(select(xm.Exercise.id).limit(1)).first() is not None
-
-    def exercises(self) -> Iterator[Record]:
-        """The `exercises:` records (alliancekb.dump.exercises)."""
-        return exercise_records(self.conn, self.refs, self.order, self.source_keys, _put)
+    def has_rows(self, part: DumpPart) -> bool:
+        """Whether a kind's own table (`dump.kinds`) has a row."""
+        own = table_clause(part.tables[0], column("id"))
+        return self.conn.execute(select(own.c.id).limit(1)).first() is not None
 
     # -- large sections: streamed ------------------------------------------------------------
 

@@ -1,23 +1,23 @@
 """The `exercises:` section of a dump: each exercise with its editions, in the load format.
 
-Beside `dump.dumper` (which calls it) so that neither module outgrows the size limit; it
-reads what the dumper holds (the connection, the name chooser, the key order, the source
-keys) and imports nothing of it.
+It reads what the dumper holds (the connection, the name chooser, the key order, the
+source keys: `dump.kind_part.DumpReader`) and imports nothing of it; `diff` keys an
+exercise by its key and an edition by (exercise, year, name).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, String, select, type_coerce
 
 from alliancekb.core.vocab import ExerciseRole
+from alliancekb.dump.kind_part import DumpPart, DumpReader, put
 from alliancekb.dump.refs import Refs
 from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import Kind
-from alliancekb.store.sql_keys import KeyOrder
 
 Record = dict[str, Any]
 #: An organiser is written as a name that resolves to it among countries and alliances,
@@ -28,14 +28,9 @@ _COUNTRY = frozenset({Kind.COUNTRY})
 _ROLE_ORDER = {role.value: i for i, role in enumerate(ExerciseRole)}
 
 
-def exercise_records(
-    conn: Connection,
-    refs: Refs,
-    order: KeyOrder,
-    source_keys: dict[int, str],
-    put: Callable[[Record, str, Any], None],
-) -> Iterator[Record]:
+def exercise_records(reader: DumpReader) -> Iterator[Record]:
     """Every exercise by key: its fields, aliases, and editions by (year, name)."""
+    conn, refs, order, source_keys = reader.conn, reader.refs, reader.order, reader.source_keys
     x, e = xm.Exercise, xm.ExerciseEdition
     aliases: dict[int, list[str]] = defaultdict(list)
     for owner, alias in conn.execute(select(xm.ExerciseAlias.exercise_id, xm.ExerciseAlias.alias)):
@@ -88,3 +83,22 @@ def _participants(conn: Connection, refs: Refs) -> dict[int, list[Record]]:
     for found in out.values():
         found.sort(key=lambda r: (_ROLE_ORDER[r["role"]], r["country"]))
     return dict(out)
+
+
+def exercise_facts(record: Record) -> Iterator[tuple[str, str, Record]]:
+    """An exercise, then each of its editions, keyed by (exercise, year, name)."""
+    editions = record.pop("editions", [])
+    yield "exercise", record["key"], record
+    for edition in editions:
+        yield "edition", f"{record['key']}|{edition['year']}|{edition.get('name', '')}", edition
+
+
+PART = DumpPart(
+    "exercises",
+    (
+        "exercises", "exercise_aliases", "exercise_editions", "exercise_participants",
+        "exercise_edition_sources",
+    ),
+    exercise_records,
+    exercise_facts,
+)  # fmt: skip
