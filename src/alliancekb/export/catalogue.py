@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy import case, func, literal, select
 
+from alliancekb.core.kind_parts import kind_parts
 from alliancekb.export.columns import (
     CONFIRMED_DOC,
     SqlDialect,
@@ -23,7 +24,6 @@ from alliancekb.export.columns import (
     edtf_fields,
     field,
 )
-from alliancekb.export.exercise_tables import EXERCISE_TABLES
 from alliancekb.export.table import ExportTable as ExportTable
 from alliancekb.export.table import Query as Query
 from alliancekb.store import models as m
@@ -550,7 +550,8 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         _retractions,
         python_values=True,
     ),
-    *EXERCISE_TABLES,
+    # The tables of the kinds added after the core (`export.kinds`).
+    *(table for module in kind_parts("alliancekb.export.kinds") for table in module.TABLES),
     ExportTable(
         "loads",
         "load history: one row per `load` run (not knowledge: a dump does not carry it)",

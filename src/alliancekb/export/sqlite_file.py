@@ -33,6 +33,7 @@ from alliancekb.core.formats import Format
 from alliancekb.export.catalogue import TABLES, ExportTable
 from alliancekb.export.files import rows_of
 from alliancekb.store.db import read_session
+from alliancekb.store.entities import ENTITIES, Kind
 
 #: Tables whose first column is their natural key (a primary key in the file).
 PRIMARY_KEYS = {
@@ -42,7 +43,6 @@ PRIMARY_KEYS = {
     "officials": "key",
     "technology_areas": "key",
     "statements": "id",
-    "exercises": "key",
 }
 #: A column of this name refers to that table's natural key.
 REFERENCES = {
@@ -52,8 +52,13 @@ REFERENCES = {
     "official": "officials",
     "technology_area": "technology_areas",
     "statement": "statements",
-    "exercise": "exercises",
 }
+# A kind added after the core (`store.kinds`) is keyed and referred to as its description
+# says: its table by its key, a column named for the kind by that key.
+for _entity in ENTITIES.values():
+    if _entity.module != ENTITIES[Kind.COUNTRY].module:
+        PRIMARY_KEYS[_entity.table] = _entity.key
+        REFERENCES[_entity.kind.value.replace(" ", "_")] = _entity.table
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "text": "TEXT"}
 #: The FTS5 index on statement text (tokenized as the knowledge base's own search).
 FTS_TABLE = "statements_fts"

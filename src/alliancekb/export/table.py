@@ -1,7 +1,7 @@
 """An exportable table: its name, what it holds, its columns and the query of its rows.
 
 Its own module so that the catalogue's tables can be declared in more than one module
-(`export.catalogue`, `export.exercise_tables`) without those importing each other.
+(`export.catalogue`, `export.kinds`) without those importing each other.
 """
 
 from __future__ import annotations

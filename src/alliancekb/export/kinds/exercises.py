@@ -95,7 +95,7 @@ def _edition_sources(sql: SqlDialect) -> AnySelect:
     )
 
 
-EXERCISE_TABLES: Final[tuple[ExportTable, ...]] = (
+TABLES: Final[tuple[ExportTable, ...]] = (
     ExportTable(
         "exercises",
         "military exercises, each run in editions",
