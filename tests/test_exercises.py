@@ -1,6 +1,6 @@
 """Military exercises (issue 30): load, query, show, timeline, export, dump, diff, errors.
 
-Through the CLI where it is the face, `alliancekb.query.exercises.exercises` where the
+Through the CLI where it is the face, `alliancekb.query.kinds.exercises.exercises` where the
 Python API is; every database test runs on SQLite and (when configured) PostgreSQL.
 """
 
@@ -20,7 +20,7 @@ from alliancekb import open_kb
 from alliancekb.cli.app import app
 from alliancekb.core.dates import dated_columns
 from alliancekb.load.loader import load_files
-from alliancekb.query.exercises import edition_span, exercises
+from alliancekb.query.kinds.exercises import edition_span, exercises
 from alliancekb.store.db import read_session
 from tests.conftest import TestDatabase
 from tests.helpers import snapshot, write_yaml

@@ -20,13 +20,13 @@ from alliancekb.cli import app
 from alliancekb.present import (
     cards,
     conflicts,
-    exercises,
     lists,
     members,
     reports,
     statements,
     timeline,
 )
+from alliancekb.present.kinds import exercises
 from alliancekb.present.layout import Kind, items_of
 from alliancekb.present.output import Column
 from tests.conftest import TestDatabase

@@ -184,7 +184,6 @@ def _register() -> None:
         author_cmds,
         db_cmds,
         evidence_cmds,
-        exercise_cmds,
         export_cmds,
         import_cmds,
         load_cmds,
@@ -193,10 +192,12 @@ def _register() -> None:
         query_cmds,
         retract_cmds,
     )
+    from alliancekb.core.kind_parts import kind_parts
 
     query_cmds.register(app)
     evidence_cmds.register(app)
-    exercise_cmds.register(app)
+    for module in kind_parts("alliancekb.cli.kinds"):  # the kinds added after the core
+        module.register(app)
     load_cmds.register(app)
     import_cmds.register(app)
     retract_cmds.register(app)

@@ -83,11 +83,3 @@ class CodeScheme(StrEnum):
 class ScopeKind(StrEnum):
     ALLIANCE = "alliance"
     PILLAR = "pillar"
-
-
-class ExerciseRole(StrEnum):
-    """A country's part in one edition of a military exercise."""
-
-    HOST = "host"
-    PARTICIPANT = "participant"
-    OBSERVER = "observer"

@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import IO, Any
 
 from alliancekb.core.formats import Format, json_value
+from alliancekb.core.kind_parts import kind_parts
 from alliancekb.core.knowledge_time import KnownOn
-from alliancekb.present.exercises import editions_table, taken_part_table
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.lists import (
     PILLAR_COLUMNS,
@@ -107,10 +107,10 @@ def section_table(card: Card, section: Section) -> Table:
     if key == "pillars":
         columns = [c for c in PILLAR_COLUMNS if c.key != "aliases"]
         return Table(columns, rows, title="Pillars", caption=PILLARS_CAPTION, shrink=PILLAR_SHRINK)
-    if key == "editions":
-        return editions_table(rows)
-    if key == "exercises":
-        return taken_part_table(rows)
+    for module in kind_parts("alliancekb.present.kinds"):  # the kinds added after the core
+        if key in module.SECTION_TABLES:
+            table: Table = module.SECTION_TABLES[key](rows)
+            return table
     if key == "members":
         assert section.members is not None
         return members_table(section.members)

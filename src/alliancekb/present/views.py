@@ -59,7 +59,8 @@ def view_of(result_type: type) -> Callable[[Any], Table]:
             if kind in VIEWS:
                 return VIEWS[kind]
         if attempt == 0:
-            module = result_type.__module__.rsplit(".", 1)[-1]
+            # alliancekb.query.X -> alliancekb.present.X (query.kinds.X -> present.kinds.X)
+            module = result_type.__module__.removeprefix("alliancekb.query.")
             try:
                 importlib.import_module(f"alliancekb.present.{module}")
             except ModuleNotFoundError:

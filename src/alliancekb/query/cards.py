@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from alliancekb.core import clock
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import scope_ids, scope_infos, text_or_none
-from alliancekb.query.exercises import country_editions, edition_rows, organiser_name
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
+from alliancekb.query.kind_part import query_parts
 from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
@@ -29,7 +29,6 @@ from alliancekb.query.statements import (
 )
 from alliancekb.store import models as m
 from alliancekb.store import tables as t
-from alliancekb.store.kinds import exercises as xm
 from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
 
 #: Recent statements on a card.
@@ -47,11 +46,11 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "members": MEMBER_FIELDS,
     "statements": (*STATEMENT_FIELDS[:4], "who", *STATEMENT_FIELDS[4:10], "about", "source"),
     "sources": ("key", "title", "publisher", "published"),
-    "editions": (
-        "edition", "year", "from", "to", "hosts", "participants", "observers", "note", "sources",
-    ),
-    "exercises": ("edition", "exercise", "from", "to", "role", "sources"),
 }  # fmt: skip
+#: The kinds added after the core (`query.kinds`): their cards, and their sections' fields.
+_PARTS = query_parts()
+for _part in _PARTS.values():
+    SECTION_FIELDS.update(_part.section_fields)
 
 
 @dataclass
@@ -113,8 +112,9 @@ def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> C
         Kind.OFFICIAL: _official_card,
         Kind.TECHNOLOGY_AREA: _area_card,
         Kind.SOURCE: _source_card,
-        Kind.EXERCISE: _exercise_card,
     }
+    if ref.kind in _PARTS:
+        return _kind_card(session, ref)
     return builders[ref.kind](session, ref, index)
 
 
@@ -191,7 +191,11 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     sections = [
         _section("memberships", memberships),
         _section("officials", positions),
-        _section("exercises", country_editions(session, ref.id)),
+        *(
+            _section(*part.country_section(session, ref.id))
+            for part in _PARTS.values()
+            if part.country_section is not None
+        ),
         _statements(session, or_(about_country_clause(ref.id), speaker_clause(ref))),
     ]
     sections.append(_sources(session, sections))
@@ -315,16 +319,9 @@ def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     return Card("source", ref.label, fields, sections)
 
 
-def _exercise_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    exercise = session.get_one(xm.Exercise, ref.id)
-    sections = [_section("editions", edition_rows(session, ref.id))]
+def _kind_card(session: Session, ref: Ref) -> Card:
+    """The card of a kind added after the core, from its `QueryPart`, with its sources."""
+    data = _PARTS[ref.kind].card(session, ref.id)
+    sections = [_section(key, rows) for key, rows in data.sections]
     sections.append(_sources(session, sections))
-    fields = [
-        ("key", exercise.key),
-        ("name", exercise.name),
-        ("aliases", [a.alias for a in exercise.aliases]),
-        ("organiser", organiser_name(session, exercise)),
-        ("description", exercise.description),
-        ("editions", len(sections[0].rows)),
-    ]
-    return Card("exercise", ref.label, fields, sections)
+    return Card(ref.kind.value, ref.label, data.fields, sections)

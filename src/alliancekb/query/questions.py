@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from alliancekb.query.cards import Card
     from alliancekb.query.common import Reader
     from alliancekb.query.conflicts import ConflictsResult
-    from alliancekb.query.exercises import ExercisesResult
     from alliancekb.query.history import HistoryResult
+    from alliancekb.query.kinds.exercises import ExercisesResult
     from alliancekb.query.lists import (
         AlliancesResult,
         CountriesResult,
@@ -357,7 +357,7 @@ def exercises(
     ] = None,
 ) -> "ExercisesResult":
     """The editions of military exercises, or those running on a date, or a country's."""
-    from alliancekb.query.exercises import exercises as answer
+    from alliancekb.query.kinds.exercises import exercises as answer
 
     return answer(reader, as_of=day(as_of), country=country)
 

@@ -6,7 +6,6 @@ import datetime as dt
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -15,8 +14,8 @@ from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.query.common import scope_ids, scope_infos
-from alliancekb.query.exercises import country_editions, edition_rows
 from alliancekb.query.facts import membership_spans, position_spans
+from alliancekb.query.kind_part import Event, query_parts
 from alliancekb.query.statements import (
     about_area_clause,
     about_country_clause,
@@ -43,8 +42,6 @@ TIMELINE_FIELDS = (
 TIMELINE_KINDS = frozenset(Kind) - {Kind.SOURCE}
 _FAR_FUTURE = dt.date.max
 
-Event = tuple[tuple[Any, ...], Row]
-
 
 @dataclass
 class TimelineResult:
@@ -69,8 +66,10 @@ def timeline(session: Session, name: str) -> TimelineResult:
     """
     index = load_index(session)
     ref = index.resolve(name, TIMELINE_KINDS)
-    if ref.kind is Kind.EXERCISE:
-        return TimelineResult(ref.label, edition_events(session, ref.id))
+    parts = query_parts()
+    if ref.kind in parts:  # a kind added after the core (`query.kinds`) gives its own
+        own = parts[ref.kind].timeline(session, ref.id)
+        return TimelineResult(ref.label, [{k: r.get(k) for k in TIMELINE_FIELDS} for r in own])
     infos = scope_infos(session)
     membership_where: ColumnElement[bool] | None = None
     position_where: ColumnElement[bool] | None = None
@@ -137,20 +136,6 @@ def timeline(session: Session, name: str) -> TimelineResult:
             subject = f"{p['name']}: {p['title']}" + (f", {p['for']}" if p["for"] else "")
             yield from fact_events(span, subject, "position", None)
 
-    def exercise_events() -> Iterator[Event]:
-        # A country's part in each exercise edition, at the edition's first day.
-        for r in country_editions(session, ref.id):
-            detail = f"{r['role']} in {r['exercise']}" + (f", to {r['to']}" if r["to"] else "")
-            row = {
-                "date": r["from"],
-                "event": "exercise",
-                "subject": r["edition"],
-                "status": r["role"],
-                "detail": detail,
-                "sources": r["sources"],
-            }
-            yield ((r["_start"], 0, r["edition"]), row)
-
     def dated() -> list[Event]:
         events: list[Event] = []
         if membership_where is not None:
@@ -158,7 +143,9 @@ def timeline(session: Session, name: str) -> TimelineResult:
         if position_where is not None:
             events.extend(position_events(position_where))
         if ref.kind is Kind.COUNTRY:
-            events.extend(exercise_events())
+            for part in parts.values():
+                if part.country_events is not None:
+                    events.extend(part.country_events(session, ref.id))
         return sorted(events, key=lambda e: e[0])
 
     def statement_events() -> Iterator[Event]:
@@ -184,28 +171,3 @@ def timeline(session: Session, name: str) -> TimelineResult:
             yield {k: row.get(k) for k in TIMELINE_FIELDS}
 
     return TimelineResult(ref.label, rows())
-
-
-def edition_events(session: Session, exercise_id: int) -> list[Row]:
-    """An exercise's editions as timeline rows, by their first day: when, who hosted, how
-    many took part and who observed."""
-    rows: list[Row] = []
-    for r in edition_rows(session, exercise_id):
-        parts = []
-        if r["to"]:
-            parts.append(f"to {r['to']}")
-        if r["hosts"]:
-            parts.append("hosts: " + ", ".join(r["hosts"]))
-        if r["participants"]:
-            parts.append(f"participants: {len(r['participants'])}")
-        if r["observers"]:
-            parts.append("observers: " + ", ".join(r["observers"]))
-        event = {
-            "date": r["from"] or str(r["year"]),
-            "event": "edition",
-            "subject": r["edition"],
-            "detail": "; ".join(parts) or None,
-            "sources": r["sources"],
-        }
-        rows.append({k: event.get(k) for k in TIMELINE_FIELDS})
-    return rows

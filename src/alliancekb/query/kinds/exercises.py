@@ -4,13 +4,16 @@ An edition runs from the first day its `from` can mean to the last day its `to` 
 (`edition_span`): without a `to`, to the last day of its `from` (a `from` of `2026-07`
 runs through July); without either, the whole of its year. `--as-of D` keeps the
 editions running on D; `--country C` those C takes part in, in any role.
+
+Its `PART` gives an exercise's card (its editions) and timeline (an event per edition),
+and a country's card section and timeline events (the editions it took part in).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alliancekb.core.formats import Row
-from alliancekb.core.vocab import ExerciseRole
 from alliancekb.query.common import text_or_none
+from alliancekb.query.kind_part import CardData, Event, QueryPart
 from alliancekb.store import models as m
 from alliancekb.store.kinds import exercises as xm
+from alliancekb.store.kinds.exercises import ExerciseRole
 from alliancekb.store.resolve import Kind, load_index
 
 #: The JSON field names of an edition row, in order.
@@ -206,3 +210,78 @@ def organiser_name(session: Session, exercise: xm.Exercise) -> str | None:
     if exercise.organiser_alliance_id is not None:
         return session.get_one(m.Alliance, exercise.organiser_alliance_id).name
     return None
+
+
+def _card(session: Session, exercise_id: int) -> CardData:
+    exercise = session.get_one(xm.Exercise, exercise_id)
+    editions = edition_rows(session, exercise_id)
+    fields = [
+        ("key", exercise.key),
+        ("name", exercise.name),
+        ("aliases", [a.alias for a in exercise.aliases]),
+        ("organiser", organiser_name(session, exercise)),
+        ("description", exercise.description),
+        ("editions", len(editions)),
+    ]
+    return CardData(fields, [("editions", list[Row](editions))])
+
+
+def _timeline(session: Session, exercise_id: int) -> list[Row]:
+    """An exercise's editions as timeline rows, by their first day: when, who hosted, how
+    many took part and who observed."""
+    rows: list[Row] = []
+    for r in edition_rows(session, exercise_id):
+        parts = []
+        if r["to"]:
+            parts.append(f"to {r['to']}")
+        if r["hosts"]:
+            parts.append("hosts: " + ", ".join(r["hosts"]))
+        if r["participants"]:
+            parts.append(f"participants: {len(r['participants'])}")
+        if r["observers"]:
+            parts.append("observers: " + ", ".join(r["observers"]))
+        rows.append(
+            {
+                "date": r["from"] or str(r["year"]),
+                "event": "edition",
+                "subject": r["edition"],
+                "detail": "; ".join(parts) or None,
+                "sources": r["sources"],
+            }
+        )
+    return rows
+
+
+def _country_section(session: Session, country_id: int) -> tuple[str, list[Row]]:
+    return "exercises", list(country_editions(session, country_id))
+
+
+def _country_events(session: Session, country_id: int) -> Iterator[Event]:
+    # A country's part in each exercise edition, at the edition's first day.
+    for r in country_editions(session, country_id):
+        detail = f"{r['role']} in {r['exercise']}" + (f", to {r['to']}" if r["to"] else "")
+        row = {
+            "date": r["from"],
+            "event": "exercise",
+            "subject": r["edition"],
+            "status": r["role"],
+            "detail": detail,
+            "sources": r["sources"],
+        }
+        yield ((r["_start"], 0, r["edition"]), row)
+
+
+PART = QueryPart(
+    Kind.EXERCISE,
+    {
+        "editions": (
+            "edition", "year", "from", "to", "hosts", "participants", "observers", "note",
+            "sources",
+        ),
+        "exercises": ("edition", "exercise", "from", "to", "role", "sources"),
+    },
+    _card,
+    _timeline,
+    _country_section,
+    _country_events,
+)  # fmt: skip

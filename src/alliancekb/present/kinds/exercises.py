@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alliancekb.core.formats import Row
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table
 from alliancekb.present.views import on_day, view
-from alliancekb.query.exercises import ExercisesResult
+from alliancekb.query.kinds.exercises import ExercisesResult
 
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 
@@ -80,3 +82,11 @@ def taken_part_table(rows: list[Row]) -> Table:
         caption="role: host, participant or observer, as the edition's sources give it",
         shrink=TAKEN_PART_SHRINK,
     )
+
+
+#: The tables of the card sections exercises add: an exercise's editions, and the editions
+#: a country took part in.
+SECTION_TABLES: dict[str, Callable[[list[Row]], Table]] = {
+    "editions": editions_table,
+    "exercises": taken_part_table,
+}
