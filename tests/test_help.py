@@ -64,3 +64,21 @@ def test_help_paragraphs_reflow_and_examples_keep_their_lines() -> None:
     lines = [line.strip() for line in out.splitlines()]
     assert "form a" not in lines
     assert "country" not in lines
+
+
+def _help_texts(path: list[str]) -> list[str]:
+    command: object = typer.main.get_command(app)
+    for name in path:
+        command = getattr(command, "commands", {})[name]
+    params = getattr(command, "params", [])
+    return [getattr(command, "help", None) or "", *(getattr(p, "help", None) or "" for p in params)]
+
+
+@pytest.mark.parametrize("path", list(command_paths()), ids=lambda p: " ".join(p) or "root")
+def test_help_loses_no_bracketed_text_to_rich_markup(path: list[str]) -> None:
+    """Help is Rich markup: an unescaped `[web]` is a style tag, shown as nothing."""
+    from rich.text import Text
+
+    for text in _help_texts(path):
+        shown = Text.from_markup(text).plain
+        assert shown == text.replace("\\[", "["), f"{' '.join(path)}: {text!r}"

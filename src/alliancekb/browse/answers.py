@@ -20,7 +20,9 @@ read transaction:
 - `scope_names`: every name of every alliance and pillar in the name index's normal form
   (`core.names.normalize`: `pillar ii`, `aukus pillar 2`), so that the server resolves a
   scope the way the CLI does (`store.resolve`), and plain SQL can match a typed name.
-- `conflicts`: the rows of `alliancekb conflicts`.
+- `country_names`: every name of every country in the same normal form (codes, names,
+  aliases), so that the server resolves a country the way the CLI does as well.
+- `conflicts`: the rows of `alliancekb conflicts`, in its order.
 """
 
 from __future__ import annotations
@@ -108,6 +110,16 @@ SCOPE_NAME_COLUMNS = (
     ("scope", "TEXT", "the scope it names (its label in `scopes`)"),
     ("kind", "TEXT", "alliance or pillar"),
     ("label", "TEXT", "how the name index shows the scope in messages"),
+)
+
+COUNTRY_NAME_COLUMNS = (
+    (
+        "name",
+        "TEXT",
+        "a name of the country in normal form (lower case, no accents, no punctuation)",
+    ),
+    ("country", "TEXT", "the country it names (iso3)"),
+    ("label", "TEXT", "how the name index shows the country in messages"),
 )
 
 CONFLICT_COLUMNS = (
@@ -216,6 +228,12 @@ def _scope_names(session: Session) -> Iterator[Sequence[Any]]:
     yield from sorted(rows)
 
 
+def _country_names(session: Session) -> Iterator[Sequence[Any]]:
+    iso3 = dict(session.execute(select(m.Country.id, m.Country.iso3)).all())
+    pool = load_index(session, {Kind.COUNTRY}).all_names({Kind.COUNTRY})
+    yield from sorted({(name, iso3[r.id], r.label) for name, refs in pool.items() for r in refs})
+
+
 def _conflicts(session: Session) -> Iterator[Sequence[Any]]:
     for row in conflicts(session).rows:
         yield (
@@ -248,6 +266,12 @@ ANSWER_TABLES = (
         "every name of every alliance and pillar, as the CLI resolves them",
         SCOPE_NAME_COLUMNS,
         _scope_names,
+    ),
+    ExtraTable(
+        "country_names",
+        "every name of every country, as the CLI resolves them",
+        COUNTRY_NAME_COLUMNS,
+        _country_names,
     ),
     ExtraTable(
         "conflicts",

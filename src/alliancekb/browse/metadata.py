@@ -15,8 +15,15 @@ The canned queries answer as the CLI does:
   it the scope's label and the day as YYYY-MM-DD. On its own (the snapshot opened
   elsewhere) the SQL takes a label or a name in normal form (`scope_names`), and a day
   that is not YYYY-MM-DD gives no rows, never another day's answer.
-- `statements_about`: the statements about a country (as `statements --country`).
-- `conflicts`: the rows of `alliancekb conflicts`, computed when the snapshot was taken.
+- `statements_about`: the statements about a country (as `statements --country`),
+  newest first; the server hands it the country's ISO3 code (`browse.guard`), the SQL on
+  its own takes a code or a name in normal form (`country_names`).
+- `conflicts_of`: the rows of `alliancekb conflicts [SCOPE]`, computed when the snapshot
+  was taken, in the CLI's order; the scope read as for `members`.
+
+The statements' search box searches as `statements --search` does: the snapshot's index
+stems words as the knowledge base's (`store.search.FTS5_TOKENIZE`), and the server reads
+the text as the CLI does (`browse.guard`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from alliancekb.browse.answers import ANSWER_TABLES
 from alliancekb.core.vocab import Role, Status
 from alliancekb.export.catalogue import TABLES
+from alliancekb.query.conflicts import CONFLICT_KINDS
 
 if TYPE_CHECKING:
     from alliancekb.query.declare import Question
@@ -78,23 +86,28 @@ ORDER BY {_rank("status", [s.value for s in Status])},
          {_rank("role", [r.value for r in Role])}, country_name, start
 """  # noqa: S608 (only vocabulary values are formatted in)
 
+#: The statements about a country, as `alliancekb statements --country C`.
 STATEMENTS_ABOUT_SQL = """
 SELECT s.date, s.speaker_label, s.speaker_kind, s.speaker, s.stance, s.text, s.quote,
        s.source, s.id
 FROM statements s
 JOIN statement_countries sc ON sc.statement = s.id
-JOIN countries c ON c.iso3 = sc.country
-WHERE lower(c.iso3) = lower(trim(:country)) OR lower(c.name) = lower(trim(:country))
-   OR c.iso3 IN (SELECT country FROM country_aliases
-                 WHERE lower(alias) = lower(trim(:country)))
+WHERE sc.country = coalesce(
+  (SELECT iso3 FROM countries WHERE iso3 = trim(:country)),
+  (SELECT min(country) FROM country_names WHERE name = lower(trim(:country))
+   HAVING count(DISTINCT country) = 1))
 ORDER BY s.date_lower DESC, s.id
 """
 
-CONFLICTS_SQL = """
+#: Where sources disagree, as `alliancekb conflicts [SCOPE]` (an empty scope: every one).
+CONFLICTS_SQL = f"""
 SELECT scope, country, iso3, kind, "values", note FROM conflicts
-WHERE (:scope = '' OR lower(scope) = lower(trim(:scope)))
-ORDER BY scope, country, kind
-"""
+WHERE nullif(trim(:scope), '') IS NULL OR scope = coalesce(
+  (SELECT scope FROM scopes WHERE scope = trim(:scope)),
+  (SELECT min(scope) FROM scope_names WHERE name = lower(trim(:scope))
+   HAVING count(DISTINCT scope) = 1))
+ORDER BY scope, country, {_rank("kind", list(CONFLICT_KINDS))}
+"""  # noqa: S608 (only vocabulary values are formatted in)
 
 
 def _params(question: Question[Any, Any], names: tuple[str, ...]) -> tuple[list[str], str]:
@@ -134,15 +147,16 @@ def canned_queries() -> dict[str, Any]:
             questions.statements,
             ("country",),
             "Statements about a country",
-            "As `alliancekb statements --country C`, newest first, by ISO3 code, name or alias.",
+            "As `alliancekb statements --country C`, newest first; the country by any name "
+            "the CLI takes (code, name, alias, ISO 3166 name).",
             STATEMENTS_ABOUT_SQL,
         ),
         "conflicts_of": _canned(
             questions.conflicts,
             ("scope",),
             "Where sources disagree",
-            "The rows of `alliancekb conflicts` (computed when the snapshot was taken); "
-            "a scope label, or empty for every scope.",
+            "The rows of `alliancekb conflicts SCOPE` (computed when the snapshot was "
+            "taken); the scope by any name the CLI takes, or empty for every scope.",
             CONFLICTS_SQL,
         ),
     }

@@ -3,9 +3,9 @@
 The snapshot is opened immutable: Datasette never writes to it, and the file is read-only
 on disk as well. The server listens on the loopback interface unless a host is given (an
 empty one is refused: every interface must be named). Arbitrary SQL is off unless asked
-for, and every query is bounded in time and memory (`browse.limits`); the `members`
-query's parameters are read as the CLI reads them (`browse.guard`). Ctrl-C, SIGTERM and
-SIGHUP stop it cleanly.
+for, and every query is bounded in time and memory (`browse.limits`); the canned
+queries' parameters and the statements' search are read as the CLI reads them
+(`browse.guard`). Ctrl-C, SIGTERM and SIGHUP stop it cleanly.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from alliancekb.browse.answers import ANSWER_TABLES
-from alliancekb.browse.guard import ScopeNames, guarded
+from alliancekb.browse.guard import SnapshotNames, guarded
 from alliancekb.browse.limits import bound_process_memory, prepare_connection, settings
 from alliancekb.browse.metadata import metadata
 from alliancekb.core.errors import RuntimeFailure, UsageError
@@ -181,7 +181,7 @@ def serve(
         settings=settings(allow_sql=allow_sql),
     )
     asyncio.run(ds.invoke_startup())
-    app = guarded(ds.app(), ScopeNames.of(path))
+    app = guarded(ds.app(), SnapshotNames.of(path))
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/{path.stem}"
     said = "; arbitrary SQL allowed, bounded" if allow_sql else ""

@@ -202,7 +202,7 @@ def browse_cmd(
     full-text search on statements, and canned queries (members of a scope as of a date,
     statements about a country, conflicts) that answer as the CLI does.
 
-    Needs the web extra: pip install 'alliancekb[web]'. An SQLite knowledge base is served
+    Needs the web extra: pip install 'alliancekb\\[web]'. An SQLite knowledge base is served
     from a snapshot taken now (removed when the server stops: Ctrl-C, SIGTERM or SIGHUP).
     A PostgreSQL database is browsed through a snapshot you take: `alliancekb export
     --sqlite kb.sqlite`, then `alliancekb browse kb.sqlite`. Listens on 127.0.0.1 unless

@@ -34,6 +34,7 @@ from alliancekb.export.catalogue import TABLES, ExportTable
 from alliancekb.export.files import rows_of
 from alliancekb.store.db import read_session
 from alliancekb.store.entities import ENTITIES, Kind
+from alliancekb.store.search import FTS5_TOKENIZE
 
 #: Tables whose first column is their natural key (a primary key in the file).
 PRIMARY_KEYS = {
@@ -182,10 +183,11 @@ def write_sqlite(
 
 
 def _add_search(out: sqlite3.Connection) -> None:
-    """FTS5 on statement text, with the tokenizer the knowledge base's own search uses."""
+    """FTS5 on statement text, with the tokenizer the knowledge base's own search uses
+    (Porter stems: `submarine` finds "submarines", as `statements --search` does)."""
     out.execute(
         f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
-        "text, content='statements', content_rowid='rowid', tokenize='unicode61')"
+        f"text, content='statements', content_rowid='rowid', tokenize='{FTS5_TOKENIZE}')"
     )
     out.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
 

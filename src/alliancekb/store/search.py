@@ -66,6 +66,9 @@ from alliancekb.core.errors import UsageError
 #: The FTS5 index of replaced statements (migration 0008; see store/versions.py).
 VERSIONS_FTS = "statements_versions_fts"
 FTS_TABLE = "statements_fts"
+#: The tokenizer of the FTS5 tables (migrations 0007, 0008), and of a snapshot's
+#: (`export --sqlite`), so that a snapshot's search stems as the knowledge base's does.
+FTS5_TOKENIZE = "porter unicode61 remove_diacritics 0"
 #: The GIN index on PostgreSQL.
 PG_INDEX = "ix_statements_text_search"
 #: The stored tsvector column on PostgreSQL (not a model column: the loader or a trigger fills it).
@@ -103,6 +106,13 @@ def parse(query: str) -> SearchQuery:
             for word in found:
                 words.setdefault(word, None)
     return SearchQuery(tuple(words), tuple(phrases))
+
+
+def written(query: SearchQuery) -> str:
+    """The words and phrases of a parsed search written out again: words separated by
+    spaces, each phrase in double quotes (`submarine "maritime autonomous"`), which
+    `parse` reads back as the same query. Shown where a search text is echoed (browse)."""
+    return " ".join([*query.words, *('"' + " ".join(p) + '"' for p in query.phrases)])
 
 
 def parse_required(query: str) -> SearchQuery:
