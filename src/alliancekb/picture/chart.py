@@ -57,6 +57,8 @@ CLAIM_COLOURS = ("#212121", "#a0522d", "#f06292", "#9e9d24")
 FORMATS = ("svg", "png", "pdf")
 _LANE_HEIGHT = 0.62
 _CLAIM_OFFSET = 0.38
+#: Between one claimant's line and the next one's, in lanes.
+_CLAIM_STEP = 0.12
 _GREY = "#424242"
 #: Past its evidence, transitional: the status's colour faded, flat.
 _FADED = 0.28
@@ -135,12 +137,12 @@ def _draw_claims(ax: Any, y: float, bars: list[Bar], colours: dict[str, str]) ->
         colour = colours.get(bar.claim or "", _GREY)
         x0, x1 = _num(bar.start), _num(bar.end)
         # each claimant a little lower than the one before it: two that agree stay apart
-        at = y + _CLAIM_OFFSET + 0.08 * (order.index(bar.claim) if bar.claim in order else 0)
+        at = y + _CLAIM_OFFSET + _CLAIM_STEP * (order.index(bar.claim) if bar.claim in order else 0)
         style = {"color": colour, "linewidth": 1.0, "solid_capstyle": "butt"}
         ax.plot([x0, x1], [at] * 2, **style)
-        ax.plot([x0, x0], [at - 0.05, at + 0.05], **style)
+        ax.plot([x0, x0], [at - 0.04, at + 0.04], **style)
         if bar.end_kind == "to":
-            ax.plot([x1, x1], [at - 0.05, at + 0.05], **style)
+            ax.plot([x1, x1], [at - 0.04, at + 0.04], **style)
 
 
 def _lane_label(lane: Lane) -> str:
@@ -316,7 +318,9 @@ def figure(
             0, 0, _footnote_text(timeline, 150), fontsize=6, va="bottom", ha="left",
             family="monospace",
         )  # fmt: skip
-        _fit(fig, ax, swatches, note, max(len(timeline.lanes), 1))
+        # a lane with the datasets' lines beneath its bar needs room for them
+        lane_h = 0.42 if timeline.claimants else 0.34
+        _fit(fig, ax, swatches, note, lane_h * max(len(timeline.lanes), 1))
     return fig
 
 
@@ -366,7 +370,7 @@ def _inches(box: Any, dpi: float) -> tuple[float, float]:
     return box.width / dpi, box.height / dpi
 
 
-def _fit(fig: Figure, ax: Any, swatches: list[Swatch], note: Any, lanes: int) -> None:
+def _fit(fig: Figure, ax: Any, swatches: list[Swatch], note: Any, lanes_h: float) -> None:
     """Size the figure and place the axes, legend and footnote from the texts' measured
     extents: lane labels and footnote numbers get the room they take, the legend as
     many columns as fit, each part below the one above it."""
@@ -395,7 +399,7 @@ def _fit(fig: Figure, ax: Any, swatches: list[Swatch], note: Any, lanes: int) ->
     note_w, note_h = _inches(note.get_window_extent(renderer), dpi)
     xaxis_h = 0.45
     top_h = 0.75
-    plot_h = 0.34 * lanes + 0.2
+    plot_h = lanes_h + 0.2
     margin, gap = 0.12, 0.15
     height = margin + note_h + gap + legend_h + xaxis_h + plot_h + top_h
     fig.set_size_inches(_WIDTH, height)
