@@ -64,10 +64,11 @@ def chart_cmd(
 
     Bars are coloured by status; solid where the evidence reaches, hatched past it where
     the fact is presumed to continue (in force), faded where it is only the last thing
-    known (expected, under consultation); a pale ramp and `~`/`?` where the start is known
-    only to the year or month or is approximate; an arrow where a membership is not known
-    to have ended. Inherited members of a pillar are marked `via` the alliance; sources are
-    numbered in a footnote.
+    known (expected, under consultation); a ramp from pale to full and `~`/`?` where the
+    start is known only to the year or month or is approximate; an arrow where a membership
+    is not known to have ended. A lane is the answer `members` gives over time; each
+    imported dataset's own record of it is a thin line beneath. Inherited members of a
+    pillar are marked `via` the alliance; sources are numbered in a footnote.
 
     Examples: alliancekb chart NATO --out nato.png ;
     alliancekb chart 'AUKUS Pillar 2' --as-of 2024-12-31 --out pillar2.svg ;
@@ -138,8 +139,11 @@ def graph_cmd(
     """Write who is tied to whom on a date: countries and alliances as nodes, memberships as
     edges (role, status, currency, obligations, from/to and start/end dates).
 
-    GEXF edges carry start/end, so Gephi's timeline plays them; a pillar is `part-of` its
-    alliance (whose members take part in it). The edges are the rows `members` answers.
+    Only the alliances in force on the date (founded, not yet dissolved) are nodes; each
+    edge is named by the role held (member, partner, candidate, observer), and one that
+    ended or was declined is left out. GEXF edges carry start/end, so Gephi's timeline
+    plays them; a pillar is `part-of` its alliance (whose members take part in it). The
+    edges are the rows `members` answers.
 
     Examples: alliancekb graph --out alliances.gexf ;
     alliancekb graph --as-of 1990-01-01 --obligation defense --out 1990.graphml ;
