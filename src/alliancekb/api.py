@@ -21,7 +21,9 @@ import io
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass, replace
+from html import escape
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Concatenate, Generic, ParamSpec, TypeVar
@@ -31,7 +33,14 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import Format, Row, file_formats, format_of_path, json_value
+from alliancekb.core.formats import (
+    Format,
+    Row,
+    file_formats,
+    format_of_path,
+    json_value,
+    text_value,
+)
 from alliancekb.query import questions
 from alliancekb.query.cards import Card
 from alliancekb.query.data_rows import data_rows
@@ -95,11 +104,51 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
         commit([pending], force=force)
         return target
 
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table for a notebook (Jupyter calls this): every text
+        escaped, the answer's facts (its meta: scope, as-of date, statuses, ...) and the
+        row count in the caption; the first `HTML_ROWS` rows only, as the caption says."""
+        keys = list(self[0]) if self else []
+        facts = [f"{type(self.meta).__name__}", *_meta_facts(self.meta)]
+        shown = len(self) if len(self) <= HTML_ROWS else HTML_ROWS
+        facts.append(
+            f"{len(self)} row(s)" if shown == len(self) else f"first {shown} of {len(self)} rows"
+        )
+        head = "".join(f"<th>{escape(k)}</th>" for k in keys)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(text_value(row.get(k)))}</td>" for k in keys) + "</tr>"
+            for row in self[:shown]
+        )
+        return (
+            f'<table class="alliancekb-rows"><caption>{escape(" · ".join(facts))}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
     def _write(self, stream: IO[str], fmt: Format, keys: Sequence[str] | None) -> int:
         assert fmt.writer is not None  # a file format has one
         if keys is None:
             keys = list(self[0]) if self else []
         return fmt.writer(stream, keys, self)
+
+
+#: The rows a notebook's HTML view shows; the caption says when there are more.
+HTML_ROWS = 50
+
+
+def _meta_facts(meta: Any) -> list[str]:
+    """`name: value` for each plain fact of an answer's meta (its rows and the lists of
+    rows it names aside), as its caption would state them."""
+    if not is_dataclass(meta):
+        return []
+    facts = []
+    for f in dataclass_fields(meta):
+        value = getattr(meta, f.name)
+        if f.name == "rows" or value is None or value == () or value == []:
+            continue
+        if isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value):
+            continue  # rows of their own (`officials`' left-out positions): not a fact
+        facts.append(f"{f.name}: {text_value(json_value(value), ', ')}")
+    return facts
 
 
 def _file_format(fmt: str) -> Format:

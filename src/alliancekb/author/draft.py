@@ -7,6 +7,10 @@ sentence quotes them (`quote: true`) or else what the clause reports, `about` fr
 countries, scopes and technology areas the reported words name, and a stance guessed from
 the wording. Plus a `sources` record for the article unless its key is known.
 
+A subject that names no official, country or alliance but a government by its seat or its
+people's adjective ("Officials in Canberra", "Japanese officials": `governments`) is that
+country speaking, a guess.
+
 Nothing is invented. A guess is marked `# guessed: check`; a required field the text
 does not support (the date a statement was made, the article's date) is left out with a
 `# TODO` comment, so the draft fails `alliancekb validate` until a person completes it.
@@ -33,6 +37,7 @@ from alliancekb.author.article import (
     sentences,
 )
 from alliancekb.author.clauses import Clause, reporting_clauses
+from alliancekb.author.governments import GovernmentMention, government_mentions
 from alliancekb.author.names import KnownNames, Mention
 from alliancekb.author.schema import SCHEMA_FILE
 from alliancekb.core.errors import AlliancekbError, UsageError
@@ -180,17 +185,10 @@ def _statement(
         return Skipped(sentence, clause.problem or "no speaker named")
     s_start, s_end = clause.subject
     subject = sentence[s_start:s_end].strip("“”\"' ")
-    in_subject = [x for x in mentions if x.start >= s_start and x.end <= s_end]
-    speakers = sorted(
-        (x for x in in_subject if x.ref.kind in _SPEAKER_ORDER),
-        key=lambda x: _SPEAKER_ORDER.index(x.ref.kind),
-    )
-    if not speakers:
-        return Skipped(
-            sentence, f"no official, country or alliance the knowledge base knows in {subject!r}"
-        )
-    speaker = speakers[0]
-    others = [x.words for x in speakers[1:] if x.ref.kind is speaker.ref.kind]
+    chosen = _speaker(sentence, (s_start, s_end), subject, mentions, names)
+    if isinstance(chosen, Skipped):
+        return chosen
+    speaker, note = chosen
     c_start, c_end = clause.content
     reported = sentence[c_start:c_end]
     quoted = [q for q in quotations(sentence) if q.start >= c_start and q.end <= c_end]
@@ -207,12 +205,54 @@ def _statement(
         quote=bool(quoted),
         stance=stance,
         stance_word=word,
-        speaker_note=f"the words also name {', '.join(others)}" if others else None,
+        speaker_note=note,
     )
     about = [x for x in mentions if x.start >= c_start and x.end <= c_end]
     about = [x for x in about if not (x.start >= s_start and x.end <= s_end)]
     statement.about = _about(about, names, pillars)
     return statement
+
+
+def _speaker(
+    sentence: str,
+    span: tuple[int, int],
+    subject: str,
+    mentions: list[Mention],
+    names: KnownNames,
+) -> tuple[Mention, str | None] | Skipped:
+    """Who the subject names as speaker, with a note for the reviewer: an entity the
+    knowledge base knows, else a government named by its seat or adjective (a guess)."""
+    s_start, s_end = span
+    in_subject = [x for x in mentions if x.start >= s_start and x.end <= s_end]
+    speakers = sorted(
+        (x for x in in_subject if x.ref.kind in _SPEAKER_ORDER),
+        key=lambda x: _SPEAKER_ORDER.index(x.ref.kind),
+    )
+    if speakers:
+        others = [x.words for x in speakers[1:] if x.ref.kind is speakers[0].ref.kind]
+        return speakers[0], f"the words also name {', '.join(others)}" if others else None
+    governments = _governments(sentence[s_start:s_end], names)
+    if len(governments) > 1:
+        named = ", ".join(g.words for g in governments.values())
+        return Skipped(sentence, f"{subject!r} names several governments ({named})")
+    if not governments:
+        return Skipped(
+            sentence, f"no official, country or alliance the knowledge base knows in {subject!r}"
+        )
+    ((ref, words),) = governments.items()
+    speaker = Mention(s_start + words.start, s_start + words.end, ref, words.words)
+    return speaker, f"the government of {names.reference(ref)}"
+
+
+def _governments(subject: str, names: KnownNames) -> dict[Ref, GovernmentMention]:
+    """The countries whose governments the subject names by a seat or an adjective
+    ("officials in Canberra", "Japanese officials"), each with its first words."""
+    found: dict[Ref, GovernmentMention] = {}
+    for mention in government_mentions(subject):
+        refs = names.index.candidates(mention.iso3, {Kind.COUNTRY})
+        if len(refs) == 1:
+            found.setdefault(refs[0], mention)
+    return found
 
 
 def _about(

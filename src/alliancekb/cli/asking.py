@@ -19,7 +19,14 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
-from alliancekb.cli.reading import KnownOnOpt, date_options, emit, read_paged, read_paged_core
+from alliancekb.cli.reading import (
+    KnownOnAsOfOpt,
+    KnownOnOpt,
+    date_options,
+    emit,
+    read_paged,
+    read_paged_core,
+)
 from alliancekb.query.declare import Parameter, Question, Shape
 
 if TYPE_CHECKING:
@@ -94,7 +101,9 @@ def _signature(
         if parameter.name in extra:
             params.append(extra[parameter.name])
     if known_on:
-        params.append(inspect.Parameter("known_on", keyword, annotation=KnownOnOpt, default=None))
+        dated = any(p.name == "as_of" for p in question.parameters)
+        option = KnownOnAsOfOpt if dated else KnownOnOpt
+        params.append(inspect.Parameter("known_on", keyword, annotation=option, default=None))
     params.append(inspect.Parameter("fmt", keyword, annotation=FormatOpt, default="table"))
     return inspect.Signature(params, return_annotation=None)
 

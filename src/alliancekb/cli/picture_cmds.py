@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 
 from alliancekb.cli.options import OBLIGATIONS, one_of, out_option
-from alliancekb.cli.reading import AsOfOpt, KnownOnOpt, as_of_date, knowledge_time, read_for
+from alliancekb.cli.reading import (
+    AsOfOpt,
+    KnownOnAsOfOpt,
+    as_of_date,
+    knowledge_time,
+    read_for,
+)
 from alliancekb.cli.state import state_of
 from alliancekb.core.clock import today
 
@@ -50,7 +56,7 @@ def chart_cmd(
         Path, out_option("--out", "-o", metavar="FILE", help="The picture: .svg, .png or .pdf.")
     ],
     as_of: AsOfOpt = None,
-    known_on: KnownOnOpt = None,
+    known_on: KnownOnAsOfOpt = None,
     date_from: Annotated[
         str | None, typer.Option("--from", metavar="DATE", help="Left edge of the date axis.")
     ] = None,
@@ -110,7 +116,7 @@ def graph_cmd(
         out_option("--out", "-o", metavar="FILE", help="The graph: .graphml, .gexf, .json, .dot."),
     ],
     as_of: AsOfOpt = None,
-    known_on: KnownOnOpt = None,
+    known_on: KnownOnAsOfOpt = None,
     scope: Annotated[
         list[str] | None,
         typer.Option("--scope", metavar="SCOPE", help="Only this alliance or pillar (repeatable)."),

@@ -161,6 +161,9 @@ Examples:
 TIMELINE_HELP = """\
 Memberships, positions and statements about an entity, in date order.
 
+Each date by its first day; a membership or position whose start is not recorded comes
+last, undated.
+
 Examples:
 
   alliancekb timeline Japan
@@ -170,30 +173,19 @@ Examples:
 
 
 def _not_a_scope(session: Session | Connection, values: dict[str, Any], exc: Exception) -> None:
-    """A name that is not an alliance or pillar but another entity: say what it is and
-    which commands answer about it (`members Japan` -> `show Japan`)."""
+    """A name that is one entity of another kind (the library's message says which): add
+    the commands that answer about it (`members Japan` -> `show Japan`)."""
     import shlex
 
-    from alliancekb.core.errors import AlliancekbError, NameResolutionError
-    from alliancekb.store.resolve import Kind, load_index
+    from alliancekb.core.errors import AlliancekbError, NotAScopeError
 
-    name = values["scope"]
-    if not isinstance(exc, NameResolutionError) or exc.ambiguous:
+    if not isinstance(exc, NotAScopeError) or len(exc.found) != 1:
         return
-    try:
-        ref = load_index(session).resolve(name, frozenset(Kind))
-    except NameResolutionError:
-        return
-    kind = ref.kind.value.replace("_", " ") if hasattr(ref.kind, "value") else str(ref.kind)
-    quoted = shlex.quote(name)
+    quoted = shlex.quote(values["scope"])
     hint = f"`alliancekb show {quoted}`"
-    if ref.kind is Kind.COUNTRY:
+    if exc.found[0][0] == "country":
         hint += f" or `alliancekb alliances --country {quoted}`"
-    article = "an" if kind[:1] in "aeiou" else "a"
-    error = AlliancekbError(
-        f"{name!r} is {article} {kind} ({ref.label}), not an alliance or pillar; "
-        f"for what is known about it see {hint}"
-    )
+    error = AlliancekbError(f"{exc}; for what is known about it see {hint}")
     error.exit_code = exc.exit_code
     raise error from None
 

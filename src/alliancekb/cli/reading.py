@@ -27,17 +27,23 @@ AsOfOpt = Annotated[
     ),
 ]
 
+_KNOWN_ON_HELP = (
+    "Answer as the knowledge base stood after a past load: its number (see "
+    "`alliancekb history`), or a date or time (YYYY-MM-DD[THH:MM], UTC unless it "
+    "says): the last load finished by then."
+)
+
+#: `--known-on` of a command without `--as-of`: its help names no option it lacks.
 KnownOnOpt = Annotated[
+    str | None, typer.Option("--known-on", metavar="LOAD|TIME", help=_KNOWN_ON_HELP)
+]
+#: `--known-on` of a command that has `--as-of`: the two times together.
+KnownOnAsOfOpt = Annotated[
     str | None,
     typer.Option(
         "--known-on",
         metavar="LOAD|TIME",
-        help=(
-            "Answer as the knowledge base stood after a past load: its number (see "
-            "`alliancekb history`), or a date or time (YYYY-MM-DD[THH:MM], UTC unless it "
-            "says): the last load finished by then. With --as-of: what was held then "
-            "about that date."
-        ),
+        help=f"{_KNOWN_ON_HELP} With --as-of: what was held then about that date.",
     ),
 ]
 

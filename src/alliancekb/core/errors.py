@@ -167,6 +167,23 @@ class NameResolutionError(AlliancekbError):
         super().__init__(describe_unresolved(name, kind, self.candidates, ambiguous))
 
 
+class NotAScopeError(NameResolutionError):
+    """A name asked for as an alliance or pillar that names entities of other kinds: it
+    says which (exit 4). `found` holds each one's kind and label."""
+
+    def __init__(self, name: str, found: Sequence[tuple[str, str]]) -> None:
+        self.found = list(found)
+        labels = [f"{label} ({kind})" for kind, label in self.found]
+        super().__init__(name, "alliance or pillar", labels, len(labels) > 1)
+        if len(self.found) == 1:
+            kind, label = self.found[0]
+            article = "an" if kind[:1] in "aeiou" else "a"
+            message = f"{name!r} is {article} {kind} ({label}), not an alliance or pillar"
+        else:
+            message = f"{name!r} is not an alliance or pillar; it names: {', '.join(labels)}"
+        self.args = (message,)
+
+
 def describe_unresolved(name: str, kind: str, candidates: Sequence[str], ambiguous: bool) -> str:
     """The one sentence that explains an unknown or ambiguous name."""
     if ambiguous:

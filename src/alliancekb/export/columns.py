@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, String, case, func, type_coerce
 
 from alliancekb.core.formats import Format
-from alliancekb.store.sql_keys import KeyOrder
+from alliancekb.store.sql_keys import AnySelect, KeyOrder
 
 Kind = Literal["text", "int", "bool", "date"]
 
@@ -67,3 +68,19 @@ def edtf_columns(sql: SqlDialect, text_col: Any, lower: Any, upper: Any, name: s
         sql.date(lower).label(f"{name}_lower"),
         sql.date(upper).label(f"{name}_upper"),
     ]
+
+
+def absent_as_null(stmt: AnySelect, fields: Sequence[Field]) -> AnySelect:
+    """`stmt` with each text column's empty text read as NULL: one rule for an absent value.
+
+    The database keeps some absent texts as '' (a membership's `to`, `claim`), others as
+    NULL (a pillar); JSON, NDJSON and the SQLite file say `null` for both. CSV, which
+    writes either as an empty field, keeps its fast path's columns as they are.
+    """
+    columns = [
+        type_coerce(func.nullif(getattr(c, "element", c), ""), c.type).label(f.name)
+        if f.kind == "text" and isinstance(c.type, String)
+        else c
+        for c, f in zip(stmt.selected_columns, fields, strict=True)
+    ]
+    return stmt.with_only_columns(*columns, maintain_column_froms=True)

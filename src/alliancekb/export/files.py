@@ -14,7 +14,8 @@
 
 CSV is RFC 4180 (header row, CRLF, quoted as needed), UTF-8, values exactly as stored;
 `excel=True` adds a UTF-8 BOM and neutralises formula-like cells (`core.formats.excel_cell`).
-JSON is one list of objects; NDJSON one object per line; the keys are the column names.
+JSON is one list of objects; NDJSON one object per line; the keys are the column names; an
+absent value is `null` in them, never `""` (`columns.absent_as_null`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from alliancekb.core.atomicfile import (
 from alliancekb.core.errors import UsageError
 from alliancekb.core.formats import Format, file_formats, json_value, text_value, write_csv
 from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable
-from alliancekb.export.columns import SqlDialect
+from alliancekb.export.columns import SqlDialect, absent_as_null
 from alliancekb.export.fast_csv import sql_line_batches, write_csv_lines
 from alliancekb.export.fast_json import write_json_rows
 from alliancekb.store.db import read_session
@@ -219,7 +220,8 @@ def rows_of(
 def _batches(
     conn: Connection, table: ExportTable, sql: SqlDialect, batch_rows: int
 ) -> Iterator[Sequence[Any]]:
-    result = conn.execution_options(yield_per=batch_rows).execute(table.select(sql))
+    stmt = absent_as_null(table.select(sql), table.fields)
+    result = conn.execution_options(yield_per=batch_rows).execute(stmt)
     try:
         if table.python_values:
             converted = _python_converter(sql.csv)

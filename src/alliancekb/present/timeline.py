@@ -32,6 +32,9 @@ def timeline_table(result: TimelineResult) -> Table:
         TIMELINE_COLUMNS,
         result.rows,
         title=f"Timeline of {result.name}",
-        caption="dates by their first day; undated starts last; status of a statement = stance",
+        caption=(
+            "dates by their first day; undated starts (no `from` recorded) last; "
+            "status of a statement = stance"
+        ),
         shrink=TIMELINE_SHRINK,
     )

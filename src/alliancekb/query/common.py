@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from alliancekb.core.dates import EdtfError, parse_as_of, parse_edtf
-from alliancekb.core.errors import UsageError
+from alliancekb.core.errors import NameResolutionError, NotAScopeError, UsageError
 from alliancekb.core.vocab import Role, Status
 from alliancekb.store import tables as t
-from alliancekb.store.resolve import Kind, Ref
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -163,3 +163,20 @@ def position_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str
         .where(link.c.position_id.in_(ids))
         .order_by(source.c.key),
     )
+
+
+def resolve_scope(reader: Reader, name: str, index: NameIndex | None = None) -> Ref:
+    """The alliance or pillar `name` means; NameResolutionError otherwise, a NotAScopeError
+    saying what it is when it names a country, an official or another kind instead
+    (`members Japan`), so that every face gives the same message."""
+    index = index if index is not None else load_index(reader, SCOPE_KINDS)
+    try:
+        return index.resolve(name, SCOPE_KINDS)
+    except NameResolutionError as exc:
+        if exc.ambiguous:
+            raise
+        # Only on the way to an error: every kind's names, read once.
+        others = load_index(reader).candidates(name, frozenset(Kind) - SCOPE_KINDS)
+        if not others:
+            raise
+        raise NotAScopeError(name, [(str(r.kind), r.label) for r in others]) from None

@@ -32,7 +32,7 @@ from alliancekb.core.vocab import (
     SourceKind,
     Status,
 )
-from alliancekb.query.common import role_rank_of, scope_infos, status_rank_of
+from alliancekb.query.common import resolve_scope, role_rank_of, scope_infos, status_rank_of
 from alliancekb.query.facts import EVIDENCE_FIELDS, horizon_text, membership_spans
 from alliancekb.query.facts import with_evidence as _with_evidence
 from alliancekb.query.precedence import (
@@ -42,7 +42,7 @@ from alliancekb.query.precedence import (
     decide,
 )
 from alliancekb.store import tables as t
-from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, load_index
+from alliancekb.store.resolve import Kind, NameIndex
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
@@ -366,8 +366,7 @@ def members(
     Rows are ordered by status (in-force first), role, country; with `history`, by
     country, scope and start.
     """
-    index = index if index is not None else load_index(session, SCOPE_KINDS)
-    ref = index.resolve(scope, SCOPE_KINDS)
+    ref = resolve_scope(session, scope, index)
     infos = scope_infos(session)
     assert ref.scope_id is not None
     own = infos[ref.scope_id]

@@ -54,15 +54,15 @@ class TimelineResult:
 def timeline(session: Session, name: str) -> TimelineResult:
     """Dated memberships, positions and statements about an entity, oldest first.
 
-    A membership or position gives one event at its start (`from`, or its earliest
-    evidence) and one at its own end (`to`) when that is known; a record a later one
-    replaced ends where the later one starts. Events are ordered by each date's first
-    day; undated starts come last. Rows of facts carry `confirmed` and `currency` (read
-    today). For a country: its memberships, positions held for it, statements by or
-    about it. For an alliance: memberships in it and its pillars, its positions,
-    statements by or about it or its pillars. For a pillar: its own and its alliance's
-    memberships, statements about it. For an official: positions and statements. For a
-    technology area: statements about it. For an exercise: its editions.
+    A membership or position gives one event at its start (its `from`) and one at its
+    own end (`to`) when that is known; a record a later one replaced ends where the
+    later one starts. Events are ordered by each date's first day; undated starts (no
+    `from` recorded) come last, after every dated event. Rows of facts carry `confirmed`
+    and `currency` (read today). For a country: its memberships, positions held for it,
+    statements by or about it. For an alliance: memberships in it and its pillars, its
+    positions, statements by or about it or its pillars. For a pillar: its own and its
+    alliance's memberships, statements about it. For an official: positions and
+    statements. For a technology area: statements about it. For an exercise: its editions.
     """
     index = load_index(session)
     ref = index.resolve(name, TIMELINE_KINDS)
@@ -107,9 +107,12 @@ def timeline(session: Session, name: str) -> TimelineResult:
             "confirmed": span.evidence.confirmed,
             "currency": span.currency(today).value,
         }
+        # Ordered by the date the row shows: a start known only from its evidence is
+        # undated here, and goes last with the other undated rows, never between dates.
+        started = edtf_or_none(p["from"])
         events: list[Event] = [
             (
-                (span.start or _FAR_FUTURE, 0, subject),
+                (started.lower if started is not None else _FAR_FUTURE, 0, subject),
                 {**base, "date": p["from"], "event": f"{kind} from", "detail": p.get("note")},
             )
         ]
