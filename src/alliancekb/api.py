@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.config import DatabaseTarget, resolve_target
 from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import Format, Row, file_formats, format_of_path, json_value
+from alliancekb.core.formats import (
+    Format,
+    Row,
+    file_formats,
+    format_of_path,
+    json_value,
+    write_csv,
+)
 from alliancekb.query import questions
 from alliancekb.query.cards import Card
 from alliancekb.query.data_rows import data_rows
@@ -63,10 +70,11 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
 
     def to_text(self, fmt: str = "csv", keys: Sequence[str] | None = None) -> str:
         """The rows as text in a file format (`csv`, `json`, `ndjson`: core/formats.py), as
-        the command's `--format` writes them. `keys`: the columns, in order; default the
+        the command's `--format` writes them (CSV lines end in LF, as on a terminal;
+        `to_file` writes RFC 4180's CRLF). `keys`: the columns, in order; default the
         first row's (an empty answer has none: give them for a CSV header)."""
         out = io.StringIO(newline="")
-        self._write(out, _file_format(fmt), keys)
+        self._write(out, _file_format(fmt), keys, line_feed=True)
         return out.getvalue()
 
     def to_file(
@@ -95,10 +103,14 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
         commit([pending], force=force)
         return target
 
-    def _write(self, stream: IO[str], fmt: Format, keys: Sequence[str] | None) -> int:
+    def _write(
+        self, stream: IO[str], fmt: Format, keys: Sequence[str] | None, *, line_feed: bool = False
+    ) -> int:
         assert fmt.writer is not None  # a file format has one
         if keys is None:
             keys = list(self[0]) if self else []
+        if fmt is Format.CSV:
+            return write_csv(stream, keys, self, line_feed=line_feed)
         return fmt.writer(stream, keys, self)
 
 
