@@ -3,6 +3,7 @@ reads its list from them, so a new format or a new kind of result touches one pl
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -17,7 +18,14 @@ from alliancekb import open_kb
 from alliancekb.api import KnowledgeBase
 from alliancekb.cli import app
 from alliancekb.core.errors import UsageError
-from alliancekb.core.formats import WRITERS, Format, file_formats, format_of_path, read_formats
+from alliancekb.core.formats import (
+    WRITERS,
+    Format,
+    file_formats,
+    format_of_path,
+    read_formats,
+    write_csv,
+)
 from alliancekb.present.output import Column, Table
 from alliancekb.present.views import VIEWS, emit_result, table_of, view, view_of
 from tests.conftest import TestDatabase
@@ -94,13 +102,16 @@ def test_rows_to_file_takes_the_format_from_the_extension(
     rows = kb.countries()
     for fmt in file_formats():
         path = rows.to_file(tmp_path / f"countries{fmt.extension}")
-        assert path.read_bytes() == rows.to_text(fmt).encode("utf-8")
+        # A file is RFC 4180 (CRLF); the text is what the command prints (LF)
+        text = rows.to_text(fmt)
+        expected = text.replace("\n", "\r\n") if fmt is Format.CSV else text
+        assert path.read_bytes() == expected.encode("utf-8")
     assert json.loads((tmp_path / "countries.json").read_text(encoding="utf-8")) == rows
     assert rows.to_file(tmp_path / "c.txt", "ndjson").read_text(encoding="utf-8").count("\n")
     empty = kb.conflicts()  # the seed has none
     assert empty.to_text("json") == "[]\n"
     assert empty.to_text("ndjson") == ""
-    assert empty.to_text("csv", keys=["scope", "note"]) == "scope,note\r\n"
+    assert empty.to_text("csv", keys=["scope", "note"]) == "scope,note\n"
     with pytest.raises(UsageError, match="names no file format"):
         rows.to_file(tmp_path / "countries.txt")
     with pytest.raises(UsageError, match="not a file format"):
@@ -158,3 +169,12 @@ def test_a_new_result_type_is_one_registered_view() -> None:
             view(_Drills)(drills_table)
     finally:
         del VIEWS[_Drills]
+
+
+def test_csv_with_lf_line_ends_still_quotes_every_line_break_inside_a_value() -> None:
+    """A bare CR in a value must be quoted in LF mode too, or no reader reads it back."""
+    out = io.StringIO(newline="")
+    write_csv(out, ["a", "b"], [{"a": "x\ry", "b": "p\r\nq"}], line_feed=True)
+    assert out.getvalue() == 'a,b\n"x\ry","p\r\nq"\n'
+    read = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert read == [["a", "b"], ["x\ry", "p\r\nq"]]

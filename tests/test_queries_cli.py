@@ -443,11 +443,13 @@ def test_ambiguous_name_lists_every_candidate(kb: TestDatabase) -> None:
     assert "Submarines (technology area)" in message
 
 
-def test_csv_is_rfc4180_with_lists_joined(kb: TestDatabase) -> None:
+def test_csv_on_stdout_is_quoted_as_rfc4180_with_lf_line_ends(kb: TestDatabase) -> None:
     result = run(kb, "statements", "--format", "csv")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].split(",")[:2] == ["id", "date"]
-    assert b"\r\n" in result.stdout_bytes  # Result.stdout folds CRLF
+    # For a terminal or a pipe (`grep 'x$'`, `cut`): LF; files written by export keep CRLF.
+    assert b"\r" not in result.stdout_bytes  # Result.stdout folds CRLF: read the bytes
+    assert result.stdout_bytes.endswith(b"\n")
     parsed = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
     launch = next(r for r in parsed if r["id"] == "aukus-launch")
     assert launch["countries"] == "AUS; GBR; USA"
@@ -630,3 +632,31 @@ def test_the_presentation_columns_are_the_query_fields() -> None:
     assert [c.key for c in cards.MEMBERSHIP_OF_COLUMNS] == list(SECTION_FIELDS["memberships"])
     assert [c.key for c in lists.POSITION_COLUMNS] == list(SECTION_FIELDS["positions"])
     assert [c.key for c in cards.SOURCES_CITED_COLUMNS] == list(SECTION_FIELDS["sources"])
+
+
+def test_columns_writes_only_the_named_columns_in_the_order_given(kb: TestDatabase) -> None:
+    result = run(kb, "members", "NATO", "--format", "csv", "--columns", "status,country")
+    assert result.exit_code == 0, result.output
+    parsed = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert parsed[0] == ["status", "country"]
+    assert all(len(row) == 2 for row in parsed)
+    found = rows(kb, "statements", "--columns", "id, date")
+    assert found
+    assert all(list(r) == ["id", "date"] for r in found)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--columns", "country"], "--columns chooses the columns of --format csv"),
+        (["-f", "csv", "--columns", "country,colour"], "no column 'colour' in this answer"),
+        (["-f", "csv", "--columns", ","], "--columns: give the columns' keys"),
+    ],
+)
+def test_columns_with_a_table_or_an_unknown_key_is_a_usage_error(
+    kb: TestDatabase, args: list[str], expected: str
+) -> None:
+    result = run(kb, "members", "NATO", *args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert result.stdout == ""

@@ -40,6 +40,7 @@ from alliancekb.core.formats import (
     format_of_path,
     json_value,
     text_value,
+    write_csv,
 )
 from alliancekb.query import questions
 from alliancekb.query.cards import Card
@@ -72,10 +73,11 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
 
     def to_text(self, fmt: str = "csv", keys: Sequence[str] | None = None) -> str:
         """The rows as text in a file format (`csv`, `json`, `ndjson`: core/formats.py), as
-        the command's `--format` writes them. `keys`: the columns, in order; default the
+        the command's `--format` writes them (CSV lines end in LF, as on a terminal;
+        `to_file` writes RFC 4180's CRLF). `keys`: the columns, in order; default the
         first row's (an empty answer has none: give them for a CSV header)."""
         out = io.StringIO(newline="")
-        self._write(out, _file_format(fmt), keys)
+        self._write(out, _file_format(fmt), keys, line_feed=True)
         return out.getvalue()
 
     def to_file(
@@ -124,10 +126,14 @@ class Rows(list[dict[str, Any]], Generic[Meta]):
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
 
-    def _write(self, stream: IO[str], fmt: Format, keys: Sequence[str] | None) -> int:
+    def _write(
+        self, stream: IO[str], fmt: Format, keys: Sequence[str] | None, *, line_feed: bool = False
+    ) -> int:
         assert fmt.writer is not None  # a file format has one
         if keys is None:
             keys = list(self[0]) if self else []
+        if fmt is Format.CSV:
+            return write_csv(stream, keys, self, line_feed=line_feed)
         return fmt.writer(stream, keys, self)
 
 

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from alliancekb.cli.options import FormatOpt, count_option, each_one_of, one_of
+from alliancekb.cli.options import ColumnsOpt, FormatOpt, count_option, each_one_of, one_of
 from alliancekb.cli.reading import (
     KnownOnAsOfOpt,
     KnownOnOpt,
@@ -87,6 +87,7 @@ def _signature(
     short: Mapping[str, str],
     extra: Mapping[str, inspect.Parameter],
     known_on: bool,
+    columns: bool,
 ) -> inspect.Signature:
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = [inspect.Parameter("ctx", keyword, annotation=typer.Context)]
@@ -105,11 +106,31 @@ def _signature(
         option = KnownOnAsOfOpt if dated else KnownOnOpt
         params.append(inspect.Parameter("known_on", keyword, annotation=option, default=None))
     params.append(inspect.Parameter("fmt", keyword, annotation=FormatOpt, default="table"))
+    if columns:
+        params.append(inspect.Parameter("columns", keyword, annotation=ColumnsOpt, default=None))
     return inspect.Signature(params, return_annotation=None)
 
 
 def _emit(reader: Any, result: Any, fmt: str, out: IO[str] | None, own: dict[str, Any]) -> None:
-    emit(reader, result, fmt, out)
+    emit(reader, result, fmt, out, columns=own.get("columns", ()))
+
+
+def chosen_columns(value: str | None, fmt: str) -> tuple[str, ...]:
+    """`--columns a,b`: the keys, in the order given, each once (none: every column)."""
+    from alliancekb.core.errors import UsageError
+    from alliancekb.core.formats import Format
+
+    if value is None:
+        return ()
+    keys = tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    if not keys:
+        raise UsageError("--columns: give the columns' keys, comma-separated (country,status)")
+    if Format(fmt).for_people:
+        raise UsageError(
+            "--columns chooses the columns of --format csv, json or ndjson; "
+            "a table chooses its own to fit the terminal"
+        )
+    return keys
 
 
 def read_command(
@@ -123,6 +144,7 @@ def read_command(
     explain: Explain | None = None,
     instead: Instead | None = None,
     known_on: bool = True,
+    columns: bool = True,
 ) -> Callable[..., None]:
     """The Typer command of a question (its function, for `app.command(name)`).
 
@@ -132,11 +154,12 @@ def read_command(
     by name; `explain`: called with a failed question's
     error before it is raised (a better message for what the name turned out to be);
     `instead`: given the command's own option values and the format, answers another
-    question when they ask it (`history --changes`), returning True.
+    question when they ask it (`history --changes`), returning True; `columns`: the
+    command takes `--columns` (its chosen keys are `own["columns"]` for `present`).
     """
     renamed = dict(renamed or {})
     extra = dict(extra or {})
-    signature = _signature(question, renamed, short or {}, extra, known_on)
+    signature = _signature(question, renamed, short or {}, extra, known_on, columns)
     options = {p.name: option_name(p, renamed) for p in question.parameters}
     own_names = [p.name for p in extra.values()]
 
@@ -144,6 +167,8 @@ def read_command(
         fmt = values.pop("fmt")
         values.pop("known_on", None)
         own = {name: values.pop(name) for name in own_names}
+        if columns:
+            own["columns"] = chosen_columns(values.pop("columns"), fmt)
         if instead is not None and instead(ctx, own, fmt):
             return
         with _reader(ctx, question.orm) as (reader, out), date_options(options):

@@ -73,20 +73,22 @@ def upgrade_cmd(
     state = state_of(ctx)
     engine = state.engine(prepare=False)
     with translate_db_errors(state.target().url):
+        from alliancekb.cli.state import announce_creating
         from alliancekb.load.bootstrap import create, refuse_foreign
 
         before = refuse_foreign(engine)
         # An empty database is created and seeded in one transaction, else migrated.
-        created = create(engine, revision, seed=seed)
+        created = create(
+            engine,
+            revision,
+            seed=seed,
+            creating=(lambda: announce_creating(engine)) if seed else None,
+        )
         if not created:
             migrate.upgrade(engine, revision)
         after = migrate.current_revision(engine)
     seeded = " and loaded the bundled knowledge" if seed and created else ""
     typer.echo(f"database at {after} (was {before or 'empty'}){seeded}")
-    if seed and created:
-        from alliancekb.cli.state import announce_created
-
-        announce_created(engine)
 
 
 # `-1` (one step down) is a revision, not an unknown option.

@@ -138,6 +138,7 @@ history_cmd = read_command(
     present=_history,
     instead=_changes,
     known_on=False,
+    columns=False,
 )
 
 

@@ -67,6 +67,20 @@ FormatOpt = Annotated[
         help=formats_help(read_formats()),
     ),
 ]
+#: The read commands' `--columns`: which keys of CSV/JSON/NDJSON, in which order.
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="KEY,KEY...",
+        help=(
+            "Write only these columns, in this order (comma-separated keys, as --format json "
+            "names them), with --format csv, json or ndjson: `--columns country,status,from`. "
+            "Rather than `cut -d,`, which splits a quoted value holding a comma."
+        ),
+        show_default=False,
+    ),
+]
 #: `export --format`: the formats written to files.
 FileFormatOpt = Annotated[
     str,

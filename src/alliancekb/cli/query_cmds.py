@@ -208,7 +208,8 @@ _SOURCES = inspect.Parameter(
 def _members(
     reader: Session | Connection, result: Any, fmt: str, out: IO[str] | None, own: dict[str, Any]
 ) -> None:
-    emit(reader, result, fmt, out, whole=("sources",) if own["sources"] else ())
+    whole = ("sources",) if own["sources"] else ()
+    emit(reader, result, fmt, out, whole=whole, columns=own["columns"])
 
 
 def _card(
@@ -239,7 +240,7 @@ officials_cmd = read_command(
 )
 sources_cmd = read_command(questions.sources, help=SOURCES_HELP)
 statements_cmd = read_command(questions.statements, help=STATEMENTS_HELP, short={"limit": "-n"})
-show_cmd = read_command(questions.show, help=SHOW_HELP, present=_card)
+show_cmd = read_command(questions.show, help=SHOW_HELP, present=_card, columns=False)
 timeline_cmd = read_command(questions.timeline, help=TIMELINE_HELP)
 
 

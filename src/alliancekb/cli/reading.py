@@ -120,11 +120,13 @@ def emit(
     out: IO[str] | None,
     *,
     whole: tuple[str, ...] = (),
+    columns: tuple[str, ...] = (),
 ) -> None:
-    """Write a list result; a past state is said in its caption and in every CSV/JSON row."""
+    """Write a list result; a past state is said in its caption and in every CSV/JSON row.
+    `columns`: only these keys, in this order (`--columns`)."""
     from alliancekb.present.views import emit_result
 
-    emit_result(result, fmt, out, whole=whole, known=knowledge_time(session))
+    emit_result(result, fmt, out, whole=whole, known=knowledge_time(session), columns=columns)
 
 
 #: The option of each date parameter of the query layer.

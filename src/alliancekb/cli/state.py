@@ -45,9 +45,9 @@ class CliState:
                 from alliancekb.load.bootstrap import prepare as prepare_db
                 from alliancekb.store.db import translate_db_errors
 
+                engine = self._engine
                 with translate_db_errors(self.target().url):
-                    if prepare_db(self._engine):
-                        announce_created(self._engine)
+                    prepare_db(engine, creating=lambda: announce_creating(engine))
         return self._engine
 
     def scrub(self, message: str) -> str:
@@ -60,18 +60,25 @@ class CliState:
         return message
 
 
-def announce_created(engine: Engine) -> None:
-    """One line on stderr: where the new knowledge base is and how fresh its knowledge is."""
+def announce_creating(engine: Engine) -> None:
+    """One line on stderr as a new knowledge base is created (the seed takes seconds):
+    where it is and how fresh the bundled knowledge is.
+
+    Always on stderr, a terminal or not: stdout stays the answer alone (pipes stay clean),
+    and a script that wants silence sends stderr away (`2>/dev/null`).
+    """
     from alliancekb.core.paths import display_text
-    from alliancekb.load.bootstrap import newest_evidence
+    from alliancekb.load.bootstrap import seed_newest_evidence
     from alliancekb.store.db import masked, sqlite_path
 
     path = sqlite_path(str(engine.url))
     where = str(path) if path is not None else masked(str(engine.url))
-    newest = newest_evidence(engine)
-    fresh = f"; its newest evidence is of {newest}" if newest else ""
+    newest = seed_newest_evidence()
+    fresh = f" (newest evidence {newest})" if newest else ""
     typer.echo(
-        f"alliancekb: created {display_text(where)} with the bundled knowledge{fresh}", err=True
+        f"alliancekb: creating the knowledge base at {display_text(where)} "
+        f"from the bundled knowledge{fresh}…",
+        err=True,
     )
 
 

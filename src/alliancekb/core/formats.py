@@ -71,15 +71,23 @@ def excel_cell(text: str) -> str:
 
 
 def write_csv(
-    stream: IO[str], keys: Sequence[str], rows: Iterable[Row], *, excel: bool = False
+    stream: IO[str],
+    keys: Sequence[str],
+    rows: Iterable[Row],
+    *,
+    excel: bool = False,
+    line_feed: bool = False,
 ) -> int:
     """Write RFC 4180 CSV (a header, then one line per row, CRLF); return the row count.
 
     `stream` must be opened with `newline=''` when it is a file. With `excel`, a UTF-8 BOM
     comes first and every cell is passed through `excel_cell`; without it every value is
-    written exactly as stored.
+    written exactly as stored. With `line_feed`, each row ends in LF instead of CRLF (for
+    a terminal or a pipe, where `grep '...$'`, `cut` and `tail` expect LF); fields are
+    quoted exactly as in RFC 4180 mode, so a CR or LF inside a value stays quoted.
     """
-    writer = csv.writer(stream, lineterminator="\r\n")
+    target: IO[str] | _LineFeedRows = _LineFeedRows(stream) if line_feed else stream
+    writer = csv.writer(target, lineterminator="\r\n")
     cell: Callable[[Any], str] = (lambda v: excel_cell(text_value(v))) if excel else text_value
     if excel:
         stream.write(UTF8_BOM)
@@ -89,6 +97,25 @@ def write_csv(
         writer.writerow([cell(row.get(k)) for k in keys])
         count += 1
     return count
+
+
+class _LineFeedRows:
+    """A stream for `csv.writer` that ends each row in LF instead of CRLF.
+
+    Not `lineterminator="\\n"`: the csv module then leaves a value holding a bare CR
+    unquoted, which no reader reads back. The writer writes one row per call, so only the
+    row's own terminator is replaced, never a line break quoted inside a value.
+    """
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if text.endswith("\r\n"):
+            text = text[:-2] + "\n"
+        return self.stream.write(text)
 
 
 def json_object(keys: Sequence[str], row: Row) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from alliancekb.core.formats import Format, Row, text_value
+from alliancekb.core.formats import Format, Row, text_value, write_csv
 from alliancekb.present.escape import visible
 from alliancekb.present.layout import ColumnSpec, Fit, Form, Kind, Shrink, cell_lines, fit
 
@@ -228,7 +228,9 @@ def emit(table: Table, fmt: Format | str, stream: IO[str] | None = None) -> int 
     """Write `table` in `fmt` to `stream` (default stdout), by the format's writer (streamed)
     or, for people, as the Rich table.
 
-    Returns the number of rows written (None for the Rich table).
+    Returns the number of rows written (None for the Rich table). CSV rows end in LF:
+    this is output for a terminal or a pipe (`cut`, `grep '...$'`), never a file that
+    `export` or `--out` writes, which keep RFC 4180's CRLF (docs/export.md).
     """
     import sys
 
@@ -237,7 +239,10 @@ def emit(table: Table, fmt: Format | str, stream: IO[str] | None = None) -> int 
         render_table(table, console_for(stream))
         return None
     out = stream if stream is not None else sys.stdout
-    return fmt.writer(out, [c.key for c in data_columns(table.columns)], table.rows)
+    keys = [c.key for c in data_columns(table.columns)]
+    if fmt is Format.CSV:
+        return write_csv(out, keys, table.rows, line_feed=True)
+    return fmt.writer(out, keys, table.rows)
 
 
 def data_columns(columns: Sequence[Column]) -> list[Column]:

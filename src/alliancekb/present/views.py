@@ -106,6 +106,21 @@ def known_on_table(table: Table, known: KnownOn, as_of: dt.date | None) -> Table
     )
 
 
+def only_columns(table: Table, keys: Sequence[str]) -> Table:
+    """The table with only the data columns `keys`, in that order; a key it does not have
+    is a UsageError naming the keys it has (before any row is written)."""
+    from alliancekb.core.errors import UsageError
+
+    data = {c.key: c for c in table.columns if c.data}
+    unknown = [k for k in keys if k not in data]
+    if unknown:
+        raise UsageError(
+            f"--columns: no column {', '.join(map(repr, unknown))} in this answer; "
+            f"its columns: {','.join(data)}"
+        )
+    return replace(table, columns=[data[k] for k in keys])
+
+
 def emit_result(
     result: Result,
     fmt: Format | str,
@@ -113,18 +128,22 @@ def emit_result(
     *,
     whole: Sequence[str] = (),
     known: KnownOn | None = None,
+    columns: Sequence[str] = (),
 ) -> int | None:
     """Write a list result in `fmt` through its view (streamed, but for the table); the rows
     written, if counted.
 
     `whole`: columns a narrow table keeps whole (`members --sources`): never counted or
     dropped, at worst numbered notes under the table. `known`: the past load the result
-    was read at (`--known-on`), said in the caption and in every row.
+    was read at (`--known-on`), said in the caption and in every row. `columns`: only
+    these keys of CSV/JSON, in this order (`--columns`; an unknown one is a UsageError).
     """
     table = table_of(result)
     if known is not None:
         as_of = getattr(result, "as_of", None)
         table = known_on_table(table, known, as_of if isinstance(as_of, dt.date) else None)
+    if columns:
+        table = only_columns(table, columns)
     if whole:
         shrink: list[Shrink] = []
         for step in table.shrink:
