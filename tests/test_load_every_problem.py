@@ -123,6 +123,7 @@ officials:
       - title: Liaison
         alliance: ep-aliance
         from: 2021
+        sources: [ep-source]
 exercises:
   - key: ep-drill
     name: EP Drill
