@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -444,3 +446,45 @@ def test_a_multi_line_reason_from_a_load_is_shown_escaped_in_history(
     assert "Withdrawn.\\n2  2099-01-01" in table
     retractions = _json(runner, db, "history")[0]["retractions"]
     assert any(r.endswith("Withdrawn.\n2  2099-01-01 00:00:00  [9]  forged") for r in retractions)
+
+
+# -- the documented example (issue 32, row 5) ---------------------------------------------
+
+QUERIES_MD = Path(__file__).resolve().parent.parent / "docs" / "queries.md"
+#: The day an earlier retraction was recorded: today's, whatever day the docs were written.
+_DAY = re.compile(r"\bon \d{4}-\d{2}-\d{2}\b")
+
+
+def _retract_block() -> list[tuple[str, list[str]]]:
+    """docs/queries.md's `retract` example: each `$ alliancekb ...` command and its lines."""
+    section = QUERIES_MD.read_text(encoding="utf-8").split("\n## retract\n", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    commands: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        else:
+            commands[-1][1].append(line)
+    return commands
+
+
+def test_the_documented_retract_example_runs_as_written(
+    runner: CliRunner, seeded_db: TestDatabase
+) -> None:
+    commands = _retract_block()
+    assert any(" statement " in command for command, _ in commands)
+    for command, expected in commands:
+        line, _, echo = command.partition(";")
+        args = shlex.split(line)
+        assert args[0] == "alliancekb"
+        before = snapshot(seeded_db.engine)
+        result = _cli(runner, seeded_db, *args[1:])
+        shown = result.output.splitlines()
+        if echo:
+            assert echo.strip() == 'echo "exit $?"'
+            shown.append(f"exit {result.exit_code}")
+        else:
+            assert result.exit_code == 0, result.output
+        assert [_DAY.sub("on DAY", s) for s in shown] == [_DAY.sub("on DAY", e) for e in expected]
+        if result.exit_code:  # refused: nothing recorded
+            assert snapshot(seeded_db.engine) == before
