@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from alliancekb.cli import app
 from alliancekb.core.errors import NameResolutionError
-from alliancekb.core.names import _normalize_unicode, normalize
+from alliancekb.core.names import Match, _normalize_unicode, match_kind, normalize
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref
+from tests.conftest import TestDatabase
 
 AUKUS = Ref(Kind.ALLIANCE, 1, "AUKUS", scope_id=10)
 PILLAR_2 = Ref(Kind.PILLAR, 7, "AUKUS Pillar 2 (Advanced Capabilities)", scope_id=11)
@@ -94,3 +97,77 @@ def test_the_ascii_shortcut_of_normalize_agrees_with_the_unicode_path(name: str)
 )  # fmt: skip
 def test_normalize_folds_case_accents_and_punctuation(name: str, expected: str) -> None:
     assert normalize(name) == expected
+
+
+# -- suggestions ranked by the kind of match (issue 32, row 6) ------------------------------
+
+INDONESIA = Ref(Kind.COUNTRY, 31, "Indonesia (IDN)")
+BENIN = Ref(Kind.COUNTRY, 32, "Benin (BEN)")
+BIDEN = Ref(Kind.OFFICIAL, 33, "Joe Biden")
+MARCOS = Ref(Kind.OFFICIAL, 34, "Ferdinand Marcos Jr.")
+MACAO = Ref(Kind.COUNTRY, 35, "Macao (MAC)")
+
+
+def _people_and_countries() -> NameIndex:
+    index = NameIndex()
+    index.put(INDONESIA, ["IDN", "Indonesia"])
+    index.put(BENIN, ["BEN", "Benin"])
+    index.put(BIDEN, ["joe-biden", "Joe Biden"])
+    index.put(MARCOS, ["Ferdinand Marcos Jr.", "Bongbong Marcos"])
+    index.put(MACAO, ["MAC", "Macao"])
+    return index
+
+
+def test_a_word_of_a_persons_name_is_suggested_before_names_only_similar() -> None:
+    # `idn` and `ben` are more similar to `biden` than `joe biden` is, letter by letter
+    assert _people_and_countries().nearest("Biden") == [BIDEN.label, INDONESIA.label, BENIN.label]
+    with pytest.raises(NameResolutionError) as caught:
+        _people_and_countries().resolve("Biden")
+    assert "did you mean: Joe Biden, " in str(caught.value)
+
+
+def test_suggestions_rank_whole_words_then_beginnings_then_similarity() -> None:
+    index = _people_and_countries()
+    index.put(Ref(Kind.OFFICIAL, 36, "Marco Rubio"), ["Marco Rubio"])
+    # a whole word (Marco Rubio), a word's beginning (Marcos), then Macao, only similar
+    assert index.nearest("marco") == ["Marco Rubio", MARCOS.label, MACAO.label]
+    assert index.nearest("Indo") == [INDONESIA.label]
+    assert index.nearest("Japn") == []  # nothing near enough is not a suggestion
+
+
+@pytest.mark.parametrize(
+    ("wanted", "name", "kind"),
+    [("joe biden", "joe biden", Match.EXACT), ("biden", "joe biden", Match.WHOLE_WORDS),
+     ("joe", "joe biden", Match.WHOLE_WORDS), ("pillar 2", "aukus pillar 2", Match.WHOLE_WORDS),
+     ("jap", "japan", Match.PREFIX), ("bid", "joe biden", Match.PREFIX),
+     ("iden", "joe biden", Match.SIMILAR), ("japn", "japan", Match.SIMILAR),
+     ("", "japan", Match.SIMILAR)],
+)  # fmt: skip
+def test_the_kind_of_match_of_a_name(wanted: str, name: str, kind: Match) -> None:
+    assert match_kind(wanted, name) is kind
+
+
+_WORDS = st.from_regex(r"[a-e]{1,4}( [a-e]{1,4}){0,2}", fullmatch=True)
+
+
+@given(wanted=_WORDS, names=st.lists(_WORDS, min_size=1, max_size=12, unique=True))
+def test_suggestions_never_put_a_weaker_kind_of_match_first(wanted: str, names: list[str]) -> None:
+    index = NameIndex()
+    for i, name in enumerate(names):
+        index.put(Ref(Kind.COUNTRY, i, name), [name])
+    kinds = [match_kind(wanted, label) for label in index.nearest(wanted, n=len(names))]
+    assert kinds == sorted(kinds)
+    # and every name that matches by words is among them (up to the number asked)
+    by_words = [n for n in names if match_kind(wanted, n) < Match.SIMILAR]
+    assert set(by_words) <= set(index.nearest(wanted, n=len(names)))
+
+
+def test_show_a_word_of_a_persons_name_suggests_the_person_first(
+    runner: CliRunner, seeded_db: TestDatabase
+) -> None:
+    biden = runner.invoke(app, ["--db", seeded_db.url, "show", "Biden"])
+    assert biden.exit_code == 4, biden.output
+    assert "unknown entity 'Biden'; did you mean: Joe Biden, " in biden.output
+    japan = runner.invoke(app, ["--db", seeded_db.url, "show", "Japn"])
+    assert japan.exit_code == 4, japan.output
+    assert "did you mean: Japan (JPN), " in japan.output

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -444,3 +447,62 @@ def test_a_multi_line_reason_from_a_load_is_shown_escaped_in_history(
     assert "Withdrawn.\\n2  2099-01-01" in table
     retractions = _json(runner, db, "history")[0]["retractions"]
     assert any(r.endswith("Withdrawn.\n2  2099-01-01 00:00:00  [9]  forged") for r in retractions)
+
+
+# -- the documented example (issue 32, row 5) ---------------------------------------------
+
+QUERIES_MD = Path(__file__).resolve().parent.parent / "docs" / "queries.md"
+
+
+def _retract_examples() -> list[list[tuple[str, list[str]]]]:
+    """docs/queries.md's `retract` examples: per console block of the section, each
+    `$ alliancekb ...` command in order and the lines it prints."""
+    section = QUERIES_MD.read_text(encoding="utf-8").split("\n## retract\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks: list[list[tuple[str, list[str]]]] = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        commands: list[tuple[str, list[str]]] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                commands.append((line[2:], []))
+            else:
+                commands[-1][1].append(line)
+        blocks.append(commands)
+    return blocks
+
+
+def _shown_as(line: str, expected: str) -> bool:
+    """Whether a printed line is the documented one (`…` stands for any text: a day)."""
+    return re.fullmatch(".*".join(map(re.escape, expected.split("…"))), line) is not None
+
+
+def test_the_documented_retract_example_runs_as_written(
+    runner: CliRunner, make_database: Callable[..., TestDatabase]
+) -> None:
+    blocks = _retract_examples()
+    assert sum(" statement " in command for block in blocks for command, _ in block) == 2
+    for block in blocks:  # each block on the bundled knowledge, its commands in order
+        db = make_database(seeded=True)
+        for command, expected in block:
+            _runs_as_documented(runner, db, command, expected)
+
+
+def _runs_as_documented(
+    runner: CliRunner, db: TestDatabase, command: str, expected: list[str]
+) -> None:
+    line, _, echo = command.partition(";")
+    args = shlex.split(line)
+    assert args[0] == "alliancekb"
+    before = snapshot(db.engine)
+    result = _cli(runner, db, *args[1:])
+    shown = result.output.splitlines()
+    if echo:
+        assert echo.strip() == 'echo "exit $?"'
+        shown.append(f"exit {result.exit_code}")
+    else:
+        assert result.exit_code == 0, result.output
+    assert len(shown) == len(expected), (command, shown)
+    for printed, documented in zip(shown, expected, strict=True):
+        assert _shown_as(printed, documented), (command, printed, documented)
+    if result.exit_code:  # refused: nothing recorded
+        assert snapshot(db.engine) == before

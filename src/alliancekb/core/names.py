@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import IntEnum
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -51,3 +52,30 @@ def without_article(name: str) -> str | None:
     if name.startswith("the ") and len(name) > 4:
         return name[4:]
     return None
+
+
+class Match(IntEnum):
+    """How a name someone typed matches a known name, best first: suggestions for a name
+    that resolves to nothing are ranked by it, then by similarity."""
+
+    #: the whole name
+    EXACT = 0
+    #: a whole word or words of it (`biden` of `joe biden`)
+    WHOLE_WORDS = 1
+    #: its beginning, or a word's (`jap` of `japan`, `bid` of `joe biden`)
+    PREFIX = 2
+    #: none of these: only similar (`japn` to `japan`), if at all
+    SIMILAR = 3
+
+
+def match_kind(wanted: str, name: str) -> Match:
+    """How `wanted` matches `name`, both in normal form (`normalize`)."""
+    if wanted == name:
+        return Match.EXACT
+    if wanted:
+        padded = f" {name} "
+        if f" {wanted} " in padded:
+            return Match.WHOLE_WORDS
+        if f" {wanted}" in padded:
+            return Match.PREFIX
+    return Match.SIMILAR

@@ -7,7 +7,8 @@ rows diffed against the stored ones in one query, and its writes handed over tog
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -15,13 +16,13 @@ from sqlalchemy import Table, select
 from alliancekb.core.errors import Problem
 from alliancekb.core.vocab import SourceKind
 from alliancekb.load.plan import Pending, Planner, merge
-from alliancekb.load.resolve import ONE_KIND, Unresolved
+from alliancekb.load.resolve import ONE_KIND, Resolver, Unresolved
 from alliancekb.load.retract import FactKind, membership_key
 from alliancekb.load.schema import MembershipIn, StatementIn, bounds, obligations_text
 from alliancekb.load.sections import MEMBERSHIP_SOURCES, STATEMENT_LINKS
 from alliancekb.load.stored import membership_key as stored_key
 from alliancekb.store import models as m
-from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind
+from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, Ref
 
 _SOURCES: Table = m.Source.__table__  # type: ignore[assignment]
 _STATEMENTS: Table = m.Statement.__table__  # type: ignore[assignment]
@@ -83,19 +84,11 @@ def _membership_row(
     """A membership's column values and its sources' ids; None when it is not planned now
     (a name unresolved: deferred or a problem; a claim not a dataset's; retracted)."""
     ms: MembershipIn = item.model
-    resolver = planner.resolver
     try:
-        country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
-        scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
-        sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
-        claimant = (
-            None
-            if ms.claimed_by is None
-            else resolver.ref(ms.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
-        )
+        country, scope, sources, claimant = _membership_refs(planner.resolver, ms)
     except Unresolved as exc:
         if final:
-            planner.unresolved_problem(item, exc)
+            planner.unresolved_problem(item, exc, partial(_membership_refs, planner.resolver, ms))
         else:
             planner.deferred["memberships"].append(item)
         return None
@@ -111,6 +104,21 @@ def _membership_row(
             planner.count("memberships", "retracted")  # withdrawn: not brought back
             return None
     return _membership_values(ms, country.id, scope.scope_id, claim), [s.id for s in sources]
+
+
+def _membership_refs(
+    resolver: Resolver, ms: MembershipIn
+) -> tuple[Ref, Ref, list[Ref], Ref | None]:
+    """A membership's country, scope, sources and claimant; Unresolved at the first unknown."""
+    country = resolver.ref(ms.country, ONE_KIND[Kind.COUNTRY], ("country",))
+    scope = resolver.ref(ms.scope, SCOPE_KINDS, ("scope",))
+    sources = resolver.refs(ms.sources, Kind.SOURCE, ("sources",))
+    claimant = (
+        None
+        if ms.claimed_by is None
+        else resolver.ref(ms.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
+    )
+    return country, scope, sources, claimant
 
 
 def _dataset_claim(planner: Planner, item: Pending, claim: str) -> str | None:
@@ -221,6 +229,27 @@ def _add_links(
             link_inserts[name] += [{"statement_id": sid, column: t} for t in sorted(targets)]
 
 
+def _statement_refs(
+    resolver: Resolver, st: StatementIn
+) -> tuple[Ref, Ref, Sequence[Ref], list[Ref], Sequence[Ref]]:
+    """A statement's speaker, source, and what it is about (countries, scopes, technology
+    areas); Unresolved at the first name that is not known."""
+    about = st.about
+    ref, refs = resolver.ref, resolver.refs
+    speaker = ref(st.speaker, SPEAKER_KINDS, ("speaker",))
+    source = ref(st.source, ONE_KIND[Kind.SOURCE], ("source",))
+    countries = (
+        refs(about.countries, Kind.COUNTRY, ("about", "countries")) if about.countries else ()
+    )
+    scopes = [ref(name, SCOPE_KINDS, ("about", "scopes", i)) for i, name in enumerate(about.scopes)]
+    areas = (
+        refs(about.technology_areas, Kind.TECHNOLOGY_AREA, ("about", "technology_areas"))
+        if about.technology_areas
+        else ()
+    )
+    return speaker, source, countries, scopes, areas
+
+
 class StatementPlanner:
     """Plans batches of statements: resolve, diff against the stored ones by id, write.
 
@@ -316,28 +345,13 @@ class StatementPlanner:
     def _resolve(self, item: Pending, final: bool) -> Resolved | None:
         """The statement's values and links, and for one without an id what identifies it."""
         st: StatementIn = item.model
-        about = st.about
-        ref, refs = self.planner.resolver.ref, self.planner.resolver.refs
+        resolver = self.planner.resolver
         try:
-            speaker = ref(st.speaker, SPEAKER_KINDS, ("speaker",))
-            source = ref(st.source, ONE_KIND[Kind.SOURCE], ("source",))
-            countries = (
-                refs(about.countries, Kind.COUNTRY, ("about", "countries"))
-                if about.countries
-                else ()
-            )
-            scopes = [
-                ref(name, SCOPE_KINDS, ("about", "scopes", i))
-                for i, name in enumerate(about.scopes)
-            ]
-            areas = (
-                refs(about.technology_areas, Kind.TECHNOLOGY_AREA, ("about", "technology_areas"))
-                if about.technology_areas
-                else ()
-            )
+            speaker, source, countries, scopes, areas = _statement_refs(resolver, st)
         except Unresolved as exc:
             if final:
-                self.planner.unresolved_problem(item, exc)
+                lookups = partial(_statement_refs, resolver, st)
+                self.planner.unresolved_problem(item, exc, lookups)
             else:
                 self.planner.deferred["statements"].append(item)
             return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -177,11 +178,20 @@ class Planner:
             )
         )  # fmt: skip
 
-    def unresolved_problem(self, item: Pending, exc: Unresolved) -> None:
-        mark = item.record.mark_for(exc.loc)
-        self.unresolved.append(
-            Problem(item.file, mark.line, mark.column, where(item.record, exc.loc), exc.message)
-        )
+    def unresolved_problem(
+        self, item: Pending, exc: Unresolved, lookups: Callable[[], object] | None = None
+    ) -> None:
+        """The record's unresolved references as problems: `exc`, the first, or with
+        `lookups` (the record's lookups) every one, each at its own place."""
+        found = [exc] if lookups is None else self.resolver.every_unresolved(exc, lookups)
+        for missed in found:
+            mark = item.record.mark_for(missed.loc)
+            self.unresolved.append(
+                Problem(
+                    item.file, mark.line, mark.column, where(item.record, missed.loc),
+                    missed.message,
+                )
+            )  # fmt: skip
 
     # -- entities: one generic path -----------------------------------------------------
 
@@ -199,14 +209,14 @@ class Planner:
                     self.plan_entity(section, item.model, item)
                 except Unresolved as exc:
                     if final:
-                        self.unresolved_problem(item, exc)
+                        lookups = partial(self._references, section, item.model)
+                        self.unresolved_problem(item, exc, lookups)
                     else:
                         self.pending[section.name].append(item)  # may be defined later
 
     def plan_entity(self, section: Section, record: Any, item: Pending | None = None) -> None:
         """Resolve every reference first, then diff against the stored row, then write."""
-        links = [(link, self._link_targets(record, link, (link.field,))) for link in section.links]
-        children = self._resolve_children(section, record)
+        links, children = self._references(section, record)
         key = getattr(record, section.key)
         stored = self.stored.get(section.table, section.key, key)
         values = section.values(record, None if stored is None else stored[1])
@@ -239,6 +249,13 @@ class Planner:
             self._plan_positions(row_id, record, children)
         if section.parts is not None:
             section.parts.plan(self, row_id, record, children[0])
+
+    def _references(
+        self, section: Section, record: Any
+    ) -> tuple[list[tuple[Link, list[int] | None]], list[Any]]:
+        """Every reference of an entity record resolved (its links, its children's)."""
+        links = [(link, self._link_targets(record, link, (link.field,))) for link in section.links]
+        return links, self._resolve_children(section, record)
 
     def _without_collisions(
         self, section: Section, item: Pending, ref: Ref, names: list[str]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Connection
 
 from alliancekb.load.plan import Pending, Planner
-from alliancekb.load.resolve import ONE_KIND, Unresolved
+from alliancekb.load.resolve import ONE_KIND, Resolver, Unresolved
 from alliancekb.load.retract import (
     Fact,
     FactKind,
@@ -26,8 +27,13 @@ from alliancekb.load.retract import (
     record_of,
     write_retraction,
 )
-from alliancekb.load.schema import MembershipRetraction, PositionRetraction, StatementRetraction
-from alliancekb.store.resolve import SCOPE_KINDS, Kind
+from alliancekb.load.schema import (
+    AnyRetraction,
+    MembershipRetraction,
+    PositionRetraction,
+    StatementRetraction,
+)
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, Ref
 
 
 @dataclass
@@ -42,40 +48,54 @@ class Planned:
 
 
 def plan_retractions(planner: Planner, items: list[Pending]) -> list[Planned]:
-    """Resolve the records' names (unresolved ones become located problems)."""
+    """Resolve the records' names (unresolved ones become located problems, each of them)."""
     resolver, stored = planner.resolver, planner.stored
     planned: list[Planned] = []
     for item in items:
         model = item.model.root
         try:
-            if isinstance(model, MembershipRetraction):
-                country = resolver.ref(model.country, ONE_KIND[Kind.COUNTRY], ("country",))
-                scope = resolver.ref(model.scope, SCOPE_KINDS, ("scope",))
-                assert scope.scope_id is not None
-                claim = ""
-                if model.claimed_by is not None:
-                    claim = resolver.ref(
-                        model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",)
-                    ).label
-                key = membership_key(
-                    stored.natural_key(country), stored.scope_key(scope), model.role,
-                    model.from_, claim,
-                )  # fmt: skip
-                request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "", claim)
-                ids: tuple[int, ...] = (country.id, scope.scope_id)
-            elif isinstance(model, PositionRetraction):
-                official = resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",))
-                key = position_key(stored.natural_key(official), model.title, model.from_)
-                request = Request(FactKind.POSITION, (model.title,), None, model.from_ or "")
-                ids = (official.id,)
-            else:
-                assert isinstance(model, StatementRetraction)
-                key, request, ids = model.id, Request(FactKind.STATEMENT, (model.id,)), ()
+            refs = _references(resolver, model)
         except Unresolved as exc:
-            planner.unresolved_problem(item, exc)
+            planner.unresolved_problem(item, exc, partial(_references, resolver, model))
             continue
+        if isinstance(model, MembershipRetraction):
+            country, scope, claimant = refs
+            assert country is not None
+            assert scope is not None
+            assert scope.scope_id is not None
+            claim = "" if claimant is None else claimant.label
+            key = membership_key(
+                stored.natural_key(country), stored.scope_key(scope), model.role,
+                model.from_, claim,
+            )  # fmt: skip
+            request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "", claim)
+            ids: tuple[int, ...] = (country.id, scope.scope_id)
+        elif isinstance(model, PositionRetraction):
+            (official,) = refs
+            assert official is not None
+            key = position_key(stored.natural_key(official), model.title, model.from_)
+            request = Request(FactKind.POSITION, (model.title,), None, model.from_ or "")
+            ids = (official.id,)
+        else:
+            assert isinstance(model, StatementRetraction)
+            key, request, ids = model.id, Request(FactKind.STATEMENT, (model.id,)), ()
         planned.append(Planned(item, request, ids, key))
     return planned
+
+
+def _references(resolver: Resolver, model: AnyRetraction) -> tuple[Ref | None, ...]:
+    """The entities a retraction names: a membership's country, scope and claimant (None
+    without one); a position's official; none for a statement (named by its id)."""
+    if isinstance(model, MembershipRetraction):
+        country = resolver.ref(model.country, ONE_KIND[Kind.COUNTRY], ("country",))
+        scope = resolver.ref(model.scope, SCOPE_KINDS, ("scope",))
+        claimant = None
+        if model.claimed_by is not None:
+            claimant = resolver.ref(model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
+        return country, scope, claimant
+    if isinstance(model, PositionRetraction):
+        return (resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",)),)
+    return ()
 
 
 def apply_retractions(

@@ -13,6 +13,7 @@ pays for these (pycountry is read then, once); a stored name always wins over th
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -21,7 +22,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from alliancekb.core.errors import NameResolutionError, describe_unresolved
-from alliancekb.core.names import iso_country_names, normalize, without_article
+from alliancekb.core.names import (
+    Match,
+    iso_country_names,
+    match_kind,
+    normalize,
+    without_article,
+)
 from alliancekb.store.entities import (
     ALL_KINDS,
     ENTITIES,
@@ -196,11 +203,16 @@ class NameIndex:
         return pool
 
     def nearest(self, name: str, kinds: Collection[Kind] = ALL_KINDS, n: int = 5) -> list[str]:
-        """Labels of the entities whose names are closest to `name`, for "did you mean"."""
+        """Labels of the entities whose names are closest to `name`, for "did you mean".
+
+        Ranked by the kind of match first (`core.names.Match`): a whole word of a name
+        (`Biden`: Joe Biden) before a name that is only similar (Benin's `BEN`), then by
+        similarity.
+        """
         wanted = normalize(name)
         pool = self.all_names(kinds)
         labels: list[str] = []
-        for close in difflib.get_close_matches(wanted, list(pool), n=n * 3, cutoff=0.6):
+        for close in _closest(wanted, pool, n * 3):
             for ref in sorted(pool[close], key=lambda r: r.label):
                 if ref.label not in labels:
                     labels.append(ref.label)
@@ -225,6 +237,32 @@ class NameIndex:
         if found:
             raise NameResolutionError(name, label, [_candidate(r) for r in found], True)
         raise NameResolutionError(name, label, self.nearest(name, kinds), False)
+
+
+#: How similar a name must be to be suggested when it does not match by words.
+SIMILAR_ENOUGH = 0.6
+
+
+def _closest(wanted: str, names: Iterable[str], n: int) -> list[str]:
+    """The `n` names nearest `wanted`: by kind of match, then by similarity.
+
+    Similar names alone come in difflib's order (`get_close_matches`: score, then the
+    name, descending), as they always did.
+    """
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)
+    scored: list[tuple[int, float, str]] = []
+    for name in names:
+        kind = match_kind(wanted, name)
+        matcher.set_seq1(name)
+        if kind is Match.SIMILAR and not (
+            matcher.real_quick_ratio() >= SIMILAR_ENOUGH
+            and matcher.quick_ratio() >= SIMILAR_ENOUGH
+            and matcher.ratio() >= SIMILAR_ENOUGH
+        ):
+            continue
+        scored.append((-kind, matcher.ratio(), name))
+    return [name for _, _, name in heapq.nlargest(n, scored)]
 
 
 def _candidate(ref: Ref) -> str:
