@@ -20,7 +20,7 @@ STATEMENT_COLUMNS = [
     Column("date", kind=W),
     Column("speaker", table=False),
     Column("speaker_label", table=False),
-    Column("who", style="bold", min_width=10, data=False),
+    Column("who", style="bold", min_width=16, data=False),
     Column("stance", kind=W),
     Column("text", min_width=24),
     Column("quote", table=False),
