@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -329,3 +330,36 @@ def test_a_name_is_never_wrapped_at_80_columns(seeded_db: TestDatabase) -> None:
     assert any("United Kingdom" in line for line in members.splitlines())
     _, exercises = run(seeded_db.url, ["exercises"], 80)
     assert any("Freedom Edge 24-2" in line for line in exercises.splitlines())
+
+
+NEW_STATEMENT = """\
+sources:
+  - key: width-test-source
+    title: A source only this test loads
+    published: 2024-05-01
+    kind: reference
+statements:
+  - id: width-test-statement
+    speaker: USA
+    date: 2024-05-01
+    text: A statement only this test loads.
+    stance: asserts
+    source: {source}
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_diff_shows_a_changed_source_key_whole(
+    seeded_db: TestDatabase, tmp_path: Path, width: int
+) -> None:
+    for n, source in enumerate(
+        ["width-test-source", "shephard-2026-02-23-aukus-pillar2-capabilities"]
+    ):
+        path = tmp_path / f"load{n}.yaml"
+        path.write_text(NEW_STATEMENT.format(source=source), encoding="utf-8")
+        code, out = run(seeded_db.url, ["load", str(path)], width)
+        assert code == 0, out
+    _, text = run(seeded_db.url, ["diff", "--from", "2"], width)
+    lines = text.splitlines()
+    assert any("shephard-2026-02-23-aukus-pillar2-capabilities" in line for line in lines), text
+    assert any("width-test-source" in line for line in lines), text

@@ -149,10 +149,10 @@ def _minimum(spec: ColumnSpec, form: Form, values: Sequence[Any]) -> int:
         # among names, one long word, stays whole)
         longest = max((_item_width(i, v) for v in values for i in items_of(v)), default=0)
         return max(header, word, min(longest, LONG_NAME))
-    # a word of free text longer than this is cut
-    word = min(word, LONG_WORD)
-    natural = _natural(spec, form, values)
     floor = spec.min_width if spec.min_width is not None else TEXT_MIN
+    # a word of free text longer than this is cut (a column as wide as a key keeps it)
+    word = min(word, max(LONG_WORD, floor))
+    natural = _natural(spec, form, values)
     return max(header, word, min(natural, floor))
 
 
