@@ -44,8 +44,8 @@ class Column:
     header: str | None = None
     style: str | None = None
     #: How the table may break its values across lines (present/layout.py): free text
-    #: wraps at spaces; a word (vocabulary, key, date, code) is never split; a list of
-    #: words or names wraps between its items.
+    #: wraps at spaces; a word (vocabulary, key, date, code) is never split; a name stays
+    #: on one line (up to 24 characters); a list of words or names wraps between its items.
     kind: Kind = Kind.TEXT
     #: A text column's readable width: narrower columns are shrunk first (see
     #: `Table.shrink`); words and lists need no minimum, their longest value is one.
