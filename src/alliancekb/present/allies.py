@@ -13,7 +13,7 @@ from alliancekb.query.allies import AlliesResult
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 
 ALLY_COLUMNS = [
-    Column("country", style="bold", min_width=10),
+    Column("country", style="bold", kind=Kind.NAME),
     Column("iso3", kind=W),
     Column("alliances", kind=NAMES, table=False),
     Column("obligations", kind=WS, table=False),

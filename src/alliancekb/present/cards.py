@@ -32,12 +32,12 @@ from alliancekb.present.output import (
     line_text,
     rich_table,
 )
-from alliancekb.present.statements import STATEMENT_COLUMNS, STATEMENT_SHRINK
+from alliancekb.present.statements import STATEMENT_COLUMNS, STATEMENT_SHRINK, wording
 from alliancekb.present.views import not_in_force_dim
 from alliancekb.query.cards import CARD_STATEMENTS, Card, Section
 
 MEMBERSHIP_OF_COLUMNS = [
-    Column("scope", style="bold", min_width=10),
+    Column("scope", style="bold", kind=Kind.NAME),
     Column("role", kind=Kind.WORD),
     Column("status", kind=Kind.WORD),
     Column("from", kind=Kind.WORD),
@@ -52,9 +52,9 @@ MEMBERSHIP_OF_COLUMNS = [
 MEMBERSHIP_OF_SHRINK = [
     Shrink("sources", Form.COUNT),
     Shrink("note", Form.FOOTNOTE),
-    Shrink("until", Form.DROP),
-    Shrink("confirmed", Form.DROP),
     Shrink("sources", Form.DROP),
+    Shrink("confirmed", Form.DROP),
+    Shrink("until", Form.DROP),
     Shrink("to", Form.DROP),
 ]
 SOURCES_CITED_COLUMNS = [
@@ -63,7 +63,8 @@ SOURCES_CITED_COLUMNS = [
     Column("publisher", min_width=12),
     Column("published", kind=Kind.WORD),
 ]
-SOURCES_CITED_SHRINK = [Shrink("publisher", Form.DROP)]
+#: A key is never cut: on a narrow terminal the titles go under the table.
+SOURCES_CITED_SHRINK = [Shrink("publisher", Form.DROP), Shrink("title", Form.FOOTNOTE)]
 
 PILLARS_CAPTION = "members: countries in force today, the alliance's members included"
 
@@ -117,7 +118,7 @@ def section_table(card: Card, section: Section) -> Table:
     if key == "statements":
         return Table(
             STATEMENT_COLUMNS,
-            rows,
+            [{**row, "wording": wording(row)} for row in rows],
             title=f"Recent statements {STATEMENTS_OF[card.kind]}",
             caption=f"the newest {CARD_STATEMENTS} at most; `statements` lists them all",
             shrink=STATEMENT_SHRINK,

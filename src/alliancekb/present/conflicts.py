@@ -10,8 +10,8 @@ from alliancekb.query.conflicts import ConflictsResult
 W, NAMES = Kind.WORD, Kind.NAMES
 
 CONFLICT_COLUMNS = [
-    Column("scope", style="bold", min_width=10),
-    Column("country", style="bold", min_width=10),
+    Column("scope", style="bold", kind=Kind.NAME),
+    Column("country", style="bold", kind=Kind.NAME),
     Column("iso3", kind=W, table=False),
     Column("kind", kind=W),
     Column("values", "sources say", kind=NAMES),

@@ -19,7 +19,7 @@ from alliancekb.query.lists import (
     TechAreasResult,
 )
 
-W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
+W, WS, NAME, NAMES = Kind.WORD, Kind.WORDS, Kind.NAME, Kind.NAMES
 
 # Each command's columns, and what a narrow terminal gives up first (`*_SHRINK`: counted
 # lists and dropped columns, least useful first; the caption names the steps taken).
@@ -27,12 +27,12 @@ W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 COUNTRY_COLUMNS = [
     Column("iso3", kind=W),
     Column("iso2", kind=W),
-    Column("name", style="bold", min_width=16),
+    Column("name", style="bold", kind=NAME),
     Column("aliases", kind=NAMES),
 ]
 ALLIANCE_COLUMNS = [
     Column("key", kind=W),
-    Column("name", style="bold", min_width=10),
+    Column("name", style="bold", kind=NAME),
     Column("full_name", min_width=16),
     Column("kind", kind=W),
     Column("founded", kind=W),
@@ -43,7 +43,7 @@ ALLIANCE_COLUMNS = [
 ]
 #: `alliances --country`: the country's place in each alliance (a pillar's, for a partner).
 ALLIANCE_PLACE_COLUMNS = [
-    Column("scope", min_width=10),
+    Column("scope", kind=NAME),
     Column("role", kind=W),
     Column("status", kind=W),
     Column("from", kind=W, table=False),
@@ -60,8 +60,11 @@ ALLIANCE_SHRINK = [
     Shrink("members", Form.DROP),
     Shrink("kind", Form.DROP),
 ]
+#: `alliances --country`: the scope names the alliance (or its pillar), and the country's
+#: place in it (role, status, currency) matters more than the alliance's facts.
+ALLIANCE_PLACE_SHRINK = [*ALLIANCE_SHRINK, Shrink("name", Form.DROP), Shrink("founded", Form.DROP)]
 PILLAR_COLUMNS = [
-    Column("scope", style="bold", min_width=14),
+    Column("scope", style="bold", kind=NAME),
     Column("name", min_width=16),
     Column("alliance", table=False),
     Column("alliance_key", kind=W, table=False),
@@ -77,7 +80,7 @@ PILLAR_SHRINK = [
 ]
 TECH_AREA_COLUMNS = [
     Column("key", kind=W),
-    Column("name", style="bold", min_width=16),
+    Column("name", style="bold", kind=NAME),
     Column("description", table=False),
     Column("pillars", kind=NAMES),
     Column("aliases", kind=NAMES),
@@ -85,9 +88,9 @@ TECH_AREA_COLUMNS = [
 TECH_AREA_SHRINK = [Shrink("aliases", Form.DROP), Shrink("pillars", Form.COUNT)]
 POSITION_COLUMNS = [
     Column("official", kind=W, table=False),
-    Column("name", style="bold", min_width=12),
+    Column("name", style="bold", kind=NAME),
     Column("title", min_width=16),
-    Column("for", "for", min_width=10),
+    Column("for", "for", kind=NAME),
     Column("country", kind=W, table=False),
     Column("from", kind=W),
     Column("to", kind=W),
@@ -101,10 +104,10 @@ POSITION_COLUMNS = [
 ]
 POSITION_SHRINK = [
     Shrink("sources", Form.COUNT),
-    Shrink("until", Form.DROP),
-    Shrink("for", Form.DROP),
-    Shrink("confirmed", Form.DROP),
     Shrink("sources", Form.DROP),
+    Shrink("until", Form.DROP),
+    Shrink("confirmed", Form.DROP),
+    Shrink("for", Form.DROP),
     Shrink("currency", Form.DROP),
 ]
 SOURCE_COLUMNS = [
@@ -117,7 +120,12 @@ SOURCE_COLUMNS = [
     Column("retrieved", kind=W, table=False),
     Column("kind", kind=W),
 ]
-SOURCE_SHRINK = [Shrink("publisher", Form.DROP), Shrink("kind", Form.DROP)]
+#: A key is never cut: on a narrow terminal the titles go under the table.
+SOURCE_SHRINK = [
+    Shrink("publisher", Form.DROP),
+    Shrink("kind", Form.DROP),
+    Shrink("title", Form.FOOTNOTE),
+]
 
 
 @view(CountriesResult)
@@ -134,7 +142,9 @@ def alliances_table(result: AlliancesResult) -> Table:
         "ended: the day it was dissolved"
     )
     rows: Iterable[Row] = result.rows
+    shrink = ALLIANCE_SHRINK
     if result.country is not None:
+        shrink = ALLIANCE_PLACE_SHRINK
         title += f" of {result.country} {on_day(result.as_of)}"
         # The country's place first: a partner of a pillar is not a member of the alliance.
         keep = [c for c in ALLIANCE_COLUMNS if c.key not in ("full_name", "aliases")]
@@ -145,7 +155,7 @@ def alliances_table(result: AlliancesResult) -> Table:
             "a source that says otherwise"
         )
         rows = disputed_by(rows)
-    return Table(columns, rows, title=title, caption=caption, shrink=ALLIANCE_SHRINK)
+    return Table(columns, rows, title=title, caption=caption, shrink=shrink)
 
 
 @view(PillarsResult)

@@ -16,7 +16,7 @@ W, WS = Kind.WORD, Kind.WORDS
 # lists and dropped columns, least useful first; the caption names the steps taken).
 
 MEMBER_COLUMNS = [
-    Column("country", style="bold", min_width=10),
+    Column("country", style="bold", kind=Kind.NAME),
     Column("iso3", kind=W),
     Column("scope", table=False),
     Column("role", kind=W),
@@ -40,11 +40,11 @@ MEMBER_COLUMNS = [
 MEMBER_SHRINK = [
     Shrink("sources", Form.COUNT),
     Shrink("iso3", Form.DROP),
+    Shrink("sources", Form.DROP),
+    Shrink("via", Form.DROP),
     Shrink("confirmed", Form.DROP),
     Shrink("until", Form.DROP),
     Shrink("to", Form.DROP),
-    Shrink("sources", Form.DROP),
-    Shrink("via", Form.DROP),
     Shrink("disputed_by", Form.COUNT),
 ]
 

@@ -14,13 +14,22 @@ Rich is imported only inside the table renderer, so building a `Table` stays che
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from alliancekb.core.formats import Format, Row, text_value, write_csv
 from alliancekb.present.escape import visible
-from alliancekb.present.layout import ColumnSpec, Fit, Form, Kind, Shrink, cell_lines, fit
+from alliancekb.present.layout import (
+    ColumnSpec,
+    Cut,
+    Fit,
+    Form,
+    Kind,
+    Shrink,
+    cell_lines,
+    fit,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -35,8 +44,8 @@ class Column:
     header: str | None = None
     style: str | None = None
     #: How the table may break its values across lines (present/layout.py): free text
-    #: wraps at spaces; a word (vocabulary, key, date, code) is never split; a list of
-    #: words or names wraps between its items.
+    #: wraps at spaces; a word (vocabulary, key, date, code) is never split; a name stays
+    #: on one line (up to 24 characters); a list of words or names wraps between its items.
     kind: Kind = Kind.TEXT
     #: A text column's readable width: narrower columns are shrunk first (see
     #: `Table.shrink`); words and lists need no minimum, their longest value is one.
@@ -134,30 +143,31 @@ def rich_table(table: Table, width: int) -> RenderableType:
             column.title,
             style=column.style,
             width=layout.widths[column.key],
-            # a word longer than a squeezed column (a very narrow terminal) folds
-            overflow="fold",
+            # every line is made to fit its column (present/layout.py); should Rich measure
+            # a word wider (a wide character), it is cut with "…", never folded
+            overflow="ellipsis",
         )
-    clipped: set[str] = set()
-    footnotes: list[Text] = []
+    cuts: dict[str, set[Cut]] = {}
+    notes: dict[str, int] = {}  # a note's text -> its number: one note for equal values
     for original, row in zip(originals, rows, strict=True):
         style = table.row_style(original) if table.row_style is not None else None
         cells = []
         for column in columns:
             value, form = row.get(column.key), layout.forms[column.key]
             if form is Form.FOOTNOTE:
-                if value in (None, "", []):
-                    cells.append(cell_text(""))
-                    continue
-                footnotes.append(cell_text(f"[{len(footnotes) + 1}] {text_value(value, ', ')}"))
-                cells.append(cell_text(f"[{len(footnotes)}]"))
+                note = "" if value in (None, "", []) else text_value(value, ", ")
+                if note:
+                    notes.setdefault(note, len(notes) + 1)
+                cells.append(cell_text(f"[{notes[note]}]" if note else ""))
                 continue
             text, cut = cell_lines(column.spec(), form, value, layout.widths[column.key])
             if cut:
-                clipped.add(column.key)
+                cuts.setdefault(column.key, set()).update(cut)
             cells.append(cell_text(text))
         out.add_row(*cells, style=style)
+    footnotes = [cell_text(f"[{n}] {note}") for note, n in notes.items()]
     caption = table.caption or ""
-    note = narrow_note(table, layout, clipped, width)
+    note = narrow_note(table, layout, cuts, width)
     if note:
         caption = f"{caption.rstrip('.')}. {note}" if caption else note
     # Above and under the table, not in it: the title, footnotes and caption wrap at the
@@ -177,14 +187,17 @@ def _visible_value(value: object) -> object:
     return value
 
 
-def narrow_note(table: Table, layout: Fit, clipped: set[str], width: int) -> str:
-    """What the width left out: counted lists, dropped columns, clipped cells."""
+def narrow_note(table: Table, layout: Fit, cuts: Mapping[str, set[Cut]], width: int) -> str:
+    """What the width left out: empty columns, counted lists, notes under the table,
+    dropped columns, clipped and cut cells."""
     titles = {c.key: c.title for c in table.columns}
     keys = list(dict.fromkeys(s.key for s in layout.taken))  # each once, in its final form
     counted = [titles[k] for k in keys if layout.forms[k] is Form.COUNT]
     noted = [titles[k] for k in keys if layout.forms[k] is Form.FOOTNOTE]
     dropped = [titles[k] for k in keys if layout.forms[k] is Form.DROP]
     parts = []
+    if layout.empty:
+        parts.append(f"{', '.join(titles[k] for k in layout.empty)} empty, not shown")
     if counted:
         parts.append(f"{', '.join(counted)} as a count")
     if noted:
@@ -194,10 +207,11 @@ def narrow_note(table: Table, layout: Fit, clipped: set[str], width: int) -> str
     parts += [
         f"{titles[c.key]} cut at {c.clip} line{'s' if c.clip != 1 else ''} (…)"
         for c in table.columns
-        if c.key in clipped
+        if Cut.LINES in cuts.get(c.key, set())
     ]
-    if layout.squeezed:
-        parts.append("long words folded")
+    wide = [titles[c.key] for c in table.columns if Cut.WIDTH in cuts.get(c.key, set())]
+    if wide:
+        parts.append(f"{', '.join(wide)}: values wider than the column cut (…)")
     if not parts:
         return ""
     return f"At {width} columns: {'; '.join(parts)} ({table.elsewhere})."

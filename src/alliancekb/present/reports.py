@@ -89,13 +89,21 @@ DIFF_COLUMNS = [
     Column("kind", kind=Kind.WORD),
     Column("key", kind=Kind.WORD),
     Column("field", kind=Kind.WORD),
-    Column("old", min_width=12, clip=4),
-    Column("new", min_width=12, clip=4),
+    # As wide as a key (or less, when every value is shorter): a key in a value is never
+    # cut; on a narrow terminal the values go under the table, whole.
+    Column("old", min_width=60, clip=4),
+    Column("new", min_width=60, clip=4),
     # The table names each load's files once, under it (the caption).
     Column("files", kind=Kind.WORDS, table=False),
 ]
-#: At 80 columns the load goes first (the caption lists the loads), then the kind.
-DIFF_SHRINK = [Shrink("load", Form.DROP), Shrink("kind", Form.DROP)]
+#: At 80 columns the load goes first (the caption lists the loads), then the kind, then the
+#: old and the new values become numbered notes under the table.
+DIFF_SHRINK = [
+    Shrink("load", Form.DROP),
+    Shrink("kind", Form.DROP),
+    Shrink("old", Form.FOOTNOTE),
+    Shrink("new", Form.FOOTNOTE),
+]
 
 
 def emit_diff(result: DiffResult, fmt: Format | str, stream: IO[str] | None = None) -> None:

@@ -12,13 +12,15 @@ from alliancekb.query.statements import StatementsResult, about, who
 
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 
-#: `who` and `about` are for people only: combined from the data keys for the table.
+#: `who`, `about` and `wording` are for people only: made from the data keys for the table.
+#: The source and whether the text is a quote are the last a narrow table gives up: the
+#: source's key goes under the table as a numbered note (one per source) before it would go.
 STATEMENT_COLUMNS = [
     Column("id", kind=W, table=False),
     Column("date", kind=W),
     Column("speaker", table=False),
     Column("speaker_label", table=False),
-    Column("who", style="bold", min_width=10, data=False),
+    Column("who", style="bold", min_width=16, data=False),
     Column("stance", kind=W),
     Column("text", min_width=24),
     Column("quote", table=False),
@@ -26,15 +28,26 @@ STATEMENT_COLUMNS = [
     Column("scopes", kind=NAMES, table=False),
     Column("technology_areas", kind=WS, table=False),
     Column("about", kind=NAMES, data=False),
-    Column("source", kind=W, table=False),
+    Column("wording", kind=W, data=False),
+    Column("source", kind=W),
 ]
-STATEMENT_SHRINK = [Shrink("about", Form.COUNT)]
+STATEMENT_SHRINK = [
+    Shrink("about", Form.COUNT),
+    Shrink("source", Form.FOOTNOTE),
+    Shrink("about", Form.DROP),
+    Shrink("wording", Form.DROP),
+]
 
 
 def for_people(rows: Iterable[Row]) -> Iterator[Row]:
-    """Statement rows with the table's `who` and `about` added."""
+    """Statement rows with the table's `who`, `about` and `wording` added."""
     for row in rows:
-        yield {**row, "who": who(row), "about": about(row)}
+        yield {**row, "who": who(row), "about": about(row), "wording": wording(row)}
+
+
+def wording(row: Row) -> str:
+    """Whether a statement's text is its speaker's words or a paraphrase, in a word."""
+    return "quote" if row.get("quote") else "paraphrase"
 
 
 def statements_title(result: StatementsResult) -> str:

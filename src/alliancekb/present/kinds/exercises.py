@@ -13,8 +13,8 @@ from alliancekb.query.kinds.exercises import ExercisesResult
 W, WS, NAMES = Kind.WORD, Kind.WORDS, Kind.NAMES
 
 EXERCISE_COLUMNS = [
-    Column("exercise", style="bold", min_width=10),
-    Column("edition", min_width=10),
+    Column("exercise", style="bold", kind=Kind.NAME),
+    Column("edition", kind=Kind.NAME),
     Column("year", kind=W, table=False),
     Column("from", kind=W),
     Column("to", kind=W),
@@ -32,6 +32,8 @@ EXERCISE_SHRINK = [
     Shrink("sources", Form.COUNT),
     Shrink("observers", Form.COUNT),
     Shrink("sources", Form.DROP),
+    # the edition's name holds the exercise's ("Freedom Edge 24-2")
+    Shrink("exercise", Form.DROP),
     Shrink("to", Form.DROP),
 ]
 #: An exercise card's editions: the same columns, the exercise being the card's.
@@ -63,7 +65,7 @@ def editions_table(rows: list[Row]) -> Table:
 
 #: A country's card: the editions it took part in, with its role.
 TAKEN_PART_COLUMNS = [
-    Column("edition", min_width=10),
+    Column("edition", kind=Kind.NAME),
     Column("exercise", table=False),
     Column("from", kind=W),
     Column("to", kind=W),
