@@ -139,6 +139,12 @@ def bar_of(row: Row, day: dt.date) -> Bar | None:
         end, end_kind = day, "open"
     if end > day:
         end, end_kind = day, "open"
+    return _bar(row, lower, upper, mark, end, end_kind)
+
+
+def _bar(row: Row, lower: dt.date, upper: dt.date, mark: str, end: dt.date, end_kind: str) -> Bar:
+    """A bar of `row` from `lower` (its start known to `upper`) to `end`."""
+    confirmed = _edtf(row["confirmed"])
     return Bar(
         status=str(row["status"]),
         role=str(row["role"]),
@@ -184,23 +190,7 @@ def _run_bar(run: Sequence[Segment], day: dt.date) -> Bar | None:
         end, end_kind = day, "open"
     else:
         end, end_kind = last, "to"
-    confirmed = _edtf(row["confirmed"])
-    return Bar(
-        status=str(row["status"]),
-        role=str(row["role"]),
-        start=lower,
-        start_upper=min(upper, end),
-        start_mark=mark,
-        end=max(end, lower),
-        end_kind=end_kind,
-        evidence_until=confirmed.upper if confirmed is not None else None,
-        durable=Status(row["status"]) in DURABLE_STATUSES,
-        currency=str(row["currency"]),
-        from_text=row["from"],
-        to_text=row["to"],
-        claim=row.get("claim"),
-        sources=list(row["sources"]),
-    )
+    return _bar(row, lower, upper, mark, end, end_kind)
 
 
 def answer_bars(segments: Iterable[Segment], day: dt.date) -> list[Bar]:
