@@ -91,3 +91,11 @@ class ExerciseRole(StrEnum):
     HOST = "host"
     PARTICIPANT = "participant"
     OBSERVER = "observer"
+
+
+class FactKind(StrEnum):
+    """The kinds of fact that can be retracted."""
+
+    MEMBERSHIP = "membership"
+    POSITION = "position"
+    STATEMENT = "statement"

@@ -14,7 +14,6 @@ text means "not known" (bounds NULL) and keeps the natural keys free of NULLs.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from alliancekb.core.vocab import (
     AllianceKind,
     CodeScheme,
+    FactKind,
     Role,
     ScopeKind,
     SourceKind,
@@ -80,6 +80,7 @@ __all__ = [
     "ExerciseAlias",
     "ExerciseEdition",
     "ExerciseParticipant",
+    "FactKind",
     "exercise_edition_sources",
 ]
 
@@ -471,14 +472,6 @@ class LoadFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer)
-
-
-class FactKind(StrEnum):
-    """The kinds of fact that can be retracted."""
-
-    MEMBERSHIP = "membership"
-    POSITION = "position"
-    STATEMENT = "statement"
 
 
 #: Longest canonical key of a retracted fact (a position's key holds its title).
