@@ -18,7 +18,9 @@ Queries (the same names at every size; the generator's entities do not depend on
 - ``members --history``: `members <alliance> --history` for the same alliance: every
   record of every chain (issue 20: chains, rows with currency and `confirmed`);
 - ``officials --all``: `officials --all --format csv`: every position of every official,
-  past ones included, with its currency.
+  past ones included, with its currency;
+- ``show``: `show Japan --format json`: a country's card (issue 32: < 100 ms at 1M), its
+  newest statements among the ~3.5% of all that are about it or said by it.
 
 The issue-5 target (< 50 ms at 1M statements) covers the first five; the last two have
 none (issue 20 asks for their figures).
@@ -44,6 +46,8 @@ TARGET_MS = 50.0
 SINCE = "2015-01-01"
 SEARCH_WORDS = ("kestrelmoor", "lanternfish", "tidewatch")
 LIMIT = 50
+#: The country whose card `show` is timed (a seeded country, at every size).
+SHOW_COUNTRY = "Japan"
 
 
 @dataclass
@@ -119,7 +123,30 @@ def query_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], A
     ]
     cases += search_cases()
     cases += chain_cases(targets)
+    cases.append(show_case())
     return cases
+
+
+def show_case() -> tuple[str, str, str, Callable[[Any], Any]]:
+    """`show Japan --format json` (its card: `query.cards.show`)."""
+    from alliancekb.query.cards import show
+
+    def card(s: Any) -> Any:
+        return show(s, SHOW_COUNTRY)
+
+    return ("show", f"show {SHOW_COUNTRY} --format json", "json", card)
+
+
+def _emit(result: Any, fmt: str, out: Any) -> int | None:
+    """Write a query's answer as the CLI does: a card by `emit_card`, a list by its view."""
+    from alliancekb.present.cards import emit_card
+    from alliancekb.present.views import emit_result
+    from alliancekb.query.cards import Card
+
+    if isinstance(result, Card):
+        emit_card(result, fmt, out)
+        return 1
+    return emit_result(result, fmt, out)
 
 
 def search_cases() -> list[tuple[str, str, str, Callable[[Any], Any]]]:
@@ -166,14 +193,13 @@ def chain_cases(targets: Targets) -> list[tuple[str, str, str, Callable[[Any], A
 
 def time_query(engine: Any, make_table: Callable[[Any], Any], fmt: str, runs: int) -> QueryTiming:
     """Warm up once, then time `runs` complete runs (session, query, names, rendering)."""
-    from alliancekb.present.views import emit_result as emit
     from alliancekb.store.db import read_session
 
     def once() -> tuple[float, int]:
         out = io.StringIO()
         t0 = time.perf_counter()
         with read_session(engine) as session:
-            written = emit(make_table(session), fmt, out)
+            written = _emit(make_table(session), fmt, out)
         elapsed = time.perf_counter() - t0
         return elapsed * 1000, int(written or 0)
 

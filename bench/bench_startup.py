@@ -1,6 +1,9 @@
 """CLI start-up: `alliancekb --help` against a bare Typer app, and a database command
 against `python -c "import sqlalchemy, typer, rich"` (issue 16: ratio <= 1.3) and against
-`sqlite-utils query` on the same SQLite file, all measured in the same run.
+`sqlite-utils query` on the same SQLite file, all measured in the same run; then every
+read command (`READ_COMMANDS`, one per question of `query/questions.py`) against the same
+imports (issue 32: each within 1.3x), alternately, as data (CSV or JSON: start-up and the
+query, not the drawing of a long table for people).
 
 Both are started the same way (`python -m ...` / `python script.py` with this
 interpreter, `--help`, output discarded), alternately, `runs` times each after one
@@ -82,6 +85,23 @@ COMMAND = ["members", "AUKUS Pillar 2", "--format", "csv"]
 MEMBERS_UNNEEDED = frozenset(
     {"alliancekb.load.schema", "sqlalchemy.orm", "alliancekb.store.models"}
 )
+#: One invocation of every read command, as data, on the seeded database (issue 32).
+READ_COMMANDS: dict[str, list[str]] = {
+    "members": ["members", "NATO", "--format", "json"],
+    "countries": ["countries", "--format", "csv"],
+    "alliances": ["alliances", "--country", "Japan", "--format", "csv"],
+    "allies": ["allies", "Japan", "--format", "csv"],
+    "conflicts": ["conflicts", "--format", "csv"],
+    "pillars": ["pillars", "--format", "csv"],
+    "tech_areas": ["tech-areas", "--format", "csv"],
+    "officials": ["officials", "--format", "csv"],
+    "sources": ["sources", "--format", "csv"],
+    "statements": ["statements", "--country", "Japan", "--limit", "5", "--format", "json"],
+    "show": ["show", "Japan", "--format", "json"],
+    "timeline": ["timeline", "Japan", "--format", "csv"],
+    "exercises": ["exercises", "--format", "csv"],
+    "history": ["history", "--format", "json"],
+}
 SQLITE_UTILS_SQL = (
     "SELECT c.name, c.iso3, m.role, m.status FROM memberships m "
     "JOIN countries c ON c.id = m.country_id"
@@ -143,6 +163,7 @@ def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
         ),
         "modules_imported": len(modules),
     }
+    result["read_commands"] = run_read_commands(database, env, runs)
     if "sqlite_utils" in samples:
         result["sqlite_utils_ms"] = _stats(samples["sqlite_utils"])
         result["sqlite_utils_ratio"] = medians["alliancekb"] / medians["sqlite_utils"]
@@ -152,6 +173,39 @@ def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
             "skipped (pip install sqlite-utils into this environment to measure it)"
         )
     return result
+
+
+def _shown(args: list[str]) -> str:
+    return "alliancekb " + " ".join(f"'{a}'" if " " in a else a for a in args)
+
+
+def run_read_commands(database: Path, env: dict[str, str], runs: int) -> list[dict[str, Any]]:
+    """Every read command against the bare imports: each command alternates with its own
+    run of the imports (`runs` times after a warm-up), so that both see the same load of
+    the machine; one row per command with both medians and their ratio."""
+    imports = [sys.executable, "-c", "import sqlalchemy, typer, rich"]
+    rows = []
+    for name, args in READ_COMMANDS.items():
+        ours = [sys.executable, "-m", "alliancekb", "--db", str(database), *args]
+        _time_run(ours, env)
+        _time_run(imports, env)
+        mine: list[float] = []
+        base: list[float] = []
+        for _ in range(runs):
+            mine.append(_time_run(ours, env))
+            base.append(_time_run(imports, env))
+        ratio = statistics.median(mine) / statistics.median(base)
+        rows.append(
+            {
+                "name": name,
+                "command": _shown(args),
+                "alliancekb_ms": _stats(mine),
+                "imports_ms": _stats(base),
+                "ratio": ratio,
+                "met": ratio <= COMMAND_RATIO_TARGET,
+            }
+        )
+    return rows
 
 
 def run(workdir: Path, runs: int = 10) -> dict[str, Any]:

@@ -102,6 +102,7 @@ def test_quick_queries_time_every_query_write_json_and_markdown_not_the_docs(
         "statements --search tidewatch",
         "members --history",
         "officials --all",
+        "show",
     ]
     for q in r["queries"]:
         assert 0 < q["min_ms"] <= q["median_ms"] <= q["max_ms"]

@@ -3,9 +3,9 @@
 A read command on a database at head needs SQLAlchemy and Typer, not Pydantic (Typer's
 own option conversion is replaced for plain values by `cli.fastparams`), not the load
 schema, not pycountry (read only when a name misses the stored names), not Alembic.
-`members` needs SQLAlchemy Core alone: not its ORM, not the models (it reads
-`store.tables`), and not Rich when it writes CSV. The console script builds only the
-command it runs (`cli.app.only_command`).
+Every read command needs SQLAlchemy Core alone (issue 32): not its ORM, not the models (it
+reads `store.tables`), not the dumper; `members` not Rich either when it writes CSV. The
+console script builds only the command it runs (`cli.app.only_command`).
 """
 
 from __future__ import annotations
@@ -62,6 +62,47 @@ def test_a_read_command_imports_neither_pydantic_nor_the_schema_nor_pycountry(
     seeded_db: TestDatabase, args: list[str]
 ) -> None:
     assert _loaded(seeded_db.url, *args) == []
+
+
+#: One invocation of every read command (`query/questions.py`), as data (start-up, not
+#: rendering), naming what the seeded database holds.
+READ_COMMANDS = {
+    "members": ["members", "NATO", "--format", "json"],
+    "countries": ["countries", "--format", "csv"],
+    "alliances": ["alliances", "--country", "Japan", "--format", "csv"],
+    "allies": ["allies", "Japan", "--format", "csv"],
+    "conflicts": ["conflicts", "--format", "csv"],
+    "pillars": ["pillars", "--format", "csv"],
+    "tech_areas": ["tech-areas", "--format", "csv"],
+    "officials": ["officials", "--format", "csv"],
+    "sources": ["sources", "--format", "csv"],
+    "statements": ["statements", "--country", "Japan", "--limit", "5", "--format", "json"],
+    "show": ["show", "Japan", "--format", "json"],
+    "timeline": ["timeline", "Japan", "--format", "csv"],
+    "exercises": ["exercises", "--format", "csv"],
+    "history": ["history", "--format", "json"],
+}
+
+
+def test_every_read_question_has_a_startup_case() -> None:
+    from alliancekb.query.questions import QUESTIONS
+
+    assert set(READ_COMMANDS) == set(QUESTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(READ_COMMANDS))
+def test_a_read_command_imports_neither_the_orm_nor_the_models_nor_the_dumper(
+    seeded_db: TestDatabase, name: str
+) -> None:
+    """Every read command reads `store.tables` through Core, as `members` does: SQLAlchemy's
+    ORM, the models and the dumper (YAML) are not its start-up's cost."""
+    unneeded = (*UNNEEDED, *MEMBERS_UNNEEDED[:2], "alliancekb.dump")
+    assert _loaded(seeded_db.url, *READ_COMMANDS[name], unneeded=unneeded) == []
+
+
+def test_show_as_a_table_imports_neither_the_orm_nor_the_models(seeded_db: TestDatabase) -> None:
+    unneeded = (*UNNEEDED, *MEMBERS_UNNEEDED[:2])
+    assert _loaded(seeded_db.url, "show", "AUKUS Pillar 2", unneeded=unneeded) == []
 
 
 def test_a_name_that_misses_reads_pycountry_then(seeded_db: TestDatabase) -> None:

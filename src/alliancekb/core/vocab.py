@@ -83,3 +83,19 @@ class CodeScheme(StrEnum):
 class ScopeKind(StrEnum):
     ALLIANCE = "alliance"
     PILLAR = "pillar"
+
+
+class ExerciseRole(StrEnum):
+    """A country's part in one edition of a military exercise."""
+
+    HOST = "host"
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+
+
+class FactKind(StrEnum):
+    """The kinds of fact that can be retracted."""
+
+    MEMBERSHIP = "membership"
+    POSITION = "position"
+    STATEMENT = "statement"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from alliancekb.core.formats import Format
-from alliancekb.dump.diff import DiffResult
 from alliancekb.present.escape import visible
 from alliancekb.present.layout import Form, Kind, Shrink
 from alliancekb.present.output import Column, Table, emit
 from alliancekb.query.history import HistoryResult
+
+if TYPE_CHECKING:
+    # The dumper behind a diff (YAML, the models) is no cost of `history` (start-up).
+    from alliancekb.dump.diff import DiffResult
 
 HISTORY_COLUMNS = [
     Column("id", "load", kind=Kind.WORD),

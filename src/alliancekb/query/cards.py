@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import Row as DbRow
 
 from alliancekb.core import clock
 from alliancekb.core.formats import Row, json_value
@@ -19,17 +19,21 @@ from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, posi
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
     STATEMENT_FIELDS,
+    Term,
     about,
-    about_area_clause,
-    about_country_clause,
-    about_scopes_clause,
-    speaker_clause,
-    statement_hits,
+    about_area_term,
+    about_country_term,
+    about_scopes_term,
+    newest_statements,
+    source_term,
+    speaker_term,
     who,
 )
-from alliancekb.store import models as m
 from alliancekb.store import tables as t
-from alliancekb.store.resolve import Kind, NameIndex, Ref, load_index
+from alliancekb.store.resolve import Kind, NameIndex, Ref, resolve_one
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: Recent statements on a card.
 CARD_STATEMENTS = 10
@@ -99,13 +103,12 @@ def _section(key: str, rows: Iterable[Row], result: MembersResult | None = None)
     return Section(key, [{k: row.get(k) for k in keys} for row in rows], result)
 
 
-def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Card:
+def show(session: Reader, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Card:
     """The card of whatever `name` resolves to: country, alliance, pillar, official,
     technology area, source or exercise (`kinds`: only of these, as a resource's address
     names one)."""
-    index = load_index(session)
-    ref = index.resolve(name, kinds)
-    builders: dict[Kind, Callable[[Session, Ref, NameIndex], Card]] = {
+    ref, index = resolve_one(session, name, kinds)
+    builders: dict[Kind, Callable[[Reader, Ref, NameIndex], Card]] = {
         Kind.COUNTRY: _country_card,
         Kind.ALLIANCE: _alliance_card,
         Kind.PILLAR: _pillar_card,
@@ -118,21 +121,21 @@ def show(session: Session, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> C
     return builders[ref.kind](session, ref, index)
 
 
-def _statements(session: Session, clause: ColumnElement[bool]) -> Section:
+def _statements(session: Reader, *terms: Term) -> Section:
     rows = [
         {**row, "who": who(row), "about": about(row)}
-        for _, row in statement_hits(session, [clause], limit=CARD_STATEMENTS)
+        for _, row in newest_statements(session, terms, CARD_STATEMENTS)
     ]
     return _section("statements", rows)
 
 
-def _members(session: Session, scope: str, index: NameIndex) -> Section:
+def _members(session: Reader, scope: str, index: NameIndex) -> Section:
     result = members(session, scope, index=index)
     result.rows = list(result.rows)
     return _section("members", result.rows, result)
 
 
-def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str] = ()) -> Section:
+def _sources(session: Reader, sections: Sequence[Section], extra: Iterable[str] = ()) -> Section:
     """Every source the card's rows cite, with its title: one query."""
     keys = set(extra)
     for section in sections:
@@ -141,11 +144,12 @@ def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str]
             if row.get("source"):
                 keys.add(row["source"])
     rows: list[Row] = []
+    source = t.sources.c
     if keys:
         for r in session.execute(
-            select(m.Source.key, m.Source.title, m.Source.publisher, m.Source.published)
-            .where(m.Source.key.in_(sorted(keys)))
-            .order_by(m.Source.key)
+            select(source.key, source.title, source.publisher, source.published)
+            .where(source.key.in_(sorted(keys)))
+            .order_by(source.key)
         ):
             rows.append(
                 {
@@ -158,16 +162,16 @@ def _sources(session: Session, sections: Sequence[Section], extra: Iterable[str]
     return _section("sources", rows)
 
 
-def code_text(code: m.CountryCode) -> str:
+def code_text(code: Any) -> str:
     """A dated code as people read it: `cow 260 (1955-05-05 to 1990-10-02)`; ATOP uses the
-    COW codes."""
+    COW codes. `code`: a row of `country_codes`."""
     when = ""
     if code.from_text or code.to_text:
         when = f" ({code.from_text or '?'} to {code.to_text or 'now'})"
     return f"{code.scheme} {code.code}{when}"
 
 
-def _positions(session: Session, where: ColumnElement[bool], day: dt.date) -> list[Row]:
+def _positions(session: Reader, where: ColumnElement[bool], day: dt.date) -> list[Row]:
     """Positions of the offices matching `where` (chains resolved), newest first."""
     spans = sorted(
         position_spans(session, where),
@@ -177,8 +181,8 @@ def _positions(session: Session, where: ColumnElement[bool], day: dt.date) -> li
     return [position_row(s, day) for s in spans]
 
 
-def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    country = session.get_one(m.Country, ref.id)
+def _country_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    country = _one(session, t.countries, ref.id)
     infos = scope_infos(session)
     today = clock.today()
     # Every record of the country's chains (the card is its record), read today.
@@ -187,7 +191,7 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     memberships = [
         {**with_evidence(s, today), "scope": infos[s.payload["scope_id"]].label} for s in spans
     ]
-    positions = _positions(session, m.Position.country_id == ref.id, today)
+    positions = _positions(session, t.positions.c.country_id == ref.id, today)
     sections = [
         _section("memberships", memberships),
         _section("officials", positions),
@@ -196,33 +200,39 @@ def _country_card(session: Session, ref: Ref, index: NameIndex) -> Card:
             for part in _PARTS.values()
             if part.country_section is not None
         ),
-        _statements(session, or_(about_country_clause(ref.id), speaker_clause(ref))),
+        _statements(session, about_country_term(ref.id), speaker_term(ref)),
     ]
     sections.append(_sources(session, sections))
     fields = [
         ("iso3", country.iso3),
         ("iso2", country.iso2),
         ("name", country.name),
-        ("aliases", [a.alias for a in country.aliases]),
-        ("codes", [code_text(c) for c in country.codes]),
+        ("aliases", _aliases(session, t.country_aliases, ref.id)),
+        ("codes", [code_text(c) for c in _codes(session, ref.id)]),
     ]
     return Card("country", ref.label, fields, sections)
 
 
-def _alliance_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    alliance = session.get_one(m.Alliance, ref.id)
+def _alliance_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    alliance = _one(session, t.alliances, ref.id)
     sections = [
         _section("pillars", pillars(session, alliance.key).rows),
         _members(session, alliance.key, index),
         _statements(
             session,
-            or_(
-                about_scopes_clause(scope_ids(session, ref, with_pillars=True)),
-                speaker_clause(ref),
-            ),
+            about_scopes_term(scope_ids(session, ref, with_pillars=True)),
+            speaker_term(ref),
         ),
     ]
-    own_sources = [s.key for s in alliance.sources]
+    link = t.alliance_sources.c
+    own_sources = list(
+        session.scalars(
+            select(t.sources.c.key)
+            .join(t.alliance_sources, link.source_id == t.sources.c.id)
+            .where(link.alliance_id == ref.id)
+            .order_by(link.source_id)
+        )
+    )
     sections.append(_sources(session, sections, own_sources))
     fields = [
         ("key", alliance.key),
@@ -232,79 +242,79 @@ def _alliance_card(session: Session, ref: Ref, index: NameIndex) -> Card:
         ("founded", text_or_none(alliance.founded)),
         ("ended", text_or_none(alliance.ended)),
         ("obligations", alliance.obligations.split("; ") if alliance.obligations else []),
-        ("aliases", [a.alias for a in alliance.aliases]),
+        ("aliases", _aliases(session, t.alliance_aliases, ref.id)),
         ("description", alliance.description),
         ("sources", own_sources),
     ]
     return Card("alliance", ref.label, fields, sections)
 
 
-def _pillar_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    pillar = session.get_one(m.Pillar, ref.id)
+def _pillar_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    pillar = _one(session, t.pillars, ref.id)
     infos = scope_infos(session)
     assert ref.scope_id is not None
     label = infos[ref.scope_id].label
     sections = [
         _members(session, label, index),
-        _statements(session, about_scopes_clause([ref.scope_id])),
+        _statements(session, about_scopes_term([ref.scope_id])),
     ]
     sections.append(_sources(session, sections))
     fields = [
-        ("alliance", pillar.alliance.name),
+        ("alliance", _one(session, t.alliances, pillar.alliance_id).name),
         ("number", pillar.number),
         ("name", pillar.name),
-        ("aliases", [a.alias for a in pillar.aliases]),
+        ("aliases", _aliases(session, t.pillar_aliases, ref.id)),
         ("description", pillar.description),
-        ("technology_areas", [t.key for t in pillar.technology_areas]),
+        ("technology_areas", _pillar_areas(session, ref.id)),
     ]
     return Card("pillar", label, fields, sections)
 
 
-def _official_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    official = session.get_one(m.Official, ref.id)
+def _official_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    official = _one(session, t.officials, ref.id)
     positions = [
         p
-        for p in _positions(session, m.Position.official_id == ref.id, clock.today())
+        for p in _positions(session, t.positions.c.official_id == ref.id, clock.today())
         if p["official"] == official.key
     ]
     sections = [
         _section("positions", positions),
-        _statements(session, speaker_clause(ref)),
+        _statements(session, speaker_term(ref)),
     ]
     sections.append(_sources(session, sections))
     fields = [
         ("key", official.key),
         ("name", official.name),
-        ("aliases", [a.alias for a in official.aliases]),
+        ("aliases", _aliases(session, t.official_aliases, ref.id)),
         ("note", official.note),
     ]
     return Card("official", ref.label, fields, sections)
 
 
-def _area_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    area = session.get_one(m.TechnologyArea, ref.id)
+def _area_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    area = _one(session, t.technology_areas, ref.id)
     infos = scope_infos(session)
-    link = m.pillar_technology_areas
+    link = t.pillar_technology_areas
     pillar_scopes = session.scalars(
-        select(m.Pillar.scope_id)
-        .join(link, link.c.pillar_id == m.Pillar.id)
+        select(t.pillars.c.scope_id)
+        .join(link, link.c.pillar_id == t.pillars.c.id)
         .where(link.c.technology_area_id == ref.id)
     ).all()
-    sections = [_statements(session, about_area_clause(ref.id))]
+    sections = [_statements(session, about_area_term(ref.id))]
     sections.append(_sources(session, sections))
     fields = [
         ("key", area.key),
         ("name", area.name),
         ("description", area.description),
-        ("aliases", [a.alias for a in area.aliases]),
+        ("aliases", _aliases(session, t.technology_area_aliases, ref.id)),
         ("pillars", sorted(infos[s].label for s in pillar_scopes)),
     ]
     return Card("technology area", ref.label, fields, sections)
 
 
-def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
-    source = session.get_one(m.Source, ref.id)
-    sections = [_statements(session, m.Statement.source_id == ref.id)]
+def _source_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+    source = _one(session, t.sources, ref.id)
+    sections = [_statements(session, source_term(ref.id))]
     fields = [
         ("key", source.key),
         ("title", source.title),
@@ -319,9 +329,42 @@ def _source_card(session: Session, ref: Ref, index: NameIndex) -> Card:
     return Card("source", ref.label, fields, sections)
 
 
-def _kind_card(session: Session, ref: Ref) -> Card:
+def _kind_card(session: Reader, ref: Ref) -> Card:
     """The card of a kind added after the core, from its `QueryPart`, with its sources."""
     data = _PARTS[ref.kind].card(session, ref.id)
     sections = [_section(key, rows) for key, rows in data.sections]
     sections.append(_sources(session, sections))
     return Card(ref.kind.value, ref.label, data.fields, sections)
+
+
+def _one(session: Reader, table: Table, id: int) -> DbRow[Any]:
+    """The row of an entity, by id (every column the Core table holds)."""
+    return session.execute(select(table).where(table.c.id == id)).one()
+
+
+def _aliases(session: Reader, table: Table, owner_id: int) -> list[str]:
+    """An entity's aliases, alphabetically (`table`: its kind's alias table)."""
+    owner = next(c for c in table.c if c.name.endswith("_id"))
+    return list(
+        session.scalars(select(table.c.alias).where(owner == owner_id).order_by(table.c.alias))
+    )
+
+
+def _codes(session: Reader, country_id: int) -> list[DbRow[Any]]:
+    """A country's dated codes, by scheme and start."""
+    c = t.country_codes.c
+    stmt = select(t.country_codes).where(c.country_id == country_id)
+    return list(session.execute(stmt.order_by(c.scheme, c.from_lower)).all())
+
+
+def _pillar_areas(session: Reader, pillar_id: int) -> list[str]:
+    """The keys of a pillar's technology areas, in key order."""
+    link, area = t.pillar_technology_areas.c, t.technology_areas.c
+    return list(
+        session.scalars(
+            select(area.key)
+            .join(t.pillar_technology_areas, link.technology_area_id == area.id)
+            .where(link.pillar_id == pillar_id)
+            .order_by(area.key)
+        )
+    )

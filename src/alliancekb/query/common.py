@@ -76,13 +76,20 @@ def grouped(session: Reader, stmt: Any) -> dict[Any, list[Any]]:
 
 
 def aliases_of(
-    session: Session, model: Any, owner_column: Any, ids: Sequence[int]
+    session: Reader, table: Any, owner_column: Any, ids: Sequence[int]
 ) -> dict[Any, list[Any]]:
-    """Aliases per owner id, alphabetically, in one query."""
+    """Aliases per owner id, alphabetically, in one query (`table`: the alias table)."""
+    alias = table.c.alias
     return grouped(
-        session,
-        select(owner_column, model.alias).where(owner_column.in_(ids)).order_by(model.alias),
+        session, select(owner_column, alias).where(owner_column.in_(ids)).order_by(alias)
     )
+
+
+def connection_of(reader: Reader) -> Connection:
+    """The Core connection a reader reads through (a session's, or the connection itself)."""
+    from sqlalchemy import Connection
+
+    return reader if isinstance(reader, Connection) else reader.connection()
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ def scope_infos(session: Reader) -> dict[int, ScopeInfo]:
     return infos
 
 
-def scope_ids(session: Session, ref: Ref, *, with_pillars: bool) -> list[int]:
+def scope_ids(session: Reader, ref: Ref, *, with_pillars: bool) -> list[int]:
     """The scope of an alliance or pillar; an alliance's pillars' scopes too if asked."""
     assert ref.scope_id is not None
     ids = [ref.scope_id]
@@ -141,7 +148,7 @@ def role_rank_of(role: str) -> int:
     return _ROLE_RANK.get(str(role), 99)
 
 
-def membership_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+def membership_sources(session: Reader, ids: Sequence[int]) -> dict[int, list[str]]:
     """Source keys per membership, for a batch of memberships, in one query."""
     link, source = t.membership_sources, t.sources
     return grouped(
@@ -153,7 +160,7 @@ def membership_sources(session: Session, ids: Sequence[int]) -> dict[int, list[s
     )
 
 
-def position_sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+def position_sources(session: Reader, ids: Sequence[int]) -> dict[int, list[str]]:
     """Source keys per position, for a batch of positions, in one query."""
     link, source = t.position_sources, t.sources
     return grouped(

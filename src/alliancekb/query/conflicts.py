@@ -26,10 +26,9 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, select, true
-from sqlalchemy.orm import Session
 
 from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
@@ -37,9 +36,11 @@ from alliancekb.core.vocab import Obligation, SourceKind, Status
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import membership_spans
 from alliancekb.query.precedence import Coverage
-from alliancekb.store import models as m
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: The JSON field names of a conflict row, in order.
 CONFLICT_FIELDS = ("scope", "country", "iso3", "kind", "values", "note")
@@ -78,7 +79,7 @@ class Claim:
 
 
 def conflicts(
-    session: Session, scope: str | None = None, country: str | None = None
+    session: Reader, scope: str | None = None, country: str | None = None
 ) -> ConflictsResult:
     """Every place where the sources disagree about a membership, by scope and country."""
     where: ColumnElement[bool] = true()
@@ -129,12 +130,13 @@ def conflicts(
 CONFLICT_KINDS = ("missing", "start", "end", "gap", "obligation")
 
 
-def _coverages(session: Session) -> dict[str, Coverage]:
+def _coverages(session: Reader) -> dict[str, Coverage]:
     """Each dataset source's coverage window, by key."""
     out: dict[str, Coverage] = {}
+    source = t.sources.c
     for key, first, last in session.execute(
-        select(m.Source.key, m.Source.covers_from_lower, m.Source.covers_to_upper).where(
-            m.Source.kind == SourceKind.DATASET
+        select(source.key, source.covers_from_lower, source.covers_to_upper).where(
+            source.kind == SourceKind.DATASET
         )
     ):
         out[key] = Coverage(first, last)

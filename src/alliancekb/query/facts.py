@@ -30,8 +30,6 @@ from alliancekb.query.common import text_or_none
 from alliancekb.store import tables as t
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from alliancekb.query.common import Reader
 
 #: The fields every membership and position row carries besides its own (JSON names).
@@ -131,15 +129,13 @@ def office_of(title: str, country_id: int | None, alliance_id: int | None, org: 
     return (normalize(title), country_id, alliance_id, normalize(org or ""))
 
 
-def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Row]]:
+def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row]]:
     """Positions whose office has a position matching `where`, as resolved chains.
 
     Chains run across officials (a new holder of an office ends the previous holder's
     term), so every position of a matching office is resolved; payload: the position row.
     """
-    from alliancekb.store import models as m
-
-    p = m.Position
+    p = t.positions.c
     offices = select(p.title, p.country_id, p.alliance_id, p.organisation).where(where)
     wanted = {office_of(*o) for o in session.execute(offices)}
     if not wanted:
@@ -147,8 +143,8 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
     stmt = (
         select(
             p.id,
-            m.Official.key,
-            m.Official.name,
+            t.officials.c.key,
+            t.officials.c.name,
             p.title,
             p.organisation,
             p.country_id,
@@ -158,13 +154,13 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
             p.to_text,
             p.to_upper,
             p.confirmed,
-            m.Country.iso3,
-            m.Country.name.label("country_name"),
-            m.Alliance.name.label("alliance_name"),
+            t.countries.c.iso3,
+            t.countries.c.name.label("country_name"),
+            t.alliances.c.name.label("alliance_name"),
         )
-        .join(m.Official, m.Official.id == p.official_id)
-        .outerjoin(m.Country, m.Country.id == p.country_id)
-        .outerjoin(m.Alliance, m.Alliance.id == p.alliance_id)
+        .join(t.officials, t.officials.c.id == p.official_id)
+        .outerjoin(t.countries, t.countries.c.id == p.country_id)
+        .outerjoin(t.alliances, t.alliances.c.id == p.alliance_id)
     )
     rows = [
         r
@@ -208,7 +204,7 @@ def position_spans(session: Session, where: ColumnElement[bool]) -> list[Span[Ro
 
 
 def _position_sources(
-    session: Session, ids: Sequence[int]
+    session: Reader, ids: Sequence[int]
 ) -> dict[int, list[tuple[str, EdtfDate | None]]]:
     link, source = t.position_sources, t.sources.c
     found: dict[int, list[tuple[str, EdtfDate | None]]] = defaultdict(list)

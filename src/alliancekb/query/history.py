@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
 
-from alliancekb.store import models as m
+from alliancekb.store import tables as t
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 
 @dataclass(frozen=True)
@@ -54,20 +57,32 @@ class LoadSummary:
         return self._total("retracted")
 
 
-def recent_loads(session: Session, limit: int = 20) -> list[LoadSummary]:
+def recent_loads(session: Reader, limit: int = 20) -> list[LoadSummary]:
     """The newest loads first."""
-    loads = session.scalars(
-        select(m.Load).options(selectinload(m.Load.files)).order_by(m.Load.id.desc()).limit(limit)
+    loads = session.execute(
+        select(t.loads.c.id, t.loads.c.finished_at, t.loads.c.counts)
+        .order_by(t.loads.c.id.desc())
+        .limit(limit)
     ).all()
+    files: dict[int, list[LoadFileSummary]] = {}
     retractions: dict[int, list[str]] = {}
     if loads:
-        rows = session.execute(
-            select(m.Retraction)
-            .where(m.Retraction.load_id.in_([load.id for load in loads]))
-            .order_by(m.Retraction.id)
-        ).scalars()
-        for r in rows:
-            assert r.load_id is not None
+        ids = [load.id for load in loads]
+        f = t.load_files.c
+        for r in session.execute(
+            select(f.load_id, f.path, f.sha256, f.size, f.records)
+            .where(f.load_id.in_(ids))
+            .order_by(f.load_id, f.position)
+        ):
+            files.setdefault(r.load_id, []).append(
+                LoadFileSummary(r.path, r.sha256, r.size, r.records)
+            )
+        x = t.retractions.c
+        for r in session.execute(
+            select(x.load_id, x.kind, x.key, x.retracted_by, x.reason)
+            .where(x.load_id.in_(ids))
+            .order_by(x.id)
+        ):
             retractions.setdefault(r.load_id, []).append(
                 f"{r.kind} {r.key} by {r.retracted_by}: {r.reason}"
             )
@@ -75,7 +90,7 @@ def recent_loads(session: Session, limit: int = 20) -> list[LoadSummary]:
         LoadSummary(
             id=load.id,
             finished_at=load.finished_at,
-            files=[LoadFileSummary(f.path, f.sha256, f.size, f.records) for f in load.files],
+            files=files.get(load.id, []),
             counts=dict(load.counts),
             retractions=retractions.get(load.id, []),
         )
@@ -106,7 +121,7 @@ class HistoryResult:
     rows: list[dict[str, object]] = field(repr=False)
 
 
-def history(session: Session, limit: int = 20) -> HistoryResult:
+def history(session: Reader, limit: int = 20) -> HistoryResult:
     """The newest `limit` loads as rows: when (UTC), which files and digests, what changed."""
     rows: list[dict[str, object]] = [
         {

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from alliancekb.core.formats import Row
 from alliancekb.core.kind_parts import kind_parts
 from alliancekb.store.resolve import Kind
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: A timeline event: (its sort key, its row).
 Event = tuple[tuple[Any, ...], Row]
@@ -38,12 +39,12 @@ class QueryPart:
     #: The JSON field names of the rows of each card section it gives, by section key.
     section_fields: dict[str, tuple[str, ...]]
     #: The card of the entity with this id.
-    card: Callable[[Session, int], CardData]
+    card: Callable[[Reader, int], CardData]
     #: The timeline rows of the entity with this id, oldest first.
-    timeline: Callable[[Session, int], list[Row]]
+    timeline: Callable[[Reader, int], list[Row]]
     #: A country's section of it (key, rows), and the country's timeline events from it.
-    country_section: Callable[[Session, int], tuple[str, list[Row]]] | None = None
-    country_events: Callable[[Session, int], Iterator[Event]] | None = None
+    country_section: Callable[[Reader, int], tuple[str, list[Row]]] | None = None
+    country_events: Callable[[Reader, int], Iterator[Event]] | None = None
 
 
 def query_parts() -> dict[Kind, QueryPart]:

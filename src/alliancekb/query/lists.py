@@ -6,10 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
 from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
@@ -32,9 +31,11 @@ from alliancekb.query.facts import (
     with_evidence,
 )
 from alliancekb.query.members import StatusRule, member_rows, scope_context, scope_spans
-from alliancekb.store import models as m
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 RowIterator = Iterator[Row] | list[Row]
 CountSets = dict[int, set[Any]]
@@ -129,16 +130,15 @@ class SourcesResult:
     rows: RowIterator = field(repr=False)
 
 
-def countries(session: Session) -> CountriesResult:
+def countries(session: Reader) -> CountriesResult:
     """Every country: ISO codes, name, aliases; ordered by name."""
-    stmt = select(m.Country.id, m.Country.iso3, m.Country.iso2, m.Country.name).order_by(
-        m.Country.name
-    )
+    c = t.countries.c
+    stmt = select(c.id, c.iso3, c.iso2, c.name).order_by(c.name)
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
             aliases = aliases_of(
-                session, m.CountryAlias, m.CountryAlias.country_id, [r.id for r in batch]
+                session, t.country_aliases, t.country_aliases.c.country_id, [r.id for r in batch]
             )
             for r in batch:
                 yield {
@@ -151,7 +151,7 @@ def countries(session: Session) -> CountriesResult:
     return CountriesResult(rows())
 
 
-def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date) -> CountSets:
+def _in_force_by_scope(session: Reader, scope_ids: Sequence[int], day: dt.date) -> CountSets:
     """In-force countries per scope on `day`, by the rule `members` answers with."""
     found: CountSets = defaultdict(set)
     # member_rows, not the raw records: the claims are decided first, so a dataset's
@@ -165,14 +165,14 @@ def _in_force_by_scope(session: Session, scope_ids: Sequence[int], day: dt.date)
     return found
 
 
-def _places_of(session: Session, country_id: int, day: dt.date) -> dict[int, Row]:
+def _places_of(session: Reader, country_id: int, day: dt.date) -> dict[int, Row]:
     """A country's place in each alliance on `day` (by alliance id), as `members` answers:
     the row of the alliance itself, else of one of its pillars (a partner of a pillar)."""
     spans = membership_spans(session, t.memberships.c.country_id == country_id)
     scopes = {span.chain[1] for span in spans}  # type: ignore[index]
     context = scope_context(session, scopes)
     infos = scope_infos(session)
-    alliance_of = dict(session.execute(select(m.Alliance.scope_id, m.Alliance.id)).all())
+    alliance_of = dict(session.execute(select(t.alliances.c.scope_id, t.alliances.c.id)).all())
     places: dict[int, Row] = {}
     for _, row in member_rows(spans, day, context=context):
         info = infos[row["scope_id"]]
@@ -189,7 +189,7 @@ COUNTRY_PLACE_FIELDS = ("scope", "role", "status", "from", "confirmed", "currenc
 
 
 def alliances(
-    session: Session, as_of: dt.date | None = None, *, country: str | None = None
+    session: Reader, as_of: dt.date | None = None, *, country: str | None = None
 ) -> AlliancesResult:
     """Every alliance with its kind, founding and end dates, pillar count and in-force
     member count.
@@ -201,30 +201,30 @@ def alliances(
     day = as_of or today()
     label = None
     pillar_count = (
-        select(func.count()).where(m.Pillar.alliance_id == m.Alliance.id).scalar_subquery()
+        select(func.count()).where(t.pillars.c.alliance_id == t.alliances.c.id).scalar_subquery()
     )
     stmt = select(
-        m.Alliance.id,
-        m.Alliance.key,
-        m.Alliance.name,
-        m.Alliance.full_name,
-        m.Alliance.kind,
-        m.Alliance.founded,
-        m.Alliance.ended,
-        m.Alliance.scope_id,
+        t.alliances.c.id,
+        t.alliances.c.key,
+        t.alliances.c.name,
+        t.alliances.c.full_name,
+        t.alliances.c.kind,
+        t.alliances.c.founded,
+        t.alliances.c.ended,
+        t.alliances.c.scope_id,
         pillar_count.label("pillars"),
-    ).order_by(m.Alliance.name)
+    ).order_by(t.alliances.c.name)
     places: dict[int, Row] = {}
     if country is not None:
         ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
         label = ref.label
         places = _places_of(session, ref.id, day)
-        stmt = stmt.where(m.Alliance.id.in_(sorted(places)))
+        stmt = stmt.where(t.alliances.c.id.in_(sorted(places)))
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
             aliases = aliases_of(
-                session, m.AllianceAlias, m.AllianceAlias.alliance_id, [r.id for r in batch]
+                session, t.alliance_aliases, t.alliance_aliases.c.alliance_id, [r.id for r in batch]
             )
             in_force = _in_force_by_scope(session, [r.scope_id for r in batch], day)
             for r in batch:
@@ -248,41 +248,41 @@ def alliances(
 
 
 def pillars(
-    session: Session, alliance: str | None = None, as_of: dt.date | None = None
+    session: Reader, alliance: str | None = None, as_of: dt.date | None = None
 ) -> PillarsResult:
     """Every pillar (or one alliance's): its technology areas and in-force member count."""
     day = as_of or today()
     stmt = (
         select(
-            m.Pillar.id,
-            m.Pillar.number,
-            m.Pillar.name,
-            m.Pillar.scope_id,
-            m.Alliance.name.label("alliance"),
-            m.Alliance.key.label("alliance_key"),
-            m.Alliance.scope_id.label("alliance_scope_id"),
+            t.pillars.c.id,
+            t.pillars.c.number,
+            t.pillars.c.name,
+            t.pillars.c.scope_id,
+            t.alliances.c.name.label("alliance"),
+            t.alliances.c.key.label("alliance_key"),
+            t.alliances.c.scope_id.label("alliance_scope_id"),
         )
-        .join(m.Alliance, m.Alliance.id == m.Pillar.alliance_id)
-        .order_by(m.Alliance.name, m.Pillar.number)
+        .join(t.alliances, t.alliances.c.id == t.pillars.c.alliance_id)
+        .order_by(t.alliances.c.name, t.pillars.c.number)
     )
     label = None
     if alliance is not None:
         ref = load_index(session, {Kind.ALLIANCE}).resolve(alliance, {Kind.ALLIANCE})
-        stmt = stmt.where(m.Pillar.alliance_id == ref.id)
+        stmt = stmt.where(t.pillars.c.alliance_id == ref.id)
         label = ref.label
-    link = m.pillar_technology_areas
+    link = t.pillar_technology_areas
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
             ids = [r.id for r in batch]
             areas = grouped(
                 session,
-                select(link.c.pillar_id, m.TechnologyArea.key)
-                .join(m.TechnologyArea, m.TechnologyArea.id == link.c.technology_area_id)
+                select(link.c.pillar_id, t.technology_areas.c.key)
+                .join(t.technology_areas, t.technology_areas.c.id == link.c.technology_area_id)
                 .where(link.c.pillar_id.in_(ids))
-                .order_by(m.TechnologyArea.key),
+                .order_by(t.technology_areas.c.key),
             )
-            aliases = aliases_of(session, m.PillarAlias, m.PillarAlias.pillar_id, ids)
+            aliases = aliases_of(session, t.pillar_aliases, t.pillar_aliases.c.pillar_id, ids)
             in_force = _in_force_by_scope(
                 session, [s for r in batch for s in (r.scope_id, r.alliance_scope_id)], day
             )
@@ -301,26 +301,26 @@ def pillars(
     return PillarsResult(label, rows(), day)
 
 
-def tech_areas(session: Session, scope: str | None = None) -> TechAreasResult:
+def tech_areas(session: Reader, scope: str | None = None) -> TechAreasResult:
     """Every technology area with the pillars that cover it; `scope` keeps an alliance's
     (any of its pillars) or one pillar's areas."""
     infos = scope_infos(session)
-    link = m.pillar_technology_areas
+    link = t.pillar_technology_areas
     stmt = select(
-        m.TechnologyArea.id,
-        m.TechnologyArea.key,
-        m.TechnologyArea.name,
-        m.TechnologyArea.description,
-    ).order_by(m.TechnologyArea.name)
+        t.technology_areas.c.id,
+        t.technology_areas.c.key,
+        t.technology_areas.c.name,
+        t.technology_areas.c.description,
+    ).order_by(t.technology_areas.c.name)
     label = None
     if scope is not None:
         ref = load_index(session, SCOPE_KINDS).resolve(scope, SCOPE_KINDS)
         covered = (
             select(link.c.technology_area_id)
-            .join(m.Pillar, m.Pillar.id == link.c.pillar_id)
-            .where(m.Pillar.scope_id.in_(scope_ids(session, ref, with_pillars=True)))
+            .join(t.pillars, t.pillars.c.id == link.c.pillar_id)
+            .where(t.pillars.c.scope_id.in_(scope_ids(session, ref, with_pillars=True)))
         )
-        stmt = stmt.where(m.TechnologyArea.id.in_(covered))
+        stmt = stmt.where(t.technology_areas.c.id.in_(covered))
         label = ref.label
 
     def rows() -> Iterator[Row]:
@@ -328,13 +328,12 @@ def tech_areas(session: Session, scope: str | None = None) -> TechAreasResult:
             ids = [r.id for r in batch]
             covering = grouped(
                 session,
-                select(link.c.technology_area_id, m.Pillar.scope_id)
-                .join(m.Pillar, m.Pillar.id == link.c.pillar_id)
+                select(link.c.technology_area_id, t.pillars.c.scope_id)
+                .join(t.pillars, t.pillars.c.id == link.c.pillar_id)
                 .where(link.c.technology_area_id.in_(ids)),
             )
-            aliases = aliases_of(
-                session, m.TechnologyAreaAlias, m.TechnologyAreaAlias.technology_area_id, ids
-            )
+            alias = t.technology_area_aliases
+            aliases = aliases_of(session, alias, alias.c.technology_area_id, ids)
             for r in batch:
                 yield {
                     "key": r.key,
@@ -379,7 +378,7 @@ def _career_order(span: Span[Row]) -> tuple[Any, ...]:
 
 
 def officials(
-    session: Session,
+    session: Reader,
     country: str | None = None,
     as_of: dt.date | None = None,
     *,
@@ -399,10 +398,10 @@ def officials(
     """
     day = as_of or today()
     label = None
-    where: ColumnElement[bool] = m.Position.id.is_not(None)
+    where: ColumnElement[bool] = t.positions.c.id.is_not(None)
     if country is not None:
         ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
-        where = m.Position.country_id == ref.id
+        where = t.positions.c.country_id == ref.id
         label = ref.label
     # Offices serve one country each, so the chains of a country's offices are its own.
     spans = position_spans(session, where)
@@ -425,20 +424,20 @@ def officials(
     return OfficialsResult(label, day, rows, chosen, left_out, horizon_text(spans))
 
 
-def sources(session: Session, kind: str | None = None) -> SourcesResult:
+def sources(session: Reader, kind: str | None = None) -> SourcesResult:
     """Every source, newest publication first (unknown dates last)."""
     stmt = select(
-        m.Source.key,
-        m.Source.title,
-        m.Source.publisher,
-        m.Source.author,
-        m.Source.url,
-        m.Source.published,
-        m.Source.retrieved,
-        m.Source.kind,
-    ).order_by(m.Source.published_lower.desc().nulls_last(), m.Source.key)
+        t.sources.c.key,
+        t.sources.c.title,
+        t.sources.c.publisher,
+        t.sources.c.author,
+        t.sources.c.url,
+        t.sources.c.published,
+        t.sources.c.retrieved,
+        t.sources.c.kind,
+    ).order_by(t.sources.c.published_lower.desc().nulls_last(), t.sources.c.key)
     if kind is not None:
-        stmt = stmt.where(m.Source.kind == kind)
+        stmt = stmt.where(t.sources.c.kind == kind)
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):

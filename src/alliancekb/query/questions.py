@@ -17,8 +17,6 @@ from alliancekb.core.vocab import DisputedRule, Obligation, Role, SourceKind, St
 from alliancekb.query.declare import About, Choices, DateLike, Question, day, many, question
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from alliancekb.query.allies import AlliesResult
     from alliancekb.query.cards import Card
     from alliancekb.query.common import Reader
@@ -129,17 +127,17 @@ def members(
     )
 
 
-@question("countries")
-def countries(reader: "Session") -> "CountriesResult":
+@question("countries", orm=False)
+def countries(reader: "Reader") -> "CountriesResult":
     """Every country: ISO codes, names and aliases."""
     from alliancekb.query.lists import countries as answer
 
     return answer(reader)
 
 
-@question("alliances")
+@question("alliances", orm=False)
 def alliances(
-    reader: "Session",
+    reader: "Reader",
     as_of: AsOf = None,
     country: Annotated[
         str | None,
@@ -156,9 +154,9 @@ def alliances(
     return answer(reader, day(as_of), country=country)
 
 
-@question("allies")
+@question("allies", orm=False)
 def allies(
-    reader: "Session",
+    reader: "Reader",
     country: Annotated[str, About("A country, by any name.", metavar="COUNTRY", positional=True)],
     as_of: AsOf = None,
     obligation: Obligations = None,
@@ -176,9 +174,9 @@ def allies(
     return answer(reader, country, day(as_of), many(obligation), directed=directed)
 
 
-@question("conflicts")
+@question("conflicts", orm=False)
 def conflicts(
-    reader: "Session",
+    reader: "Reader",
     scope: Annotated[
         str | None,
         About("An alliance or pillar; all of them if left out.", metavar="SCOPE", positional=True),
@@ -191,9 +189,9 @@ def conflicts(
     return answer(reader, scope, country)
 
 
-@question("pillars")
+@question("pillars", orm=False)
 def pillars(
-    reader: "Session",
+    reader: "Reader",
     alliance: Annotated[str | None, About("Only this alliance's pillars.", metavar="NAME")] = None,
     as_of: AsOf = None,
 ) -> "PillarsResult":
@@ -203,9 +201,9 @@ def pillars(
     return answer(reader, alliance, day(as_of))
 
 
-@question("tech_areas")
+@question("tech_areas", orm=False)
 def tech_areas(
-    reader: "Session",
+    reader: "Reader",
     scope: Annotated[
         str | None,
         About("Only the areas of this pillar (or any pillar of this alliance).", metavar="NAME"),
@@ -217,9 +215,9 @@ def tech_areas(
     return answer(reader, scope)
 
 
-@question("officials")
+@question("officials", orm=False)
 def officials(
-    reader: "Session",
+    reader: "Reader",
     country: Annotated[
         str | None, About("Only positions held for this country.", metavar="NAME")
     ] = None,
@@ -239,9 +237,9 @@ def officials(
     )
 
 
-@question("sources")
+@question("sources", orm=False)
 def sources(
-    reader: "Session",
+    reader: "Reader",
     kind: Annotated[
         str | None,
         About(
@@ -258,9 +256,9 @@ def sources(
     return answer(reader, kind)
 
 
-@question("statements")
+@question("statements", orm=False)
 def statements(
-    reader: "Session",
+    reader: "Reader",
     *,
     speaker: Annotated[
         str | None, About("Said by this official, country or alliance.", metavar="NAME")
@@ -306,9 +304,9 @@ def statements(
     )
 
 
-@question("show")
+@question("show", orm=False)
 def show(
-    reader: "Session",
+    reader: "Reader",
     name: Annotated[
         str,
         About(
@@ -323,9 +321,9 @@ def show(
     return answer(reader, name)
 
 
-@question("timeline")
+@question("timeline", orm=False)
 def timeline(
-    reader: "Session",
+    reader: "Reader",
     name: Annotated[
         str,
         About("A country, alliance, pillar, official or technology area.", positional=True),
@@ -337,9 +335,9 @@ def timeline(
     return answer(reader, name)
 
 
-@question("exercises")
+@question("exercises", orm=False)
 def exercises(
-    reader: "Session",
+    reader: "Reader",
     country: Annotated[
         str | None,
         About(
@@ -362,9 +360,9 @@ def exercises(
     return answer(reader, as_of=day(as_of), country=country)
 
 
-@question("history")
+@question("history", orm=False)
 def history(
-    reader: "Session",
+    reader: "Reader",
     limit: Annotated[int, About("Show at most this many loads.", metavar="N", lowest=1)] = 20,
 ) -> "HistoryResult":
     """Past loads, newest first."""

@@ -6,17 +6,38 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 
 from alliancekb.core.formats import Row
-from alliancekb.query.common import ScopeInfo, batches, parse_date, scope_ids, scope_infos
-from alliancekb.store import models as m
+from alliancekb.query.common import (
+    ScopeInfo,
+    batches,
+    connection_of,
+    parse_date,
+    scope_ids,
+    scope_infos,
+)
+from alliancekb.store import tables as t
 from alliancekb.store.db import KNOWN_ON
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, Ref, load_index
 from alliancekb.store.search import matches, walk_dates
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: The kinds a statement filter can name (everything but sources).
 _FILTER_KINDS = frozenset(Kind) - {Kind.SOURCE}
@@ -56,34 +77,138 @@ class StatementsResult:
     rows: Iterator[Row] | list[Row] = field(repr=False)
 
 
+def speaker_column(ref: Ref) -> str:
+    """The column of statements naming this kind of speaker."""
+    return {
+        Kind.OFFICIAL: "speaker_official_id",
+        Kind.COUNTRY: "speaker_country_id",
+        Kind.ALLIANCE: "speaker_alliance_id",
+    }[ref.kind]
+
+
 def speaker_clause(ref: Ref) -> ColumnElement[bool]:
     """Statements spoken by an official, a country or an alliance."""
-    column = {
-        Kind.OFFICIAL: m.Statement.speaker_official_id,
-        Kind.COUNTRY: m.Statement.speaker_country_id,
-        Kind.ALLIANCE: m.Statement.speaker_alliance_id,
-    }[ref.kind]
-    return column == ref.id
+    return t.statements.c[speaker_column(ref)] == ref.id
 
 
 def about_country_clause(country_id: int) -> ColumnElement[bool]:
     """Statements about a country."""
-    link = m.statement_countries
-    return m.Statement.id.in_(select(link.c.statement_id).where(link.c.country_id == country_id))
+    link = t.statement_countries
+    return t.statements.c.id.in_(select(link.c.statement_id).where(link.c.country_id == country_id))
 
 
 def about_scopes_clause(ids: Sequence[int]) -> ColumnElement[bool]:
     """Statements about any of these scopes."""
-    link = m.statement_scopes
-    return m.Statement.id.in_(select(link.c.statement_id).where(link.c.scope_id.in_(ids)))
+    link = t.statement_scopes
+    return t.statements.c.id.in_(select(link.c.statement_id).where(link.c.scope_id.in_(ids)))
 
 
 def about_area_clause(area_id: int) -> ColumnElement[bool]:
     """Statements about a technology area."""
-    link = m.statement_technology_areas
-    return m.Statement.id.in_(
+    link = t.statement_technology_areas
+    return t.statements.c.id.in_(
         select(link.c.statement_id).where(link.c.technology_area_id == area_id)
     )
+
+
+@dataclass(frozen=True)
+class Term:
+    """One way a statement is found (about a country, said by a speaker, ...), two ways.
+
+    `indexed`: the clause an index answers (every hit fetched, then sorted by date);
+    `checked`: the same test as a check of each statement met walking the date index
+    newest first (no index can answer it, so SQLite walks the dates); `counted`: how many
+    statements it holds, from the tables themselves (an estimate under `--known-on`).
+    """
+
+    indexed: ColumnElement[bool]
+    checked: ColumnElement[bool]
+    counted: Select[int]
+
+
+def _unindexed(name: str) -> ColumnElement[int]:
+    # SQLite's unary `+` makes a term unusable as an index constraint.
+    return literal_column(f"+statements.{name}", Integer)
+
+
+def _count(table_name: str, name: str, ids: Sequence[int]) -> Select[int]:
+    # The table itself, not a past state's view of it (store/versions.py), which SQLite
+    # would read whole: the count is an estimate either way.
+    owner = column(name, Integer)
+    stored = table(table_name, owner, schema="main")
+    return select(func.count()).select_from(stored).where(owner.in_(ids))
+
+
+def speaker_term(ref: Ref) -> Term:
+    """Statements spoken by an official, a country or an alliance."""
+    name = speaker_column(ref)
+    counted = _count("statements", name, [ref.id])
+    return Term(speaker_clause(ref), _unindexed(name) == ref.id, counted)
+
+
+def _link_term(link: Any, name: str, ids: Sequence[int]) -> Term:
+    owner = link.c[name]
+    return Term(
+        t.statements.c.id.in_(select(link.c.statement_id).where(owner.in_(ids))),
+        exists().where(link.c.statement_id == t.statements.c.id, owner.in_(ids)),
+        _count(link.name, name, ids),
+    )
+
+
+def about_country_term(country_id: int) -> Term:
+    """Statements about a country."""
+    return _link_term(t.statement_countries, "country_id", [country_id])
+
+
+def about_scopes_term(ids: Sequence[int]) -> Term:
+    """Statements about any of these scopes."""
+    return _link_term(t.statement_scopes, "scope_id", ids)
+
+
+def about_area_term(area_id: int) -> Term:
+    """Statements about a technology area."""
+    return _link_term(t.statement_technology_areas, "technology_area_id", [area_id])
+
+
+def source_term(source_id: int) -> Term:
+    """Statements a source holds."""
+    return Term(
+        t.statements.c.source_id == source_id,
+        _unindexed("source_id") == source_id,
+        _count("statements", "source_id", [source_id]),
+    )
+
+
+#: How much cheaper a statement checked walking the date index is than a hit fetched and
+#: sorted (as `store.search.WALK_ADVANTAGE`, for the same two plans).
+WALK_ADVANTAGE = 5
+
+
+def _walk_dates(session: Reader, terms: Sequence[Term], limit: int) -> bool:
+    """Whether the newest `limit` statements of any of `terms` are found faster walking
+    the date index newest first than fetching every hit and sorting them.
+
+    SQLite starts from the terms' indexes: a country named in 35,000 of 1M statements
+    costs 35,000 rows fetched and sorted for a card's 10. Walking the dates stops after
+    about `limit * total / hits` statements instead: far fewer for a common name, far
+    more for a rare one. Counting the hits costs an index range each. PostgreSQL plans
+    by its own statistics.
+    """
+    conn = connection_of(session)
+    if conn.dialect.name != "sqlite":
+        return False
+    hits = sum(int(conn.execute(term.counted).scalar() or 0) for term in terms)
+    total = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM main.statements")).scalar()
+    return hits > 0 and limit * int(total or 0) / hits < WALK_ADVANTAGE * hits
+
+
+def newest_statements(
+    session: Reader, terms: Sequence[Term], limit: int
+) -> Iterator[tuple[dt.date | None, Row]]:
+    """The newest `limit` statements matching any of `terms`, by the cheaper plan."""
+    walk = _walk_dates(session, terms, limit)
+    clause = or_(*(term.checked if walk else term.indexed for term in terms))
+    return statement_hits(session, [clause], limit=limit)
 
 
 def _text_of(value: str | dt.date) -> str:
@@ -91,7 +216,7 @@ def _text_of(value: str | dt.date) -> str:
 
 
 def statements(
-    session: Session,
+    session: Reader,
     *,
     speaker: str | None = None,
     country: str | None = None,
@@ -137,17 +262,17 @@ def statements(
         clauses.append(about_area_clause(ref.id))
         labels["tech_area"] = ref.label
     if since is not None:
-        clauses.append(m.Statement.date_lower >= parse_date(since, "since"))
+        clauses.append(t.statements.c.date_lower >= parse_date(since, "since"))
     if until is not None:
-        clauses.append(m.Statement.date_lower <= parse_date(until, "until", upper=True))
+        clauses.append(t.statements.c.date_lower <= parse_date(until, "until", upper=True))
     if search is not None:
-        dialect = session.get_bind().dialect.name
+        conn = connection_of(session)
         rowid: Any = literal_column("statements.rowid")
         history = KNOWN_ON in session.info  # a past state: replaced texts count too
-        drive = not walk_dates(session.connection(), search, limit, history=history)
-        clauses.append(
-            matches(dialect, m.Statement.text, rowid, search, drive=drive, history=history)
-        )
+        drive = not walk_dates(conn, search, limit, history=history)
+        text_column = t.statements.c.text
+        dialect = conn.dialect.name
+        clauses.append(matches(dialect, text_column, rowid, search, drive=drive, history=history))
     rows = (row for _, row in statement_hits(session, clauses, limit=limit))
     return StatementsResult(
         speaker=labels["speaker"],
@@ -163,35 +288,35 @@ def statements(
 
 
 def statement_hits(
-    session: Session,
+    session: Reader,
     clauses: Sequence[ColumnElement[bool]],
     *,
     limit: int | None = None,
     newest_first: bool = True,
 ) -> Iterator[tuple[dt.date | None, Row]]:
     """(first day of its date, row) per statement matching all clauses; links per batch."""
-    speaker = func.coalesce(m.Official.name, m.Country.name, m.Alliance.name)
+    speaker = func.coalesce(t.officials.c.name, t.countries.c.name, t.alliances.c.name)
     order = (
-        (m.Statement.date_lower.desc(), m.Statement.id)
+        (t.statements.c.date_lower.desc(), t.statements.c.id)
         if newest_first
-        else (m.Statement.date_lower, m.Statement.id)
+        else (t.statements.c.date_lower, t.statements.c.id)
     )
     stmt = (
         select(
-            m.Statement.id,
-            m.Statement.date_text,
-            m.Statement.date_lower,
+            t.statements.c.id,
+            t.statements.c.date_text,
+            t.statements.c.date_lower,
             speaker.label("speaker"),
-            m.Statement.speaker_label,
-            m.Statement.text,
-            m.Statement.quote,
-            m.Statement.stance,
-            m.Source.key.label("source"),
+            t.statements.c.speaker_label,
+            t.statements.c.text,
+            t.statements.c.quote,
+            t.statements.c.stance,
+            t.sources.c.key.label("source"),
         )
-        .outerjoin(m.Official, m.Official.id == m.Statement.speaker_official_id)
-        .outerjoin(m.Country, m.Country.id == m.Statement.speaker_country_id)
-        .outerjoin(m.Alliance, m.Alliance.id == m.Statement.speaker_alliance_id)
-        .join(m.Source, m.Source.id == m.Statement.source_id)
+        .outerjoin(t.officials, t.officials.c.id == t.statements.c.speaker_official_id)
+        .outerjoin(t.countries, t.countries.c.id == t.statements.c.speaker_country_id)
+        .outerjoin(t.alliances, t.alliances.c.id == t.statements.c.speaker_alliance_id)
+        .join(t.sources, t.sources.c.id == t.statements.c.source_id)
         .where(*clauses)
         .order_by(*order)
     )
@@ -234,16 +359,16 @@ def about(row: Row) -> list[str]:
 
 
 def statement_links(
-    session: Session, ids: Sequence[str], infos: Mapping[int, ScopeInfo]
+    session: Reader, ids: Sequence[str], infos: Mapping[int, ScopeInfo]
 ) -> dict[str, dict[str, list[str]]]:
     """What each statement of a batch is about: iso3 codes, scope labels, area keys."""
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    sc, ss, st = m.statement_countries, m.statement_scopes, m.statement_technology_areas
+    sc, ss, st = t.statement_countries, t.statement_scopes, t.statement_technology_areas
     for sid, iso3 in session.execute(
-        select(sc.c.statement_id, m.Country.iso3)
-        .join(m.Country, m.Country.id == sc.c.country_id)
+        select(sc.c.statement_id, t.countries.c.iso3)
+        .join(t.countries, t.countries.c.id == sc.c.country_id)
         .where(sc.c.statement_id.in_(ids))
-        .order_by(m.Country.iso3)
+        .order_by(t.countries.c.iso3)
     ):
         out[sid]["countries"].append(iso3)
     scope_rows = session.execute(
@@ -252,10 +377,10 @@ def statement_links(
     for sid, scope_id in sorted(scope_rows, key=lambda r: infos[r[1]].label):
         out[sid]["scopes"].append(infos[scope_id].label)
     for sid, key in session.execute(
-        select(st.c.statement_id, m.TechnologyArea.key)
-        .join(m.TechnologyArea, m.TechnologyArea.id == st.c.technology_area_id)
+        select(st.c.statement_id, t.technology_areas.c.key)
+        .join(t.technology_areas, t.technology_areas.c.id == st.c.technology_area_id)
         .where(st.c.statement_id.in_(ids))
-        .order_by(m.TechnologyArea.key)
+        .order_by(t.technology_areas.c.key)
     ):
         out[sid]["technology_areas"].append(key)
     return out

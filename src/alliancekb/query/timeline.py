@@ -6,9 +6,9 @@ import datetime as dt
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
 
 from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
@@ -24,9 +24,11 @@ from alliancekb.query.statements import (
     statement_hits,
     who,
 )
-from alliancekb.store import models as m
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import Kind, load_index
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: The JSON field names of a timeline row, in order.
 TIMELINE_FIELDS = (
@@ -51,7 +53,7 @@ class TimelineResult:
     rows: Iterator[Row] | list[Row] = field(repr=False)
 
 
-def timeline(session: Session, name: str) -> TimelineResult:
+def timeline(session: Reader, name: str) -> TimelineResult:
     """Dated memberships, positions and statements about an entity, oldest first.
 
     A membership or position gives one event at its start (its `from`) and one at its
@@ -76,12 +78,12 @@ def timeline(session: Session, name: str) -> TimelineResult:
     statement_where: ColumnElement[bool]
     if ref.kind is Kind.COUNTRY:
         membership_where = t.memberships.c.country_id == ref.id
-        position_where = m.Position.country_id == ref.id
+        position_where = t.positions.c.country_id == ref.id
         statement_where = or_(about_country_clause(ref.id), speaker_clause(ref))
     elif ref.kind is Kind.ALLIANCE:
         ids = scope_ids(session, ref, with_pillars=True)
         membership_where = t.memberships.c.scope_id.in_(ids)
-        position_where = m.Position.alliance_id == ref.id
+        position_where = t.positions.c.alliance_id == ref.id
         statement_where = or_(about_scopes_clause(ids), speaker_clause(ref))
     elif ref.kind is Kind.PILLAR:
         assert ref.scope_id is not None
@@ -90,7 +92,7 @@ def timeline(session: Session, name: str) -> TimelineResult:
         )
         statement_where = about_scopes_clause([ref.scope_id])
     elif ref.kind is Kind.OFFICIAL:
-        position_where = m.Position.official_id == ref.id
+        position_where = t.positions.c.official_id == ref.id
         statement_where = speaker_clause(ref)
     else:
         statement_where = about_area_clause(ref.id)
@@ -131,7 +133,7 @@ def timeline(session: Session, name: str) -> TimelineResult:
 
     def position_events(where: ColumnElement[bool]) -> Iterator[Event]:
         # Chains run across holders of an office; the timeline shows the matching ones.
-        mine = set(session.scalars(select(m.Position.id).where(where)))
+        mine = set(session.scalars(select(t.positions.c.id).where(where)))
         for span in position_spans(session, where):
             p = span.payload
             if p["id"] not in mine:

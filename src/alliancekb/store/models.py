@@ -14,7 +14,6 @@ text means "not known" (bounds NULL) and keeps the natural keys free of NULLs.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +38,7 @@ from alliancekb.core.kind_parts import kind_parts
 from alliancekb.core.vocab import (
     AllianceKind,
     CodeScheme,
+    FactKind,
     Role,
     ScopeKind,
     SourceKind,
@@ -70,6 +70,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "Alias",
     "Base",
+    "FactKind",
 ]
 
 _ALLIANCE = ("alliance_id", "alliances")
@@ -460,14 +461,6 @@ class LoadFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer)
-
-
-class FactKind(StrEnum):
-    """The kinds of fact that can be retracted."""
-
-    MEMBERSHIP = "membership"
-    POSITION = "position"
-    STATEMENT = "statement"
 
 
 #: Longest canonical key of a retracted fact (a position's key holds its title).

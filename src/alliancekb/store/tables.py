@@ -17,10 +17,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Date, Enum, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
-from alliancekb.core.vocab import Role, SourceKind, Status
+from alliancekb.core.vocab import (
+    AllianceKind,
+    CodeScheme,
+    ExerciseRole,
+    FactKind,
+    Role,
+    SourceKind,
+    Stance,
+    Status,
+)
 
 metadata = MetaData()
 
@@ -48,6 +70,19 @@ def _bound(name: str) -> Column[object]:
     return Column(name, Date)
 
 
+def _text(name: str) -> Column[str]:
+    return Column(name, Text)
+
+
+def _link(name: str, left: str, right: str, left_type: Any = Integer) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(left, left_type, primary_key=True),
+        Column(right, Integer, primary_key=True),
+    )
+
+
 def vocabulary(enum: type[StrEnum], name: str) -> Enum:
     """A VARCHAR column restricted by a named CHECK constraint to the enum's values (read
     back as the enum's members); `models` declares its vocabularies with it too."""
@@ -67,12 +102,19 @@ sources = Table(
     metadata,
     _id(),
     Column("key", String(_KEY), nullable=False),
+    Column("title", Text, nullable=False),
+    _name("publisher", nullable=True),
+    _name("author", nullable=True),
+    _name("url", nullable=True),
     _edtf("published"),
+    _bound("published_lower"),
     _bound("published_upper"),
+    _edtf("retrieved"),
     _edtf("covers_to"),
     Column("kind", vocabulary(SourceKind, "source_kind"), nullable=False),
     _bound("covers_from_lower"),
     _bound("covers_to_upper"),
+    _text("note"),
 )
 countries = Table(
     "countries",
@@ -90,6 +132,9 @@ alliances = Table(
     _int("scope_id"),
     _name("name"),
     _name("full_name", nullable=True),
+    Column("kind", vocabulary(AllianceKind, "alliance_kind"), nullable=False),
+    _edtf("founded"),
+    _text("description"),
     _edtf("ended"),
     _bound("ended_upper"),
     Column("obligations", String(200), nullable=False),
@@ -102,6 +147,7 @@ pillars = Table(
     _int("scope_id"),
     _int("number"),
     _name("name"),
+    _text("description"),
 )
 technology_areas = Table(
     "technology_areas",
@@ -109,6 +155,7 @@ technology_areas = Table(
     _id(),
     Column("key", String(_KEY), nullable=False),
     _name("name"),
+    _text("description"),
 )
 officials = Table(
     "officials",
@@ -116,6 +163,7 @@ officials = Table(
     _id(),
     Column("key", String(_KEY), nullable=False),
     _name("name"),
+    _text("note"),
 )
 memberships = Table(
     "memberships",
@@ -164,6 +212,116 @@ alliance_aliases = _aliases("alliance")
 pillar_aliases = _aliases("pillar")
 technology_area_aliases = _aliases("technology_area")
 official_aliases = _aliases("official")
+exercises = Table(
+    "exercises",
+    metadata,
+    _id(),
+    Column("key", String(_KEY), nullable=False),
+    _name("name"),
+    Column("organiser_country_id", Integer),
+    Column("organiser_alliance_id", Integer),
+    _text("description"),
+)
+exercise_aliases = _aliases("exercise")
+exercise_editions = Table(
+    "exercise_editions",
+    metadata,
+    _id(),
+    _int("exercise_id"),
+    _int("year"),
+    _name("name"),
+    _edtf("from_text"),
+    _bound("from_lower"),
+    _bound("from_upper"),
+    _edtf("to_text"),
+    _bound("to_upper"),
+    _text("note"),
+)
+exercise_participants = Table(
+    "exercise_participants",
+    metadata,
+    Column("edition_id", Integer, primary_key=True),
+    Column("country_id", Integer, primary_key=True),
+    Column("role", vocabulary(ExerciseRole, "exercise_role"), nullable=False),
+)
+exercise_edition_sources = _link("exercise_edition_sources", "edition_id", "source_id")
+country_codes = Table(
+    "country_codes",
+    metadata,
+    _id(),
+    _int("country_id"),
+    Column("scheme", vocabulary(CodeScheme, "code_scheme"), nullable=False),
+    Column("code", String(20), nullable=False),
+    _edtf("from_text"),
+    _bound("from_lower"),
+    _edtf("to_text"),
+)
+alliance_sources = _link("alliance_sources", "alliance_id", "source_id")
+pillar_technology_areas = _link("pillar_technology_areas", "pillar_id", "technology_area_id")
+positions = Table(
+    "positions",
+    metadata,
+    _id(),
+    _int("official_id"),
+    _name("title"),
+    Column("country_id", Integer),
+    Column("alliance_id", Integer),
+    _name("organisation", nullable=True),
+    _edtf("from_text"),
+    _bound("from_lower"),
+    _edtf("to_text"),
+    _bound("to_upper"),
+    _edtf("confirmed"),
+)
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(_KEY), primary_key=True),
+    Column("speaker_official_id", Integer),
+    Column("speaker_country_id", Integer),
+    Column("speaker_alliance_id", Integer),
+    _name("speaker_label", nullable=True),
+    Column("date_text", String(32), nullable=False),
+    Column("date_lower", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("quote", Boolean(create_constraint=True, name="quote_bool"), nullable=False),
+    Column("stance", vocabulary(Stance, "stance"), nullable=False),
+    _int("source_id"),
+)
+_STATEMENT_ID = String(_KEY)
+statement_countries = _link("statement_countries", "statement_id", "country_id", _STATEMENT_ID)
+statement_scopes = _link("statement_scopes", "statement_id", "scope_id", _STATEMENT_ID)
+statement_technology_areas = _link(
+    "statement_technology_areas", "statement_id", "technology_area_id", _STATEMENT_ID
+)
+loads = Table(
+    "loads",
+    metadata,
+    _id(),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("counts", JSON, nullable=False),
+)
+load_files = Table(
+    "load_files",
+    metadata,
+    _id(),
+    _int("load_id"),
+    _int("position"),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    _int("size"),
+    _int("records"),
+)
+retractions = Table(
+    "retractions",
+    metadata,
+    _id(),
+    Column("kind", vocabulary(FactKind, "fact_kind"), nullable=False),
+    Column("key", String(1200), nullable=False),  # models.RETRACTION_KEY_LENGTH
+    Column("reason", Text, nullable=False),
+    _name("retracted_by"),
+    Column("load_id", Integer),
+)
 
 
 def kind_tables(name: str, key: str, names: Sequence[str], alias_owner: str | None) -> None:

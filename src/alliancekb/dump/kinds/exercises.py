@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, String, select, type_coerce
 
+from alliancekb.core.vocab import ExerciseRole
 from alliancekb.dump.kind_part import DumpPart, DumpReader, put
 from alliancekb.dump.refs import Refs
 from alliancekb.store.kinds import exercises as xm
-from alliancekb.store.kinds.exercises import ExerciseRole
 from alliancekb.store.resolve import Kind
 
 Record = dict[str, Any]

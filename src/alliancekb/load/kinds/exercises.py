@@ -19,6 +19,7 @@ from sqlalchemy import Table
 
 from alliancekb.core.dates import dated_columns
 from alliancekb.core.names import normalize
+from alliancekb.core.vocab import ExerciseRole
 from alliancekb.load.apply import Writes
 from alliancekb.load.resolve import ONE_KIND, Loc, Resolver, Unresolved
 from alliancekb.load.schema import (
@@ -39,7 +40,6 @@ from alliancekb.load.sections import Link, Parts, Section, given
 from alliancekb.load.stored import StoredRows
 from alliancekb.store.entities import ENTITIES
 from alliancekb.store.kinds import exercises as xm
-from alliancekb.store.kinds.exercises import ExerciseRole
 from alliancekb.store.resolve import Kind, Ref
 
 

@@ -15,18 +15,19 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from alliancekb.core.formats import Row
+from alliancekb.core.vocab import ExerciseRole
 from alliancekb.query.common import text_or_none
 from alliancekb.query.kind_part import CardData, Event, QueryPart
-from alliancekb.store import models as m
-from alliancekb.store.kinds import exercises as xm
-from alliancekb.store.kinds.exercises import ExerciseRole
+from alliancekb.store import tables as t
 from alliancekb.store.resolve import Kind, load_index
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
 
 #: The JSON field names of an edition row, in order.
 EXERCISE_FIELDS = (
@@ -74,7 +75,7 @@ def edition_span(
 
 
 def exercises(
-    session: Session, *, as_of: dt.date | None = None, country: str | None = None
+    session: Reader, *, as_of: dt.date | None = None, country: str | None = None
 ) -> ExercisesResult:
     """Every edition of every exercise (or those running on `as_of`, or with `country`)."""
     label = None
@@ -94,15 +95,15 @@ def _public(row: dict[str, Any]) -> Row:
     return {k: row.get(k) for k in EXERCISE_FIELDS}
 
 
-def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[str, Any]]:
+def edition_rows(session: Reader, exercise_id: int | None = None) -> list[dict[str, Any]]:
     """Every edition (or one exercise's) as a row, oldest first; each row also carries
     `_start`, `_end` (its span), `_roles` (each taking part country's id: its role) and
     `_id`."""
-    e, x = xm.ExerciseEdition, xm.Exercise
+    e, x = t.exercise_editions.c, t.exercises.c
     stmt = select(
         e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text, e.to_upper,
         e.note, x.key, x.name.label("exercise"), x.organiser_country_id, x.organiser_alliance_id,
-    ).join(x, x.id == e.exercise_id)  # fmt: skip
+    ).join(t.exercises, x.id == e.exercise_id)  # fmt: skip
     if exercise_id is not None:
         stmt = stmt.where(e.exercise_id == exercise_id)
     editions = session.execute(stmt).all()
@@ -135,7 +136,7 @@ def edition_rows(session: Session, exercise_id: int | None = None) -> list[dict[
     return rows
 
 
-def country_editions(session: Session, country_id: int) -> list[dict[str, Any]]:
+def country_editions(session: Reader, country_id: int) -> list[dict[str, Any]]:
     """The editions a country took part in, oldest first, each with its role in it (host,
     participant or observer): a country's card and timeline list them."""
     found = []
@@ -157,15 +158,15 @@ def country_editions(session: Session, country_id: int) -> list[dict[str, Any]]:
     return found
 
 
-def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[int, str, str]]]:
+def _participants(session: Reader, ids: Sequence[int]) -> dict[int, list[tuple[int, str, str]]]:
     """Per edition: (country id, name, role) of each participant, by name."""
-    p, c = xm.ExerciseParticipant, m.Country
+    p, c = t.exercise_participants.c, t.countries.c
     out: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     if not ids:
         return out
     stmt = (
         select(p.edition_id, c.id, c.name, p.role)
-        .join(c, c.id == p.country_id)
+        .join(t.countries, c.id == p.country_id)
         .where(p.edition_id.in_(ids))
         .order_by(c.name)
     )
@@ -174,14 +175,14 @@ def _participants(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[
     return out
 
 
-def _sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    link, s = xm.exercise_edition_sources, m.Source
+def _sources(session: Reader, ids: Sequence[int]) -> dict[int, list[str]]:
+    link, s = t.exercise_edition_sources, t.sources.c
     out: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return out
     stmt = (
         select(link.c.edition_id, s.key)
-        .join(s, s.id == link.c.source_id)
+        .join(t.sources, s.id == link.c.source_id)
         .where(link.c.edition_id.in_(ids))
         .order_by(s.key)
     )
@@ -190,10 +191,11 @@ def _sources(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
     return out
 
 
-def _organisers(session: Session, editions: Iterable[Any]) -> dict[int, str]:
+def _organisers(session: Reader, editions: Iterable[Any]) -> dict[int, str]:
     """Per edition: the name of its exercise's organiser (a country or an alliance)."""
-    countries = {r.id: r.name for r in session.execute(select(m.Country.id, m.Country.name))}
-    alliances = {r.id: r.name for r in session.execute(select(m.Alliance.id, m.Alliance.name))}
+    c, a = t.countries.c, t.alliances.c
+    countries = {r.id: r.name for r in session.execute(select(c.id, c.name))}
+    alliances = {r.id: r.name for r in session.execute(select(a.id, a.name))}
     out: dict[int, str] = {}
     for r in editions:
         if r.organiser_country_id is not None:
@@ -203,22 +205,27 @@ def _organisers(session: Session, editions: Iterable[Any]) -> dict[int, str]:
     return out
 
 
-def organiser_name(session: Session, exercise: xm.Exercise) -> str | None:
-    """An exercise's organiser by name, or None."""
-    if exercise.organiser_country_id is not None:
-        return session.get_one(m.Country, exercise.organiser_country_id).name
-    if exercise.organiser_alliance_id is not None:
-        return session.get_one(m.Alliance, exercise.organiser_alliance_id).name
+def organiser_name(session: Reader, exercise: Any) -> str | None:
+    """An exercise's organiser by name, or None (`exercise`: a row of `exercises`)."""
+    for owner, organiser in (
+        (t.countries, exercise.organiser_country_id),
+        (t.alliances, exercise.organiser_alliance_id),
+    ):
+        if organiser is not None:
+            stmt = select(owner.c.name).where(owner.c.id == organiser)
+            return str(session.execute(stmt).scalar_one())
     return None
 
 
-def _card(session: Session, exercise_id: int) -> CardData:
-    exercise = session.get_one(xm.Exercise, exercise_id)
+def _card(session: Reader, exercise_id: int) -> CardData:
+    x, alias = t.exercises, t.exercise_aliases.c
+    exercise = session.execute(select(x).where(x.c.id == exercise_id)).one()
+    aliases = select(alias.alias).where(alias.exercise_id == exercise_id).order_by(alias.alias)
     editions = edition_rows(session, exercise_id)
     fields = [
         ("key", exercise.key),
         ("name", exercise.name),
-        ("aliases", [a.alias for a in exercise.aliases]),
+        ("aliases", list(session.scalars(aliases))),
         ("organiser", organiser_name(session, exercise)),
         ("description", exercise.description),
         ("editions", len(editions)),
@@ -226,7 +233,7 @@ def _card(session: Session, exercise_id: int) -> CardData:
     return CardData(fields, [("editions", list[Row](editions))])
 
 
-def _timeline(session: Session, exercise_id: int) -> list[Row]:
+def _timeline(session: Reader, exercise_id: int) -> list[Row]:
     """An exercise's editions as timeline rows, by their first day: when, who hosted, how
     many took part and who observed."""
     rows: list[Row] = []
@@ -252,11 +259,11 @@ def _timeline(session: Session, exercise_id: int) -> list[Row]:
     return rows
 
 
-def _country_section(session: Session, country_id: int) -> tuple[str, list[Row]]:
+def _country_section(session: Reader, country_id: int) -> tuple[str, list[Row]]:
     return "exercises", list(country_editions(session, country_id))
 
 
-def _country_events(session: Session, country_id: int) -> Iterator[Event]:
+def _country_events(session: Reader, country_id: int) -> Iterator[Event]:
     # A country's part in each exercise edition, at the edition's first day.
     for r in country_editions(session, country_id):
         detail = f"{r['role']} in {r['exercise']}" + (f", to {r['to']}" if r["to"] else "")

@@ -10,11 +10,10 @@ told apart by their name; `name` is '' when the year alone names the edition.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from alliancekb.core.vocab import ExerciseRole
 from alliancekb.store.model_base import (
     NAME_LENGTH,
     Alias,
@@ -28,15 +27,6 @@ from alliancekb.store.model_base import (
     slug,
 )
 from alliancekb.store.tables import vocabulary
-
-
-class ExerciseRole(StrEnum):
-    """A country's part in one edition of a military exercise."""
-
-    HOST = "host"
-    PARTICIPANT = "participant"
-    OBSERVER = "observer"
-
 
 exercise_edition_sources = link_table(
     "exercise_edition_sources", ("edition_id", "exercise_editions"), ("source_id", "sources")
