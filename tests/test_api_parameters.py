@@ -64,6 +64,8 @@ READ_COMMANDS = {
 PRESENTATION = {
     "--format": "the API returns the rows as data; `Rows.to_text(fmt)` and "
     "`Rows.to_file(path, fmt)` write the file formats",
+    "--columns": "the API returns every field of a row; `Rows.to_text(fmt, keys)` and "
+    "`Rows.to_file(path, fmt, keys)` write the named ones, in order",
     "--sources": "`members`' table cuts its source keys to a count on a narrow terminal; "
     "the API's `sources` field always holds every key",
 }

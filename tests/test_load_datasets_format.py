@@ -140,7 +140,8 @@ def test_claims_round_trip_through_dump(
     assert "scheme: cow" in text
     tables = knowledge(db.engine)
     assert len(tables["country_codes"]) == 4
-    assert {row[-2] for row in tables["memberships"]} == {"", "defense", "defense; neutrality"}
+    # No obligations recorded: absent (None; the export's one rule for an absent value).
+    assert {row[-2] for row in tables["memberships"]} == {None, "defense", "defense; neutrality"}
 
 
 def test_changed_obligations_and_codes_update(db: TestDatabase, tmp_path: Path) -> None:
