@@ -8,6 +8,7 @@ not at all.
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 from pathlib import Path
@@ -184,3 +185,21 @@ def test_a_failed_export_leaves_no_package(seeded_db: TestDatabase, tmp_path: Pa
             progress=fail_on_a_later_table, package_in=out,
         )  # fmt: skip
     assert list(out.iterdir()) == []
+
+
+def test_the_library_does_not_import_frictionless() -> None:
+    """`frictionless` is a test dependency: the package is written by hand."""
+    src = Path(__file__).resolve().parents[1] / "src" / "alliancekb"
+    importing = []
+    for path in sorted(src.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] == "frictionless" for n in names):
+                importing.append(str(path.relative_to(src)))
+    assert importing == []
