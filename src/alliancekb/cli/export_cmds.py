@@ -86,14 +86,16 @@ def export_cmd(
 
     Keys are readable (ISO3 codes, alliance and source keys, pillar numbers, statement
     ids), columns and row order are fixed, so exports diff cleanly. Each file is written
-    beside its target and moved into place only when every table is complete.
+    beside its target and moved into place only when every table is complete. An export
+    into a directory also writes datapackage.json there: a Frictionless Data Package
+    describing each file's columns, types and keys.
 
     Examples: alliancekb export --out kb/ ;
     alliancekb export statements --out statements.csv --excel ;
     alliancekb export --sqlite kb.sqlite
     """
     from alliancekb.core.errors import UsageError
-    from alliancekb.export.files import TABLES, UnknownTableError, export, plan
+    from alliancekb.export.files import TABLES, UnknownTableError, export, into_directory, plan
 
     if list_tables:
         _print_tables(TABLES)
@@ -112,6 +114,7 @@ def export_cmd(
         raise UsageError(f"{exc} (see `alliancekb export --list`)") from None
     if excel and fmt != "csv":
         raise UsageError("--excel applies to CSV only")
+    package_in = out if into_directory(tables or [], out) else None
     engine = state_of(ctx).engine()
     with _terminating_cleanly(), known_on_errors(), _export_progress() as progress:
         written = export(
@@ -123,11 +126,16 @@ def export_cmd(
             progress=progress,
             count_rows=progress is not None,
             known_on=known_on,
+            package_in=package_in,
         )
     from alliancekb.core.paths import display_name
 
     for item in written:
-        typer.echo(f"{display_name(item.path)}: {item.rows} row(s)", err=True)
+        if item.kind == "package":
+            what = f"Frictionless Data Package of {item.rows} resource(s)"
+        else:
+            what = f"{item.rows} row(s)"
+        typer.echo(f"{display_name(item.path)}: {what}", err=True)
 
 
 #: Extensions that say "a file": several tables are not written into a directory so named

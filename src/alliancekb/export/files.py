@@ -11,6 +11,8 @@
 - **Whole files or none.** Every file is written to a temporary file beside its target and
   moved into place only after all tables are complete (`atomicfile`); an existing file is
   overwritten only with `force`.
+- **Described.** An export into a directory (`package_in`) also writes `datapackage.json`
+  there (`datapackage`), from the same snapshot, committed last with the files.
 
 CSV is RFC 4180 (header row, CRLF, quoted as needed), UTF-8, values exactly as stored;
 `excel=True` adds a UTF-8 BOM and neutralises formula-like cells (`core.formats.excel_cell`).
@@ -20,6 +22,7 @@ absent value is `null` in them, never `""` (`columns.absent_as_null`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import queue
 import threading
@@ -40,6 +43,7 @@ from alliancekb.core.atomicfile import (
 )
 from alliancekb.core.errors import UsageError
 from alliancekb.core.formats import Format, file_formats, json_value, text_value, write_csv
+from alliancekb.export import datapackage
 from alliancekb.export.catalogue import BY_NAME, TABLES, ExportTable
 from alliancekb.export.columns import SqlDialect, absent_as_null
 from alliancekb.export.fast_csv import sql_line_batches, write_csv_lines
@@ -65,6 +69,7 @@ __all__ = [
     "Written",
     "export",
     "file_format",
+    "into_directory",
     "plan",
     "rows_of",
     "table_named",
@@ -108,11 +113,16 @@ def plan(names: Sequence[str], out: Path, fmt: Format | str = Format.CSV) -> lis
     if duplicates:
         raise UsageError(f"table(s) named twice: {', '.join(duplicates)}")
     ext = fmt.extension or ""
-    if len(names) == 1 and not out.is_dir() and not str(out).endswith(("/", "\\")):
+    if not into_directory(names, out):
         return [Target(tables[0], out)]
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; several tables go into a directory")
     return [Target(t, out / f"{t.name}{ext}") for t in tables]
+
+
+def into_directory(names: Sequence[str], out: Path) -> bool:
+    """Whether `plan(names, out)` writes into the directory `out` (else one file, `out`)."""
+    return len(names) != 1 or out.is_dir() or str(out).endswith(("/", "\\"))
 
 
 def file_format(fmt: Format | str) -> Format:
@@ -136,7 +146,10 @@ class Written:
 
     table: str
     path: Path
+    #: Rows written; for the data package, the resources it describes.
     rows: int
+    #: `table` for a table's file, `package` for `datapackage.json`.
+    kind: str = "table"
 
 
 def export(
@@ -150,6 +163,7 @@ def export(
     count_rows: bool = False,
     batch_rows: int = BATCH_ROWS,
     known_on: str | int | None = None,
+    package_in: Path | None = None,
 ) -> list[Written]:
     """Write every target from one read snapshot; move the files into place at the end.
 
@@ -157,18 +171,25 @@ def export(
     UsageError (exit 2) when a target exists and `force` is not given, or when `excel` is
     asked for a format other than CSV. `count_rows` counts each table first (in the same
     snapshot) so that `progress` gets totals; it is called every `batch_rows` rows.
-    `known_on`: the snapshot as the knowledge base stood after that load.
+    `known_on`: the snapshot as the knowledge base stood after that load. `package_in`:
+    the directory of the targets, where `datapackage.json` describing them is written too
+    (listed last in the result).
     """
     fmt = file_format(fmt)
     if excel and fmt is not Format.CSV:
         raise UsageError("Excel-safe output applies to CSV only")
     make_directories(list(dict.fromkeys(t.path.parent for t in targets)))
-    check_targets([t.path for t in targets], force=force)
+    package = None if package_in is None else datapackage.package_path(package_in)
+    if package_in is not None:
+        for target in targets:
+            datapackage.relative_path(target.path, package_in)  # refused before any work
+    check_targets([t.path for t in targets] + ([package] if package else []), force=force)
     pending: list[PendingFile] = []
     written: list[Written] = []
     try:
         with read_session(engine, known_on) as session:
             conn = session.connection()
+            created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
             sql = SqlDialect(conn, fmt)
             for target in targets:
                 total = _count(conn, target.table, sql) if count_rows else None
@@ -182,6 +203,15 @@ def export(
                         batch_rows=batch_rows,
                     )  # fmt: skip
                 written.append(Written(target.table.name, target.path, rows))
+            if package is not None and package_in is not None:
+                descriptor = datapackage.describe(
+                    conn, [datapackage.PackagedFile(t.table, t.path) for t in targets], fmt,
+                    package_in, created=created, known_on=known_on,
+                )  # fmt: skip
+                with partial_file(package) as (stream, item):
+                    pending.append(item)
+                    datapackage.write(stream, descriptor)
+                written.append(Written(package.name, package, len(targets), kind="package"))
     except BaseException:
         discard(pending)
         raise

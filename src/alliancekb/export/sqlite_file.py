@@ -32,34 +32,10 @@ from alliancekb.core.errors import RuntimeFailure
 from alliancekb.core.formats import Format
 from alliancekb.export.catalogue import TABLES, ExportTable
 from alliancekb.export.files import rows_of
+from alliancekb.export.keys import PRIMARY_KEYS, REFERENCES
 from alliancekb.store.db import read_session
-from alliancekb.store.entities import ENTITIES, Kind
 from alliancekb.store.search import FTS5_TOKENIZE
 
-#: Tables whose first column is their natural key (a primary key in the file).
-PRIMARY_KEYS = {
-    "countries": "iso3",
-    "alliances": "key",
-    "sources": "key",
-    "officials": "key",
-    "technology_areas": "key",
-    "statements": "id",
-}
-#: A column of this name refers to that table's natural key.
-REFERENCES = {
-    "country": "countries",
-    "alliance": "alliances",
-    "source": "sources",
-    "official": "officials",
-    "technology_area": "technology_areas",
-    "statement": "statements",
-}
-# A kind added after the core (`store.kinds`) is keyed and referred to as its description
-# says: its table by its key, a column named for the kind by that key.
-for _entity in ENTITIES.values():
-    if _entity.module != ENTITIES[Kind.COUNTRY].module:
-        PRIMARY_KEYS[_entity.table] = _entity.key
-        REFERENCES[_entity.kind.value.replace(" ", "_")] = _entity.table
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "text": "TEXT"}
 #: The FTS5 index on statement text (tokenized as the knowledge base's own search).
 FTS_TABLE = "statements_fts"
