@@ -217,7 +217,9 @@ def rewrite() -> list[str]:
                     continue
                 body = []
                 for step, printed in done:
-                    body += [f"$ {step.command}", *_recorded(printed)]
+                    # a step that still matches keeps its text: its `…` stay `…`
+                    shown = step.shown if matches(step.shown, printed) else _recorded(printed)
+                    body += [f"$ {step.command}", *shown]
                 start = example.line  # the body starts after the fence
                 lines[start : start + len(example.body)] = [f"{text}\n" for text in body]
                 rewritten.append(example.where)

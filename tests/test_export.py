@@ -241,6 +241,22 @@ def test_one_table_to_a_file_or_a_directory(seeded_db: TestDatabase, tmp_path: P
         plan(["statements", "statements"], tmp_path)
 
 
+def test_one_table_to_a_new_directory_typed_with_a_trailing_slash(
+    runner: CliRunner, seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    """`--out newdir/` is a directory even before it exists (a path drops the slash)."""
+    out = tmp_path / "newdir"
+    args = ["--db", seeded_db.url, "export", "countries", "--out", f"{out}/"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.is_dir()
+    assert (out / "countries.csv").read_text(encoding="utf-8").startswith("iso3,")
+    assert (out / "datapackage.json").is_file()
+    assert plan(["countries"], out / "other", directory=True)[0].path == (
+        out / "other" / "countries.csv"
+    )
+
+
 def test_a_failure_midway_leaves_no_file(seeded_db: TestDatabase, tmp_path: Path) -> None:
     """A later target's directory removed during the export: no file appears anywhere."""
     out, later = tmp_path / "kb", tmp_path / "later"

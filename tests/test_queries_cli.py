@@ -163,6 +163,17 @@ def test_alliances_count_in_force_members(kb: TestDatabase) -> None:
     assert found["nato"]["aliases"] == ["North Atlantic Alliance"]
 
 
+def test_alliances_as_of_a_day_before_one_was_founded_leave_it_out_and_say_so(
+    kb: TestDatabase,
+) -> None:
+    assert "aukus" not in {r["key"] for r in rows(kb, "alliances", "--as-of", "2021-09-14")}
+    assert "aukus" in {r["key"] for r in rows(kb, "alliances", "--as-of", "2021-09-15")}
+    result = run(kb, "alliances", "--as-of", "2000")
+    assert result.exit_code == 0, result.output
+    assert "AUKUS" not in result.stdout
+    assert "1 alliance(s) founded after 2000-01-01 not listed" in " ".join(result.stdout.split())
+
+
 def test_pillars(kb: TestDatabase) -> None:
     found = rows(kb, "pillars", "--alliance", "AUKUS")
     assert [(r["scope"], r["technology_areas"], r["members"]) for r in found] == [

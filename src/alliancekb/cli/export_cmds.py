@@ -44,13 +44,17 @@ def export_cmd(
             show_default=False,
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
+    out_typed: Annotated[
+        str | None,
         out_option(
             "--out",
             "-o",
             metavar="PATH",
-            help="A directory (created if missing) for several tables; a file for one table.",
+            help=(
+                "A directory (created if missing) for several tables; a file for one table "
+                "(a directory if it ends in /)."
+            ),
+            as_typed=True,
         ),
     ] = None,
     fmt: FileFormatOpt = "csv",
@@ -101,20 +105,22 @@ def export_cmd(
         _print_tables(TABLES)
         return
     if sqlite is not None:
-        if tables or out is not None or excel:
+        if tables or out_typed is not None or excel:
             raise UsageError("--sqlite writes every table: give no TABLE, --out or --excel")
         _export_sqlite(ctx, sqlite, force, known_on)
         return
-    if out is None:
+    if out_typed is None:
         raise UsageError("--out PATH is required (a directory, or a file for one table)")
+    out = Path(out_typed)
+    directory = out_typed.endswith(("/", "\\"))
     _refuse_file_name_for_several(tables or [], out)
     try:
-        targets = plan(tables or [], out, fmt)
+        targets = plan(tables or [], out, fmt, directory=directory)
     except UnknownTableError as exc:
         raise UsageError(f"{exc} (see `alliancekb export --list`)") from None
     if excel and fmt != "csv":
         raise UsageError("--excel applies to CSV only")
-    package_in = out if into_directory(tables or [], out) else None
+    package_in = out if into_directory(tables or [], out, directory=directory) else None
     engine = state_of(ctx).engine()
     with _terminating_cleanly(), known_on_errors(), _export_progress() as progress:
         written = export(

@@ -112,6 +112,17 @@ def output_path(value: str) -> Path:
     return Path(value)
 
 
-def out_option(*names: str, metavar: str, help: str) -> Any:
-    """An --out option: a path, never empty (`--out ''` would otherwise mean `.`)."""
-    return typer.Option(*names, metavar=metavar, help=help, show_default=False, parser=output_path)
+def output_text(value: str) -> str:
+    """An --out value as typed (a trailing `/` says "a directory"); never empty."""
+    output_path(value)
+    return value
+
+
+def out_option(*names: str, metavar: str, help: str, as_typed: bool = False) -> Any:
+    """An --out option: a path, never empty (`--out ''` would otherwise mean `.`).
+
+    `as_typed`: the value stays the text typed, for a command that reads a trailing `/`
+    (a path drops it).
+    """
+    parser = output_text if as_typed else output_path
+    return typer.Option(*names, metavar=metavar, help=help, show_default=False, parser=parser)

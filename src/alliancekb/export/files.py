@@ -100,11 +100,14 @@ def table_named(name: str) -> ExportTable:
     return table
 
 
-def plan(names: Sequence[str], out: Path, fmt: Format | str = Format.CSV) -> list[Target]:
+def plan(
+    names: Sequence[str], out: Path, fmt: Format | str = Format.CSV, *, directory: bool = False
+) -> list[Target]:
     """Where each table goes.
 
     No names: every table, into the directory `out` (created if missing). One name: the
-    file `out`, or `out/<table>.<ext>` when `out` is an existing directory. Several names:
+    file `out`, or `out/<table>.<ext>` when `out` is an existing directory or `directory`
+    says it is one (a path typed with a trailing `/`, which `Path` drops). Several names:
     the directory `out`.
     """
     fmt = file_format(fmt)
@@ -113,16 +116,16 @@ def plan(names: Sequence[str], out: Path, fmt: Format | str = Format.CSV) -> lis
     if duplicates:
         raise UsageError(f"table(s) named twice: {', '.join(duplicates)}")
     ext = fmt.extension or ""
-    if not into_directory(names, out):
+    if not into_directory(names, out, directory=directory):
         return [Target(tables[0], out)]
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; several tables go into a directory")
     return [Target(t, out / f"{t.name}{ext}") for t in tables]
 
 
-def into_directory(names: Sequence[str], out: Path) -> bool:
-    """Whether `plan(names, out)` writes into the directory `out` (else one file, `out`)."""
-    return len(names) != 1 or out.is_dir() or str(out).endswith(("/", "\\"))
+def into_directory(names: Sequence[str], out: Path, *, directory: bool = False) -> bool:
+    """Whether `plan(names, out, directory=)` writes into the directory `out` (else a file)."""
+    return len(names) != 1 or directory or out.is_dir()
 
 
 def file_format(fmt: Format | str) -> Format:

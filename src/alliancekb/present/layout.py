@@ -91,8 +91,6 @@ class Fit:
     widths: dict[str, int]
     #: Steps taken (in order), for the caption: empty columns dropped, then the shrink order's.
     taken: list[Shrink] = field(default_factory=list)
-    #: True when even the narrowest layout had to squeeze columns below their minimum.
-    squeezed: bool = False
     #: The columns dropped because no shown row has a value in them.
     empty: list[str] = field(default_factory=list)
 
@@ -205,8 +203,8 @@ def fit(
             forms[step.key] = step.form
             taken.append(step)
     columns = [s for s in specs if forms[s.key] is not Form.DROP]
-    widths, squeezed = _widths(columns, forms, values, width)
-    return Fit([s.key for s in columns], forms, widths, taken, squeezed, empty)
+    widths = _widths(columns, forms, values, width)
+    return Fit([s.key for s in columns], forms, widths, taken, empty)
 
 
 def _empty_first(
@@ -224,8 +222,8 @@ def _widths(
     forms: Mapping[str, Form],
     values: Mapping[str, Sequence[Any]],
     width: int,
-) -> tuple[dict[str, int], bool]:
-    """Each shown column's width, and whether they had to go below their minimums."""
+) -> dict[str, int]:
+    """Each shown column's width (below their minimums only when nothing else fits)."""
     mins = {s.key: _minimum(s, forms[s.key], values[s.key]) for s in columns}
     naturals = {s.key: max(_natural(s, forms[s.key], values[s.key]), mins[s.key]) for s in columns}
     room = width - GAP * max(len(columns) - 1, 0)
@@ -237,16 +235,16 @@ def _widths(
             if 0 < want <= room - sum(widths.values()):
                 widths[s.key] += want
         _widen(widths, naturals, room - sum(widths.values()))
-        return widths, False
+        return widths
     # free text below its readable width, then a long name: both wrap at spaces
     floors = {s.key: _hard_minimum(s, forms[s.key], values[s.key]) for s in columns}
     _squeeze(widths, room, floors)
-    squeezed = sum(widths.values()) > room
-    if squeezed:  # then a word of text or of a name is cut with "…"; a key or value last
+    if sum(widths.values()) > room:
+        # still too wide: a word of text or of a name is cut with "…"; a key or value last
         wraps = {s.key for s in columns if s.kind not in (Kind.WORD, Kind.WORDS)}
         _squeeze(widths, room, {k: min(8, widths[k]) if k in wraps else widths[k] for k in widths})
         _squeeze(widths, room, {k: 1 for k in widths})
-    return widths, squeezed
+    return widths
 
 
 def _longest_text_word(

@@ -141,6 +141,11 @@ def alliances_table(result: AlliancesResult) -> Table:
         f"members: countries in force {on_day(result.as_of)} (as `members` answers); "
         "ended: the day it was dissolved"
     )
+    if result.founded_later:
+        caption += (
+            f"; {result.founded_later} alliance(s) founded after {result.as_of.isoformat()} "
+            "not listed"
+        )
     rows: Iterable[Row] = result.rows
     shrink = ALLIANCE_SHRINK
     if result.country is not None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from alliancekb.core.clock import today
 from alliancekb.core.evidence import Currency, Span
@@ -71,6 +71,8 @@ class AlliancesResult:
     as_of: dt.date = field(default_factory=dt.date.today)
     #: Only the alliances this country is in (its label), if asked.
     country: str | None = None
+    #: How many alliances are not listed because they were founded after `as_of`.
+    founded_later: int = 0
 
 
 @dataclass
@@ -214,12 +216,20 @@ def alliances(
         t.alliances.c.scope_id,
         pillar_count.label("pillars"),
     ).order_by(t.alliances.c.name)
+    # An alliance founded after the day did not exist on it (its founding's earliest day).
+    later = t.alliances.c.founded_lower > day
+    stmt = stmt.where(or_(t.alliances.c.founded_lower.is_(None), ~later))
+    founded_later = 0
     places: dict[int, Row] = {}
     if country is not None:
         ref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
         label = ref.label
         places = _places_of(session, ref.id, day)
         stmt = stmt.where(t.alliances.c.id.in_(sorted(places)))
+    else:
+        founded_later = session.execute(
+            select(func.count()).select_from(t.alliances).where(later)
+        ).scalar_one()
 
     def rows() -> Iterator[Row]:
         for batch in batches(session, stmt):
@@ -244,7 +254,7 @@ def alliances(
                     row.update({k: place.get(k) for k in COUNTRY_PLACE_FIELDS})
                 yield row
 
-    return AlliancesResult(rows(), day, label)
+    return AlliancesResult(rows(), day, label, founded_later)
 
 
 def pillars(

@@ -134,6 +134,7 @@ alliances = Table(
     _name("full_name", nullable=True),
     Column("kind", vocabulary(AllianceKind, "alliance_kind"), nullable=False),
     _edtf("founded"),
+    _bound("founded_lower"),
     _text("description"),
     _edtf("ended"),
     _bound("ended_upper"),
