@@ -37,7 +37,7 @@ from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from alliancekb.picture.labels import NOTE
+from alliancekb.query.labels import NOTE
 from alliancekb.picture.lanes import Bar, Lane, Timeline
 
 #: One colour per status: in force and suspended strong, the transitional ones distinct.

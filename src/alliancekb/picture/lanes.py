@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from alliancekb.core.evidence import DURABLE_STATUSES, Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
-from alliancekb.picture.labels import numbered_alliance_labels
+from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.cards import show
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import horizon_text, with_evidence
@@ -103,7 +103,7 @@ class Timeline:
     claimants: list[str] = field(default_factory=list)
     #: Countries (scopes) a dataset lists by the day that the answer does not take: no lane.
     listed_only: list[str] = field(default_factory=list)
-    #: Whether a dataset's numbered alliance is named by its members (`picture.labels`).
+    #: Whether a dataset's numbered alliance is named by its members (`query.labels`).
     renamed: bool = False
 
 
