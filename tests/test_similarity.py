@@ -5,8 +5,11 @@ Hand computations are written out in the comments; docs/similarity.md has the fo
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -28,6 +31,7 @@ from alliancekb.panel.similarity import (
     similarity,
     tie_level,
 )
+from tests.test_import import COW_DIR, needs_cow
 
 DEF = frozenset({"defense"})
 NONAGG = frozenset({"nonaggression"})
@@ -368,3 +372,40 @@ def test_the_portfolio_path_equals_the_vector_definitions(
         expected = definition(portfolios.vector(a), portfolios.vector(b))
         assert (value is None and expected is None) or value == pytest.approx(expected)
         assert portfolios.tie(a, b) == portfolios.tie(b, a)
+
+
+# -- the documentation and the COW files ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGS = ("defense", "neutrality", "nonaggression", "entente")
+
+
+def test_the_worked_example_of_the_documentation_runs() -> None:
+    text = (ROOT / "docs" / "similarity.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "docs/similarity.md", "exec"), {})  # its asserts are the check
+
+
+def _flags(row: Mapping[str, str]) -> frozenset[str]:
+    return frozenset(flag for flag in FLAGS if row[flag] == "1")
+
+
+@needs_cow
+def test_a_dyad_ties_at_either_members_obligations_as_cows_dyad_file_codes_it() -> None:
+    codings: dict[tuple[str, str], set[frozenset[str]]] = {}
+    with (COW_DIR / "alliance_v4.1_by_member.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            codings.setdefault((row["version4id"], row["ccode"]), set()).add(_flags(row))
+    checked = 0
+    with (COW_DIR / "alliance_v4.1_by_dyad.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            one, two = (codings[(row["version4id"], row[key])] for key in ("ccode1", "ccode2"))
+            if len(one) > 1 or len(two) > 1:
+                continue  # a member coded differently in different spells
+            (first,), (second,) = one, two
+            tied = build_portfolios(["1", "2"], [{"1": first, "2": second}]).tie("1", "2")
+            assert tied == tie_level(_flags(row)), row
+            assert (row["asymmetric"] == "1") == (first != second), row
+            checked += 1
+    assert checked == 3210
