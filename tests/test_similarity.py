@@ -181,6 +181,28 @@ def test_s_dense_and_portfolio_forms_agree_on_the_example(example: Portfolios) -
             assert similarity(example, a, b) == pytest.approx(dense)
 
 
+# Signorino and Ritter (1999), Table 5: pairs of portfolios on the 0-3 scale and their S, as
+# the unit tests of Signorino's own S-score code hold them (jrnold/r-strat,
+# inst/unitTests/runit.SScore.R; docs/similarity.md).
+TABLE_5 = [
+    ("a", [0, 1, 2, 3], [3, 2, 1, 0], -1 / 3),
+    ("b", [1, 2, 2, 3], [3, 2, 2, 1], 1 / 3),
+    ("c", [2, 2, 3, 3], [3, 3, 2, 2], 1 / 3),
+    ("d", [3, 3, 3, 3], [3, 3, 3, 3], 1.0),
+    ("e", [0] * 10 + [0, 3], [0] * 10 + [3, 0], 2 / 3),
+    ("f", [0] + [1] * 10 + [3], [3] + [1] * 10 + [0], 2 / 3),
+    ("g", [0] + [2] * 10 + [3], [3] + [2] * 10 + [0], 2 / 3),
+    ("h", [0, 3] + [3] * 10, [3, 0] + [3] * 10, 2 / 3),
+]
+
+
+@pytest.mark.parametrize(("case", "a", "b", "expected"), TABLE_5, ids=[t[0] for t in TABLE_5])
+def test_s_reproduces_signorino_and_ritters_table_5(
+    case: str, a: list[int], b: list[int], expected: float
+) -> None:
+    assert s_score(a, b) == pytest.approx(expected), case
+
+
 def test_weighted_s_weighs_each_states_difference() -> None:
     # a = (3, 0), b = (0, 0), weights (1, 3): d = 1·3 + 3·0 = 3, d_max = 3·(1+3) = 12;
     # S = 1 - 2·3/12 = 0.5 (unweighted: 1 - 2·3/6 = 0)

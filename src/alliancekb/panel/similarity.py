@@ -50,7 +50,10 @@ class Measure(StrEnum):
 
 
 class Distance(StrEnum):
-    """How S counts the difference between two ties: |a - b| or (a - b)²."""
+    """How S counts the difference between two ties: |a - b| or (a - b)².
+
+    Squared is Häge's (a sum of squares over 9·N), not the Euclidean norm of Signorino's
+    own code (the square root of that sum)."""
 
     ABSOLUTE = "absolute"
     SQUARED = "squared"
