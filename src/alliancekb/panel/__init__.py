@@ -1,0 +1,1 @@
+"""Panels for political scientists: state-year and dyad-year tables, portfolio similarity."""
