@@ -204,7 +204,7 @@ def _merged(reader: Reader, alliance_of: dict[int, int]) -> list[Spell]:
     spans = [s for s in membership_spans(reader, where) if s.payload["scope_id"] in alliance_of]
     context = scope_context(reader, {s.payload["scope_id"] for s in spans}, spans)
     spells: list[Spell] = []
-    for first, last, _span, row in answer_segments(spans, context):
+    for first, last, _span, row in answer_segments(spans, context, overruled=True):
         member = row["status"] in IN_STATUSES and not row.get("_synthetic")
         disputed = bool(row.get("disputed"))
         if not member and not disputed:
