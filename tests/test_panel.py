@@ -88,24 +88,30 @@ def test_a_state_year_codes_the_obligations_in_force_that_year(tiny: TestDatabas
         "ccode", "iso3", "year", *OBLIGATIONS, "alliances", "alliance_keys",
     ]  # fmt: skip
     usa = at(rows, 1950, ccode="2")
-    assert usa is not None and usa["iso3"] == "USA"
+    assert usa is not None
+    assert usa["iso3"] == "USA"
     assert obligations(usa) == dict.fromkeys(OBLIGATIONS, "0") | {"defense": "1", "entente": "1"}
     assert (usa["alliances"], usa["alliance_keys"]) == ("1", "cow-1")
     before = at(rows, 1949, ccode="2")
-    assert before is not None and before["alliances"] == "0" and before["defense"] == "0"
+    assert before is not None
+    assert before["alliances"] == "0"
+    assert before["defense"] == "0"
 
 
 def test_a_year_outside_the_sources_coverage_is_missing_not_zero(tiny: TestDatabase) -> None:
     rows = panel(tiny, "state-year", "--source", COW_SOURCE, "--from", "2012", "--to", "2013")
     inside, outside = at(rows, 2012, ccode="2"), at(rows, 2013, ccode="2")
-    assert inside is not None and inside["defense"] == "1"
+    assert inside is not None
+    assert inside["defense"] == "1"
     assert outside is not None
     assert obligations(outside) == dict.fromkeys(OBLIGATIONS, "")
-    assert outside["alliances"] == "" and outside["alliance_keys"] == ""
+    assert outside["alliances"] == ""
+    assert outside["alliance_keys"] == ""
     with open_kb(tiny.url) as kb:
         found = kb.panel("state-year", source=COW_SOURCE, first=2013, last=2013, codes=["cow"])
         usa = next(r for r in found if r["ccode"] == 2)
-        assert usa["defense"] is None and usa["alliances"] is None
+        assert usa["defense"] is None
+        assert usa["alliances"] is None
         assert "1816–2012" in found.description
 
 
@@ -167,12 +173,16 @@ def test_the_merged_answer_marks_what_a_dataset_disputes(
 ) -> None:
     # COW dates the US in NATO (cow:227) from 1948: the knowledge base's own record answers
     # (1949-08-24), so 1948 is disputed and NATO is not among the US's alliances that year.
-    row = '227,2,"United States of America",4,4,1949,,,,"Type I: Defense Pact",1,1,1948,,,,0,1,1,0,0,1,4.1'
+    row = (
+        '227,2,"United States of America",4,4,1949,,,,"Type I: Defense Pact",'
+        "1,1,1948,,,,0,1,1,0,0,1,4.1"
+    )
     import_cow(seeded_db, tmp_path / "cow", (row,))
     rows = panel(seeded_db, "state-year", "--from", "1948", "--to", "1950", "--scope", "NATO")
     assert list(rows[0])[-1] == "disputed"
     usa_1948, usa_1950 = at(rows, 1948, iso3="USA"), at(rows, 1950, iso3="USA")
-    assert usa_1948 is not None and usa_1950 is not None
+    assert usa_1948 is not None
+    assert usa_1950 is not None
     assert (usa_1948["alliances"], usa_1948["defense"], usa_1948["disputed"]) == ("0", "0", "1")
     assert (usa_1950["alliance_keys"], usa_1950["defense"], usa_1950["disputed"]) == (
         "nato", "1", "0",
@@ -199,7 +209,8 @@ def test_a_directory_gets_a_valid_data_package(tiny: TestDatabase, tmp_path: Pat
     assert package["description"].count("1816–2012") == 1
     assert [s["alliancekb:key"] for s in package["sources"]] == [COW_SOURCE]
     again = run(tiny, "panel", "dyad-year", "--source", COW_SOURCE, "--out", f"{out}/")
-    assert again.exit_code == 2 and "--force" in again.output
+    assert again.exit_code == 2
+    assert "--force" in again.output
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
@@ -211,7 +222,8 @@ def test_json_formats_hold_lists_and_nulls(tiny: TestDatabase, tmp_path: Path, f
     text = out.read_text(encoding="utf-8")
     rows = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
     usa = next(r for r in rows if r["ccode"] == 2)
-    assert usa["defense"] is None and usa["alliance_keys"] is None
+    assert usa["defense"] is None
+    assert usa["alliance_keys"] is None
     with open_kb(tiny.url) as kb:
         made = kb.panel("state-year", source=COW_SOURCE, first=1950, last=1950)
         assert next(r for r in made if r["ccode"] == 2)["alliance_keys"] == ["cow-1"]

@@ -23,7 +23,6 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -110,14 +109,14 @@ def test_cows_yearly_file_shifts_later_spells_and_otherwise_follows_the_spells()
         pytest.skip(f"the COW files are not at {COW_DIR}")
     spells: dict[Key, list[tuple[int, int]]] = defaultdict(list)
     for row in _read("alliance_v4.1_by_member.csv"):
-        key = (int(row["version4id"]), int(row["ccode"]))
-        spells[key].append((int(row["mem_st_year"]), int(row["mem_end_year"] or 2012)))
+        pair: Key = (int(row["version4id"]), int(row["ccode"]))
+        spells[pair].append((int(row["mem_st_year"]), int(row["mem_end_year"] or 2012)))
     shifted: set[Key] = set()
     for key, found in spells.items():
         previous: int | None = None
         for start, end in sorted(found):
             first = start if previous is None else previous + 1
-            shifted.update(key + (y,) for y in range(first, first + end - start + 1))
+            shifted.update((*key, y) for y in range(first, first + end - start + 1))
             previous = first + end - start
     yearly = {
         (int(r["version4id"]), int(r["ccode"]), int(r["year"]))
