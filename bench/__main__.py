@@ -217,7 +217,8 @@ def run_panel(suite: Suite, workdir: Path) -> dict[str, Any] | None:
     suite.log(
         f"panel ({result['data']}, {first}-{last}): {result['rows']:,} dyad-years in "
         f"{result['panel_seconds']:.2f} s (csv.writer {result['csv_seconds']:.2f} s, "
-        f"×{result['ratio']:.2f}; rows alone ×{result['write_ratio']:.2f}), peak {result['peak_mb']:.1f} MB "
+        f"×{result['ratio']:.2f}; rows alone ×{result['write_ratio']:.2f}), "
+        f"peak {result['peak_mb']:.1f} MB "
         f"(ten years {result['peak_mb_ten_years']:.1f} MB)"
     )
     return result

@@ -11,8 +11,9 @@ timed); then, in the same process and run:
 (b) ``csv``: the same rows, made beforehand into a list (not timed), written to another
     file by ``csv.writer.writerows``: the floor of writing them at all.
 
-Both files must hold the same bytes. The ratio (a)/(b) is issue 33's target (within 2×), reported end to end (the plan: reading
-the memberships and deciding the merged answer, then the rows) and for the rows alone.
+Both files must hold the same bytes. The ratio (a)/(b) is issue 33's target (within 2×),
+reported end to end (the plan: reading the memberships and deciding the merged answer,
+then the rows) and for the rows alone.
 Memory: the peak of Python allocations (``tracemalloc``) while the panel is written, for
 the whole range and for its first ten years: a streamed panel's peak does not grow with
 its rows (the list of (b) is reported beside it). ``python -m bench --quick`` imports the
