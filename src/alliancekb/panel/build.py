@@ -120,6 +120,8 @@ def panel(
     found = spells_mod.read(reader, source, scopes)
     covered = _covered(found)
     now = today()
+    if found.source is None:
+        covered = (covered[0], now.year)  # the merged answer speaks up to today
     lo = first if first is not None else max(covered[0] or 1816, 1816)
     hi = last if last is not None else (covered[1] or now.year)
     rows = Rows(chosen, wanted, by_alliance, lo, hi, found, units(wanted, now), covered)
