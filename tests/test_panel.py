@@ -21,6 +21,7 @@ from typer.testing import CliRunner, Result
 
 from alliancekb.api import open_kb
 from alliancekb.cli.app import app
+from alliancekb.core.formats import write_csv
 from tests.conftest import TestDatabase
 
 COW_SOURCE = "cow-alliances-4.1"
@@ -248,3 +249,16 @@ def test_user_errors_are_clear(
     assert result.exit_code == code, result.output
     assert says in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("kind", ["dyad-year", "directed-dyad-year", "state-year"])
+def test_the_fast_csv_lines_equal_the_reference_writer(tiny: TestDatabase, kind: str) -> None:
+    """Dyad-year CSV lines are made without csv.writer (panel.rows.csv_lines): the same
+    text as core/formats.write_csv writing the panel's rows as dicts."""
+    with open_kb(tiny.url) as kb:
+        for source in (COW_SOURCE, None):
+            for first, last in ((1905, 1905), (1930, 1930), (1950, 1950), (2013, 2013)):
+                made = kb.panel(kind, source=source, first=first, last=last)
+                reference = io.StringIO(newline="")
+                write_csv(reference, made.columns, list(made))
+                assert made.to_text("csv") == reference.getvalue()

@@ -21,7 +21,9 @@ the obligation cells are empty (None), not 0.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -134,8 +136,17 @@ class Rows:
         Python frame of its own."""
         return chain.from_iterable(chain.from_iterable(self._years(joined)))
 
-    def _years(self, joined: bool) -> Iterator[list[Iterable[Line]]]:
-        """Each year's rows, as runs."""
+    def csv_lines(self, terminator: str = "\r\n") -> Iterator[str] | None:
+        """The dyad-years as CSV lines (after the header), each ending in `terminator`,
+        made without `csv.writer`: an untied dyad's line is its first state's codes and
+        the second's cells, both rendered once a year (the fast path, tested equal to
+        `csv.writer` writing `lines(joined=True)`). None for the other panels."""
+        if not self.kind.dyadic or self.by_alliance:
+            return None
+        return chain.from_iterable(chain.from_iterable(self._years(True, terminator)))
+
+    def _years(self, joined: bool, terminator: str | None = None) -> Iterator[list[Iterable[Any]]]:
+        """Each year's rows, as runs (CSV lines with a `terminator`)."""
         pieces = _pieces(self.memberships, self.units)
         pieces.sort(key=lambda p: p.start)
         nxt = 0
@@ -144,13 +155,14 @@ class Rows:
         cache: dict[Any, Line] = {}
         #: Each alliance's links, kept while its spells stay the same all year.
         links: dict[int, tuple[Any, list[tuple[tuple[int, int], _Link]]]] = {}
+        line_ends: dict[Line, str] = {}
         for year in range(self.first_year, self.last_year + 1):
             first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
             while nxt < len(pieces) and pieces[nxt].start <= last:
                 active.append(pieces[nxt])
                 nxt += 1
             active = [p for p in active if p.end >= first]
-            year_rows = _Year(self, year, joined, cache, links)
+            year_rows = _Year(self, year, joined, cache, links, terminator, line_ends)
             if self.kind.dyadic:
                 yield year_rows.dyads(active)
             else:
@@ -172,6 +184,22 @@ def _pieces(memberships: Memberships, units: list[Unit]) -> list[_Piece]:
     return pieces
 
 
+def _csv_cell(value: Any) -> str:
+    """One cell as `csv.writer` writes it (None empty; minimal quoting)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any(c in text for c in ',"\r\n'):
+        stream = io.StringIO()
+        csv.writer(stream, lineterminator="\n").writerow([text, ""])
+        return stream.getvalue()[:-2]  # without the empty second cell and the line end
+    return text
+
+
+def _csv_cells(cells: Line) -> str:
+    return ",".join(map(_csv_cell, cells))
+
+
 class _Year:
     """The rows of one year."""
 
@@ -182,8 +210,16 @@ class _Year:
         joined: bool,
         cache: dict[Any, Line],
         links: dict[int, tuple[Any, list[tuple[tuple[int, int], _Link]]]],
+        terminator: str | None = None,
+        line_ends: dict[Line, str] | None = None,
     ) -> None:
         self.rows = rows
+        #: Make CSV lines ending in it instead of tuples (dyads only).
+        self.terminator = terminator
+        #: A unit's codes and the year, as CSV text, by unit.
+        self.texts: dict[int, str] = {}
+        #: A tied dyad's cells after the year, as CSV text with the terminator.
+        self.line_ends = line_ends if line_ends is not None else {}
         self.cache = cache
         self.links = links
         self.year = year
@@ -307,7 +343,7 @@ class _Year:
                 pairs.append(((p.unit, q.unit), link))
         return pairs
 
-    def dyads(self, active: list[_Piece]) -> list[Iterable[Line]]:
+    def dyads(self, active: list[_Piece]) -> list[Iterable[Any]]:
         """The year's rows as runs: untied partners as one `map` between tied ones."""
         ties = self.ties(active) if self.covered else {}
         directed = self.rows.kind is PanelKind.DIRECTED_DYAD_YEAR
@@ -320,12 +356,14 @@ class _Year:
                 partners.setdefault(b, []).append(a)
         units = self.rows.units
         tail = (self.year, *self.zero())
-        suffixes = [units[j].key + tail for j in self.alive]
+        suffixes: list[Any] = [self._suffix(units[j].key + tail) for j in self.alive]
         position = {j: m for m, j in enumerate(self.alive)}
         count = len(self.alive)
-        runs: list[Iterable[Line]] = []
+        runs: list[Iterable[Any]] = []
         for n, i in enumerate(self.alive):
-            head = units[i].key
+            head: Any = units[i].key
+            if self.terminator is not None:
+                head = _csv_cells(head)
             tied = {position[j]: j for j in partners.get(i, ())}
             spans = [(0, n), (n + 1, count)] if directed else [(n + 1, count)]
             if self.days[i] != (self.first, self.last):
@@ -354,19 +392,35 @@ class _Year:
 
     def _row(
         self,
-        head: Line,
+        head: Any,
         m: int,
-        suffixes: list[Line],
+        suffixes: list[Any],
         tied: dict[int, int],
         ties: dict[tuple[int, int], list[_Link]],
         i: int,
-    ) -> Line:
+    ) -> Any:
         j = tied.get(m)
         return head + (suffixes[m] if j is None else self._tied_suffix(i, j, ties))
 
-    def _tied_suffix(self, i: int, j: int, ties: dict[tuple[int, int], list[_Link]]) -> Line:
-        """The cells of i's row with j after i's codes."""
-        return (*self.rows.units[j].key, self.year, *self._dyad_values(i, j, ties))
+    def _suffix(self, cells: Line) -> Any:
+        """The cells after the first state's codes: a tuple, or CSV text (`,` first, the
+        terminator last)."""
+        if self.terminator is None:
+            return cells
+        return "," + _csv_cells(cells) + self.terminator
+
+    def _tied_suffix(self, i: int, j: int, ties: dict[tuple[int, int], list[_Link]]) -> Any:
+        """The cells of i's row with j after i's codes (as text: its parts rendered once)."""
+        values = self._dyad_values(i, j, ties)
+        if self.terminator is None:
+            return (*self.rows.units[j].key, self.year, *values)
+        codes = self.texts.get(j)
+        if codes is None:
+            codes = self.texts[j] = f",{_csv_cells(self.rows.units[j].key)},{self.year},"
+        text = self.line_ends.get(values)
+        if text is None:
+            text = self.line_ends[values] = _csv_cells(values) + self.terminator
+        return codes + text
 
     def _dyad_values(self, i: int, j: int, ties: dict[tuple[int, int], list[_Link]]) -> Line:
         """The cells of i's row with j: cached by what ties them (the same in most years)."""

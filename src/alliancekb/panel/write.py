@@ -1,6 +1,8 @@
 """A panel out: CSV, JSON or NDJSON to a stream, a file, or a directory with a data package.
 
-Rows are written as they are made (`Panel.lines`): CSV through `csv.writer.writerows`
+Rows are written as they are made: a dyad-year panel's CSV as lines made without
+`csv.writer` (`Rows.csv_lines`: an untied dyad's line is two texts rendered once a year;
+tested equal to `core.formats.write_csv`), any other CSV through `csv.writer.writerows`
 (None is an empty cell), JSON and NDJSON one object per row. A file appears whole or not
 at all (`core.atomicfile`); a directory receives `<kind>.<ext>` and `datapackage.json`,
 a Frictionless Data Package v2 made the way `export` makes its own
@@ -88,8 +90,12 @@ def write(panel: Panel, stream: IO[str], fmt: Format | str = Format.CSV, *,
 def _csv(panel: Panel, stream: IO[str], terminator: str) -> int:
     writer = csv.writer(stream, lineterminator=terminator)
     writer.writerow(panel.columns)
-    # Counted in C, beside the rows (zip stops before it advances the counter past them).
     counter = itertools.count(1)
+    lines = panel.rows.csv_lines(terminator)
+    if lines is not None:  # the dyad-years: lines made without csv.writer
+        stream.writelines(map(itemgetter(0), zip(lines, counter, strict=False)))
+        return next(counter) - 1
+    # Counted in C, beside the rows (zip stops before it advances the counter past them).
     writer.writerows(map(itemgetter(0), zip(panel.lines(joined=True), counter, strict=False)))
     return next(counter) - 1
 
