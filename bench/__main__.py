@@ -2,7 +2,7 @@
 
     python -m bench [--quick] [--sizes 10000,100000,1000000] [--postgres-url URL]
         [--out DIR] [--write-docs] [--rebuild]
-        [--only startup,queries,known,pictures,assistant,import,load,export]
+        [--only startup,queries,known,pictures,assistant,import,panel,load,export]
 
 The full run, as the lead runs it for docs/PERFORMANCE.md (about an hour on the 2-core
 machine once the 1M database is cached; building it adds several minutes)::
@@ -18,7 +18,9 @@ seeded database and the largest size up to 100k: ``bench.bench_pictures``), ``as
 (a tool call of ``alliancekb mcp``'s server against the same API call, in process, on the
 seeded database: ``bench.bench_assistant``), ``import``
 (COW + ATOP against ``csv``; a generated sample in ``--quick`` when the shared copies are
-absent), ``load`` and ``export``.
+absent), ``panel`` (the dyad-year panel of both imports, 1816-2012, written against
+``csv.writer`` writing the same rows from a list, with its peak memory:
+``bench.bench_panel``; 1998-2000 of a generated sample in ``--quick``), ``load`` and ``export``.
 
 Writes ``results.json`` and ``report.md`` into ``--out`` (default ``bench/out/``); the full
 run (no ``--quick``) also regenerates ``docs/PERFORMANCE.md``, and ``--write-docs`` asks
@@ -67,7 +69,9 @@ _HERE = Path(__file__).resolve().parent
 QUICK_SIZE = 500
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 #: The pieces, in the order they run (`--only`).
-PIECES = ("startup", "queries", "known", "pictures", "assistant", "import", "load", "export")
+PIECES = (
+    "startup", "queries", "known", "pictures", "assistant", "import", "panel", "load", "export",
+)  # fmt: skip
 
 
 def _sizes(text: str) -> list[int]:
@@ -196,6 +200,26 @@ def run_import(suite: Suite, workdir: Path) -> dict[str, Any] | None:
         f"import ({result['data']}): {ours['seconds']:.2f} s (csv {floor['seconds']:.3f} s, "
         f"×{result['ratio']:.0f}), peak {ours['peak_rss_mb']:.0f} MB "
         f"(csv {floor['peak_rss_mb']:.0f} MB)"
+    )
+    return result
+
+
+def run_panel(suite: Suite, workdir: Path) -> dict[str, Any] | None:
+    """The dyad-year panel of both imports against `csv.writer` (skipped without the data)."""
+    from bench import bench_panel
+
+    quick = suite.args.quick
+    result = bench_panel.run(workdir / "panel", only_sample=quick, runs=1 if quick else 3)
+    if result is None:
+        suite.log("panel: the COW and ATOP copies (../shared/external) are absent, skipped")
+        return None
+    first, last = result["years"]
+    suite.log(
+        f"panel ({result['data']}, {first}-{last}): {result['rows']:,} dyad-years in "
+        f"{result['panel_seconds']:.2f} s (csv.writer {result['csv_seconds']:.2f} s, "
+        f"×{result['ratio']:.2f}; rows alone ×{result['write_ratio']:.2f}), "
+        f"peak {result['peak_mb']:.1f} MB "
+        f"(ten years {result['peak_mb_ten_years']:.1f} MB)"
     )
     return result
 
@@ -594,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if "import" in only:
             suite.results["import"] = suite.piece("import", lambda: run_import(suite, workdir))
+        if "panel" in only:
+            suite.results["panel"] = suite.piece("panel", lambda: run_panel(suite, workdir))
         for name, piece_sizes in (("load", load_sizes), ("export", sizes)):
             if name in only:
                 suite.results[name] = suite.piece(

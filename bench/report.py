@@ -1005,6 +1005,20 @@ def render(results: dict[str, Any]) -> str:
             "",
             *import_markdown(imported),
         ]
+    panel = results.get("panel")
+    if isinstance(panel, dict) and "ratio" in panel:
+        from bench.bench_panel import markdown as panel_markdown
+
+        out += ["", "## Panels (issue 33)", ""]
+        out += [
+            "The dyad-year panel of both imports (the merged answer, bench/bench_panel.py) "
+            "written to a CSV file, rows made as they are written, against `csv.writer` "
+            "writing the same rows from a list made beforehand, in the same process and "
+            "run (best of the runs). Peak memory is Python's own allocations "
+            "(`tracemalloc`) while the panel is written.",
+            "",
+            *panel_markdown(panel),
+        ]
     out += ["", "## Knowledge time (issue 18)", ""]
     out += _known_lines(results.get("known"))
     out += ["", "## Pictures (issue 17)", ""]

@@ -103,8 +103,9 @@ NOT_READ_COMMANDS = {
     "dump": "writes the whole knowledge base in the load format (alliancekb.dump)",
 }
 
-#: The `KnowledgeBase` methods that answer no command of their own.
-NOT_COMMANDS = {"known_on", "changes", "session", "close"}
+#: The `KnowledgeBase` methods that answer no command of their own (`panel` is the `panel`
+#: group's three subcommands, their name its `kind`: tests/test_panel.py).
+NOT_COMMANDS = {"known_on", "changes", "session", "close", "panel"}
 
 
 def _command(name: str) -> Any:

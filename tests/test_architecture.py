@@ -25,11 +25,14 @@ LAYERS = {
     "query": 2,
     "export": 2,
     "dump": 2,
-    "api": 3,
+    # The Python API also hands out the panels (`kb.panel`), a layer below it.
+    "api": 4,
     "present": 3,
     # Pictures of answers (timelines, networks) and the browser's snapshot answers.
     "picture": 3,
     "browse": 3,
+    # Regression panels (state-years, dyad-years) made from the query layer's answers.
+    "panel": 3,
     # Writing knowledge: reads the load models (`load.schema`) and the name index.
     "author": 3,
     # The MCP server for AI assistants (the mcp extra), beside the Python API.

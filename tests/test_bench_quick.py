@@ -166,6 +166,20 @@ def test_import_piece_reports_both_variants_and_the_report_shows_them(tmp_path: 
     assert "## Import of COW and ATOP (issue 15)" in (tmp_path / "report.md").read_text()
 
 
+def test_panel_piece_writes_the_same_bytes_as_csv_and_the_report_shows_it(
+    tmp_path: Path,
+) -> None:
+    argv = ["--quick", "--only", "panel", "--out", str(tmp_path)]
+    assert bench_main(argv) == 0
+    panel = json.loads((tmp_path / "results.json").read_text())["panel"]
+    assert panel["data"] == "generated sample"
+    assert panel["same_bytes"] is True
+    assert panel["rows"] > 0
+    assert panel["ratio"] > 0
+    assert panel["peak_mb"] > 0
+    assert "## Panels (issue 33)" in (tmp_path / "report.md").read_text()
+
+
 def test_known_piece_reads_at_the_first_history_load_and_the_report_judges_it(
     tmp_path: Path,
 ) -> None:

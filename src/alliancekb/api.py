@@ -239,6 +239,40 @@ def _named(ask: F, q: Question[Any, Any], command: str, returns: Any = None) -> 
     return ask
 
 
+class Panel:
+    """A panel from `KnowledgeBase.panel`: its rows are made as they are read, never held."""
+
+    def __init__(self, made: Any) -> None:
+        self._made = made
+        #: The panel's kind, its columns, and what it is (the data package's description).
+        self.kind: str = made.kind.value
+        self.columns: tuple[str, ...] = made.columns
+        self.description: str = made.description
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._made)
+
+    def lines(self) -> Iterator[tuple[Any, ...]]:
+        """Each row as a tuple in `columns` order (lists as lists, missing cells None)."""
+        return self._made.lines()  # type: ignore[no-any-return]
+
+    def to_text(self, fmt: str = "csv") -> str:
+        """The panel as CSV, JSON or NDJSON text (a large panel: prefer `to_file`)."""
+        from alliancekb.panel.write import write
+
+        buffer = io.StringIO(newline="")
+        write(self._made, buffer, fmt)
+        return buffer.getvalue()
+
+    def to_file(self, path: str | Path, fmt: str | None = None, *, force: bool = False) -> int:
+        """Write the panel to a file (format from its extension unless given), or into a
+        directory (existing, or a path ending in `/`) with `datapackage.json`; return the
+        number of rows."""
+        from alliancekb.panel.write import write_to
+
+        return write_to(self._made, path, fmt, force=force).rows
+
+
 class KnowledgeBase:
     """An open knowledge base: one engine (connection pool); each call one read transaction."""
 
@@ -298,6 +332,39 @@ class KnowledgeBase:
     timeline = _method(questions.timeline, "timeline")
     exercises = _method(questions.exercises, "exercises")
     history = _method(questions.history, "history")
+
+    def panel(
+        self,
+        kind: str,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        source: str | None = None,
+        codes: Sequence[str] | None = None,
+        scopes: Sequence[str] = (),
+        by_alliance: bool = False,
+    ) -> Panel:
+        """A state-year, dyad-year or directed-dyad-year panel (`alliancekb panel KIND`).
+
+        Read in one read transaction; iterate it for rows as dicts (missing cells None),
+        `lines()` for tuples in `columns` order, or write it with `panel.to_file(path)`
+        (a directory gets `datapackage.json` too). docs/panels.md.
+        """
+        from alliancekb.panel.build import panel
+
+        with self.session() as session:
+            return Panel(
+                panel(
+                    session,
+                    kind,
+                    first=first,
+                    last=last,
+                    source=source,
+                    codes=codes,
+                    scopes=scopes,
+                    by_alliance=by_alliance,
+                )
+            )
 
     def close(self) -> None:
         """Close every pooled connection; the object is unusable afterwards."""

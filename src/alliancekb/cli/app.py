@@ -188,6 +188,7 @@ def _register() -> None:
         import_cmds,
         load_cmds,
         mcp_cmds,
+        panel_cmds,
         picture_cmds,
         query_cmds,
         retract_cmds,
@@ -204,6 +205,7 @@ def _register() -> None:
     export_cmds.register(app)
     author_cmds.register(app)
     picture_cmds.register(app)
+    panel_cmds.register(app)
     mcp_cmds.register(app)
     app.add_typer(db_cmds.app, name="db")
     use_plain_help(app)

@@ -504,12 +504,16 @@ def _ended_text(session: Reader, scope_id: int, infos: dict[int, Any]) -> str | 
 
 
 def answer_segments(
-    spans: Sequence[Span[Row]], context: ScopeContext
+    spans: Sequence[Span[Row]], context: ScopeContext, *, overruled: bool = False
 ) -> Iterator[tuple[dt.date | None, dt.date | None, Span[Row], Row]]:
     """The answer of every country in every scope of `spans` as it changes over time:
     (first day, last day, record, row) for each stretch of days over which `decide` and
     the row's currency give the same answer (None: open). A browse snapshot stores them,
-    so that "who was in S on D" is a range query that answers as `members` does."""
+    so that "who was in S on D" is a range query that answers as `members` does.
+
+    With `overruled`, also the stretches in which the answer is "never in" while a claim
+    says "in" (`members`' `overruled`): the country's first record, and a row with
+    `_synthetic`, no status and the claims in `disputed` (the panels' `disputed`)."""
     groups: dict[tuple[Any, Any], list[Span[Row]]] = {}
     for span in spans:
         groups.setdefault(span.chain[:2], []).append(span)  # type: ignore[index]
@@ -542,3 +546,9 @@ def answer_segments(
             made = _answer_row(decision, day, scope_id, context)
             if made is not None:
                 yield first, last, made[0], made[1]
+            elif overruled and decision.disputed:
+                p = group[0].payload
+                row = {"country": p["country"], "iso3": p["iso3"], "scope_id": scope_id,
+                       "status": None, "obligations": [], "_synthetic": True,
+                       "disputed": list(decision.disputed)}  # fmt: skip
+                yield first, last, group[0], row

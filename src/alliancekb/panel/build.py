@@ -1,0 +1,185 @@
+"""`panel(reader, kind, ...)`: a panel's plan, read in one read transaction.
+
+Everything the rows need is read here (the memberships, the alliances' keys, the
+datasets' coverage and citations); the `Panel` it returns makes its rows without the
+database, so a caller may close the transaction and stream them (`panel.write`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from alliancekb.core.clock import today
+from alliancekb.core.errors import UsageError
+from alliancekb.core.vocab import SourceKind
+from alliancekb.panel import spells as spells_mod
+from alliancekb.panel.rows import Line, PanelKind, Rows
+from alliancekb.panel.units import Code, parse_codes, units
+from alliancekb.store import tables as t
+
+if TYPE_CHECKING:
+    from alliancekb.query.common import Reader
+
+#: The years a panel may ask for.
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+
+#: The year rule, said in docs/panels.md and in every data package.
+YEAR_RULE = (
+    "A state (a dyad) is coded 1 for an obligation in a year when a membership (both "
+    "states' memberships of one alliance) carrying it was in force on any day of that year "
+    "(the Correlates of War convention)."
+)
+
+
+class UnknownPanelError(UsageError):
+    """A panel kind that does not exist (exit 2)."""
+
+
+def panel_kind(kind: PanelKind | str) -> PanelKind:
+    """`kind` as a PanelKind; UnknownPanelError listing them otherwise."""
+    try:
+        return PanelKind(kind)
+    except ValueError:
+        choices = ", ".join(k.value for k in PanelKind)
+        raise UnknownPanelError(f"unknown panel {kind!r}; choose from: {choices}") from None
+
+
+@dataclass
+class Panel:
+    """A panel ready to stream: its rows (`lines`, or dicts by iterating), what it is."""
+
+    rows: Rows
+    #: The dataset sources behind it (Data Package `sources`): title, path, key, note.
+    sources: list[dict[str, str]]
+    #: What the panel is, in words: its unit, answer, years, coverage and the year rule.
+    description: str
+    kind: PanelKind = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kind = self.rows.kind
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.rows.columns
+
+    @property
+    def source(self) -> str | None:
+        """The dataset whose claims it codes (None: the merged answer)."""
+        return self.rows.memberships.source
+
+    def lines(self, joined: bool = False) -> Iterator[Line]:
+        """Each row as a tuple in `columns` order (`joined`: lists as `; `-joined text)."""
+        return self.rows.lines(joined)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        columns = self.columns
+        for line in self.rows.lines():
+            yield dict(zip(columns, line, strict=True))
+
+
+def _year(value: int | None, name: str) -> int | None:
+    if value is not None and not FIRST_YEAR <= value <= LAST_YEAR:
+        raise UsageError(f"the {name} year must be from {FIRST_YEAR} to {LAST_YEAR}, not {value}")
+    return value
+
+
+def _covered(found: spells_mod.Memberships) -> tuple[int | None, int | None]:
+    lo = found.covers_from.year if found.covers_from is not None else None
+    hi = found.covers_to.year if found.covers_to is not None else None
+    return lo, hi
+
+
+def panel(
+    reader: Reader,
+    kind: PanelKind | str,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    source: str | None = None,
+    codes: Sequence[str] | None = None,
+    scopes: Sequence[str] = (),
+    by_alliance: bool = False,
+) -> Panel:
+    """The panel `kind` from `first` to `last` (years, both in).
+
+    `source`: one dataset's claims (its source key, `cow-alliances-4.1`), else the merged
+    answer with `disputed`. `codes`: `cow`, `iso3` or both (the default). `scopes`: only
+    these alliances. `by_alliance`: one row per state (dyad), alliance and year tied,
+    instead of one per state (dyad) and year. Default years: the answer's coverage (the
+    merged answer: from its datasets' first year to this year).
+    """
+    chosen = panel_kind(kind)
+    wanted = parse_codes(codes)
+    _year(first, "first")
+    _year(last, "last")
+    found = spells_mod.read(reader, source, scopes)
+    covered = _covered(found)
+    now = today()
+    if found.source is None:
+        covered = (covered[0], now.year)  # the merged answer speaks up to today
+    lo = first if first is not None else max(covered[0] or 1816, 1816)
+    hi = last if last is not None else (covered[1] or now.year)
+    rows = Rows(chosen, wanted, by_alliance, lo, hi, found, units(wanted, now), covered)
+    sources = dataset_sources(reader, sorted(found.coverage))
+    return Panel(rows, sources, describe(rows, found, now))
+
+
+def dataset_sources(reader: Reader, keys: Sequence[str]) -> list[dict[str, str]]:
+    """The dataset sources `keys`, as Data Package sources (title, URL, key, citation)."""
+    s = t.sources.c
+    found = []
+    for key, title, url, note in reader.execute(
+        select(s.key, s.title, s.url, s.note)
+        .where(s.kind == SourceKind.DATASET, s.key.in_(list(keys)))
+        .order_by(s.key)
+    ):
+        item = {"title": title, "alliancekb:key": key}
+        if url:
+            item["path"] = url
+        if note:
+            item["alliancekb:note"] = note
+        found.append(item)
+    return found
+
+
+def _window(first: dt.date | None, last: dt.date | None) -> str:
+    lo = str(first.year) if first is not None else "?"
+    return f"{lo}–{last.year}" if last is not None else f"from {lo}"
+
+
+def describe(rows: Rows, found: spells_mod.Memberships, now: dt.date) -> str:
+    """The panel in words: unit, answer, coverage (once), years, the year rule."""
+    unit = {
+        PanelKind.STATE_YEAR: "state-year",
+        PanelKind.DYAD_YEAR: "dyad-year (undirected)",
+        PanelKind.DIRECTED_DYAD_YEAR: "directed dyad-year (A→B carries A's obligations)",
+    }[rows.kind]
+    if rows.by_alliance:
+        unit += ", one row per alliance that ties it"
+    if found.source is not None:
+        first, last = found.coverage[found.source]
+        answer = f"the claims of the dataset {found.source} alone (coverage {_window(first, last)})"
+    else:
+        windows = "; ".join(f"{k} {_window(*w)}" for k, w in sorted(found.coverage.items()))
+        answer = (
+            "the knowledge base's merged answer (its own records over the datasets', "
+            "entry into force over signature, a dataset past its coverage presumed at most; "
+            f"`disputed` = 1 where a source disagrees), coverage from "
+            f"{rows.covered[0] or '?'} to {now.year}"
+            + (f" (datasets: {windows})" if windows else "")
+        )
+    codes = ", ".join(
+        "COW state system v2016 codes (ccode)" if c is Code.COW else "ISO3" for c in rows.codes
+    )
+    return (
+        f"alliancekb {unit} panel, {rows.first_year}–{rows.last_year}, from {answer}. "
+        f"States keyed by {codes}; a state has rows only in the years it is in the COW state "
+        "system as alliancekb's crosswalk dates it. "
+        f"{YEAR_RULE} Outside the answer's coverage the obligation cells are empty "
+        "(missing), not 0."
+    )
