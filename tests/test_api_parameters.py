@@ -101,11 +101,14 @@ NOT_READ_COMMANDS = {
     "graph": "writes a graph file (GEXF, GraphML...) of the memberships",
     "export": "writes whole tables to files; a method's `Rows.to_file` writes its answer",
     "dump": "writes the whole knowledge base in the load format (alliancekb.dump)",
+    "similarity": "computed over the dyad-year panel (alliancekb.panel), not a question of "
+    "query/questions.py; `kb.similarity` answers as its JSON (tests/test_panel_similarity.py)",
 }
 
 #: The `KnowledgeBase` methods that answer no command of their own (`panel` is the `panel`
-#: group's three subcommands, their name its `kind`: tests/test_panel.py).
-NOT_COMMANDS = {"known_on", "changes", "session", "close", "panel"}
+#: group's three subcommands, their name its `kind`: tests/test_panel.py; `similarity`, with
+#: the command, is tested in tests/test_panel_similarity.py).
+NOT_COMMANDS = {"known_on", "changes", "session", "close", "panel", "similarity"}
 
 
 def _command(name: str) -> Any:

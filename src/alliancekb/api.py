@@ -343,12 +343,15 @@ class KnowledgeBase:
         codes: Sequence[str] | None = None,
         scopes: Sequence[str] = (),
         by_alliance: bool = False,
+        similarity: str | None = None,
+        distance: str | None = None,
     ) -> Panel:
         """A state-year, dyad-year or directed-dyad-year panel (`alliancekb panel KIND`).
 
         Read in one read transaction; iterate it for rows as dicts (missing cells None),
         `lines()` for tuples in `columns` order, or write it with `panel.to_file(path)`
-        (a directory gets `datapackage.json` too). docs/panels.md.
+        (a directory gets `datapackage.json` too). `similarity` (s, kappa or pi) adds a dyad
+        panel's column of alliance-portfolio similarity (docs/similarity.md). docs/panels.md.
         """
         from alliancekb.panel.build import panel
 
@@ -363,8 +366,33 @@ class KnowledgeBase:
                     codes=codes,
                     scopes=scopes,
                     by_alliance=by_alliance,
+                    similarity=similarity,
+                    distance=distance,
                 )
             )
+
+    def similarity(
+        self,
+        a: str,
+        b: str,
+        *,
+        year: int,
+        measure: str = "s",
+        distance: str | None = None,
+        source: str | None = None,
+        scopes: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """How alike two countries' alliance portfolios were in `year` (`alliancekb
+        similarity`): the value (None: outside the coverage, or undefined), the N states,
+        the states the two are tied to differently, as the CLI's JSON. docs/similarity.md.
+        """
+        from alliancekb.panel.compare import similarity_of
+
+        with self.session() as session:
+            return similarity_of(
+                session, a, b, year, measure=measure, distance=distance, source=source,
+                scopes=scopes,
+            ).as_json()  # fmt: skip
 
     def close(self) -> None:
         """Close every pooled connection; the object is unusable afterwards."""

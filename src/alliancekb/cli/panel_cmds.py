@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -48,6 +49,7 @@ app = typer.Typer(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="panel")
+    root.command("similarity")(similarity_cmd)
 
 
 def _out_path(value: str | None) -> str | None:
@@ -130,6 +132,29 @@ OutOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite existing files (otherwise exit 2).")
 ]
+_MEASURES = ("s", "kappa", "pi")
+_DISTANCES = ("absolute", "squared")
+SimilarityOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--similarity",
+        metavar="s|kappa|pi",
+        callback=one_of(_MEASURES),
+        help="Add a column: the dyad's alliance-portfolio similarity that year, over that "
+        "year's state system (Signorino and Ritter's S, or Häge's kappa or pi; "
+        "docs/similarity.md). Empty outside the coverage.",
+    ),
+]
+DistanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distance",
+        metavar="absolute|squared",
+        callback=one_of(_DISTANCES),
+        help="The distance between two ties (default: absolute for S, squared for kappa and "
+        "pi, which are defined on squared distances only).",
+    ),
+]
 
 
 def _command_of(kind: str) -> Callable[..., None]:
@@ -146,50 +171,150 @@ def _command_of(kind: str) -> Callable[..., None]:
         force: ForceOpt = False,
         known_on: KnownOnOpt = None,
     ) -> None:
-        _panel(ctx, kind, first, last, source, codes, scope, by_alliance, fmt, out, force)
+        options = _Options(first, last, source, codes, scope, by_alliance, fmt, out, force)
+        _panel(ctx, kind, options)
 
-    command.__name__ = f"{kind.replace('-', '_')}_cmd"
-    command.__doc__ = (
-        f"Write the {kind} panel: {_KINDS[kind]}.\n\n"
-        f"Example: alliancekb panel {kind} --from 1946 --to 2012 --out {kind}.csv"
-    )
-    return command
+    def dyad_command(
+        ctx: typer.Context,
+        first: FromOpt = None,
+        last: ToOpt = None,
+        source: SourceOpt = None,
+        codes: CodesOpt = None,
+        scope: ScopeOpt = None,
+        by_alliance: ByAllianceOpt = False,
+        similarity: SimilarityOpt = None,
+        distance: DistanceOpt = None,
+        fmt: FormatOpt = None,
+        out: OutOpt = None,
+        force: ForceOpt = False,
+        known_on: KnownOnOpt = None,
+    ) -> None:
+        options = _Options(
+            first, last, source, codes, scope, by_alliance, fmt, out, force, similarity, distance
+        )
+        _panel(ctx, kind, options)
+
+    chosen = command if kind == "state-year" else dyad_command
+    chosen.__name__ = f"{kind.replace('-', '_')}_cmd"
+    example = f"alliancekb panel {kind} --from 1946 --to 2012 --out {kind}.csv"
+    if kind != "state-year":
+        example += f" ; alliancekb panel {kind} --from 1990 --to 1991 --similarity s"
+    chosen.__doc__ = f"Write the {kind} panel: {_KINDS[kind]}.\n\nExample: {example}"
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Options:
+    first: int | None
+    last: int | None
+    source: str | None
+    codes: list[str] | None
+    scopes: list[str] | None
+    by_alliance: bool
+    fmt: str | None
+    out: str | None
+    force: bool
+    similarity: str | None = None
+    distance: str | None = None
 
 
 for _kind in _KINDS:
     app.command(_kind)(_command_of(_kind))
 
 
-def _panel(
-    ctx: typer.Context,
-    kind: str,
-    first: int | None,
-    last: int | None,
-    source: str | None,
-    codes: list[str] | None,
-    scopes: list[str] | None,
-    by_alliance: bool,
-    fmt: str | None,
-    out: str | None,
-    force: bool,
-) -> None:
+def _panel(ctx: typer.Context, kind: str, o: _Options) -> None:
     from alliancekb.panel.build import panel
     from alliancekb.panel.write import panel_format, write, write_to
 
-    if first is not None and last is not None and first > last:
-        raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="'--from'")
+    if o.first is not None and o.last is not None and o.first > o.last:
+        raise typer.BadParameter(f"--from {o.first} is after --to {o.last}", param_hint="'--from'")
     with read_for(ctx) as session:
         made = panel(
-            session, kind, first=first, last=last, source=source, codes=codes,
-            scopes=scopes or (), by_alliance=by_alliance,
+            session, kind, first=o.first, last=o.last, source=o.source, codes=o.codes,
+            scopes=o.scopes or (), by_alliance=o.by_alliance, similarity=o.similarity,
+            distance=o.distance,
         )  # fmt: skip
-    if out is None:
-        chosen = panel_format(fmt)
+    if o.out is None:
+        chosen = panel_format(o.fmt)
         write(made, sys.stdout, chosen, line_feed=True)
         sys.stdout.flush()
         return
     from alliancekb.core.paths import display_name
 
-    written = write_to(made, out, fmt, force=force)
+    written = write_to(made, o.out, o.fmt, force=o.force)
     package = f" and {display_name(written.package)}" if written.package else ""
     typer.echo(f"{display_name(written.path)}: {written.rows} row(s){package}", err=True)
+
+
+def similarity_cmd(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(metavar="A", help="A country (name, alias or ISO3).")],
+    b: Annotated[str, typer.Argument(metavar="B", help="Another country.")],
+    year: Annotated[int, typer.Option("--year", metavar="YEAR", help="The year.")],
+    measure: Annotated[
+        str,
+        typer.Option(
+            "--measure",
+            metavar="s|kappa|pi",
+            callback=one_of(_MEASURES),
+            help="Signorino and Ritter's S (default), or Cohen's kappa or Scott's pi as Häge "
+            "(2011) corrects S for chance agreement.",
+        ),
+    ] = "s",
+    distance: DistanceOpt = None,
+    source: SourceOpt = None,
+    scope: ScopeOpt = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="text|json",
+            callback=one_of(("text", "json")),
+            help="Output format.",
+        ),
+    ] = "text",
+    known_on: KnownOnOpt = None,
+) -> None:
+    """How alike two countries' alliance portfolios were in a year.
+
+    A portfolio is a state's tie to every state of that year's COW state system: 3 a
+    defense (or offense) pact, 2 neutrality or nonaggression, 1 entente (or consultation),
+    0 none, itself 3; the ties are the dyad-year panel's (same year rule, same --source).
+    S is 1 - 2·Σ|a_j - b_j| / (3·N): 1 for identical portfolios, -1 for opposite ones.
+    The answer lists the states the two are tied to differently. docs/similarity.md.
+
+    Examples: alliancekb similarity USA Japan --year 1990 ;
+    alliancekb similarity France Russia --year 1913 --measure kappa --source cow-alliances-4.1
+    """
+    import json
+
+    from alliancekb.panel.compare import similarity_of
+    from alliancekb.panel.scores import tie_names
+
+    with read_for(ctx) as session:
+        answer = similarity_of(
+            session, a, b, year, measure=measure, distance=distance, source=source,
+            scopes=scope or (),
+        )  # fmt: skip
+    if fmt == "json":
+        typer.echo(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+        return
+    names = tie_names()
+    shown = "missing" if answer.value is None else f"{answer.value:.4f}"
+    title = {"s": "S"}.get(answer.measure, answer.measure)
+    typer.echo(f"{title} of {answer.a} and {answer.b} in {answer.year}: {shown}")
+    if answer.missing:
+        typer.echo(f"  ({answer.missing})")
+    on = answer.source or "the merged answer"
+    typer.echo(
+        f"  over the {answer.states} states of the COW state system that year; "
+        f"{answer.distance} distances; ties from {on}"
+    )
+    if answer.differing:
+        typer.echo(f"  tied differently to {len(answer.differing)} state(s):")
+        typer.echo(f"    {'state':6} {answer.a:26} {answer.b}")
+        for state, x, y in answer.differing:
+            typer.echo(f"    {state:6} {names[x]:26} {names[y]}")
+    elif answer.value is not None:
+        typer.echo("  tied alike to every state")

@@ -19,6 +19,7 @@ from alliancekb.core.errors import UsageError
 from alliancekb.core.vocab import SourceKind
 from alliancekb.panel import spells as spells_mod
 from alliancekb.panel.rows import Line, PanelKind, Rows
+from alliancekb.panel.scores import Scoring, scored_lines, scoring
 from alliancekb.panel.units import Code, parse_codes, units
 from alliancekb.store import tables as t
 
@@ -58,6 +59,8 @@ class Panel:
     sources: list[dict[str, str]]
     #: What the panel is, in words: its unit, answer, years, coverage and the year rule.
     description: str
+    #: A dyad panel's similarity column, if asked (`panel.scores`).
+    scoring: Scoring | None = None
     kind: PanelKind = field(init=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +68,8 @@ class Panel:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        if self.scoring is not None:
+            return (*self.rows.columns, self.scoring.column)
         return self.rows.columns
 
     @property
@@ -74,11 +79,13 @@ class Panel:
 
     def lines(self, joined: bool = False) -> Iterator[Line]:
         """Each row as a tuple in `columns` order (`joined`: lists as `; `-joined text)."""
+        if self.scoring is not None:
+            return scored_lines(self.rows.lines(joined), len(self.rows.codes), self.scoring)
         return self.rows.lines(joined)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         columns = self.columns
-        for line in self.rows.lines():
+        for line in self.lines():
             yield dict(zip(columns, line, strict=True))
 
 
@@ -104,16 +111,23 @@ def panel(
     codes: Sequence[str] | None = None,
     scopes: Sequence[str] = (),
     by_alliance: bool = False,
+    similarity: str | None = None,
+    distance: str | None = None,
 ) -> Panel:
     """The panel `kind` from `first` to `last` (years, both in).
 
     `source`: one dataset's claims (its source key, `cow-alliances-4.1`), else the merged
     answer with `disputed`. `codes`: `cow`, `iso3` or both (the default). `scopes`: only
     these alliances. `by_alliance`: one row per state (dyad), alliance and year tied,
-    instead of one per state (dyad) and year. Default years: the answer's coverage (the
-    merged answer: from its datasets' first year to this year).
+    instead of one per state (dyad) and year. `similarity` (s, kappa or pi; `distance`
+    absolute or squared): a dyad panel's column of the dyad's alliance-portfolio similarity
+    that year (docs/similarity.md). Default years: the answer's coverage (the merged
+    answer: from its datasets' first year to this year).
     """
     chosen = panel_kind(kind)
+    scored = scoring(similarity, distance)
+    if scored is not None and (not chosen.dyadic or by_alliance):
+        raise UsageError("a similarity column is for the dyad-year panels, one row per dyad")
     wanted = parse_codes(codes)
     _year(first, "first")
     _year(last, "last")
@@ -126,7 +140,7 @@ def panel(
     hi = last if last is not None else (covered[1] or now.year)
     rows = Rows(chosen, wanted, by_alliance, lo, hi, found, units(wanted, now), covered)
     sources = dataset_sources(reader, sorted(found.coverage))
-    return Panel(rows, sources, describe(rows, found, now))
+    return Panel(rows, sources, describe(rows, found, now), scored)
 
 
 def dataset_sources(reader: Reader, keys: Sequence[str]) -> list[dict[str, str]]:

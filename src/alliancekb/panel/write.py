@@ -91,7 +91,7 @@ def _csv(panel: Panel, stream: IO[str], terminator: str) -> int:
     writer = csv.writer(stream, lineterminator=terminator)
     writer.writerow(panel.columns)
     counter = itertools.count(1)
-    lines = panel.rows.csv_lines(terminator)
+    lines = panel.rows.csv_lines(terminator) if panel.scoring is None else None
     if lines is not None:  # the dyad-years: lines made without csv.writer
         stream.writelines(map(itemgetter(0), zip(lines, counter, strict=False)))
         return next(counter) - 1
@@ -161,11 +161,21 @@ _DOCS: Final = {
     "dataset_ids": "The datasets' ids of the alliance (`cow:227; atop:3180`).",
     "disputed": "1 when a source disagrees with the merged answer about one of these "
     "memberships in the year (see the sources' claims with `alliancekb conflicts`).",
+    "s": "Signorino and Ritter's S of the two states' alliance portfolios that year "
+    "(absolute distances; -1 to 1; empty: outside the coverage). docs/similarity.md.",
+    "s_squared": "Signorino and Ritter's S on squared distances (Häge 2011); -1 to 1.",
+    "kappa": "Cohen's kappa of the two portfolios as Häge (2011) computes it (squared "
+    "distances); empty: outside the coverage, or undefined (both portfolios one constant).",
+    "pi": "Scott's pi of the two portfolios as Häge (2011) computes it (squared distances); "
+    "empty: outside the coverage, or undefined.",
 }
+_NUMBERS: Final = {"s", "s_squared", "kappa", "pi"}
 _INTEGERS: Final = {"ccode", "year", "alliances", "disputed", *OBLIGATIONS}
 
 
 def _doc(name: str) -> str:
+    if name in _NUMBERS:
+        return _DOCS[name]
     if name in OBLIGATIONS:
         return (
             f"1 when a {name} obligation was in force on any day of the year, else 0 "
@@ -180,7 +190,7 @@ def _doc(name: str) -> str:
 
 def _field(name: str, fmt: Format) -> dict[str, str]:
     base = name.rstrip("12").rstrip("_")
-    kind = "integer" if base in _INTEGERS else "string"
+    kind = "integer" if base in _INTEGERS else "number" if name in _NUMBERS else "string"
     if fmt is not Format.CSV and name in ("alliance_keys", "dataset_ids"):
         kind = "array"
     return {"name": name, "type": kind, "description": _doc(name)}

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from alliancekb.core.evidence import DURABLE_STATUSES, Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
-from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.cards import show
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import horizon_text, with_evidence
+from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.lists import sources
 from alliancekb.query.members import answer_segments, scope_context, scope_spans
 from alliancekb.query.precedence import claim_precedence
