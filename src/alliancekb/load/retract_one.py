@@ -153,7 +153,7 @@ def retract(
         conn = session.connection()
         kinds: Collection[Kind] = {
             FactKind.MEMBERSHIP: {Kind.COUNTRY, *SCOPE_KINDS, Kind.SOURCE},
-            FactKind.POSITION: {Kind.OFFICIAL},
+            FactKind.POSITION: {Kind.OFFICIAL, Kind.SOURCE} if request.claim else {Kind.OFFICIAL},
             FactKind.STATEMENT: set(),
         }[request.kind]
         fact = find_fact(conn, load_index(session, kinds) if kinds else None, request)

@@ -141,12 +141,10 @@ def _holder(
 def _end_range(span: Span[Row]) -> tuple[dt.date, dt.date] | None:
     """The last day in office as the claimant says it, as a range of days at its
     precision: its `to`, or the day before its successor took office; None when open."""
-    if span.end is None:
-        return None
-    to = edtf_or_none(span.payload.get("to")) if span.replaced_by is None else None
-    if to is not None:
+    to = edtf_or_none(span.payload.get("to"))
+    if to is not None:  # as the claimant says it, even where a successor's start cuts it
         return to.lower, to.upper
-    return span.end, span.end
+    return None if span.end is None else (span.end, span.end)
 
 
 def _ends_differ(a: Span[Row], b: Span[Row]) -> bool:
@@ -157,10 +155,10 @@ def _ends_differ(a: Span[Row], b: Span[Row]) -> bool:
 
 
 def _end_text(span: Span[Row]) -> str | None:
-    if span.end is None:
-        return None
     to = span.payload.get("to")
-    return str(to) if to and span.replaced_by is None else span.end.isoformat()
+    if to:
+        return str(to)
+    return None if span.end is None else span.end.isoformat()
 
 
 def _ends(span: Span[Row]) -> str:
