@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
@@ -294,9 +294,9 @@ def test_print_query_prints_the_documented_query(db: TestDatabase) -> None:
 
 class _Answer(BaseHTTPRequestHandler):
     body = FIXTURE.read_bytes()
-    seen: list[tuple[str, str, str]] = []
+    seen: ClassVar[list[tuple[str, str, str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 -- the standard library's name
+    def do_GET(self) -> None:
         self.seen.append(
             (self.path, self.headers.get("User-Agent", ""), self.headers.get("Accept", ""))
         )
@@ -305,7 +305,7 @@ class _Answer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -330,7 +330,8 @@ def test_fetch_sends_the_query_saves_the_answer_and_imports_it(
 ) -> None:
     result = ok(db, "import", "wikidata", "--fetch", "--retrieved", RETRIEVED)
     ((path, agent, accept),) = endpoint
-    assert path.startswith("/sparql?query=") and "format=json" in path
+    assert path.startswith("/sparql?query=")
+    assert "format=json" in path
     assert agent.startswith("alliancekb/")
     assert accept == "application/sparql-results+json"
     saved = result.stderr.split(" to ", 1)[1].strip()
@@ -348,3 +349,12 @@ def test_fetch_offline_is_a_clear_runtime_failure(
     result = run(db, "import", "wikidata", "--fetch")
     assert result.exit_code == 1, result.output
     assert "cannot reach the Wikidata Query Service" in result.stderr
+
+
+def test_the_default_query_covers_the_countries_the_bundled_officials_serve(
+    seeded_db: TestDatabase,
+) -> None:
+    from alliancekb.load.datasets.wikidata_query import DEFAULT_COUNTRIES
+
+    served = {r["country"] for r in rows(seeded_db, "officials", "--all") if r["country"]}
+    assert set(DEFAULT_COUNTRIES) == served

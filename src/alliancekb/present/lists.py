@@ -191,6 +191,13 @@ def officials_caption(result: OfficialsResult) -> str:
     if result.as_of is not None:
         shown = ", ".join(result.currencies) or "every currency"
         parts.append(f"Shown: positions {shown} on {day.isoformat()} (--currency to choose)")
+    disputed = sum(1 for row in result.rows if row.get("disputed"))
+    if disputed:
+        parts.append(
+            f"{disputed} row{'s' if disputed != 1 else ''} disputed: another source names "
+            "another holder or other dates (`disputed` in --format json or csv; "
+            "`alliancekb conflicts`)"
+        )
     for row in result.left_out:
         served = row.get("for")
         where = f", {served}" if served and served not in row["title"] else ""

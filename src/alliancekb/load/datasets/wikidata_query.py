@@ -50,7 +50,7 @@ USER_AGENT = (
 
 #: The countries whose heads of state and government the default query covers: those the
 #: bundled knowledge base (data/seed.yaml) names officials of.
-DEFAULT_COUNTRIES = ("AUS", "CAN", "GBR", "IND", "JPN", "KOR", "NZL", "PHL", "USA")
+DEFAULT_COUNTRIES = ("AUS", "GBR", "IND", "JPN", "PHL", "USA")
 #: Terms that ended before this year are left out of the default query (the knowledge
 #: base is about today's alliances; `--position` queries have no such limit).
 DEFAULT_SINCE_YEAR = 2000
