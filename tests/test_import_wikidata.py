@@ -219,10 +219,20 @@ def test_retract_claim_withdraws_wikidatas_position_and_a_reimport_keeps_it_out(
     assert any(r["official"] == "ada-example" and r["claim"] is None for r in own)
 
 
-def test_the_dump_keeps_whose_claim_a_position_is(kb: TestDatabase, tmp_path: Path) -> None:
+def test_a_dump_keeps_whose_claim_a_position_is_and_loads_back(
+    kb: TestDatabase, tmp_path: Path, make_database: Any
+) -> None:
+    ok(kb, "retract", "position", "Cy Example", PM, "--claim", "wikidata", "--reason", "test")
     out = tmp_path / "dump.yaml"
     ok(kb, "dump", "--out", str(out))
     assert "claimed_by: wikidata" in out.read_text(encoding="utf-8")
+    fresh = make_database()
+    ok(fresh, "load", str(out))
+    assert wikidata_positions(fresh) == wikidata_positions(kb)
+    assert ("cy-example", PM) not in wikidata_positions(fresh)
+    with fresh.engine.connect() as conn:
+        keys = conn.scalars(select(m.Retraction.key)).all()
+    assert keys == [f"cy-example|{PM}|2010|wikidata"]
 
 
 # -- bad files -------------------------------------------------------------------------------
@@ -358,3 +368,22 @@ def test_the_default_query_covers_the_countries_the_bundled_officials_serve(
 
     served = {r["country"] for r in rows(seeded_db, "officials", "--all") if r["country"]}
     assert set(DEFAULT_COUNTRIES) == served
+
+
+def test_a_position_claimed_by_a_source_that_is_not_a_dataset_is_refused(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(OWN.replace("        sources: [own-src]", "        claimed_by: own-src\n"
+                               "        sources: [own-src]"), encoding="utf-8")  # fmt: skip
+    result = run(db, "load", str(own))
+    assert result.exit_code == 3, result.output
+    assert "own.yaml:17:9: officials[0].positions[0].claimed_by" in result.stderr
+    assert "own-src is not a source of kind `dataset`" in result.stderr
+
+
+def test_retract_own_picks_the_knowledge_bases_record(kb: TestDatabase) -> None:
+    ok(kb, "retract", "position", "Ada Example", PM, "--own", "--reason", "test")
+    claims = {(r["official"], r["claim"]) for r in rows(kb, "officials", "--all")}
+    assert ("ada-example", "wikidata") in claims
+    assert ("ada-example", None) not in claims
