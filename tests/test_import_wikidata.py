@@ -152,6 +152,10 @@ def test_a_corrected_end_date_updates_that_one_claim(kb: TestDatabase, tmp_path:
     counts = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
     assert counts["positions"] == ["0", "1", "4"]
     assert wikidata_positions(kb)[("cy-example", "Minister of Defense")]["to"] == "2020-09-15"
+    changes = rows(kb, "diff", "--from", "2", "--to", "3")
+    assert [(c["change"], c["key"], c["field"]) for c in changes] == [
+        ("updated", "cy-example|Minister of Defense|2019-09|wikidata", "to")
+    ]
 
 
 def pm_on(db: TestDatabase, *args: str) -> dict[str, Any]:
