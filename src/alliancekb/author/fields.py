@@ -153,6 +153,7 @@ _NOTES: Final[dict[type[BaseModel], dict[str, tuple[str, str | None]]]] = {
         "official": ("the official holding the position", "rahm-emanuel"),
         "title": ("the position's title", "Ambassador to Japan"),
         "from_": ("the position's `from`, as recorded (left out: none recorded)", None),
+        "claimed_by": ("the dataset whose claim is withdrawn (left out: the own record)", None),
         "record": ("the fact as it was (`dump` writes it)", None),
     },
     s.StatementRetraction: {

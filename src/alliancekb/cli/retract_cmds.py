@@ -148,6 +148,23 @@ def position_cmd(
     title: Annotated[str, typer.Argument(help="The position's title, as stored.")],
     reason: ReasonOpt,
     from_: FromOpt = None,
+    own: Annotated[
+        bool,
+        typer.Option(
+            "--own",
+            help="The knowledge base's own record, not a dataset's claim: picks one of several.",
+        ),
+    ] = False,
+    claim: Annotated[
+        str | None,
+        typer.Option(
+            "--claim",
+            metavar="SOURCE",
+            help="The claim of this dataset source (e.g. wikidata), as `claimed_by` in a "
+            "load: picks one of several.",
+            show_default=False,
+        ),
+    ] = None,
     by: ByOpt = None,
 ) -> None:
     """Withdraw a position an official is recorded as holding.
@@ -156,10 +173,15 @@ def position_cmd(
     """
     from alliancekb.load.retract import FactKind, Request
 
+    if own and claim is not None:
+        raise typer.BadParameter(
+            "a position is the knowledge base's own or a dataset's claim, not both",
+            param_hint="--own / --claim",
+        )
     title = _checked("title", title, "TITLE")
-    _run(
-        ctx, Request(FactKind.POSITION, (official, title), None, _edtf(from_)), _reason(reason), by
-    )
+    whose = "" if own else claim
+    request = Request(FactKind.POSITION, (official, title), None, _edtf(from_), whose)
+    _run(ctx, request, _reason(reason), by)
 
 
 @app.command("statement")

@@ -31,6 +31,14 @@ def default_database_path() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / DEFAULT_FILENAME
 
 
+def data_directory(url: str) -> Path:
+    """Where files that belong with the database go: an SQLite file's directory, else
+    (PostgreSQL, memory) the directory of the default database file."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///").split("?", 1)[0]).parent
+    return default_database_path().parent
+
+
 def to_url(value: str) -> str:
     """Turn `--db` input into a URL: a path becomes SQLite; postgres URLs get psycopg."""
     value = value.strip()

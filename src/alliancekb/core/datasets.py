@@ -21,7 +21,8 @@ class DatasetKind:
     help; `files`: what the import reads, as the
     project distributes them; `becomes`: how its records become the knowledge base's;
     `reader`: the module whose `openers(directory)` reads them; `example`: a directory
-    as people name it.
+    as people name it. `takes`: `directory` (the files as distributed) or `file` (one
+    file the user made, e.g. a query's answer: `files` is then empty and `example` a file).
     """
 
     name: str
@@ -32,12 +33,15 @@ class DatasetKind:
     becomes: str
     reader: str
     example: str
+    takes: str = "directory"
 
 
 #: The datasets, in the order their dates are preferred when they disagree: COW dates a
 #: membership from its entry into force, as treaties and governments do; ATOP from the
 #: signature of the treaty or accession protocol (docs/queries.md, "When sources
-#: disagree"). Any other claimant follows, by key.
+#: disagree"). Wikidata follows: an open, collaboratively edited database whose claims
+#: (officials' positions) are not curated as the two datasets' are, so it never outranks
+#: them (docs/datasets.md, "Wikidata"). Any other claimant follows, by key.
 DATASETS: tuple[DatasetKind, ...] = (
     DatasetKind(
         name="cow",
@@ -66,6 +70,21 @@ DATASETS: tuple[DatasetKind, ...] = (
         ),
         reader="alliancekb.load.datasets.atop",
         example="~/Downloads/atop-4.01",
+    ),
+    DatasetKind(
+        name="wikidata",
+        title="Wikidata (position held, P39: holders of public offices)",
+        short="Wikidata office holders",
+        files=(),
+        page="https://query.wikidata.org/",
+        becomes=(
+            "Each person becomes an official (matched by the alias `wikidata:<QID>`, then "
+            "by name), each `position held` statement a position claimed by the source "
+            "`wikidata`, whose retrieval day is the evidence date of every claim."
+        ),
+        reader="alliancekb.load.datasets.wikidata",
+        example="wikidata-officials.json",
+        takes="file",
     ),
 )
 

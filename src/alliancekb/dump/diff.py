@@ -251,8 +251,7 @@ def _facts(section: str, records: Iterator[Record]) -> Iterator[tuple[str, str, 
             positions = record.pop("positions", [])
             yield "official", record["key"], record
             for position in positions:
-                key = f"{record['key']}|{position['title']}|{position.get('from', '')}"
-                yield "position", key, position
+                yield "position", _position_key({"official": record["key"], **position}), position
         elif section in _PARTS:
             yield from _PARTS[section].facts(record)
         elif section == "memberships":
@@ -276,7 +275,15 @@ def _retraction_key(record: Record) -> str:
         return f"statement|{record['id']}"
     if kind == "membership":
         return "membership|" + _membership_key(record)
-    return f"position|{record['official']}|{record['title']}|{record.get('from', '')}"
+    return "position|" + _position_key(record)
+
+
+def _position_key(record: Record) -> str:
+    """`official|title|from`, and `|dataset` for a dataset's claim (as retractions key it)."""
+    parts = [record["official"], record["title"], record.get("from", "")]
+    if record.get("claimed_by"):
+        parts.append(record["claimed_by"])
+    return "|".join(parts)
 
 
 def _changes(

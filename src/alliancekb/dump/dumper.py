@@ -32,6 +32,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 
 from alliancekb.core.atomicfile import check_targets, commit, discard, partial_file
+from alliancekb.core.dates import EdtfError, parse_edtf
 from alliancekb.core.errors import RuntimeFailure
 from alliancekb.dump.fast_yaml import RecordEmitter
 from alliancekb.dump.kind_part import DumpPart, dump_parts
@@ -148,10 +149,25 @@ def _retraction_fields(kind: str, key: str) -> Record:
         _put(record, "from", from_text)
         _put(record, "claimed_by", claim[0] if claim else None)
         return record
-    # a title may hold `|`; the official key and the date cannot
+    # a title may hold `|`; the official key, the date and a dataset's key cannot
+    position_claim = None
+    if len(parts) >= 4 and not _is_date(parts[-1]) and _is_date(parts[-2]):
+        position_claim = parts.pop()
     record = {"official": parts[0], "title": "|".join(parts[1:-1])}
     _put(record, "from", parts[-1])
+    _put(record, "claimed_by", position_claim)
     return record
+
+
+def _is_date(text: str) -> bool:
+    """Whether a part of a position's key is its start: empty, or EDTF."""
+    if not text:
+        return True
+    try:
+        parse_edtf(text)
+    except EdtfError:
+        return False
+    return True
 
 
 class Dumper:
@@ -320,7 +336,7 @@ class Dumper:
         p = m.Position
         for row in self.conn.execute(
             select(p.id, p.official_id, p.title, p.country_id, p.alliance_id, p.organisation,
-                   p.from_text, p.from_lower, p.to_text, p.confirmed, p.note)
+                   p.from_text, p.from_lower, p.to_text, p.confirmed, p.claim, p.note)
         ):  # fmt: skip
             positions[row.official_id].append(row)
         o = m.Official
@@ -334,7 +350,7 @@ class Dumper:
             # Chronological (unknown starts first), then by title: how a reader reads a career.
             for pos in sorted(
                 positions.get(oid, []),
-                key=lambda r: (r.from_lower or dt.date.min, r.from_text, r.title),
+                key=lambda r: (r.from_lower or dt.date.min, r.from_text, r.title, r.claim),
             ):
                 pr: Record = {"title": pos.title}
                 if pos.country_id is not None:
@@ -347,6 +363,7 @@ class Dumper:
                 _put(pr, "from", _edtf(pos.from_text))
                 _put(pr, "to", _edtf(pos.to_text))
                 _put(pr, "confirmed", _edtf(pos.confirmed))
+                _put(pr, "claimed_by", pos.claim or None)
                 _put(pr, "note", pos.note)
                 pr["sources"] = self._source_list(sources.get(pos.id, []))
                 position_records.append(pr)

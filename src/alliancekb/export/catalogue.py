@@ -173,12 +173,13 @@ def _positions(sql: SqlDialect) -> AnySelect:
             c.iso3.label("country"),
             a.key.label("alliance"),
             p.organisation,
+            p.claim,
             p.note,
         )
         .join(o, o.id == p.official_id)
         .outerjoin(c, c.id == p.country_id)
         .outerjoin(a, a.id == p.alliance_id)
-        .order_by(sql.key(o.key), sql.key(p.title), sql.key(p.from_text))
+        .order_by(sql.key(o.key), sql.key(p.title), sql.key(p.from_text), sql.key(p.claim))
     )
 
 
@@ -189,13 +190,20 @@ def _position_sources(sql: SqlDialect) -> AnySelect:
             o.key.label("official"),
             p.title,
             p.from_text.label("from"),
+            p.claim,
             s.key.label("source"),
         )
         .select_from(link)
         .join(p, p.id == link.c.position_id)
         .join(o, o.id == p.official_id)
         .join(s, s.id == link.c.source_id)
-        .order_by(sql.key(o.key), sql.key(p.title), sql.key(p.from_text), sql.key(s.key))
+        .order_by(
+            sql.key(o.key),
+            sql.key(p.title),
+            sql.key(p.from_text),
+            sql.key(p.claim),
+            sql.key(s.key),
+        )
     )
 
 
@@ -486,6 +494,7 @@ TABLES: Final[tuple[ExportTable, ...]] = (
             field("country", "iso3 of the country served, if any"),
             field("alliance", "key of the alliance served, if any"),
             field("organisation", "organisation served, if not a country or alliance"),
+            field("claim", "'' = the knowledge base's record; else the claiming dataset's key"),
             field("note", "free-text note"),
         ),
         _positions,
@@ -496,7 +505,8 @@ TABLES: Final[tuple[ExportTable, ...]] = (
         (
             field("official", "official key"),
             field("title", "title"),
-            field("from", "start as written (with official and title: the position)"),
+            field("from", "start as written (with official, title and claim: the position)"),
+            field("claim", "the claiming dataset's key; '' = the knowledge base's own"),
             field("source", "source key"),
         ),
         _position_sources,

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Table
 from alliancekb.core.dates import dated_columns
 from alliancekb.core.errors import Problem, ProblemList
 from alliancekb.core.names import normalize
-from alliancekb.core.vocab import ScopeKind
+from alliancekb.core.vocab import ScopeKind, SourceKind
 from alliancekb.load.all_sections import ENTITY_SECTIONS, SECTION_BY_NAME, SECTIONS
 from alliancekb.load.apply import Writes
 from alliancekb.load.child_read import ReadRecord
@@ -246,7 +246,7 @@ class Planner:
         if isinstance(record, AllianceIn):
             self._plan_pillars(row_id, record, children)
         if isinstance(record, OfficialIn):
-            self._plan_positions(row_id, record, children)
+            self._plan_positions(row_id, record, children, item)
         if section.parts is not None:
             section.parts.plan(self, row_id, record, children[0])
 
@@ -340,13 +340,20 @@ class Planner:
             ]
         return []
 
-    def _resolve_position(self, pos: Any, loc: Loc) -> tuple[Ref | None, Ref | None, list[Ref]]:
-        country = alliance = None
+    def _resolve_position(
+        self, pos: Any, loc: Loc
+    ) -> tuple[Ref | None, Ref | None, list[Ref], Ref | None, Loc]:
+        country = alliance = claimant = None
         if pos.country:
             country = self.resolver.ref(pos.country, ONE_KIND[Kind.COUNTRY], (*loc, "country"))
         if pos.alliance:
             alliance = self.resolver.ref(pos.alliance, ONE_KIND[Kind.ALLIANCE], (*loc, "alliance"))
-        return country, alliance, self.resolver.refs(pos.sources, Kind.SOURCE, (*loc, "sources"))
+        sources = self.resolver.refs(pos.sources, Kind.SOURCE, (*loc, "sources"))
+        if pos.claimed_by:
+            claimant = self.resolver.ref(
+                pos.claimed_by, ONE_KIND[Kind.SOURCE], (*loc, "claimed_by")
+            )
+        return country, alliance, sources, claimant, loc
 
     def _plan_pillars(self, alliance_id: int, a: AllianceIn, areas: list[Any]) -> None:
         for pillar, targets in zip(a.pillars or [], areas, strict=True):
@@ -371,8 +378,34 @@ class Planner:
             alliance_id, p.number, ref, [p.name, *self._aliases_of(PILLAR_ALIASES, row_id)]
         )
 
-    def _plan_positions(self, official_id: int, o: OfficialIn, resolved: list[Any]) -> None:
-        for pos, (country, alliance, sources) in zip(o.positions or [], resolved, strict=True):
+    def _position_claim(self, claimant: Ref | None, loc: Loc, item: Pending | None) -> str | None:
+        """'' for the own record; a dataset source's key; None (a problem) for a source
+        that is not a dataset."""
+        if claimant is None:
+            return ""
+        stored = self.stored.get(_SOURCES, "key", claimant.label)
+        if stored is not None and stored[1]["kind"] == SourceKind.DATASET:
+            return claimant.label
+        if item is not None:
+            mark = item.record.mark_for((*loc, "claimed_by"))
+            self.problems.append(
+                Problem(
+                    item.file, mark.line, mark.column, where(item.record, (*loc, "claimed_by")),
+                    f"{claimant.label} is not a source of kind `dataset`: only a dataset's "
+                    "claims are kept apart from the knowledge base's own records",
+                )
+            )  # fmt: skip
+        return None
+
+    def _plan_positions(
+        self, official_id: int, o: OfficialIn, resolved: list[Any], item: Pending | None
+    ) -> None:
+        for pos, (country, alliance, sources, claimant, loc) in zip(
+            o.positions or [], resolved, strict=True
+        ):
+            claim = self._position_claim(claimant, loc, item)
+            if claim is None:
+                continue
             start = dated_columns("from_text", "from", pos.from_)
             del start["from_text"]  # part of the key, below
             values = {
@@ -384,10 +417,10 @@ class Planner:
                 **dated_columns("confirmed", "confirmed", pos.confirmed),
                 "note": pos.note,
             }
-            key = (official_id, pos.title, pos.from_ or "")
+            key = (official_id, pos.title, pos.from_ or "", claim)
             if self.retracted.any(FactKind.POSITION):
                 official = self.stored.natural_key(Ref(Kind.OFFICIAL, official_id, ""))
-                if (FactKind.POSITION, position_key(official, pos.title, pos.from_)) in (
+                if (FactKind.POSITION, position_key(official, pos.title, pos.from_, claim)) in (
                     self.retracted
                 ):
                     self.count("positions", "retracted")
@@ -497,7 +530,8 @@ class Planner:
 _PILLARS: Table = m.Pillar.__table__  # type: ignore[assignment]
 _PILLAR_KEY = ("alliance_id", "number")
 _POSITIONS: Table = m.Position.__table__  # type: ignore[assignment]
-_POSITION_KEY = ("official_id", "title", "from_text")
+_SOURCES: Table = m.Source.__table__  # type: ignore[assignment]
+_POSITION_KEY = ("official_id", "title", "from_text", "claim")
 
 
 def _code_order(values: dict[str, Any]) -> tuple[str, str, str]:

@@ -76,9 +76,11 @@ def membership_key(iso3: str, scope: str, role: str, from_text: str | None, clai
     return f"{key}|{claim}" if claim else key
 
 
-def position_key(official: str, title: str, from_text: str | None) -> str:
-    """`rahm-emanuel|Ambassador to Japan|2022-03`."""
-    return "|".join((official, title, from_text or ""))
+def position_key(official: str, title: str, from_text: str | None, claim: str = "") -> str:
+    """`rahm-emanuel|Ambassador to Japan|2022-03`; a dataset's claim adds its key:
+    `fumio-kishida|Prime Minister of Japan|2021-10-04|wikidata`."""
+    key = "|".join((official, title, from_text or ""))
+    return f"{key}|{claim}" if claim else key
 
 
 def scope_key(alliance_key: str, pillar_number: int | None = None) -> str:
@@ -193,11 +195,12 @@ def _position_fact(keys: _Keys, row: Any) -> Fact:
         "alliance": keys.of("alliance", row.alliance_id) if row.alliance_id else None,
         "organisation": row.organisation, "from": row.from_text or None,
         "to": row.to_text or None, "confirmed": row.confirmed or None, "note": row.note,
+        "claimed_by": row.claim or None,
         "sources": keys.sources(m.position_sources, "position_id", row.id),
     })  # fmt: skip
     official = keys.of("official", row.official_id)
     return Fact(
-        FactKind.POSITION, position_key(official, row.title, row.from_text), row.id,
+        FactKind.POSITION, position_key(official, row.title, row.from_text, row.claim), row.id,
         {"official": official, **record_of(record)},
     )  # fmt: skip
 
@@ -253,9 +256,14 @@ def _memberships(
     return [_membership_fact(keys, row) for row in rows]
 
 
-def _positions(conn: Connection, official_id: int, title: str, from_text: str | None) -> list[Fact]:
-    """The official's positions of that title (case and punctuation aside)."""
+def _positions(
+    conn: Connection, official_id: int, title: str, from_text: str | None, claim: str | None = None
+) -> list[Fact]:
+    """The official's positions of that title (case and punctuation aside); of one claimant
+    when `claim` is given ('' the knowledge base's own)."""
     query = select(_POSITIONS).where(_POSITIONS.c.official_id == official_id)
+    if claim is not None:
+        query = query.where(_POSITIONS.c.claim == claim)
     if from_text is not None:
         query = query.where(_POSITIONS.c.from_text == from_text)
     keys, wanted = _Keys(conn), normalize(title)

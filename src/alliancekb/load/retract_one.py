@@ -153,7 +153,7 @@ def retract(
         conn = session.connection()
         kinds: Collection[Kind] = {
             FactKind.MEMBERSHIP: {Kind.COUNTRY, *SCOPE_KINDS, Kind.SOURCE},
-            FactKind.POSITION: {Kind.OFFICIAL},
+            FactKind.POSITION: {Kind.OFFICIAL, Kind.SOURCE} if request.claim else {Kind.OFFICIAL},
             FactKind.STATEMENT: set(),
         }[request.kind]
         fact = find_fact(conn, load_index(session, kinds) if kinds else None, request)
@@ -181,13 +181,20 @@ def find_fact(conn: Connection, index: NameIndex | None, request: Request) -> Fa
         return _membership(conn, index, request)
     official = index.resolve(request.names[0], ONE_KIND[Kind.OFFICIAL])
     title = request.names[1]
-    positions = _positions(conn, official.id, title, request.from_text)
+    claim = request.claim
+    if claim:
+        claim = _dataset(conn, index, claim)
+    positions = _positions(conn, official.id, title, request.from_text, claim)
     if len(positions) == 1:
         return positions[0]
     if positions:
         what = f"position {title!r} of {official.label}"
-        raise AmbiguousFactError(_ambiguous(what, positions, "--from"))
-    key = position_key(_Keys(conn).of("official", official.id), title, request.from_text)
+        claims = {p.key.count("|") for p in positions}
+        narrowing = "--from, --own or --claim" if len(claims) > 1 else "--from"
+        raise AmbiguousFactError(_ambiguous(what, positions, narrowing))
+    key = position_key(
+        _Keys(conn).of("official", official.id), title, request.from_text, claim or ""
+    )
     return Fact(FactKind.POSITION, key)
 
 

@@ -71,10 +71,11 @@ def plan_retractions(planner: Planner, items: list[Pending]) -> list[Planned]:
             request = Request(FactKind.MEMBERSHIP, (), model.role, model.from_ or "", claim)
             ids: tuple[int, ...] = (country.id, scope.scope_id)
         elif isinstance(model, PositionRetraction):
-            (official,) = refs
+            official, claimant = refs
             assert official is not None
-            key = position_key(stored.natural_key(official), model.title, model.from_)
-            request = Request(FactKind.POSITION, (model.title,), None, model.from_ or "")
+            claim = "" if claimant is None else claimant.label
+            key = position_key(stored.natural_key(official), model.title, model.from_, claim)
+            request = Request(FactKind.POSITION, (model.title,), None, model.from_ or "", claim)
             ids = (official.id,)
         else:
             assert isinstance(model, StatementRetraction)
@@ -94,7 +95,10 @@ def _references(resolver: Resolver, model: AnyRetraction) -> tuple[Ref | None, .
             claimant = resolver.ref(model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
         return country, scope, claimant
     if isinstance(model, PositionRetraction):
-        return (resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",)),)
+        claimant = None
+        if model.claimed_by is not None:
+            claimant = resolver.ref(model.claimed_by, ONE_KIND[Kind.SOURCE], ("claimed_by",))
+        return resolver.ref(model.official, ONE_KIND[Kind.OFFICIAL], ("official",)), claimant
     return ()
 
 
@@ -110,7 +114,9 @@ def apply_retractions(
                 conn, p.ids[0], p.ids[1], p.request.role, p.request.from_text, p.request.claim
             )
         elif p.request.kind is FactKind.POSITION:
-            found = _positions(conn, p.ids[0], p.request.names[0], p.request.from_text)
+            found = _positions(
+                conn, p.ids[0], p.request.names[0], p.request.from_text, p.request.claim
+            )
         else:
             found = [_statement(conn, p.request.names[0])]
         assert p.key is not None

@@ -401,6 +401,11 @@ class PositionIn(Record):
         description="the newest date a source supports the fact, when a source restates it "
         "later than it was published",
     )
+    claimed_by: Ref | None = Field(
+        default=None,
+        description="the dataset source (kind `dataset`, e.g. Wikidata) whose claim this is; "
+        "left out: the knowledge base's own record",
+    )
     note: Text | None = None
     sources: Annotated[list[Ref], Field(min_length=1)]
 
@@ -488,6 +493,8 @@ class PositionRetraction(RetractionBase):
     official: Ref
     title: ShortText
     from_: EdtfText | None = Field(default=None, alias="from")
+    #: Whose claim: a dataset source (left out: the knowledge base's own record).
+    claimed_by: Ref | None = None
     record: PositionIn | None = None
 
 

@@ -101,6 +101,8 @@ POSITION_COLUMNS = [
     Column("until", kind=W, table=False),
     Column("presumed_until", "presumed until", kind=W, table=False),
     Column("presumed_by", "presumed by", table=False),
+    Column("claim", table=False),
+    Column("disputed", table=False),
 ]
 POSITION_SHRINK = [
     Shrink("sources", Form.COUNT),
@@ -194,6 +196,13 @@ def officials_caption(result: OfficialsResult) -> str:
     if result.as_of is not None:
         shown = ", ".join(result.currencies) or "every currency"
         parts.append(f"Shown: positions {shown} on {day.isoformat()} (--currency to choose)")
+    disputed = sum(1 for row in result.rows if row.get("disputed"))
+    if disputed:
+        parts.append(
+            f"{disputed} row{'s' if disputed != 1 else ''} disputed: another source names "
+            "another holder or other dates (`disputed` in --format json or csv; "
+            "`alliancekb conflicts`)"
+        )
     for row in result.left_out:
         served = row.get("for")
         where = f", {served}" if served and served not in row["title"] else ""
@@ -213,13 +222,19 @@ def officials_table(result: OfficialsResult) -> Table:
         title += f" in office on {result.as_of.isoformat()}"
     if result.last_known:
         title = title.replace(" in office on ", ": last known holders on ")
+    rows = list(result.rows)  # a list already: a table holds its rows
+    columns = POSITION_COLUMNS
+    if any(row.get("disputed") for row in rows):
+        # Table only: who disputes the row (the whole claim is in CSV/JSON `disputed`).
+        columns = [*columns, Column("disputed_by", "disputed by", kind=WS, data=False)]
+        rows = list(disputed_by(rows))
     return Table(
-        POSITION_COLUMNS,
-        result.rows,
+        columns,
+        rows,
         title=title,
         caption=officials_caption(result),
         row_style=not_in_force_dim,
-        shrink=POSITION_SHRINK,
+        shrink=[*POSITION_SHRINK, Shrink("disputed_by", Form.COUNT)],
     )
 
 

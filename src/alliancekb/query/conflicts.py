@@ -1,4 +1,4 @@
-"""`conflicts`: where the sources disagree about a membership.
+"""`conflicts`: where the sources disagree about a membership, or about an office.
 
 A membership may be claimed by the knowledge base's own record (a treaty, a government
 page) and by datasets (COW, ATOP), each claim a chain of its own (`query.facts`). For every
@@ -16,7 +16,11 @@ country in a scope, the claimants' in-force spells are compared:
   (defense, neutrality, nonaggression).
 
 Each row names the sources and their values; where a difference is a known convention
-(ATOP dates entry by signature, others by entry into force), `note` says so.
+(ATOP dates entry by signature, others by entry into force), `note` says so. Offices
+whose holders a dataset (Wikidata) claims are compared too (`query.offices`): `scope` is
+then the office's title, `country` whom it serves, and the kinds are `holder` (the
+claimants have different holders when one's holder takes office), `start` and `end`
+(the same holder's term dated differently).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from alliancekb.core.evidence import Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Obligation, SourceKind, Status
 from alliancekb.query.common import scope_infos
-from alliancekb.query.facts import membership_spans
+from alliancekb.query.facts import membership_spans, position_spans
+from alliancekb.query.offices import position_conflicts
 from alliancekb.query.precedence import Coverage
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
@@ -123,11 +128,32 @@ def conflicts(
                     "note": note,
                 }
             )
+    if scope is None:
+        rows.extend(_office_rows(session, country))
     rows.sort(key=lambda r: (r["scope"], r["country"], CONFLICT_KINDS.index(r["kind"])))
     return ConflictsResult(scope_label, country_label, rows)
 
 
-CONFLICT_KINDS = ("missing", "start", "end", "gap", "obligation")
+#: A membership's kinds of disagreement, then an office's (`query.offices`).
+CONFLICT_KINDS = ("missing", "start", "end", "gap", "obligation", "holder")
+
+
+def _office_rows(session: Reader, country: str | None) -> Iterator[Row]:
+    """Where the claimants of an office disagree: `scope` is the office's title,
+    `country` whom it serves."""
+    where: ColumnElement[bool] = t.positions.c.claim != _OWN
+    if country is not None:
+        cref = load_index(session, {Kind.COUNTRY}).resolve(country, {Kind.COUNTRY})
+        where = and_(where, t.positions.c.country_id == cref.id)
+    for payload, kind, values in position_conflicts(position_spans(session, where)):
+        yield {
+            "scope": payload["title"],
+            "country": payload["for"],
+            "iso3": payload["country"],
+            "kind": kind,
+            "values": values,
+            "note": None,
+        }
 
 
 def _coverages(session: Reader) -> dict[str, Coverage]:

@@ -133,7 +133,9 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
     """Positions whose office has a position matching `where`, as resolved chains.
 
     Chains run across officials (a new holder of an office ends the previous holder's
-    term), so every position of a matching office is resolved; payload: the position row.
+    term), one per claimant (the own records; a dataset's), so every position of a
+    matching office is resolved; payload: the position row (with `office`, the chain
+    without its claimant, and `claim`).
     """
     p = t.positions.c
     offices = select(p.title, p.country_id, p.alliance_id, p.organisation).where(where)
@@ -154,6 +156,7 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
             p.to_text,
             p.to_upper,
             p.confirmed,
+            p.claim,
             t.countries.c.iso3,
             t.countries.c.name.label("country_name"),
             t.alliances.c.name.label("alliance_name"),
@@ -182,6 +185,8 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
             "from": text_or_none(r.from_text),
             "to": text_or_none(r.to_text),
             "sources": [key for key, _ in sources],
+            "claim": r.claim or None,
+            "office": office_of(r.title, r.country_id, r.alliance_id, r.organisation),
         }
         found = evidence((d for _, d in sources), r.confirmed)
         horizon, rule = office_horizon(normalize(r.title), r.from_lower, found.confirmed_upper)
@@ -190,7 +195,9 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
         spans.append(
             Span(
                 row,
-                office_of(r.title, r.country_id, r.alliance_id, r.organisation),
+                # Each claimant's records of an office form their own chain: Wikidata's
+                # next holder never ends the knowledge base's own record (query.offices).
+                (*row["office"], r.claim),
                 r.from_lower,
                 r.from_text,
                 r.to_upper,

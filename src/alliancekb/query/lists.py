@@ -24,13 +24,13 @@ from alliancekb.query.common import (
 )
 from alliancekb.query.facts import (
     EVIDENCE_FIELDS,
-    answering,
     horizon_text,
     membership_spans,
     position_spans,
     with_evidence,
 )
 from alliancekb.query.members import StatusRule, member_rows, scope_context, scope_spans
+from alliancekb.query.offices import office_answers
 from alliancekb.store import tables as t
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
 
@@ -369,6 +369,8 @@ POSITION_FIELDS = (
     *EVIDENCE_FIELDS,
     "presumed_until",
     "presumed_by",
+    "claim",
+    "disputed",
 )
 #: What `officials` shows by default: positions the evidence carries to the date asked.
 HELD = (Currency.KNOWN, Currency.PRESUMED)
@@ -379,6 +381,7 @@ def position_row(span: Span[Row], day: dt.date) -> Row:
     row = dict(with_evidence(span, day))
     if span.end is not None:  # it ended (its own `to`, or a successor): nothing to presume
         row["presumed_until"] = row["presumed_by"] = None
+    row.setdefault("disputed", [])
     return {k: row.get(k) for k in POSITION_FIELDS}
 
 
@@ -426,8 +429,9 @@ def officials(
         return OfficialsResult(
             label, None, rows, chosen if currencies else (), [], horizon_text(spans)
         )
-    for span in answering(spans_shown, day):
-        row = position_row(span, day)
+    # One holder per office: the claimants decide (query.offices), the others dispute.
+    for span, disputed in office_answers(spans_shown, day):
+        row = {**position_row(span, day), "disputed": disputed}
         (rows if row["currency"] in chosen else left_out).append(row)
     if not rows and left_out:
         return OfficialsResult(label, day, left_out, chosen, [], horizon_text(spans), True)

@@ -308,7 +308,7 @@ class Position(Base):
     """An office an official held: a title for a country, an alliance or an organisation."""
 
     __tablename__ = "positions"
-    __table_args__ = (UniqueConstraint("official_id", "title", "from_text"),)
+    __table_args__ = (UniqueConstraint("official_id", "title", "from_text", "claim"),)
 
     id: Mapped[intpk]
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"))
@@ -330,6 +330,9 @@ class Position(Base):
     confirmed: Mapped[edtf_text]
     confirmed_lower: Mapped[bound]
     confirmed_upper: Mapped[bound]
+    #: Whose claim this is: '' for a record of the knowledge base's own, or the key of the
+    #: dataset source (Wikidata) that claims it: kept beside the own record, never over it.
+    claim: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")
     note: Mapped[opt_text]
 
     official: Mapped[Official] = relationship(back_populates="positions")

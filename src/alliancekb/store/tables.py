@@ -273,6 +273,7 @@ positions = Table(
     _edtf("to_text"),
     _bound("to_upper"),
     _edtf("confirmed"),
+    Column("claim", String(_KEY), nullable=False),
 )
 statements = Table(
     "statements",

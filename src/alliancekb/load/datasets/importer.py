@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -27,17 +28,24 @@ def _kind(dataset: str) -> DatasetKind:
         raise UsageError(f"{dataset!r} is not a dataset alliancekb imports: {known}") from None
 
 
-def _openers(kind: DatasetKind, directory: Path) -> Sequence[StreamOpener]:
+def _openers(kind: DatasetKind, directory: Path, options: dict[str, Any]) -> Sequence[StreamOpener]:
     """The dataset's streams of records, from its reader module (imported now)."""
     reader = importlib.import_module(kind.reader)
-    openers: Callable[[Path], Sequence[StreamOpener]] = reader.openers
-    return openers(directory)
+    openers: Callable[..., Sequence[StreamOpener]] = reader.openers
+    return openers(directory, **options)
 
 
 def paths(dataset: str, directory: Path) -> list[Path]:
-    """The files the import reads from `directory`; a usage error naming them if any is
-    missing."""
+    """The files the import reads from `directory` (for a dataset that takes a file: that
+    file); a usage error naming them if any is missing."""
     spec = _kind(dataset)
+    if spec.takes == "file":
+        if not directory.is_file():
+            raise UsageError(
+                f"{display_name(directory)} is not a file: `import {dataset}` reads one file "
+                f"({spec.page}; see docs/datasets.md)"
+            )
+        return [directory]
     if not directory.is_dir():
         raise UsageError(
             f"{display_name(directory)} is not a directory: `import {dataset}` reads "
@@ -63,9 +71,11 @@ def import_dataset(
     *,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    **options: Any,
 ) -> LoadReport:
-    """Import a dataset's files from `directory` in one load (InputError: nothing written)."""
+    """Import a dataset's files from `directory` (or the file a dataset that takes a file
+    reads) in one load (InputError: nothing written); `options` go to its reader's
+    `openers` (Wikidata: `retrieved`)."""
     paths(dataset, directory)
-    return load_records(
-        engine, _openers(_kind(dataset), directory), dry_run=dry_run, progress=progress
-    )
+    openers = _openers(_kind(dataset), directory, options)
+    return load_records(engine, openers, dry_run=dry_run, progress=progress)
