@@ -37,8 +37,8 @@ from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from alliancekb.query.labels import NOTE
 from alliancekb.picture.lanes import Bar, Lane, Timeline
+from alliancekb.query.labels import NOTE
 
 #: One colour per status: in force and suspended strong, the transitional ones distinct.
 STATUS_COLOURS = {

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from alliancekb.core.evidence import DURABLE_STATUSES, Span, edtf_or_none
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import Status
-from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.cards import show
 from alliancekb.query.common import scope_infos
 from alliancekb.query.facts import horizon_text, with_evidence
+from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.lists import sources
 from alliancekb.query.members import answer_segments, scope_context, scope_spans
 from alliancekb.query.precedence import claim_precedence
@@ -334,10 +334,16 @@ def country_timeline(session: Session, country: str, day: dt.date) -> Timeline:
     """One lane per alliance or pillar the country has records in (its own records)."""
     card = show(session, country)
     iso3 = dict(card.fields)["iso3"]
-    section = card.section("memberships")
-    labels = {r["scope"] for r in section.rows} if section is not None else set()
     infos = scope_infos(session)
-    scope_ids = sorted(sid for sid, info in infos.items() if info.label in labels)
+    # The scopes of the card's memberships: every scope the country has a record in.
+    scope_ids = sorted(
+        session.scalars(
+            select(m.Membership.scope_id)
+            .join(m.Country, m.Country.id == m.Membership.country_id)
+            .where(m.Country.iso3 == iso3)
+            .distinct()
+        )
+    )
     _, segments, records = _chains(session, scope_ids)
     numbered = numbered_alliance_labels(session, scope_ids, besides=iso3)
     lanes: list[Lane] = []

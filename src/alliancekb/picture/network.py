@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from alliancekb.core.dates import EdtfError, parse_edtf
 from alliancekb.core.vocab import CLOSED_STATUSES, Obligation, Role
-from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.picture.lanes import scope_names
 from alliancekb.query.common import scope_infos
+from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.members import members
 from alliancekb.store import models as m
 from alliancekb.store.resolve import SCOPE_KINDS, Kind, load_index
