@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -299,3 +300,18 @@ def test_a_dataset_claim_never_changes_the_own_records_answer_only_disputes_it(
     assert alone.disputed == []
     for claim in together.disputed:
         assert claim.split(":", 1)[0] in ("cow-x", "atop-x")
+
+
+@needs_cow
+@needs_atop
+def test_a_country_card_names_a_datasets_numbered_alliance_by_its_partners(
+    imported: TestDatabase,
+) -> None:
+    result = run(imported, "show", "Spain", "--format", "json")
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    scopes = {r["scope"] for r in card["sections"]["memberships"]}
+    assert "with Netherlands (ATOP 1040, 1816–1820)" in scopes
+    assert "with Netherlands (COW 7, 1816–1820)" in scopes
+    assert "NATO" in scopes
+    assert not [s for s in scopes if re.search(r"\b(COW|ATOP) alliance \d+", s)]

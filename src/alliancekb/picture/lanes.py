@@ -334,10 +334,16 @@ def country_timeline(session: Session, country: str, day: dt.date) -> Timeline:
     """One lane per alliance or pillar the country has records in (its own records)."""
     card = show(session, country)
     iso3 = dict(card.fields)["iso3"]
-    section = card.section("memberships")
-    labels = {r["scope"] for r in section.rows} if section is not None else set()
     infos = scope_infos(session)
-    scope_ids = sorted(sid for sid, info in infos.items() if info.label in labels)
+    # The scopes of the card's memberships: every scope the country has a record in.
+    scope_ids = sorted(
+        session.scalars(
+            select(m.Membership.scope_id)
+            .join(m.Country, m.Country.id == m.Membership.country_id)
+            .where(m.Country.iso3 == iso3)
+            .distinct()
+        )
+    )
     _, segments, records = _chains(session, scope_ids)
     numbered = numbered_alliance_labels(session, scope_ids, besides=iso3)
     lanes: list[Lane] = []

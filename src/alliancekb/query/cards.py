@@ -11,10 +11,12 @@ from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy import Row as DbRow
 
 from alliancekb.core import clock
+from alliancekb.core.evidence import Span
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import scope_ids, scope_infos, text_or_none
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
 from alliancekb.query.kind_part import query_parts
+from alliancekb.query.labels import numbered_alliance_labels
 from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
 from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
@@ -187,10 +189,18 @@ def _country_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     today = clock.today()
     # Every record of the country's chains (the card is its record), read today.
     spans = membership_spans(session, t.memberships.c.country_id == ref.id)
-    spans.sort(key=lambda s: (infos[s.payload["scope_id"]].label, s.start or dt.date.min))
-    memberships = [
-        {**with_evidence(s, today), "scope": infos[s.payload["scope_id"]].label} for s in spans
-    ]
+    # A dataset's numbered alliance is named by the partners it gave this country, as the
+    # pictures name it ("with Portugal (ATOP 1040, 1816–1820)"), not "ATOP alliance 1040".
+    named = numbered_alliance_labels(
+        session, {s.payload["scope_id"] for s in spans}, besides=country.iso3
+    )
+
+    def scope_label(s: Span[Row]) -> str:
+        scope_id = s.payload["scope_id"]
+        return named.get(scope_id) or infos[scope_id].label
+
+    spans.sort(key=lambda s: (scope_label(s), s.start or dt.date.min))
+    memberships = [{**with_evidence(s, today), "scope": scope_label(s)} for s in spans]
     positions = _positions(session, t.positions.c.country_id == ref.id, today)
     sections = [
         _section("memberships", memberships),
