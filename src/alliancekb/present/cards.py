@@ -6,12 +6,12 @@ field and per section row, so one file holds the whole card.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO, Any
 
+from alliancekb.core.fast_json_indent import dumps_indented
 from alliancekb.core.formats import Format, json_value
 from alliancekb.core.kind_parts import kind_parts
 from alliancekb.core.knowledge_time import KnownOn
@@ -160,7 +160,7 @@ def emit_card(
         return
     out = stream if stream is not None else sys.stdout
     if fmt is Format.JSON:
-        out.write(json.dumps(card.as_json(), ensure_ascii=False, indent=2) + "\n")
+        out.write(dumps_indented(card.as_json()) + "\n")
         return
 
     def records() -> Iterator[dict[str, Any]]:
