@@ -27,7 +27,7 @@ from alliancekb.core.dates import EdtfError, parse_as_of, parse_edtf
 from alliancekb.core.errors import NameResolutionError, NotAScopeError, UsageError
 from alliancekb.core.vocab import Role, Status
 from alliancekb.store import tables as t
-from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index, resolve_one
+from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref, load_index
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -176,9 +176,10 @@ def resolve_scope(reader: Reader, name: str, index: NameIndex | None = None) -> 
     """The alliance or pillar `name` means; NameResolutionError otherwise, a NotAScopeError
     saying what it is when it names a country, an official or another kind instead
     (`members Japan`), so that every face gives the same message."""
+    # Scopes are few (hundreds at 1M statements): their whole index costs less than
+    # `resolve_one`'s query would, built and compiled at each start-up.
+    index = index if index is not None else load_index(reader, SCOPE_KINDS)
     try:
-        if index is None:
-            return resolve_one(reader, name, SCOPE_KINDS)
         return index.resolve(name, SCOPE_KINDS)
     except NameResolutionError as exc:
         if exc.ambiguous:
