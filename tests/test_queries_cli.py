@@ -622,7 +622,8 @@ def test_sqlite_walks_the_date_index_only_for_a_common_word(
 
 def test_the_presentation_columns_are_the_query_fields() -> None:
     # present/ lays out what query/ answers: a data column for every field, in order.
-    from alliancekb.present import cards, lists, members, statements, timeline
+    from alliancekb.present import card_tables as cards
+    from alliancekb.present import lists, members, statements, timeline
     from alliancekb.present.reports import HISTORY_COLUMNS
     from alliancekb.query.cards import SECTION_FIELDS
     from alliancekb.query.history import HISTORY_FIELDS

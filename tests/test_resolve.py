@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,8 +14,18 @@ from typer.testing import CliRunner
 from alliancekb.cli import app
 from alliancekb.core.errors import NameResolutionError
 from alliancekb.core.names import Match, _normalize_unicode, match_kind, normalize
-from alliancekb.store.resolve import SCOPE_KINDS, Kind, NameIndex, Ref
+from alliancekb.store.entities import ALIASED, EntityKind
+from alliancekb.store.resolve import (
+    ALL_KINDS,
+    SCOPE_KINDS,
+    Kind,
+    NameIndex,
+    Ref,
+    load_index,
+    resolve_one,
+)
 from tests.conftest import TestDatabase
+from tests.helpers import load_text
 
 AUKUS = Ref(Kind.ALLIANCE, 1, "AUKUS", scope_id=10)
 PILLAR_2 = Ref(Kind.PILLAR, 7, "AUKUS Pillar 2 (Advanced Capabilities)", scope_id=11)
@@ -171,3 +185,81 @@ def test_show_a_word_of_a_persons_name_suggests_the_person_first(
     japan = runner.invoke(app, ["--db", seeded_db.url, "show", "Japn"])
     assert japan.exit_code == 4, japan.output
     assert "did you mean: Japan (JPN), " in japan.output
+
+
+def _answer(resolve: Callable[..., Ref], *args: Any) -> Ref | str:
+    try:
+        return resolve(*args)
+    except NameResolutionError as exc:
+        return f"{exc.ambiguous} {exc}"
+
+
+#: An official and a technology area of one normal form ("ota kenji"), one spelt with a
+#: letter past ASCII (its normal form is Python's alone): the name is ambiguous.
+NAMESAKES = """\
+technology_areas:
+  - {key: ota-kenji, name: Ota Kenji}
+officials:
+  - {key: osaka-envoy, name: Ōta Kenji}
+"""
+
+
+def test_resolving_one_name_answers_as_the_full_index_for_every_name(
+    seeded_db: TestDatabase, tmp_path: Path
+) -> None:
+    """`resolve_one` reads only the entities that may bear a name; for every stored name
+    (as stored, in capitals, with "the", joined with its alliance's for a pillar), a
+    pillar number, an ISO 3166 name, a misspelling and names of no entity, its answer (or
+    its error: ambiguous or not, the names it suggests) is the full index's."""
+    from sqlalchemy import select
+
+    from alliancekb.store import tables as t
+    from alliancekb.store.db import read_session
+    from alliancekb.store.entities import ENTITIES
+
+    load_text(seeded_db.engine, tmp_path, NAMESAKES)
+    with read_session(seeded_db.engine) as session:
+        full = load_index(session)
+        names = set(full.all_names(ALL_KINDS))
+        for entity in ENTITIES.values():
+            table = t.metadata.tables[entity.table]
+            for column in entity.name_columns:
+                names.update(v for v in session.scalars(select(table.c[column])) if v)
+        names.update(a for e in ALIASED for a in session.scalars(select(_alias_column(e))))
+        stored = sorted(names)
+        # Every non-ASCII name (its normal form is Python's alone), a share of the rest.
+        typed = [n for n in stored if not n.isascii()] + stored[::4]
+        typed += [n.upper() for n in stored[1::16]] + [f"the {n}" for n in stored[2::16]]
+        typed += [
+            "pillar 2",
+            "Pillar II",
+            "pillar two",
+            "Pillar 13",
+            "Viet Nam",
+            "Korea, Republic of",
+        ]
+        typed += [
+            "Ota Kenji",
+            "ŌTA KENJI",
+            "Japn",
+            "the",
+            "---",
+            "",
+            "Türkiye",
+            "Cote d'Ivoire",
+            "nosuch",
+            "AUKUS pilar 2",
+        ]
+        for kinds in (ALL_KINDS, SCOPE_KINDS, frozenset({Kind.COUNTRY}), frozenset({Kind.PILLAR})):
+            index = load_index(session, kinds)
+            for name in typed if kinds == ALL_KINDS else typed[::5]:
+                expected = _answer(index.resolve, name, kinds)
+                got = _answer(resolve_one, session, name, kinds)
+                assert got == expected, (name, kinds)
+
+
+def _alias_column(entity: EntityKind) -> Any:
+    from alliancekb.store import tables as t
+
+    assert entity.alias_owner_name is not None
+    return t.metadata.tables[f"{entity.alias_owner_name}_aliases"].c.alias

@@ -92,6 +92,21 @@ def test_show_as_a_table_imports_neither_the_orm_nor_the_models(seeded_db: TestD
     assert _loaded(seeded_db.url, "show", "AUKUS Pillar 2", unneeded=unneeded) == []
 
 
+@pytest.mark.parametrize("name", ["Japan", "NATO", "AUKUS Pillar 2", "Joe Biden"])
+def test_a_cards_json_imports_no_table_view_nor_rich(seeded_db: TestDatabase, name: str) -> None:
+    """`show --format json` writes the card's object: the tables of the card's sections
+    (`present.card_tables` and the views it borrows from) and Rich are the table's and
+    CSV's cost, not its start-up's (issue 32)."""
+    unneeded = (
+        "alliancekb.present.card_tables",
+        "alliancekb.present.lists",
+        "alliancekb.present.statements",
+        "alliancekb.present.output",
+        "rich",
+    )
+    assert _loaded(seeded_db.url, "show", name, "--format", "json", unneeded=unneeded) == []
+
+
 def test_a_name_that_misses_reads_pycountry_then(seeded_db: TestDatabase) -> None:
     assert "pycountry" in _loaded(seeded_db.url, "show", "Viet Nam", "--format", "json")
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from alliancekb.cli import app
 from alliancekb.present import (
-    cards,
+    card_tables,
     conflicts,
     lists,
     members,
@@ -63,13 +63,13 @@ COMMANDS: list[tuple[list[str], Sequence[Column] | None]] = [
 ]
 #: A card's sections and their columns.
 SECTION_COLUMNS: dict[str, Sequence[Column]] = {
-    "memberships": cards.MEMBERSHIP_OF_COLUMNS,
+    "memberships": card_tables.MEMBERSHIP_OF_COLUMNS,
     "officials": lists.POSITION_COLUMNS,
     "positions": lists.POSITION_COLUMNS,
     "pillars": lists.PILLAR_COLUMNS,
     "members": members.MEMBER_COLUMNS,
     "statements": statements.STATEMENT_COLUMNS,
-    "sources": cards.SOURCES_CITED_COLUMNS,
+    "sources": card_tables.SOURCES_CITED_COLUMNS,
     "exercises": exercises.TAKEN_PART_COLUMNS,
     "editions": exercises.EDITION_COLUMNS,
 }

@@ -32,7 +32,7 @@ from alliancekb.query.statements import (
     who,
 )
 from alliancekb.store import tables as t
-from alliancekb.store.resolve import Kind, NameIndex, Ref, resolve_one
+from alliancekb.store.resolve import Kind, Ref, resolve_one
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
@@ -109,8 +109,8 @@ def show(session: Reader, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Ca
     """The card of whatever `name` resolves to: country, alliance, pillar, official,
     technology area, source or exercise (`kinds`: only of these, as a resource's address
     names one)."""
-    ref, index = resolve_one(session, name, kinds)
-    builders: dict[Kind, Callable[[Reader, Ref, NameIndex], Card]] = {
+    ref = resolve_one(session, name, kinds)
+    builders: dict[Kind, Callable[[Reader, Ref], Card]] = {
         Kind.COUNTRY: _country_card,
         Kind.ALLIANCE: _alliance_card,
         Kind.PILLAR: _pillar_card,
@@ -120,7 +120,7 @@ def show(session: Reader, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Ca
     }
     if ref.kind in _PARTS:
         return _kind_card(session, ref)
-    return builders[ref.kind](session, ref, index)
+    return builders[ref.kind](session, ref)
 
 
 def _statements(session: Reader, *terms: Term) -> Section:
@@ -131,8 +131,8 @@ def _statements(session: Reader, *terms: Term) -> Section:
     return _section("statements", rows)
 
 
-def _members(session: Reader, scope: str, index: NameIndex) -> Section:
-    result = members(session, scope, index=index)
+def _members(session: Reader, scope: str) -> Section:
+    result = members(session, scope)
     result.rows = list(result.rows)
     return _section("members", result.rows, result)
 
@@ -183,7 +183,7 @@ def _positions(session: Reader, where: ColumnElement[bool], day: dt.date) -> lis
     return [position_row(s, day) for s in spans]
 
 
-def _country_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _country_card(session: Reader, ref: Ref) -> Card:
     country = _one(session, t.countries, ref.id)
     infos = scope_infos(session)
     today = clock.today()
@@ -223,11 +223,11 @@ def _country_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     return Card("country", ref.label, fields, sections)
 
 
-def _alliance_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _alliance_card(session: Reader, ref: Ref) -> Card:
     alliance = _one(session, t.alliances, ref.id)
     sections = [
         _section("pillars", pillars(session, alliance.key).rows),
-        _members(session, alliance.key, index),
+        _members(session, alliance.key),
         _statements(
             session,
             about_scopes_term(scope_ids(session, ref, with_pillars=True)),
@@ -259,13 +259,13 @@ def _alliance_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     return Card("alliance", ref.label, fields, sections)
 
 
-def _pillar_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _pillar_card(session: Reader, ref: Ref) -> Card:
     pillar = _one(session, t.pillars, ref.id)
     infos = scope_infos(session)
     assert ref.scope_id is not None
     label = infos[ref.scope_id].label
     sections = [
-        _members(session, label, index),
+        _members(session, label),
         _statements(session, about_scopes_term([ref.scope_id])),
     ]
     sections.append(_sources(session, sections))
@@ -280,7 +280,7 @@ def _pillar_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     return Card("pillar", label, fields, sections)
 
 
-def _official_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _official_card(session: Reader, ref: Ref) -> Card:
     official = _one(session, t.officials, ref.id)
     positions = [
         p
@@ -301,7 +301,7 @@ def _official_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     return Card("official", ref.label, fields, sections)
 
 
-def _area_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _area_card(session: Reader, ref: Ref) -> Card:
     area = _one(session, t.technology_areas, ref.id)
     infos = scope_infos(session)
     link = t.pillar_technology_areas
@@ -322,7 +322,7 @@ def _area_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
     return Card("technology area", ref.label, fields, sections)
 
 
-def _source_card(session: Reader, ref: Ref, index: NameIndex) -> Card:
+def _source_card(session: Reader, ref: Ref) -> Card:
     source = _one(session, t.sources, ref.id)
     sections = [_statements(session, source_term(ref.id))]
     fields = [

@@ -176,6 +176,8 @@ def resolve_scope(reader: Reader, name: str, index: NameIndex | None = None) -> 
     """The alliance or pillar `name` means; NameResolutionError otherwise, a NotAScopeError
     saying what it is when it names a country, an official or another kind instead
     (`members Japan`), so that every face gives the same message."""
+    # Scopes are few (hundreds at 1M statements): their whole index costs less than
+    # `resolve_one`'s query would, built and compiled at each start-up.
     index = index if index is not None else load_index(reader, SCOPE_KINDS)
     try:
         return index.resolve(name, SCOPE_KINDS)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from alliancekb.core.dates import EdtfDate
 from alliancekb.core.evidence import (
@@ -129,6 +129,15 @@ def office_of(title: str, country_id: int | None, alliance_id: int | None, org: 
     return (normalize(title), country_id, alliance_id, normalize(org or ""))
 
 
+#: Up to how many places (country, alliance) of offices the positions read are chosen
+#: in SQL (past it: all are read, and chosen by office below).
+_PLACES_IN_SQL = 16
+
+
+def _is(column: ColumnElement[int | None], value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
 def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row]]:
     """Positions whose office has a position matching `where`, as resolved chains.
 
@@ -142,6 +151,7 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
     wanted = {office_of(*o) for o in session.execute(offices)}
     if not wanted:
         return []
+    places = sorted({(o[1], o[2]) for o in wanted}, key=repr)
     stmt = (
         select(
             p.id,
@@ -164,7 +174,15 @@ def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row
         .join(t.officials, t.officials.c.id == p.official_id)
         .outerjoin(t.countries, t.countries.c.id == p.country_id)
         .outerjoin(t.alliances, t.alliances.c.id == p.alliance_id)
+        .order_by(p.id)
     )
+    if len(places) <= _PLACES_IN_SQL:
+        # Only the places of the wanted offices (an office is its title and whom it
+        # serves; the titles are compared in normal form below): a country's card reads
+        # its own positions, not every position of the knowledge base.
+        stmt = stmt.where(
+            or_(*(and_(_is(p.country_id, c), _is(p.alliance_id, a)) for c, a in places))
+        )
     rows = [
         r
         for r in session.execute(stmt)

@@ -66,8 +66,8 @@ def timeline(session: Reader, name: str) -> TimelineResult:
     alliance's memberships, statements about it. For an official: positions and
     statements. For a technology area: statements about it. For an exercise: its editions.
     """
-    index = load_index(session)
-    ref = index.resolve(name, TIMELINE_KINDS)
+    # Its kinds' names only (a large knowledge base holds tens of thousands of sources).
+    ref = load_index(session, TIMELINE_KINDS).resolve(name, TIMELINE_KINDS)
     parts = query_parts()
     if ref.kind in parts:  # a kind added after the core (`query.kinds`) gives its own
         own = parts[ref.kind].timeline(session, ref.id)

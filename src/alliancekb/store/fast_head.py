@@ -23,6 +23,10 @@ _DOWN_REVISION: Final = re.compile(
 )
 
 
+#: How much of each script is read for its `revision =` and `down_revision =` lines.
+_HEAD_CHARS = 8192
+
+
 def scanned_head() -> str | None:
     """The scripts' one head, read from their `revision =` lines; None when unsure.
 
@@ -32,7 +36,10 @@ def scanned_head() -> str | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for script in (scripts_location() / "versions").glob("*.py"):
-        source = script.read_text(encoding="utf-8")
+        # The two lines head a script (after its docstring): its first part is enough,
+        # and a script whose lines come later is "unsure" (Alembic answers).
+        with script.open(encoding="utf-8", errors="replace") as opened:
+            source = opened.read(_HEAD_CHARS)
         revision, parent = _REVISION.findall(source), _DOWN_REVISION.findall(source)
         if len(revision) != 1 or len(parent) != 1:
             return None

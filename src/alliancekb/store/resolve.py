@@ -13,13 +13,14 @@ pays for these (pycountry is read then, once); a stored name always wins over th
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import String, and_, bindparam, false, func, literal, or_, select, true, union_all
 
 from alliancekb.core.errors import NameResolutionError, describe_unresolved
 from alliancekb.core.names import (
@@ -29,19 +30,20 @@ from alliancekb.core.names import (
     normalize,
     without_article,
 )
+from alliancekb.store import tables
 from alliancekb.store.entities import (
     ALL_KINDS,
     ENTITIES,
     SCOPE_KINDS,
     SPEAKER_KINDS,
+    EntityKind,
     Kind,
     country_label,
     pillar_label,
 )
-from alliancekb.store.tables import sources as source_table
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Connection
+    from sqlalchemy import BindParameter, ColumnElement, CompoundSelect, Connection
     from sqlalchemy.orm import Session
 
 # Callers resolve names through this module; the kinds themselves are described in entities.
@@ -156,6 +158,16 @@ class NameIndex:
         if not found and Kind.COUNTRY in kinds:
             found = self._iso(wanted) or (self._iso(bare) if bare is not None else set())
         return sorted(found, key=lambda r: (r.kind, r.label))
+
+    def stored_candidates(self, name: str, kinds: Collection[Kind] = ALL_KINDS) -> set[Ref]:
+        """The entities of `kinds` whose stored names hold `name` (or it without "the"):
+        `candidates` before it looks further (ISO 3166 names)."""
+        wanted = normalize(name)
+        found = self._stored(wanted, kinds)
+        bare = without_article(wanted)
+        if not found and bare is not None:
+            found = self._stored(bare, kinds)
+        return found
 
     def _stored(self, wanted: str, kinds: Collection[Kind]) -> set[Ref]:
         found = set(self._by_name.get(wanted, ()))
@@ -279,11 +291,17 @@ def _kinds_label(kinds: Collection[Kind]) -> str:
     return " or ".join(sorted(str(k) for k in kinds))
 
 
-def load_index(session: Session | Connection, kinds: Collection[Kind] = ALL_KINDS) -> NameIndex:
+def load_index(
+    session: Session | Connection,
+    kinds: Collection[Kind] = ALL_KINDS,
+    only: Mapping[Kind, Collection[int]] | None = None,
+) -> NameIndex:
     """Read the names of the given kinds (default: every kind) into a fresh index.
 
     A command that resolves only scopes need not read thousands of source keys. The names
     are read from the Core tables (`store.tables`), on a Session or a Connection alike.
+    `only`: for each kind, the ids of the entities to read (every one of a kind it does
+    not name), each with all its names (`resolve_one`).
     """
     wanted = set(kinds)
     if Kind.PILLAR in wanted:
@@ -293,13 +311,23 @@ def load_index(session: Session | Connection, kinds: Collection[Kind] = ALL_KIND
     for entity in ENTITIES.values():  # alliances before pillars: a pillar's label needs them
         if entity.kind not in wanted:
             continue
+        ids = None if only is None else only.get(entity.kind)
+        if ids is not None and not ids:
+            continue
         # Stored aliases in their stored normal form: no need to normalize them again.
         aliases: dict[int, list[str]] = defaultdict(list)
         alias_columns = entity.alias_table_columns()
         if alias_columns is not None:
-            for owner_id, normalized in session.execute(select(*alias_columns)):
+            alias_select = select(*alias_columns)
+            if ids is not None:
+                alias_select = alias_select.where(alias_columns[0].in_(sorted(ids)))
+            for owner_id, normalized in session.execute(alias_select):
                 aliases[owner_id].append(normalized)
-        for row in session.execute(select(*entity.table_columns())).mappings():
+        columns = entity.table_columns()
+        rows = select(*columns)
+        if ids is not None:
+            rows = rows.where(columns[0].in_(sorted(ids)))
+        for row in session.execute(rows).mappings():
             names, own_aliases = entity.names(row), aliases.get(row["id"], [])
             if entity.kind is Kind.PILLAR:
                 alliance = alliance_names[row["alliance_id"]]
@@ -318,39 +346,153 @@ def load_index(session: Session | Connection, kinds: Collection[Kind] = ALL_KIND
 
 def resolve_one(
     session: Session | Connection, name: str, kinds: Collection[Kind] = ALL_KINDS
-) -> tuple[Ref, NameIndex]:
-    """The one entity `name` means, and an index of `kinds` to resolve more names with.
+) -> Ref:
+    """The one entity of `kinds` that `name` means: `load_index(session, kinds).resolve(
+    name, kinds)`'s answer, without reading every name.
 
-    As `load_index(session, kinds).resolve(name, kinds)`, without reading every source:
-    a knowledge base may hold tens of thousands, named by their keys alone (a second at
-    1M statements, where the other kinds take milliseconds). The index holds every other
-    kind, and the sources whose key can be `name`; its answer is the full index's (an
-    unknown name is explained from the full index, so its nearest names are the same).
+    A knowledge base may hold thousands of entities and tens of thousands of sources (at
+    1M statements, reading and indexing every name cost tens of milliseconds of a card,
+    and a second with the sources). This reads only the entities that may bear the name
+    (`_may_bear`: a superset of those that do), each with all its names: the stored names
+    that match are then the full index's, so a name that matches (one entity, or several:
+    ambiguous) has the same answer. A name that matches no stored name is answered by the
+    full index (the name without "the" was tried already; ISO 3166 names, the nearest
+    names for the message).
     """
-    if Kind.SOURCE not in kinds:
-        index = load_index(session, kinds)
-        return index.resolve(name, kinds), index
-    index = load_index(session, set(kinds) - {Kind.SOURCE})
-    source = ENTITIES[Kind.SOURCE]
-    maybe = select(*source.table_columns()).where(_may_name_key(name))
-    for row in session.execute(maybe).mappings():
-        index.put(Ref(Kind.SOURCE, row["id"], source.label(row)), source.names(row))
-    try:
-        return index.resolve(name, kinds), index
-    except NameResolutionError as error:
-        if error.ambiguous:
-            raise
-    index = load_index(session, kinds)
-    return index.resolve(name, kinds), index
-
-
-def _may_name_key(name: str) -> ColumnElement[bool]:
-    """Source keys that `name` may be (a superset): those starting with the first word of
-    its normal form, or of that form without "the". A key is a slug
-    (`[a-z0-9][a-z0-9._-]*`), so it starts with the first word of its own normal form;
-    a normal form holds letters, digits and spaces only (nothing LIKE reads specially)."""
     wanted = normalize(name)
-    forms = {wanted, without_article(wanted) or wanted}
-    firsts = sorted({f.split(" ")[0] for f in forms if f})
-    key = func.lower(source_table.c.key)
-    return or_(false(), *(key.like(first + "%") for first in firsts))
+    if wanted:
+        some = load_index(session, kinds, _may_bear(session, wanted, kinds))
+        if some.stored_candidates(name, kinds):
+            return some.resolve(name, kinds)
+    return load_index(session, kinds).resolve(name, kinds)
+
+
+def _may_bear(
+    session: Session | Connection, wanted: str, kinds: Collection[Kind]
+) -> dict[Kind, set[int]]:
+    """For each kind to read, the ids of the entities that may bear the normal-form name
+    `wanted` (or it without "the"): a superset of those that do, in one query.
+
+    A name column may when its text holds the first word of a form (an ASCII name's normal
+    form is its lower-case letter and digit runs: its first word is in its lower-case
+    text), or holds any non-ASCII character (its normal form is only known in Python); an
+    alias by its stored normal form. A pillar is also named by its number (`pillar 2`)
+    and as `<alliance name> <pillar name>`: every pillar of an alliance that may bear a
+    first part of the name is read, and every pillar's alliance (its label).
+    """
+    forms = sorted({wanted, without_article(wanted) or wanted})
+    firsts = sorted({f.split(" ")[0] for f in forms})
+    heads = sorted({f[:i] for f in forms for i, c in enumerate(f) if c == " "} | set(forms))
+    stmt = _may_bear_select(_dialect_name(session), frozenset(kinds), len(firsts))
+    params: dict[str, Any] = {f"first_{i}": first for i, first in enumerate(firsts)}
+    params.update({f"like_{i}": f"%{first}%" for i, first in enumerate(firsts)})
+    params.update(forms=forms, heads=heads, numbers=sorted(_pillar_numbers(forms)))
+    found: dict[Kind, set[int]] = defaultdict(set)
+    for kind, id_ in session.execute(stmt, params):
+        found[Kind(kind)].add(id_)
+    return {e.kind: found[e.kind] for e in ENTITIES.values() if e.kind in _wide(kinds)}
+
+
+def _wide(kinds: Collection[Kind]) -> set[Kind]:
+    """The kinds read to resolve a name of `kinds`: a pillar's alliances too."""
+    return set(kinds) | ({Kind.ALLIANCE} if Kind.PILLAR in kinds else set())
+
+
+@functools.lru_cache(maxsize=32)
+def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> CompoundSelect[str, int]:
+    """`_may_bear`'s query (kind, id), its values bound by name (built once per shape)."""
+    likes: list[BindParameter[Any]] = [bindparam(f"like_{i}") for i in range(firsts)]
+    prefixes: list[BindParameter[Any]] = [
+        bindparam(f"first_{i}", type_=String()) for i in range(firsts)
+    ]
+    forms: BindParameter[Any] = bindparam("forms", expanding=True)
+    heads: BindParameter[Any] = bindparam("heads", expanding=True)
+
+    def named(entity: EntityKind, alias_forms: BindParameter[Any]) -> ColumnElement[bool]:
+        table = tables.metadata.tables[entity.table]
+        maybe = [_may_name(dialect, table.c[column], likes) for column in entity.name_columns]
+        alias_columns = entity.alias_table_columns()
+        if alias_columns is not None:
+            owner, normalized = alias_columns
+            maybe.append(table.c.id.in_(select(owner).where(normalized.in_(alias_forms))))
+        return or_(*maybe)
+
+    alliances = tables.metadata.tables[ENTITIES[Kind.ALLIANCE].table]
+    pillars = tables.metadata.tables[ENTITIES[Kind.PILLAR].table]
+    of_alliance = named(ENTITIES[Kind.ALLIANCE], heads)
+    of_pillar = or_(
+        named(ENTITIES[Kind.PILLAR], forms),
+        pillars.c.number.in_(bindparam("numbers", expanding=True)),
+        pillars.c.alliance_id.in_(select(alliances.c.id).where(of_alliance)),
+    )
+    parts = []
+    for entity in ENTITIES.values():
+        if entity.kind not in _wide(kinds):
+            continue
+        table = tables.metadata.tables[entity.table]
+        if entity.kind is Kind.SOURCE:
+            where = _may_name_key(dialect, table.c.key, prefixes)
+        elif entity.kind is Kind.PILLAR:
+            where = of_pillar
+        elif entity.kind is Kind.ALLIANCE:
+            where = or_(of_alliance, table.c.id.in_(select(pillars.c.alliance_id).where(of_pillar)))
+        else:
+            where = named(entity, forms)
+        parts.append(select(literal(entity.kind.value), table.c.id).where(where))
+    return union_all(*parts)
+
+
+def _may_name(
+    dialect: str, column: ColumnElement[str], likes: Sequence[BindParameter[Any]]
+) -> ColumnElement[bool]:
+    """Rows whose `column` may have a normal form holding a word that `likes` (`%word%`)
+    finds in its lower-case text."""
+    lowered = func.lower(column)
+    maybe: list[ColumnElement[bool]] = [lowered.like(like) for like in likes]
+    if dialect == "sqlite":  # GLOB compares code points: any character past ASCII
+        maybe.append(column.op("GLOB")(literal("*[^\x01-\x7f]*")))
+    elif dialect == "postgresql":
+        maybe.append(column.op("~")(literal("[^\x01-\x7f]")))
+    else:  # another database: every row may
+        maybe.append(true())
+    return or_(*maybe)
+
+
+def _pillar_numbers(forms: Iterable[str]) -> set[int]:
+    """The numbers that `pillar N` forms name (`pillar 2`, `pillar ii`, `pillar two`)."""
+    return {n for n in map(_pillar_number, forms) if n is not None}
+
+
+def _pillar_number(form: str) -> int | None:
+    """The number a `pillar N` name names (`pillar 2`, `pillar ii`, `pillar two`), if any."""
+    if not form.startswith("pillar "):
+        return None
+    rest = form[len("pillar ") :]
+    if rest.isdigit() and rest.isascii():
+        return int(rest)
+    for numbers in (_ROMAN, _WORDS):
+        if rest in numbers:
+            return numbers.index(rest)
+    return None
+
+
+def _dialect_name(session: Session | Connection) -> str:
+    """The database's dialect name (`sqlite`, `postgresql`), from a Connection or Session."""
+    from sqlalchemy import Connection
+
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return bind.dialect.name
+
+
+def _may_name_key(
+    dialect: str, key: ColumnElement[str], firsts: Sequence[BindParameter[Any]]
+) -> ColumnElement[bool]:
+    """Source keys that a name may be (a superset): those starting with the first word of
+    its normal form, or of that form without "the" (`firsts`). A key is a lower-case slug
+    (`[a-z0-9][a-z0-9._-]*`, as the load format checks it), so it starts with the first
+    word of its own normal form: on SQLite a range of its unique index (every slug
+    character sorts before DEL), elsewhere a LIKE (a normal form holds letters, digits and
+    spaces only: nothing LIKE reads specially)."""
+    if dialect == "sqlite":
+        return or_(false(), *(and_(key >= f, key < f + literal("\x7f")) for f in firsts))
+    return or_(false(), *(key.like(f + literal("%")) for f in firsts))
