@@ -307,10 +307,9 @@ def similarity_cmd(
     if answer.missing:
         typer.echo(f"  ({answer.missing})")
     on = answer.source or "the merged answer"
-    typer.echo(
-        f"  over the {answer.states} states of the COW state system that year; "
-        f"{answer.distance} distances; ties from {on}"
-    )
+    # one fact a line: each fits 80 columns
+    typer.echo(f"  over the {answer.states} states of the COW state system that year")
+    typer.echo(f"  {answer.distance} distances; ties from {on}")
     if answer.differing:
         typer.echo(f"  tied differently to {len(answer.differing)} state(s):")
         typer.echo(f"    {'state':6} {answer.a:26} {answer.b}")

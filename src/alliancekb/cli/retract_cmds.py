@@ -7,7 +7,7 @@ writes every retraction, and a dump must load.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -62,6 +62,36 @@ FromOpt = Annotated[
 ]
 
 
+OwnOpt = Annotated[
+    bool,
+    typer.Option(
+        "--own",
+        help="The knowledge base's own record, not a dataset's claim: picks one of several.",
+    ),
+]
+
+
+def _claim_option(example: str) -> Any:
+    """--claim SOURCE: which dataset's claim, `example` naming a dataset that claims it."""
+    return typer.Option(
+        "--claim",
+        metavar="SOURCE",
+        help=f"The claim of this dataset source (e.g. {example}), as `claimed_by` in a "
+        "load: picks one of several.",
+        show_default=False,
+    )
+
+
+def _whose(fact: str, own: bool, claim: str | None) -> str | None:
+    """The claimant --own or --claim picks ('' for the own record; None: either)."""
+    if own and claim is not None:
+        raise typer.BadParameter(
+            f"{fact} is the knowledge base's own or a dataset's claim, not both",
+            param_hint="--own / --claim",
+        )
+    return "" if own else claim
+
+
 def _edtf(value: str | None) -> str | None:
     from alliancekb.core.dates import EdtfError, parse_edtf
 
@@ -102,23 +132,8 @@ def membership_cmd(
         ),
     ] = None,
     from_: FromOpt = None,
-    own: Annotated[
-        bool,
-        typer.Option(
-            "--own",
-            help="The knowledge base's own record, not a dataset's claim: picks one of several.",
-        ),
-    ] = False,
-    claim: Annotated[
-        str | None,
-        typer.Option(
-            "--claim",
-            metavar="SOURCE",
-            help="The claim of this dataset source (e.g. cow-alliances-4.1), as `claimed_by` "
-            "in a load: picks one of several.",
-            show_default=False,
-        ),
-    ] = None,
+    own: OwnOpt = False,
+    claim: Annotated[str | None, _claim_option("cow-alliances-4.1")] = None,
     by: ByOpt = None,
 ) -> None:
     """Withdraw a country's membership of an alliance or pillar.
@@ -131,12 +146,7 @@ def membership_cmd(
     if role is not None and role not in {r.value for r in Role}:
         choices = ", ".join(r.value for r in Role)
         raise typer.BadParameter(f"{role!r} is not a role; one of: {choices}", param_hint="--role")
-    if own and claim is not None:
-        raise typer.BadParameter(
-            "a membership is the knowledge base's own or a dataset's claim, not both",
-            param_hint="--own / --claim",
-        )
-    whose = "" if own else claim
+    whose = _whose("a membership", own, claim)
     request = Request(FactKind.MEMBERSHIP, (country, scope), role, _edtf(from_), whose)
     _run(ctx, request, _reason(reason), by)
 
@@ -148,23 +158,8 @@ def position_cmd(
     title: Annotated[str, typer.Argument(help="The position's title, as stored.")],
     reason: ReasonOpt,
     from_: FromOpt = None,
-    own: Annotated[
-        bool,
-        typer.Option(
-            "--own",
-            help="The knowledge base's own record, not a dataset's claim: picks one of several.",
-        ),
-    ] = False,
-    claim: Annotated[
-        str | None,
-        typer.Option(
-            "--claim",
-            metavar="SOURCE",
-            help="The claim of this dataset source (e.g. wikidata), as `claimed_by` in a "
-            "load: picks one of several.",
-            show_default=False,
-        ),
-    ] = None,
+    own: OwnOpt = False,
+    claim: Annotated[str | None, _claim_option("wikidata")] = None,
     by: ByOpt = None,
 ) -> None:
     """Withdraw a position an official is recorded as holding.
@@ -173,13 +168,8 @@ def position_cmd(
     """
     from alliancekb.load.retract import FactKind, Request
 
-    if own and claim is not None:
-        raise typer.BadParameter(
-            "a position is the knowledge base's own or a dataset's claim, not both",
-            param_hint="--own / --claim",
-        )
+    whose = _whose("a position", own, claim)
     title = _checked("title", title, "TITLE")
-    whose = "" if own else claim
     request = Request(FactKind.POSITION, (official, title), None, _edtf(from_), whose)
     _run(ctx, request, _reason(reason), by)
 
