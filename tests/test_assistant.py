@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -420,6 +423,60 @@ def test_the_server_speaks_over_stdio_with_nothing_else_on_stdout(
     tools, got = anyio.run(main)
     assert "members" in tools
     assert "diff" in tools
+    assert got["rows"] == cli_json(seeded_db, "members", "AUKUS Pillar 2")
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int) -> None:
+    """Until the server accepts a connection; fails with its stderr if it exits first."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            pytest.fail(f"mcp --http exited {process.returncode}: {stderr}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("mcp --http did not listen within 60 s")
+
+
+def test_the_server_speaks_streamable_http_on_loopback(seeded_db: TestDatabase) -> None:
+    if seeded_db.backend != "sqlite":
+        pytest.skip("one subprocess test, on SQLite")
+    path = seeded_db.url.removeprefix("sqlite:///")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    port = _free_loopback_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alliancekb", "--db", path, "mcp", "--http", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_until_listening(process, port)
+
+        async def main() -> tuple[list[str], dict[str, Any]]:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                tools = [t.name for t in (await client.list_tools()).tools]
+                got = answer(await client.call_tool("members", {"scope": "AUKUS Pillar 2"}))
+                return tools, got
+
+        tools, got = anyio.run(main)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "members" in tools
     assert got["rows"] == cli_json(seeded_db, "members", "AUKUS Pillar 2")
 
 
