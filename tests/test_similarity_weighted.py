@@ -28,6 +28,7 @@ from alliancekb.api import open_kb
 from alliancekb.cli.app import app
 from tests.conftest import TestDatabase
 from tests.test_panel import COW_SOURCE, HEADER
+from tests.test_panel_gw import GW_LIST
 
 NMC = Path(__file__).parent / "data" / "nmc_1816_built.csv"
 ROWS = (
@@ -102,6 +103,23 @@ def test_the_command_the_panel_column_and_the_api_agree(kb: TestDatabase) -> Non
         column = next(r for r in made if (r["ccode1"], r["ccode2"]) == (2, 220))
     assert api == command
     assert column["s_weighted"] == pytest.approx(-2 / 3)
+
+
+def test_weighted_s_in_a_gw_panel_weighs_each_state_by_its_cow_codes_cinc(
+    kb: TestDatabase,
+) -> None:
+    # The built GW list's 1816: GW 2 (USA, CINC 0.2), 255, 271 and 365 (CINC 0 each). Only
+    # the USA's own position weighs: S(2, 255) = 1 - 2·(0.2·3)/(3·0.2) = -1; S(255, 271) = 1.
+    result = run(
+        kb, "panel", "dyad-year", "--from", "1816", "--to", "1816", "--codes", "gw",
+        "--gw-list", str(GW_LIST), "--source", COW_SOURCE, "--similarity", "s", "--weighted",
+        "--capabilities", str(NMC),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {(r["gwcode1"], r["gwcode2"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert len(rows) == 6
+    assert float(rows["2", "255"]["s_weighted"]) == pytest.approx(-1)
+    assert float(rows["255", "271"]["s_weighted"]) == pytest.approx(1)
 
 
 def test_the_text_answer_says_it_is_weighted_within_80_columns(kb: TestDatabase) -> None:

@@ -208,10 +208,21 @@ def units(codes: Sequence[Code], today: dt.date, gw: GwSystem | None = None) -> 
 
 
 def last_cow_code(unit: Unit, year: int) -> int | None:
-    """The COW code of the unit on its last day in the system in `year` (None: none)."""
+    """The COW code of the unit on its last day in the system in `year` (None: none).
+
+    A GW window without a COW code (`--codes gw` alone) takes the code the crosswalk gives
+    its country on that day."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     best: Window | None = None
     for w in unit.windows:
         if w.start <= last and w.end >= first and (best is None or w.end > best.end):
             best = w
-    return None if best is None else best.ccode
+    if best is None:
+        return None
+    if best.ccode is not None:
+        return best.ccode
+    day = min(best.end, last)
+    for row in states().by_iso3.get(best.iso3, ()):
+        if row.start is not None and row.start <= day and (row.end is None or day <= row.end):
+            return row.ccode
+    return None
