@@ -184,6 +184,9 @@ def test_entries_with_no_country_are_reported_not_dropped_silently(
     assert written.exit_code == 0, written.output
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert "711 Tibet" in package["description"]
+    gw_source = package["sources"][-1]
+    assert gw_source["path"] == "http://www.ksgleditsch.com/data-4.html"
+    assert "gw_states_built.dat" in gw_source["title"]
     assert "Gleditsch–Ward" in package["resources"][0]["schema"]["fields"][0]["description"]
     report = frictionless.validate(str(out / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])

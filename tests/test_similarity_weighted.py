@@ -21,6 +21,7 @@ import io
 import json
 from pathlib import Path
 
+import frictionless
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -185,3 +186,22 @@ def test_a_bad_capabilities_file_names_file_line_and_column(
                  "--capabilities", str(headless))  # fmt: skip
     assert result.exit_code == 3
     assert "no column cinc" in result.output
+
+
+def test_a_weighted_panels_package_names_the_capabilities_and_validates(
+    kb: TestDatabase, tmp_path: Path
+) -> None:
+    out = tmp_path / "dyads"
+    result = run(
+        kb, "panel", "dyad-year", "--from", "1816", "--to", "1817", "--codes", "cow",
+        "--source", COW_SOURCE, "--similarity", "s", "--weighted", "--capabilities", str(NMC),
+        "--out", f"{out}/",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert "weighs each state of the year's system by its CINC" in package["description"]
+    assert package["sources"][-1]["path"] == "https://correlatesofwar.org/"
+    field = package["resources"][0]["schema"]["fields"][-1]
+    assert (field["name"], field["type"]) == ("s_weighted", "number")
+    report = frictionless.validate(str(out / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])

@@ -163,6 +163,7 @@ def panel(
     made = units(wanted, now, gw)
     rows = Rows(chosen, wanted, by_alliance, lo, hi, found, made, covered)
     sources = dataset_sources(reader, sorted(found.coverage))
+    sources += [given.source() for given in (gw, cinc) if given is not None]
     text = describe(rows, found, now, gw)
     weights = None
     if cinc is not None:

@@ -49,6 +49,14 @@ class Capabilities:
         """The state's CINC that year (None: no code, or no score in the file)."""
         return None if ccode is None else self.cinc.get((ccode, year))
 
+    def source(self) -> dict[str, str]:
+        """The file as a Data Package source (the user's copy; where NMC is published)."""
+        return {
+            "title": "Correlates of War Project, National Material Capabilities (the user's "
+            f"copy, {Path(self.path).name})",
+            "path": NMC_SITE,
+        }
+
     @property
     def years(self) -> tuple[int, int] | None:
         """The first and last year with a score."""

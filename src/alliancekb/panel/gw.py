@@ -13,9 +13,10 @@ day by day (`map_entries`):
 1. where the shipped COW crosswalk has the same code on those days, its country (most GW
    codes are COW's: GW 345 in 1950 is COW 345, Yugoslavia; GW 255 in 1880 is the German
    Reich);
-2. the days of the entry no such COW window covers take the country of the nearest day
-   that one does (the entry is one state: GW 678 after 1990-05-22 is unified Yemen, the
-   country COW 678 named before it; GW 260 before 1955 is the Federal Republic);
+2. the days of the entry no such COW window covers take the country of the covered days
+   just before them (before the first covered day, of those just after): the entry is one
+   state, so GW 678 after 1990-05-22 is unified Yemen, the country COW 678 named before,
+   and GW 260 before 1955 is the Federal Republic;
 3. an entry no COW window of its code touches is mapped by its name, as the command line
    resolves names (GW 340, Serbia);
 4. otherwise it maps to no country: it has no rows, and it is reported (`GwSystem.unmapped`),
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
 
 #: Where Gleditsch publishes the list (named in errors and docs).
 GW_LIST_PAGE = "http://www.ksgleditsch.com/data-4.html"
+#: The publication the list documents (Gleditsch's page names it).
+GW_CITATION = (
+    'Gleditsch, Kristian S. and Michael D. Ward. 1999. "Interstate System Membership: A '
+    'Revised List of the Independent States since 1816." International Interactions 25: '
+    "393-413."
+)
 #: The environment variable the command line reads a GW list's path from.
 GW_LIST_ENV = "ALLIANCEKB_GW_LIST"
 _COLUMNS = ("gwcode", "abbreviation", "name", "first day", "last day")
@@ -82,6 +89,15 @@ class GwSystem:
     by_name: list[GwEntry] = field(default_factory=list)
     #: The list's last day (a state still in the system has it as its last).
     last_day: dt.date | None = None
+
+    def source(self) -> dict[str, str]:
+        """The list as a Data Package source (the user's copy; where it is published)."""
+        return {
+            "title": f"Gleditsch and Ward, list of independent states (the user's copy, "
+            f"{Path(self.path).name})",
+            "path": GW_LIST_PAGE,
+            "alliancekb:note": GW_CITATION,
+        }
 
     def report(self) -> str:
         """The mapping in one sentence (for the data package and the command's stderr)."""
