@@ -148,6 +148,10 @@ def test_a_state_without_cinc_makes_weighted_s_missing_and_is_named(
                        str(NMC))  # fmt: skip
     assert later["value"] is None
     assert str(later["missing"]).startswith("no CINC in nmc_1816_built.csv for 23 state(s)")
+    text = run(kb, "similarity", "USA", "France", "--year", "1817", "--weighted",
+               "--capabilities", str(NMC))  # fmt: skip
+    assert "for 23 state(s) in 1817: CHE, DNK" in " ".join(text.stdout.split())
+    assert max(len(line) for line in text.stdout.splitlines()) <= 80
 
 
 def test_weighted_without_capabilities_says_where_nmc_is_published(kb: TestDatabase) -> None:

@@ -8,9 +8,10 @@ file or a directory with `datapackage.json`. docs/panels.md says what each colum
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -283,18 +284,25 @@ def _panel(ctx: typer.Context, kind: str, o: _Options) -> None:
             distance=o.distance, weighted=o.weighted, capabilities=o.capabilities,
             gw_list=o.gw_list,
         )  # fmt: skip
-    if made.gw is not None:
-        typer.echo(made.gw.report(), err=True)
     if o.out is None:
         chosen = panel_format(o.fmt)
         write(made, sys.stdout, chosen, line_feed=True)
         sys.stdout.flush()
+        _report_gw(made)
         return
     from alliancekb.core.paths import display_name
 
     written = write_to(made, o.out, o.fmt, force=o.force)
+    _report_gw(made)
     package = f" and {display_name(written.package)}" if written.package else ""
     typer.echo(f"{display_name(written.path)}: {written.rows} row(s){package}", err=True)
+
+
+def _report_gw(made: Any) -> None:
+    """What the GW list mapped, on standard error (the data package's description has it
+    too): the entries with no country are never dropped silently."""
+    if made.gw is not None:
+        typer.echo(textwrap.fill(made.gw.report(), width=80), err=True)
 
 
 def similarity_cmd(
@@ -363,7 +371,11 @@ def similarity_cmd(
         title = "weighted " + title
     typer.echo(f"{title} of {answer.a} and {answer.b} in {answer.year}: {shown}")
     if answer.missing:
-        typer.echo(f"  ({answer.missing})")
+        typer.echo(
+            textwrap.fill(
+                f"({answer.missing})", width=80, initial_indent="  ", subsequent_indent="   "
+            )
+        )
     on = answer.source or "the merged answer"
     # one fact a line: each fits 80 columns
     typer.echo(f"  over the {answer.states} states of the COW state system that year")
