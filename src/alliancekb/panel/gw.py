@@ -160,7 +160,7 @@ def read_gw_list(path: str | Path) -> list[GwEntry]:
     for number, raw in enumerate(_decode(data).splitlines(), start=1):
         if not raw.strip():
             continue
-        cells = raw.split("\t")
+        cells = raw.rstrip().split("\t")  # trailing blanks after the last day are no column
         if len(cells) != len(_COLUMNS):
             problems.append(Problem(
                 name, number, 1, "",
