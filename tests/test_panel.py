@@ -148,7 +148,7 @@ def test_directed_dyads_carry_the_first_states_obligations(tiny: TestDatabase) -
     assert len(directed) == n * (n - 1) == 2 * len(undirected)
 
 
-def test_codes_choose_the_columns_and_gleditsch_ward_is_refused(tiny: TestDatabase) -> None:
+def test_codes_choose_the_columns_and_gleditsch_ward_needs_a_list(tiny: TestDatabase) -> None:
     rows = panel(tiny, "dyad-year", "--source", COW_SOURCE, "--from", "1950", "--to", "1950",
                  "--codes", "iso3")  # fmt: skip
     assert list(rows[0])[:3] == ["iso3_1", "iso3_2", "year"]
@@ -157,7 +157,10 @@ def test_codes_choose_the_columns_and_gleditsch_ward_is_refused(tiny: TestDataba
     assert list(both[0])[:5] == ["ccode1", "iso3_1", "ccode2", "iso3_2", "year"]
     refused = run(tiny, "panel", "state-year", "--codes", "gw")
     assert refused.exit_code == 2
-    assert "Gleditsch–Ward codes are not available" in refused.output
+    assert "Gleditsch–Ward codes need your copy" in refused.output
+    unknown = run(tiny, "panel", "state-year", "--codes", "cow,polity")
+    assert unknown.exit_code == 2
+    assert "unknown code system 'polity'; choose from: cow, gw, iso3" in unknown.output
 
 
 def test_by_alliance_gives_one_row_per_state_alliance_and_year(tiny: TestDatabase) -> None:

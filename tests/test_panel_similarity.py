@@ -127,3 +127,24 @@ def test_the_api_answers_as_the_cli(tiny: TestDatabase) -> None:
         assert kb.similarity("USA", "FRA", year=1905, source=COW_SOURCE) == json.loads(
             result.stdout
         )
+
+
+def test_similarity_says_when_the_merged_answer_is_past_the_datasets_coverage(
+    tiny: TestDatabase,
+) -> None:
+    late = run(tiny, "similarity", "USA", "Canada", "--year", "2020", "--format", "json")
+    assert late.exit_code == 0, late.output
+    assert json.loads(late.stdout)["presumed"] is True
+    text = run(tiny, "similarity", "USA", "Canada", "--year", "2020")
+    assert "past the datasets' coverage: ties partly presumed" in text.stdout
+    inside = run(tiny, "similarity", "USA", "Canada", "--year", "2000", "--format", "json")
+    assert json.loads(inside.stdout)["presumed"] is False
+    replication = run(tiny, "similarity", "USA", "Canada", "--year", "2010", "--source",
+                      COW_SOURCE, "--format", "json")  # fmt: skip
+    assert json.loads(replication.stdout)["presumed"] is False
+
+
+def test_a_mistyped_country_gets_the_clis_suggestions_and_exit_4(tiny: TestDatabase) -> None:
+    result = run(tiny, "similarity", "USA", "Canadda", "--year", "2000")
+    assert result.exit_code == 4
+    assert "Canada" in result.output

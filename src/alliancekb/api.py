@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from dataclasses import is_dataclass, replace
 from html import escape
+from os import PathLike
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Concatenate, Generic, ParamSpec, TypeVar
@@ -345,13 +346,19 @@ class KnowledgeBase:
         by_alliance: bool = False,
         similarity: str | None = None,
         distance: str | None = None,
+        weighted: bool = False,
+        capabilities: str | PathLike[str] | None = None,
+        gw_list: str | PathLike[str] | None = None,
     ) -> Panel:
         """A state-year, dyad-year or directed-dyad-year panel (`alliancekb panel KIND`).
 
         Read in one read transaction; iterate it for rows as dicts (missing cells None),
         `lines()` for tuples in `columns` order, or write it with `panel.to_file(path)`
         (a directory gets `datapackage.json` too). `similarity` (s, kappa or pi) adds a dyad
-        panel's column of alliance-portfolio similarity (docs/similarity.md). docs/panels.md.
+        panel's column of alliance-portfolio similarity (docs/similarity.md); `weighted` S
+        weighs states by their CINC in `capabilities` (COW's NMC CSV). `codes` may include
+        `gw`, with `gw_list` the path of your Gleditsch–Ward list (iisystem.dat; the
+        environment is not read here). docs/panels.md.
         """
         from alliancekb.panel.build import panel
 
@@ -368,6 +375,9 @@ class KnowledgeBase:
                     by_alliance=by_alliance,
                     similarity=similarity,
                     distance=distance,
+                    weighted=weighted,
+                    capabilities=None if capabilities is None else str(capabilities),
+                    gw_list=None if gw_list is None else str(gw_list),
                 )
             )
 
@@ -381,17 +391,21 @@ class KnowledgeBase:
         distance: str | None = None,
         source: str | None = None,
         scopes: Sequence[str] = (),
+        weighted: bool = False,
+        capabilities: str | PathLike[str] | None = None,
     ) -> dict[str, Any]:
         """How alike two countries' alliance portfolios were in `year` (`alliancekb
         similarity`): the value (None: outside the coverage, or undefined), the N states,
-        the states the two are tied to differently, as the CLI's JSON. docs/similarity.md.
+        the states the two are tied to differently, as the CLI's JSON. `weighted` S weighs
+        states by their CINC in `capabilities` (COW's NMC CSV). docs/similarity.md.
         """
         from alliancekb.panel.compare import similarity_of
 
         with self.session() as session:
             return similarity_of(
                 session, a, b, year, measure=measure, distance=distance, source=source,
-                scopes=scopes,
+                scopes=scopes, weighted=weighted,
+                capabilities=None if capabilities is None else str(capabilities),
             ).as_json()  # fmt: skip
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -18,9 +19,16 @@ from alliancekb.core.clock import today
 from alliancekb.core.errors import UsageError
 from alliancekb.core.vocab import SourceKind
 from alliancekb.panel import spells as spells_mod
+from alliancekb.panel.capabilities import (
+    Capabilities,
+    CapabilitiesMissingError,
+    missing_capabilities_message,
+    read_capabilities,
+)
+from alliancekb.panel.gw import GwSystem, gw_system
 from alliancekb.panel.rows import Line, PanelKind, Rows
-from alliancekb.panel.scores import Scoring, scored_lines, scoring
-from alliancekb.panel.units import Code, parse_codes, units
+from alliancekb.panel.scores import Scoring, Weights, capability_weights, scored_lines, scoring
+from alliancekb.panel.units import Code, parse_codes, system_of, units
 from alliancekb.store import tables as t
 
 if TYPE_CHECKING:
@@ -61,6 +69,10 @@ class Panel:
     description: str
     #: A dyad panel's similarity column, if asked (`panel.scores`).
     scoring: Scoring | None = None
+    #: Weighted S's weights by year (`scores.capability_weights`).
+    weights: Weights | None = None
+    #: The GW list the rows follow or carry (None: no GW codes).
+    gw: GwSystem | None = None
     kind: PanelKind = field(init=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +92,9 @@ class Panel:
     def lines(self, joined: bool = False) -> Iterator[Line]:
         """Each row as a tuple in `columns` order (`joined`: lists as `; `-joined text)."""
         if self.scoring is not None:
-            return scored_lines(self.rows.lines(joined), len(self.rows.codes), self.scoring)
+            return scored_lines(
+                self.rows.lines(joined), len(self.rows.codes), self.scoring, self.weights
+            )
         return self.rows.lines(joined)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -113,6 +127,9 @@ def panel(
     by_alliance: bool = False,
     similarity: str | None = None,
     distance: str | None = None,
+    weighted: bool = False,
+    capabilities: str | Path | Capabilities | None = None,
+    gw_list: str | Path | None = None,
 ) -> Panel:
     """The panel `kind` from `first` to `last` (years, both in).
 
@@ -121,26 +138,53 @@ def panel(
     these alliances. `by_alliance`: one row per state (dyad), alliance and year tied,
     instead of one per state (dyad) and year. `similarity` (s, kappa or pi; `distance`
     absolute or squared): a dyad panel's column of the dyad's alliance-portfolio similarity
-    that year (docs/similarity.md). Default years: the answer's coverage (the merged
-    answer: from its datasets' first year to this year).
+    that year (docs/similarity.md); `weighted` S weighs each state by its CINC in
+    `capabilities` (COW's NMC CSV, a path or a read `Capabilities`). `gw_list`: the user's
+    Gleditsch–Ward list (iisystem.dat), needed by `gw` codes: the rows follow the system of
+    the first of `cow` and `gw` in `codes` (docs/panels.md). Default years: the answer's
+    coverage (the merged answer: from its datasets' first year to this year).
     """
     chosen = panel_kind(kind)
-    scored = scoring(similarity, distance)
+    scored = scoring(similarity, distance, weighted)
     if scored is not None and (not chosen.dyadic or by_alliance):
         raise UsageError("a similarity column is for the dyad-year panels, one row per dyad")
     wanted = parse_codes(codes)
     _year(first, "first")
     _year(last, "last")
+    cinc = capabilities_of(capabilities) if weighted else None
+    now = today()
+    gw = gw_system(reader, gw_list, now) if Code.GW in wanted else None
     found = spells_mod.read(reader, source, scopes)
     covered = _covered(found)
-    now = today()
     if found.source is None:
         covered = (covered[0], now.year)  # the merged answer speaks up to today
     lo = first if first is not None else max(covered[0] or 1816, 1816)
     hi = last if last is not None else (covered[1] or now.year)
-    rows = Rows(chosen, wanted, by_alliance, lo, hi, found, units(wanted, now), covered)
+    made = units(wanted, now, gw)
+    rows = Rows(chosen, wanted, by_alliance, lo, hi, found, made, covered)
     sources = dataset_sources(reader, sorted(found.coverage))
-    return Panel(rows, sources, describe(rows, found, now), scored)
+    sources += [given.source() for given in (gw, cinc) if given is not None]
+    text = describe(rows, found, now, gw)
+    weights = None
+    if cinc is not None:
+        weights = capability_weights(made, cinc)
+        text += " " + WEIGHTS_RULE.format(file=Path(cinc.path).name)
+    return Panel(rows, sources, text, scored, weights, gw)
+
+
+#: Weighted S's rule, said in docs/similarity.md and in the data package.
+WEIGHTS_RULE = (
+    "Weighted S weighs each state of the year's system by its CINC that year in {file} "
+    "(COW National Material Capabilities; a state's COW code on its last day in the system "
+    "that year); a year in which a state of the system has no CINC has its scores empty."
+)
+
+
+def capabilities_of(given: str | Path | Capabilities | None) -> Capabilities:
+    """The capabilities given, read if a path; CapabilitiesMissingError if none."""
+    if given is None or (not isinstance(given, Capabilities) and not str(given).strip()):
+        raise CapabilitiesMissingError(missing_capabilities_message())
+    return given if isinstance(given, Capabilities) else read_capabilities(given)
 
 
 def dataset_sources(reader: Reader, keys: Sequence[str]) -> list[dict[str, str]]:
@@ -166,8 +210,11 @@ def _window(first: dt.date | None, last: dt.date | None) -> str:
     return f"{lo}–{last.year}" if last is not None else f"from {lo}"
 
 
-def describe(rows: Rows, found: spells_mod.Memberships, now: dt.date) -> str:
-    """The panel in words: unit, answer, coverage (once), years, the year rule."""
+def describe(
+    rows: Rows, found: spells_mod.Memberships, now: dt.date, gw: GwSystem | None = None
+) -> str:
+    """The panel in words: unit, answer, coverage (once), years, the year rule, and the GW
+    list's mapping (what did not map)."""
     unit = {
         PanelKind.STATE_YEAR: "state-year",
         PanelKind.DYAD_YEAR: "dyad-year (undirected)",
@@ -187,13 +234,27 @@ def describe(rows: Rows, found: spells_mod.Memberships, now: dt.date) -> str:
             f"{rows.covered[0] or '?'} to {now.year}"
             + (f" (datasets: {windows})" if windows else "")
         )
-    codes = ", ".join(
-        "COW state system v2016 codes (ccode)" if c is Code.COW else "ISO3" for c in rows.codes
-    )
-    return (
+    names = {
+        Code.COW: "COW state system v2016 codes (ccode)",
+        Code.ISO3: "ISO3",
+        Code.GW: "Gleditsch–Ward codes (gwcode)",
+    }
+    codes = ", ".join(names[c] for c in rows.codes)
+    if system_of(rows.codes) is Code.GW:
+        system = (
+            "a state has rows only in the years the user's Gleditsch–Ward list has it on some day"
+        )
+    else:
+        system = (
+            "a state has rows only in the years it is in the COW state system as "
+            "alliancekb's crosswalk dates it"
+        )
+    if len([c for c in rows.codes if c.system]) > 1:
+        system += "; the other system's code is empty where the state has none"
+    text = (
         f"alliancekb {unit} panel, {rows.first_year}–{rows.last_year}, from {answer}. "
-        f"States keyed by {codes}; a state has rows only in the years it is in the COW state "
-        "system as alliancekb's crosswalk dates it. "
+        f"States keyed by {codes}; {system}. "
         f"{YEAR_RULE} Outside the answer's coverage the obligation cells are empty "
         "(missing), not 0."
     )
+    return text + (" " + gw.report() if gw is not None else "")

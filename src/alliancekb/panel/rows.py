@@ -52,8 +52,12 @@ class PanelKind(StrEnum):
 
 #: The bits of each obligation mask as 0/1 cells, in column order.
 _BITS = tuple(tuple(1 if m & (1 << i) else 0 for i in range(len(OBLIGATIONS))) for m in range(64))
-_CODE_COLUMN = {Code.COW: "ccode", Code.ISO3: "iso3"}
-_DYAD_COLUMN = {Code.COW: ("ccode1", "ccode2"), Code.ISO3: ("iso3_1", "iso3_2")}
+_CODE_COLUMN = {Code.COW: "ccode", Code.ISO3: "iso3", Code.GW: "gwcode"}
+_DYAD_COLUMN = {
+    Code.COW: ("ccode1", "ccode2"),
+    Code.ISO3: ("iso3_1", "iso3_2"),
+    Code.GW: ("gwcode1", "gwcode2"),
+}
 
 
 def code_columns(kind: PanelKind, codes: Sequence[Code]) -> tuple[str, ...]:

@@ -11,11 +11,11 @@ higher of its two directions. docs/similarity.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alliancekb.core.errors import UsageError
 from alliancekb.panel.rows import Line
@@ -29,6 +29,10 @@ from alliancekb.panel.similarity import (
     dyad_similarities,
 )
 from alliancekb.panel.spells import OBLIGATIONS
+from alliancekb.panel.units import Unit, last_cow_code
+
+if TYPE_CHECKING:
+    from alliancekb.panel.capabilities import Capabilities
 
 #: Each obligation column's tie level, in column order.
 _LEVEL_OF_COLUMN = tuple(TIE_LEVELS[name] for name in OBLIGATIONS)
@@ -41,20 +45,31 @@ class Scoring:
     measure: Measure = Measure.S
     #: None: the measure's own (S absolute; kappa and pi squared, as Häge computes them).
     distance: Distance | None = None
+    #: Weighted S: each state of the system weighs its CINC that year (`capabilities`).
+    weighted: bool = False
 
     @property
     def column(self) -> str:
-        """The column's name: the measure, `_squared` added for S on squared distances."""
+        """The column's name: the measure, `_squared` added for S on squared distances,
+        `_weighted` for weighted S."""
+        name = self.measure.value
         if self.measure is Measure.S and self.distance is Distance.SQUARED:
-            return "s_squared"
-        return self.measure.value
+            name = "s_squared"
+        return f"{name}_weighted" if self.weighted else name
 
 
-def scoring(measure: str | None, distance: str | None = None) -> Scoring | None:
-    """The scoring asked for (None: no score); UsageError naming the choices otherwise."""
+def scoring(
+    measure: str | None, distance: str | None = None, weighted: bool = False
+) -> Scoring | None:
+    """The scoring asked for (None: no score); UsageError naming the choices otherwise.
+
+    `weighted`: S weighted by capability shares; kappa and pi are refused (alliancekb
+    computes them unweighted only)."""
     if measure is None:
         if distance is not None:
             raise UsageError("a distance applies to a similarity measure: give one too")
+        if weighted:
+            raise UsageError("--weighted applies to a similarity measure: give --similarity s")
         return None
     try:
         chosen = Measure(measure.lower())
@@ -71,7 +86,12 @@ def scoring(measure: str | None, distance: str | None = None) -> Scoring | None:
         ) from None
     if how is Distance.ABSOLUTE and chosen is not Measure.S:
         raise UsageError(f"{chosen.value} is computed on squared distances only (Häge 2011)")
-    return Scoring(chosen, how)
+    if weighted and chosen is not Measure.S:
+        raise UsageError(
+            f"weights apply to S only: alliancekb computes {chosen.value} unweighted "
+            "(drop --weighted, or use --measure s)"
+        )
+    return Scoring(chosen, how, weighted)
 
 
 def _tie(cells: Sequence[Any]) -> int | None:
@@ -123,16 +143,43 @@ def year_ties(year: int, lines: Iterable[Line], width: int) -> YearTies:
     return found
 
 
-def scored_lines(lines: Iterable[Line], width: int, chosen: Scoring) -> Iterator[Line]:
+#: A year's weight of each state (its `state_key`): None where it has none.
+Weights = Callable[[int], Mapping[str, float | None]]
+
+
+def unweighted(ties: YearTies, weights: Mapping[str, float | None]) -> list[str]:
+    """The states of the year's system with no weight (weighted S is missing then)."""
+    return [state for state in ties.system if weights.get(state) is None]
+
+
+def usable_weights(ties: YearTies, weights: Mapping[str, float | None]) -> dict[str, float] | None:
+    """The year's weights, or None when a state has none or all are 0 (S missing)."""
+    found = {state: weights.get(state) for state in ties.system}
+    if any(w is None for w in found.values()):
+        return None
+    chosen = {state: float(w) for state, w in found.items() if w is not None}
+    return chosen if sum(chosen.values()) > 0 else None
+
+
+def scored_lines(
+    lines: Iterable[Line], width: int, chosen: Scoring, weights: Weights | None = None
+) -> Iterator[Line]:
     """The dyad rows (`width` code columns per state, then the year and the obligations)
-    with the year's score of each dyad appended; held one year at a time."""
+    with the year's score of each dyad appended; held one year at a time.
+
+    Weighted S (`weights`): a year in which a state of the system has no weight has its
+    scores missing."""
     for year, group in groupby(lines, itemgetter(2 * width)):
         rows = list(group)
         ties = year_ties(year, rows, width)
         scores: dict[tuple[str, str], float | None] = {}
-        if ties.known and len(ties.system) > 1:
+        given = None
+        if chosen.weighted:
+            assert weights is not None
+            given = usable_weights(ties, weights(year))
+        if ties.known and len(ties.system) > 1 and (given is not None or not chosen.weighted):
             for a, b, value in dyad_similarities(
-                ties.portfolios(), chosen.measure, distance=chosen.distance
+                ties.portfolios(), chosen.measure, weights=given, distance=chosen.distance
             ):
                 scores[a, b] = scores[b, a] = value
         for line in rows:
@@ -142,3 +189,17 @@ def scored_lines(lines: Iterable[Line], width: int, chosen: Scoring) -> Iterator
 def tie_names() -> Mapping[int, str]:
     """Each tie level's name, for people."""
     return {0: "none", 1: "entente", 2: "neutrality/nonaggression", MAX_TIE: "defense"}
+
+
+def capability_weights(units: Sequence[Unit], capabilities: Capabilities) -> Weights:
+    """Each unit's weight in a year: the CINC of its COW code on its last day in the system
+    that year (DEU in 1990: 255's), None where it has no COW code or no score."""
+
+    def weights(year: int) -> dict[str, float | None]:
+        return {
+            state_key(unit.key): capabilities.get(last_cow_code(unit, year), year)
+            for unit in units
+            if unit.days_in(year) is not None
+        }
+
+    return weights

@@ -151,7 +151,10 @@ def write_to(panel: Panel, out: str | Path, fmt: Format | str | None = None, *,
 # -- the data package --------------------------------------------------------------------------
 
 _DOCS: Final = {
-    "ccode": "The state's Correlates of War state system (v2016) code.",
+    "ccode": "The state's Correlates of War state system (v2016) code (empty: the state "
+    "has no COW code on those days, when the rows follow the Gleditsch–Ward system).",
+    "gwcode": "The state's Gleditsch–Ward code, from the user's GW list (empty: the state "
+    "has no GW code on those days, when the rows follow the COW system).",
     "iso3": "The state's code in alliancekb: ISO 3166-1 alpha-3, ISO 3166-3 for a former "
     "state, or a user-assigned X.. code where ISO has none.",
     "year": "The year.",
@@ -169,11 +172,17 @@ _DOCS: Final = {
     "pi": "Scott's pi of the two portfolios as Häge (2011) computes it (squared distances); "
     "empty: outside the coverage, or undefined.",
 }
-_NUMBERS: Final = {"s", "s_squared", "kappa", "pi"}
-_INTEGERS: Final = {"ccode", "year", "alliances", "disputed", *OBLIGATIONS}
+_WEIGHTED: Final = (
+    " Weighted by each state's CINC that year (COW National Material Capabilities); empty "
+    "in a year in which a state of the system has no CINC."
+)
+_NUMBERS: Final = {"s", "s_squared", "kappa", "pi", "s_weighted", "s_squared_weighted"}
+_INTEGERS: Final = {"ccode", "gwcode", "year", "alliances", "disputed", *OBLIGATIONS}
 
 
 def _doc(name: str) -> str:
+    if name.endswith("_weighted"):
+        return _DOCS[name.removesuffix("_weighted")] + _WEIGHTED
     if name in _NUMBERS:
         return _DOCS[name]
     if name in OBLIGATIONS:
@@ -205,7 +214,9 @@ def descriptor(panel: Panel, path: str, fmt: Format, created: str | None = None)
     schema: dict[str, Any] = {"fields": [_field(c, fmt) for c in columns]}
     if fmt is Format.CSV:
         schema["missingValues"] = [""]
-    schema["primaryKey"] = primary
+    if sum(1 for c in panel.rows.codes if c.system) < 2:
+        # With both COW and GW codes a code may be empty, which a primary key's may not be.
+        schema["primaryKey"] = primary
     resource: dict[str, Any] = {"name": panel.kind.value, "path": path}
     if fmt is not Format.NDJSON:
         resource["type"] = "table"
