@@ -5,7 +5,9 @@ own option conversion is replaced for plain values by `cli.fastparams`), not the
 schema, not pycountry (read only when a name misses the stored names), not Alembic.
 Every read command needs SQLAlchemy Core alone (issue 32): not its ORM, not the models (it
 reads `store.tables`), not the dumper; `members` not Rich either when it writes CSV. The
-console script builds only the command it runs (`cli.app.only_command`).
+console script builds only the command it runs (`cli.app.only_command`), imported alone
+from the module that registers it (`cli.app.COMMAND_MODULES`), and answers help, groups
+and unknown names with the whole app, as before.
 """
 
 from __future__ import annotations
@@ -288,3 +290,22 @@ def test_the_root_help_lists_every_command_in_registration_order() -> None:
     ]
     at = [help_text.index(f"│ {name} ") for name in names]
     assert at == sorted(at)
+
+
+def test_members_builds_only_the_core_tables_it_reads(seeded_db: TestDatabase) -> None:
+    """`store.tables` builds a table when a query first names it (issue 32): `members`
+    reads memberships, names and sources, never the statements, loads or exercises."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1"}
+    code = PROBE.format(url=seeded_db.url, args=READ_COMMANDS["members"], unneeded=()).replace(
+        'print("LOADED", loaded, file=sys.stderr)',
+        "from alliancekb.store import tables\n"
+        'print("BUILT", sorted(tables.metadata.tables), file=sys.stderr)',
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    line = next(x for x in done.stderr.splitlines() if x.startswith("BUILT "))
+    built = set(eval(line.removeprefix("BUILT ")))  # a list of names printed by the probe
+    assert "memberships" in built
+    assert not built & {"statements", "loads", "load_files", "exercises", "positions"}
