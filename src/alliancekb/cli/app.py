@@ -124,10 +124,11 @@ def _fail(ctx: typer.Context, message: str, code: int) -> None:
 class RootApp(typer.Typer):
     """The root app, whose commands are registered the first time anything asks for them.
 
-    Registering every command imports every command module (~0.1 s of start-up, issue 32)
-    where the console script runs one: `only_command` hands it the one command it runs,
-    imported alone; `--help`, Typer's test runner and the reference pages read the
-    commands and so get all of them, in the order `_register` adds them.
+    Registering every command imports every command module (2-4% of a read command's
+    start-up in instructions, issue 32) where the console script runs one: `only_command`
+    hands it the one command it runs, imported alone; `--help`, Typer's test runner and
+    the reference pages read the commands and so get all of them, in the order
+    `_register` adds them.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
