@@ -222,7 +222,7 @@ def test_resolving_one_name_answers_as_the_full_index_for_every_name(
         full = load_index(session)
         names = set(full.all_names(ALL_KINDS))
         for entity in ENTITIES.values():
-            table = t.metadata.tables[entity.table]
+            table = t.table(entity.table)
             for column in entity.name_columns:
                 names.update(v for v in session.scalars(select(table.c[column])) if v)
         names.update(a for e in ALIASED for a in session.scalars(select(_alias_column(e))))
@@ -262,4 +262,4 @@ def _alias_column(entity: EntityKind) -> Any:
     from alliancekb.store import tables as t
 
     assert entity.alias_owner_name is not None
-    return t.metadata.tables[f"{entity.alias_owner_name}_aliases"].c.alias
+    return t.table(f"{entity.alias_owner_name}_aliases").c.alias

@@ -5,7 +5,9 @@ own option conversion is replaced for plain values by `cli.fastparams`), not the
 schema, not pycountry (read only when a name misses the stored names), not Alembic.
 Every read command needs SQLAlchemy Core alone (issue 32): not its ORM, not the models (it
 reads `store.tables`), not the dumper; `members` not Rich either when it writes CSV. The
-console script builds only the command it runs (`cli.app.only_command`).
+console script builds only the command it runs (`cli.app.only_command`), imported alone
+from the module that registers it (`cli.app.COMMAND_MODULES`), and answers help, groups
+and unknown names with the whole app, as before.
 """
 
 from __future__ import annotations
@@ -174,3 +176,136 @@ def test_only_the_command_run_is_built_and_the_app_is_whole_again_after() -> Non
     assert app.registered_groups == groups
     assert "members" in names
     assert groups
+
+
+#: Every module of `cli/` that registers commands on the root.
+COMMAND_MODULES = (
+    "alliancekb.cli.query_cmds",
+    "alliancekb.cli.evidence_cmds",
+    "alliancekb.cli.kinds.exercises",
+    "alliancekb.cli.load_cmds",
+    "alliancekb.cli.import_cmds",
+    "alliancekb.cli.retract_cmds",
+    "alliancekb.cli.export_cmds",
+    "alliancekb.cli.author_cmds",
+    "alliancekb.cli.picture_cmds",
+    "alliancekb.cli.panel_cmds",
+    "alliancekb.cli.mcp_cmds",
+    "alliancekb.cli.db_cmds",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("members", "alliancekb.cli.query_cmds"),
+        ("conflicts", "alliancekb.cli.evidence_cmds"),
+        ("exercises", "alliancekb.cli.kinds.exercises"),
+        ("history", "alliancekb.cli.load_cmds"),
+    ],
+)
+def test_a_command_imports_only_the_module_that_registers_it(
+    seeded_db: TestDatabase, name: str, module: str
+) -> None:
+    """The console script imports the one command module it runs (issue 32): the others
+    (load, import, export, pictures, panel...) are ~0.1 s of every command's start-up."""
+    others = tuple(m for m in COMMAND_MODULES if m != module)
+    assert _loaded(seeded_db.url, *READ_COMMANDS[name], unneeded=others) == []
+
+
+def test_every_command_of_the_root_is_found_in_the_module_it_is_declared_in() -> None:
+    """`cli.app.COMMAND_MODULES` (and a kind's module name) names, for every command of
+    the whole app, the module that registers it, and the very command it registers there:
+    a command added to a module without a line there fails here."""
+    from alliancekb.cli.app import app, command_module, registered_by
+
+    for command in app.registered_commands:
+        module = command_module(str(command.name))
+        assert module is not None, f"cli.app.COMMAND_MODULES does not name {command.name!r}"
+        alone = {c.name: c.callback for c in registered_by(module)}
+        assert alone.get(command.name) is command.callback, (command.name, module)
+
+
+def test_every_command_declared_is_a_command_of_the_root() -> None:
+    from alliancekb.cli.app import COMMAND_MODULES, app
+
+    names = {c.name for c in app.registered_commands}
+    assert set(COMMAND_MODULES) <= names, set(COMMAND_MODULES) - names
+
+
+def test_no_group_is_declared_as_a_command() -> None:
+    """A group (`db`, `panel`...) is answered by the whole app, never built alone."""
+    from alliancekb.cli.app import app, command_module
+
+    for group in app.registered_groups:
+        assert command_module(str(group.name)) is None, group.name
+
+
+def _console(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console script (`cli.main`), run as a user runs it, at 100 columns."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb"}
+    code = "import sys\nfrom alliancekb.cli import main\nsys.argv[0] = 'alliancekb'\nmain()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["members", "--help"],
+        ["exercises", "-h"],
+        ["similarity", "--help"],
+        ["membrs", "NATO"],
+        ["members"],
+        ["members", "NATO", "--bogus"],
+        ["db", "--help"],
+    ],
+)
+def test_the_console_script_answers_as_the_whole_app(args: list[str]) -> None:
+    """Help, usage errors and unknown names read the same whether the console script built
+    one command or all of them: the whole app, run in process, is the reference."""
+    from typer.testing import CliRunner
+
+    from alliancekb.cli.app import app
+
+    env = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb"}
+    whole = CliRunner().invoke(app, args, env=env, prog_name="alliancekb")
+    console = _console(*args)
+    assert (console.returncode, console.stdout, console.stderr) == (
+        whole.exit_code,
+        whole.stdout,
+        whole.stderr,
+    )
+
+
+def test_the_root_help_lists_every_command_in_registration_order() -> None:
+    from alliancekb.cli.app import app
+
+    help_text = _console("--help").stdout
+    names = [str(c.name) for c in app.registered_commands] + [
+        str(g.name) for g in app.registered_groups
+    ]
+    at = [help_text.index(f"│ {name} ") for name in names]
+    assert at == sorted(at)
+
+
+def test_members_builds_only_the_core_tables_it_reads(seeded_db: TestDatabase) -> None:
+    """`store.tables` builds a table when a query first names it (issue 32): `members`
+    reads memberships, names and sources, never the statements, loads or exercises."""
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1"}
+    code = PROBE.format(url=seeded_db.url, args=READ_COMMANDS["members"], unneeded=()).replace(
+        'print("LOADED", loaded, file=sys.stderr)',
+        "from alliancekb.store import tables\n"
+        'print("BUILT", sorted(tables.metadata.tables), file=sys.stderr)',
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    line = next(x for x in done.stderr.splitlines() if x.startswith("BUILT "))
+    built = set(eval(line.removeprefix("BUILT ")))  # a list of names printed by the probe
+    assert "memberships" in built
+    assert not built & {"statements", "loads", "load_files", "exercises", "positions"}

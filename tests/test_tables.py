@@ -14,7 +14,7 @@ from alliancekb.store import models, tables
 
 def _pairs() -> list[tuple[Column[object], Column[object]]]:
     pairs = []
-    for table in tables.metadata.sorted_tables:
+    for table in tables.every_table().sorted_tables:
         model_table = models.Base.metadata.tables[table.name]
         for column in table.columns:
             assert column.name in model_table.c, f"{table.name}.{column.name} is not in models"
@@ -42,4 +42,4 @@ def test_each_core_column_is_the_models_column(core: Column[object], orm: Column
 
 
 def test_every_table_here_is_a_table_of_the_models() -> None:
-    assert set(tables.metadata.tables) <= set(models.Base.metadata.tables)
+    assert set(tables.every_table().tables) <= set(models.Base.metadata.tables)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from typer.models import CommandInfo, TyperInfo
 
 from alliancekb.cli.help import PlainHelpGroup, use_plain_help
 from alliancekb.cli.state import CliState
@@ -120,7 +121,61 @@ def _fail(ctx: typer.Context, message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-app = typer.Typer(
+class RootApp(typer.Typer):
+    """The root app, whose commands are registered the first time anything asks for them.
+
+    Registering every command imports every command module (2-4% of a read command's
+    start-up in instructions, issue 32) where the console script runs one: `only_command`
+    hands it the one command it runs, imported alone; `--help`, Typer's test runner and
+    the reference pages read the commands and so get all of them, in the order
+    `_register` adds them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._complete = False
+        super().__init__(*args, **kwargs)
+
+    @property
+    def registered_commands(self) -> list[CommandInfo]:
+        self._register_once()
+        return self._commands
+
+    @registered_commands.setter
+    def registered_commands(self, value: list[CommandInfo]) -> None:
+        self._commands = value
+
+    @property
+    def registered_groups(self) -> list[TyperInfo]:
+        self._register_once()
+        return self._groups
+
+    @registered_groups.setter
+    def registered_groups(self, value: list[TyperInfo]) -> None:
+        self._groups = value
+
+    @property
+    def whole(self) -> bool:
+        """Every command is registered (it is, once anything has asked for them)."""
+        return self._complete
+
+    def _register_once(self) -> None:
+        if not self._complete:
+            self._complete = True
+            _register()
+
+    @contextmanager
+    def holding(self, commands: list[CommandInfo]) -> Iterator[None]:
+        """While it is open, the app has `commands` and no group, whether or not every
+        command was registered before; afterwards it is as it was."""
+        saved = self._complete, self._commands, self._groups
+        self._complete, self._commands, self._groups = True, commands, []
+        try:
+            yield
+        finally:
+            self._complete, self._commands, self._groups = saved
+
+
+app = RootApp(
     cls=SafeGroup,
     name="alliancekb",
     help=(
@@ -180,6 +235,7 @@ def root(
 
 
 def _register() -> None:
+    """Every command and group of the root, in the order `--help` lists them."""
     from alliancekb.cli import (
         author_cmds,
         db_cmds,
@@ -197,7 +253,7 @@ def _register() -> None:
 
     query_cmds.register(app)
     evidence_cmds.register(app)
-    for module in kind_parts("alliancekb.cli.kinds"):  # the kinds added after the core
+    for module in kind_parts(KINDS_PACKAGE):  # the kinds added after the core
         module.register(app)
     load_cmds.register(app)
     import_cmds.register(app)
@@ -211,7 +267,70 @@ def _register() -> None:
     use_plain_help(app)
 
 
-_register()
+#: The module (of `alliancekb.cli`) whose `register(app)` adds each command of the root, so
+#: that the console script imports only the one it runs. A kind's command is its module's
+#: name in `cli/kinds/` (`exercises`), so adding a kind edits nothing here. Groups (`db`,
+#: `import`, `retract`, `panel`) are not named: they build the whole app.
+#: tests/test_startup_imports.py fails when a module registers a command this does not
+#: name, or this names one its module does not register.
+COMMAND_MODULES: dict[str, str] = {
+    "members": "query_cmds",
+    "countries": "query_cmds",
+    "alliances": "query_cmds",
+    "pillars": "query_cmds",
+    "tech-areas": "query_cmds",
+    "officials": "query_cmds",
+    "sources": "query_cmds",
+    "statements": "query_cmds",
+    "show": "query_cmds",
+    "timeline": "query_cmds",
+    "conflicts": "evidence_cmds",
+    "allies": "evidence_cmds",
+    "load": "load_cmds",
+    "validate": "load_cmds",
+    "history": "load_cmds",
+    "diff": "load_cmds",
+    "export": "export_cmds",
+    "dump": "export_cmds",
+    "template": "author_cmds",
+    "schema": "author_cmds",
+    "draft": "author_cmds",
+    "chart": "picture_cmds",
+    "graph": "picture_cmds",
+    "browse": "picture_cmds",
+    "similarity": "panel_cmds",
+    "mcp": "mcp_cmds",
+}
+KINDS_PACKAGE = "alliancekb.cli.kinds"
+
+
+def command_module(name: str) -> str | None:
+    """The module that registers the root's command `name` (`alliancekb.cli.query_cmds`
+    for `members`), found without importing any command module; None for a group or a
+    name that is no command."""
+    if name in COMMAND_MODULES:
+        return f"alliancekb.cli.{COMMAND_MODULES[name]}"
+    import importlib
+    import pkgutil
+
+    kinds = importlib.import_module(KINDS_PACKAGE)
+    module = name.replace("-", "_")
+    if module.isidentifier() and any(
+        info.name == module for info in pkgutil.iter_modules(kinds.__path__)
+    ):
+        return f"{KINDS_PACKAGE}.{module}"
+    return None
+
+
+def registered_by(module_name: str) -> list[CommandInfo]:
+    """The commands module `module_name` registers (its `register(app)`), as the whole app
+    holds them (with the plain-help classes), on an app of their own."""
+    import importlib
+
+    scratch = typer.Typer()
+    importlib.import_module(module_name).register(scratch)
+    use_plain_help(scratch)
+    return list(scratch.registered_commands)
 
 
 #: The root's options that take a value (`--db URL`), and those that take none.
@@ -221,9 +340,8 @@ _ROOT_FLAGS = frozenset({"--no-pager"})
 
 def command_named(args: Sequence[str]) -> str | None:
     """The command `args` run (`members` of `--db x.sqlite members NATO`), when it is one
-    registered command past the root's options; None for anything else (help, a version,
+    command of the root past the root's options; None for anything else (help, a version,
     a group such as `db`, an unknown name or option), which the whole app then answers."""
-    names = {c.name for c in app.registered_commands}
     skip = False
     for arg in args:
         if skip:
@@ -233,7 +351,7 @@ def command_named(args: Sequence[str]) -> str | None:
         elif arg in _ROOT_FLAGS or arg.split("=", 1)[0] in _ROOT_VALUE_OPTIONS:
             continue
         else:
-            return arg if arg in names else None
+            return arg if not arg.startswith("-") and command_module(arg) else None
     return None
 
 
@@ -241,19 +359,24 @@ def command_named(args: Sequence[str]) -> str | None:
 def only_command(args: Sequence[str]) -> Iterator[None]:
     """While it is open, the app has only the command `args` run (besides its root).
 
-    Typer turns every registered command into a Click command (their signatures, type
-    hints and options) each time the app is called: ~20 ms of every command's start-up
-    for 30 commands of which one runs (issue 16). The command runs as in the whole app:
-    the same root options and callback, the same parsing, help and errors.
+    Only that command's module is imported (`COMMAND_MODULES`), unless the whole app was
+    built before; Typer turns every registered command into a Click command (their
+    signatures, type hints and options) each time the app is called: ~20 ms for 30
+    commands of which one runs (issue 16). The command runs as in the whole app: the same
+    root options and callback, the same parsing, help and errors. Anything else (`--help`,
+    a group, an unknown name) is answered by the whole app.
     """
     name = command_named(args)
-    if name is None:
+    module = command_module(name) if name is not None else None
+    if name is None or module is None:
         yield
         return
-    commands, groups = app.registered_commands, app.registered_groups
-    app.registered_commands = [c for c in commands if c.name == name]
-    app.registered_groups = []
-    try:
+    if app.whole:
+        commands = [c for c in app.registered_commands if c.name == name]
+    else:
+        commands = [c for c in registered_by(module) if c.name == name]
+    if not commands:  # cannot happen while the test of COMMAND_MODULES passes
         yield
-    finally:
-        app.registered_commands, app.registered_groups = commands, groups
+        return
+    with app.holding(commands):
+        yield

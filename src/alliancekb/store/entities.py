@@ -122,14 +122,14 @@ class EntityKind:
 
     def table_columns(self) -> list[ColumnElement[Any]]:
         """The same columns as `columns()`, of its Core table (`store.tables`)."""
-        table: Table = tables.metadata.tables[self.table]
+        table: Table = tables.table(self.table)
         return [table.c[name] for name in self._wanted()]
 
     def alias_table_columns(self) -> tuple[ColumnElement[int], ColumnElement[str]] | None:
         """Its alias table's owner column and normalized name (Core), or None."""
         if self.alias_owner_name is None:
             return None
-        table = tables.metadata.tables[f"{self.alias_owner_name}_aliases"]
+        table = tables.table(f"{self.alias_owner_name}_aliases")
         return table.c[f"{self.alias_owner_name}_id"], table.c["normalized"]
 
     def _wanted(self) -> list[str]:

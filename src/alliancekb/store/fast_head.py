@@ -17,9 +17,12 @@ from sqlalchemy.exc import DBAPIError
 
 from alliancekb.store.migrate import scripts_location
 
-_REVISION: Final = re.compile(r"""^revision\b[^=\n]*=\s*["']([^"'\n]+)["']\s*$""", re.M)
+# A line's start is matched as the newline before it (each script's text is read after a
+# newline): a pattern opening with literal text is searched for as such, where `^` would
+# be tried at every position of 8 KB per script (~15M instructions of every command).
+_REVISION: Final = re.compile(r"""\nrevision\b[^=\n]*=\s*["']([^"'\n]+)["']\s*$""", re.M)
 _DOWN_REVISION: Final = re.compile(
-    r"""^down_revision\b[^=\n]*=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
+    r"""\ndown_revision\b[^=\n]*=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M
 )
 
 
@@ -39,7 +42,7 @@ def scanned_head() -> str | None:
         # The two lines head a script (after its docstring): its first part is enough,
         # and a script whose lines come later is "unsure" (Alembic answers).
         with script.open(encoding="utf-8", errors="replace") as opened:
-            source = opened.read(_HEAD_CHARS)
+            source = "\n" + opened.read(_HEAD_CHARS)
         revision, parent = _REVISION.findall(source), _DOWN_REVISION.findall(source)
         if len(revision) != 1 or len(parent) != 1:
             return None

@@ -409,7 +409,7 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
     heads: BindParameter[Any] = bindparam("heads", expanding=True)
 
     def named(entity: EntityKind, alias_forms: BindParameter[Any]) -> ColumnElement[bool]:
-        table = tables.metadata.tables[entity.table]
+        table = tables.table(entity.table)
         maybe = [_may_name(dialect, table.c[column], likes) for column in entity.name_columns]
         alias_columns = entity.alias_table_columns()
         if alias_columns is not None:
@@ -417,8 +417,8 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
             maybe.append(table.c.id.in_(select(owner).where(normalized.in_(alias_forms))))
         return or_(*maybe)
 
-    alliances = tables.metadata.tables[ENTITIES[Kind.ALLIANCE].table]
-    pillars = tables.metadata.tables[ENTITIES[Kind.PILLAR].table]
+    alliances = tables.table(ENTITIES[Kind.ALLIANCE].table)
+    pillars = tables.table(ENTITIES[Kind.PILLAR].table)
     of_alliance = named(ENTITIES[Kind.ALLIANCE], heads)
     of_pillar = or_(
         named(ENTITIES[Kind.PILLAR], forms),
@@ -429,7 +429,7 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
     for entity in ENTITIES.values():
         if entity.kind not in _wide(kinds):
             continue
-        table = tables.metadata.tables[entity.table]
+        table = tables.table(entity.table)
         if entity.kind is Kind.SOURCE:
             where = _may_name_key(dialect, table.c.key, prefixes)
         elif entity.kind is Kind.PILLAR:
