@@ -59,6 +59,10 @@ for _part in _PARTS.values():
     SECTION_FIELDS.update(_part.section_fields)
 
 
+#: The types `json_value` returns unchanged: a card's thousands of plain values skip it.
+_JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 @dataclass
 class Section:
     """One section of a card: its key (memberships, members, statements, ...) and rows.
@@ -94,7 +98,10 @@ class Card:
             "name": self.name,
             "fields": {k: json_value(v) for k, v in self.fields},
             "sections": {
-                s.key: [{k: json_value(v) for k, v in row.items()} for row in s.rows]
+                s.key: [
+                    {k: v if type(v) in _JSON_PLAIN else json_value(v) for k, v in row.items()}
+                    for row in s.rows
+                ]
                 for s in self.sections
             },
         }
