@@ -31,7 +31,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, text, update
 
@@ -172,26 +172,22 @@ def recording(conn: Connection, load_id: int) -> Iterator[None]:
 # --- reading a past state --------------------------------------------------------------
 
 
-#: Each fact table's columns that its table of versions holds too, in the table's order
-#: (PostgreSQL's stored search document included): one query of the catalog.
+#: Each fact table (a table with `<name>_versions` beside it) and its columns in order,
+#: PostgreSQL's stored search document included: one query of the catalog.
 _CATALOG: dict[str, TextClause] = {
     "sqlite": text(
-        "SELECT t.name, c.name FROM main.sqlite_master AS t, "
-        "pragma_table_info(t.name, 'main') AS c "
-        "WHERE t.type = 'table' AND c.name IN ("
-        "SELECT name FROM pragma_table_info(t.name || :suffix, 'main')) "
-        "ORDER BY t.name, c.cid"
+        "SELECT substr(v.name, 1, length(v.name) - :n), c.name FROM main.sqlite_master AS v, "
+        "pragma_table_info(substr(v.name, 1, length(v.name) - :n), 'main') AS c "
+        "WHERE v.type = 'table' AND v.name LIKE :like ESCAPE '\\' ORDER BY 1, c.cid"
     ),
     "postgresql": text(
         "SELECT c.relname, a.attname FROM pg_catalog.pg_class AS c "
         "JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid "
         "JOIN pg_catalog.pg_class AS v "
         "ON v.relnamespace = c.relnamespace AND v.relname = c.relname || :suffix "
-        "JOIN pg_catalog.pg_attribute AS va ON va.attrelid = v.oid AND va.attname = a.attname "
         "WHERE c.relnamespace = current_schema()::regnamespace "
         "AND c.relkind IN ('r', 'p') AND v.relkind IN ('r', 'p') "
-        "AND a.attnum > 0 AND NOT a.attisdropped AND va.attnum > 0 AND NOT va.attisdropped "
-        "ORDER BY c.relname, a.attnum"
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
     ),
 }
 
@@ -200,12 +196,16 @@ def versioned_columns(conn: Connection) -> dict[str, list[str]]:
     """Every fact table (a table with a table of versions beside it) and its columns.
 
     Read from the database, not the models (they are tested equal to the migrated
-    schema; importing them would cost a `--known-on` read ~0.15 s): the columns both the
-    table and its versions hold, in the table's order, so PostgreSQL's stored search
-    document, which the statements' search reads, is among them.
+    schema; importing them would cost a `--known-on` read ~0.15 s): the table's columns
+    in its order, which its versions hold too, PostgreSQL's stored search document (which
+    the statements' search reads) among them.
     """
+    sqlite = conn.dialect.name == "sqlite"
+    params: dict[str, Any] = (
+        {"n": len(VERSIONS), "like": f"%\\{VERSIONS}"} if sqlite else {"suffix": VERSIONS}
+    )
     found: dict[str, list[str]] = {}
-    for table, column in conn.execute(_CATALOG[conn.dialect.name], {"suffix": VERSIONS}):
+    for table, column in conn.execute(_CATALOG[conn.dialect.name], params):
         found.setdefault(str(table), []).append(str(column))
     return found
 
