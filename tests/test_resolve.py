@@ -199,9 +199,22 @@ def _answer(resolve: Callable[..., Ref], *args: Any) -> Ref | str:
 NAMESAKES = """\
 technology_areas:
   - {key: ota-kenji, name: Ota Kenji}
+  - {key: kestrel-osprey, name: "Kestrel–Osprey “Accord”"}
 officials:
   - {key: osaka-envoy, name: Ōta Kenji}
 """
+
+
+def test_the_separators_a_name_may_hold_as_if_ascii_are_spaces_in_its_normal_form() -> None:
+    """`resolve_one` reads a name holding only these past ASCII (the en dash of the names
+    the dataset imports give) as an ASCII name: their normal form must be a space."""
+    import unicodedata
+
+    from alliancekb.store.resolve import SEPARATORS
+
+    for c in SEPARATORS:
+        assert unicodedata.normalize("NFKD", c) == c.casefold() == c
+        assert normalize(f"Kestrel{c}Osprey{c}") == "kestrel osprey"
 
 
 def test_resolving_one_name_answers_as_the_full_index_for_every_name(
@@ -249,6 +262,14 @@ def test_resolving_one_name_answers_as_the_full_index_for_every_name(
             "Cote d'Ivoire",
             "nosuch",
             "AUKUS pilar 2",
+            # words of names whose only characters past ASCII are dashes (SEPARATORS)
+            "Japan",
+            "United Kingdom",
+            "US Japan Security Treaty",
+            "us-japan security treaty",
+            "Australia United Kingdom United States enhanced trilateral security partnership",
+            "Kestrel Osprey Accord",
+            "Osprey",
         ]
         for kinds in (ALL_KINDS, SCOPE_KINDS, frozenset({Kind.COUNTRY}), frozenset({Kind.PILLAR})):
             index = load_index(session, kinds)

@@ -21,6 +21,7 @@ import pytest
 from bench.bench_startup import READ_COMMANDS as BENCH_READ_COMMANDS
 
 from tests.conftest import TestDatabase
+from tests.helpers import BASE, load_text
 
 UNNEEDED = ("pydantic", "pydantic_core", "pycountry", "alembic", "yaml", "alliancekb.load.schema")
 #: What `members --format csv` does not need besides (the slowest of SQLAlchemy's own
@@ -92,6 +93,18 @@ def test_a_read_command_imports_neither_the_orm_nor_the_models_nor_the_dumper(
 def test_show_as_a_table_imports_neither_the_orm_nor_the_models(seeded_db: TestDatabase) -> None:
     unneeded = (*UNNEEDED, *MEMBERS_UNNEEDED[:2])
     assert _loaded(seeded_db.url, "show", "AUKUS Pillar 2", unneeded=unneeded) == []
+
+
+def test_a_card_at_a_past_load_imports_neither_the_orm_nor_the_models(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    """`show --known-on` reads the past state through views made from the database's own
+    catalog: the ORM and the models (~0.15 s) are the loader's cost, not its (issue 32)."""
+    load_text(db.engine, tmp_path, BASE)  # load 1
+    load_text(db.engine, tmp_path, BASE.replace("status: expected", "status: in-force"))
+    unneeded = (*UNNEEDED, *MEMBERS_UNNEEDED[:2])
+    args = ("show", "Japan", "--known-on", "1", "--format", "json")
+    assert _loaded(db.url, *args, unneeded=unneeded) == []
 
 
 @pytest.mark.parametrize("name", ["Japan", "NATO", "AUKUS Pillar 2", "Joe Biden"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import Row as DbRow
 from alliancekb.core import clock
 from alliancekb.core.evidence import Span
 from alliancekb.core.formats import Row, json_value
-from alliancekb.query.common import scope_ids, scope_infos, text_or_none
+from alliancekb.query.common import ScopeInfo, scope_ids, scope_infos, text_or_none
 from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
 from alliancekb.query.kind_part import query_parts
 from alliancekb.query.labels import numbered_alliance_labels
@@ -59,6 +59,10 @@ for _part in _PARTS.values():
     SECTION_FIELDS.update(_part.section_fields)
 
 
+#: The types `json_value` returns unchanged: a card's thousands of plain values skip it.
+_JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 @dataclass
 class Section:
     """One section of a card: its key (memberships, members, statements, ...) and rows.
@@ -94,7 +98,10 @@ class Card:
             "name": self.name,
             "fields": {k: json_value(v) for k, v in self.fields},
             "sections": {
-                s.key: [{k: json_value(v) for k, v in row.items()} for row in s.rows]
+                s.key: [
+                    {k: v if type(v) in _JSON_PLAIN else json_value(v) for k, v in row.items()}
+                    for row in s.rows
+                ]
                 for s in self.sections
             },
         }
@@ -123,10 +130,14 @@ def show(session: Reader, name: str, kinds: Collection[Kind] = SHOW_KINDS) -> Ca
     return builders[ref.kind](session, ref)
 
 
-def _statements(session: Reader, *terms: Term) -> Section:
+def _statements(
+    session: Reader, *terms: Term, infos: Mapping[int, ScopeInfo] | None = None
+) -> Section:
+    """The card's newest statements (`infos`: the scope labels, if the card read them:
+    a card reads them once)."""
     rows = [
         {**row, "who": who(row), "about": about(row)}
-        for _, row in newest_statements(session, terms, CARD_STATEMENTS)
+        for _, row in newest_statements(session, terms, CARD_STATEMENTS, infos)
     ]
     return _section("statements", rows)
 
@@ -210,7 +221,7 @@ def _country_card(session: Reader, ref: Ref) -> Card:
             for part in _PARTS.values()
             if part.country_section is not None
         ),
-        _statements(session, about_country_term(ref.id), speaker_term(ref)),
+        _statements(session, about_country_term(ref.id), speaker_term(ref), infos=infos),
     ]
     sections.append(_sources(session, sections))
     fields = [
@@ -266,7 +277,7 @@ def _pillar_card(session: Reader, ref: Ref) -> Card:
     label = infos[ref.scope_id].label
     sections = [
         _members(session, label),
-        _statements(session, about_scopes_term([ref.scope_id])),
+        _statements(session, about_scopes_term([ref.scope_id]), infos=infos),
     ]
     sections.append(_sources(session, sections))
     fields = [
@@ -310,7 +321,7 @@ def _area_card(session: Reader, ref: Ref) -> Card:
         .join(link, link.c.pillar_id == t.pillars.c.id)
         .where(link.c.technology_area_id == ref.id)
     ).all()
-    sections = [_statements(session, about_area_term(ref.id))]
+    sections = [_statements(session, about_area_term(ref.id), infos=infos)]
     sections.append(_sources(session, sections))
     fields = [
         ("key", area.key),

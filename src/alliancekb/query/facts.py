@@ -91,34 +91,38 @@ def membership_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[R
     link = t.membership_sources
     cited = _sources_of(session, link, link.c.membership_id, t.memberships, where)
     spans: list[Span[Row]] = []
-    for r in session.execute(stmt):
-        sources = cited.get(r.id, [])
+    # Unpacked, not read by attribute: a country's card resolves hundreds of records.
+    for (
+        id_, country_id, country_name, iso3, scope_id, role, status, from_text, from_lower,
+        to_text, to_upper, confirmed, claim, obligations, note,
+    ) in session.execute(stmt):  # fmt: skip
+        sources = cited.get(id_, [])
         row: Row = {
-            "id": r.id,
-            "country": r.name,
-            "iso3": r.iso3,
-            "scope_id": r.scope_id,
-            "role": r.role,
-            "status": r.status,
-            "from": text_or_none(r.from_text),
-            "to": text_or_none(r.to_text),
+            "id": id_,
+            "country": country_name,
+            "iso3": iso3,
+            "scope_id": scope_id,
+            "role": role,
+            "status": status,
+            "from": from_text or None,
+            "to": to_text or None,
             "sources": [key for key, _ in sources],
-            "note": r.note,
-            "claim": r.claim or None,
-            "obligations": r.obligations.split("; ") if r.obligations else [],
+            "note": note,
+            "claim": claim or None,
+            "obligations": obligations.split("; ") if obligations else [],
         }
         spans.append(
             Span(
                 row,
                 # Each claimant's records form their own chain: a dataset's later spell
                 # never ends the knowledge base's own record, nor another dataset's.
-                (r.country_id, r.scope_id, r.claim),
-                r.from_lower,
-                r.from_text,
-                r.to_upper,
-                evidence((d for _, d in sources), r.confirmed),
-                r.status in DURABLE_STATUSES,
-                order=str(r.role),
+                (country_id, scope_id, claim),
+                from_lower,
+                from_text,
+                to_upper,
+                evidence([d for _, d in sources], confirmed),
+                status in DURABLE_STATUSES,
+                order=str(role),
             )
         )
     return resolve_chains(spans)

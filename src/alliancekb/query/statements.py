@@ -203,12 +203,16 @@ def _walk_dates(session: Reader, terms: Sequence[Term], limit: int) -> bool:
 
 
 def newest_statements(
-    session: Reader, terms: Sequence[Term], limit: int
+    session: Reader,
+    terms: Sequence[Term],
+    limit: int,
+    infos: Mapping[int, ScopeInfo] | None = None,
 ) -> Iterator[tuple[dt.date | None, Row]]:
-    """The newest `limit` statements matching any of `terms`, by the cheaper plan."""
+    """The newest `limit` statements matching any of `terms`, by the cheaper plan
+    (`infos`: the scope labels, when the caller has read them already)."""
     walk = _walk_dates(session, terms, limit)
     clause = or_(*(term.checked if walk else term.indexed for term in terms))
-    return statement_hits(session, [clause], limit=limit)
+    return statement_hits(session, [clause], limit=limit, infos=infos)
 
 
 def _text_of(value: str | dt.date) -> str:
@@ -293,8 +297,11 @@ def statement_hits(
     *,
     limit: int | None = None,
     newest_first: bool = True,
+    infos: Mapping[int, ScopeInfo] | None = None,
 ) -> Iterator[tuple[dt.date | None, Row]]:
-    """(first day of its date, row) per statement matching all clauses; links per batch."""
+    """(first day of its date, row) per statement matching all clauses; links per batch.
+
+    `infos`: the scope labels (`scope_infos`), when the caller has read them already."""
     speaker = func.coalesce(t.officials.c.name, t.countries.c.name, t.alliances.c.name)
     order = (
         (t.statements.c.date_lower.desc(), t.statements.c.id)
@@ -322,7 +329,6 @@ def statement_hits(
     )
     if limit:
         stmt = stmt.limit(limit)
-    infos: dict[int, ScopeInfo] | None = None
     for batch in batches(session, stmt):
         if infos is None:
             infos = scope_infos(session)

@@ -248,7 +248,7 @@ def read_session(
 @contextmanager
 def _known_on(conn: Connection, known_on: str | int | dt.datetime, info: Any) -> Iterator[None]:
     """Inside a read transaction: every read sees the knowledge base after that load, and
-    `info[KNOWN_ON]` says which (`store.versions`; it imports the models, so only here)."""
+    `info[KNOWN_ON]` says which (`store.versions`)."""
     from alliancekb.store.versions import drop_views, known_on_views, resolve
 
     known = resolve(conn, known_on)

@@ -442,17 +442,26 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
     return union_all(*parts)
 
 
+#: Characters past ASCII that `normalize` turns into a space, as it does ASCII punctuation
+#: (they stay themselves in NFKD and case folding): dashes and quotation marks. A name
+#: whose only characters past ASCII are these has the words of its lower-case text, as an
+#: ASCII name: "ATOP alliance 1390 (1894–1895)", as the imports name every alliance they
+#: cannot link (thousands), need not be read for every name (`tests/test_resolve.py`).
+SEPARATORS = "\u2013\u2014\u2018\u2019\u201c\u201d"
+
+
 def _may_name(
     dialect: str, column: ColumnElement[str], likes: Sequence[BindParameter[Any]]
 ) -> ColumnElement[bool]:
     """Rows whose `column` may have a normal form holding a word that `likes` (`%word%`)
-    finds in its lower-case text."""
+    finds in its lower-case text: those it finds, and those holding a character past
+    ASCII but `SEPARATORS` (their normal form is known in Python alone)."""
     lowered = func.lower(column)
     maybe: list[ColumnElement[bool]] = [lowered.like(like) for like in likes]
     if dialect == "sqlite":  # GLOB compares code points: any character past ASCII
-        maybe.append(column.op("GLOB")(literal("*[^\x01-\x7f]*")))
+        maybe.append(column.op("GLOB")(literal(f"*[^\x01-\x7f{SEPARATORS}]*")))
     elif dialect == "postgresql":
-        maybe.append(column.op("~")(literal("[^\x01-\x7f]")))
+        maybe.append(column.op("~")(literal(f"[^\x01-\x7f{SEPARATORS}]")))
     else:  # another database: every row may
         maybe.append(true())
     return or_(*maybe)

@@ -16,6 +16,11 @@ nothing changed since N are left as they are. The views are dropped when the rea
 
 Writes: a load opens `recording(conn, load_id)`; the triggers of 0008 read the clock it
 sets, and the loader stamps the rows it inserts with the same id.
+
+Reading a past state imports neither SQLAlchemy's ORM nor the models (~0.15 s of a
+`--known-on` command, issue 32): the loads are read through `store.tables`, and the fact
+tables and their columns from the database's catalog (`versioned_columns`). Only the
+writes (a load, `db compact`) use the models.
 """
 
 # ruff: noqa: S608 -- the SQL names only the models' tables and the columns the database lists
@@ -26,6 +31,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, text, update
 
@@ -37,8 +43,11 @@ from alliancekb.core.knowledge_time import (
     no_such_load,
     parse_moment,
 )
-from alliancekb.store import models as m
-from alliancekb.store.search import PG_DOCUMENT_COLUMN, VERSIONS_FTS
+from alliancekb.store import tables as t
+from alliancekb.store.search import VERSIONS_FTS
+
+if TYPE_CHECKING:
+    from sqlalchemy import TextClause
 
 #: The column every fact table carries: the load that wrote its row.
 V_LOAD = "v_load"
@@ -69,8 +78,8 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def resolve(conn: Connection, value: str | int | dt.datetime) -> KnownOn:
     """The load a knowledge time names: a load number, or the last load ended by a moment."""
     moment = parse_moment(value) if isinstance(value, str) else value
-    loads = m.Load.__table__
-    since = conn.execute(select(m.KnowledgeClock.since)).scalar()
+    loads = t.loads
+    since = conn.execute(text("SELECT since FROM knowledge_clock")).scalar()
     if moment == 0 and since == 0:
         return KnownOn(0, EMPTY)
     if isinstance(moment, int):
@@ -105,7 +114,7 @@ def resolve(conn: Connection, value: str | int | dt.datetime) -> KnownOn:
 
 def previous_load(conn: Connection, load: int) -> int:
     """The load before `load` (0: none, the empty knowledge base)."""
-    loads = m.Load.__table__
+    loads = t.loads
     found = conn.execute(
         select(loads.c.id).where(loads.c.id < load).order_by(loads.c.id.desc()).limit(1)
     ).scalar()
@@ -129,6 +138,8 @@ def load_time(conn: Connection) -> dt.datetime:
     (a local file). It is later than every time of the newest load, so that load numbers
     and times rise together even when the clock stands still or steps back.
     """
+    from alliancekb.store import models as m
+
     if conn.dialect.name == "postgresql":
         now = _aware(conn.execute(text("SELECT clock_timestamp()")).scalar_one())
     else:
@@ -150,6 +161,8 @@ def recording(conn: Connection, load_id: int) -> Iterator[None]:
     The clock is cleared again before the transaction commits; on an error the whole
     transaction, clock included, rolls back.
     """
+    from alliancekb.store import models as m
+
     clock = update(m.KnowledgeClock).where(m.KnowledgeClock.id == 1)
     conn.execute(clock.values(writing=load_id))
     yield
@@ -159,29 +172,63 @@ def recording(conn: Connection, load_id: int) -> Iterator[None]:
 # --- reading a past state --------------------------------------------------------------
 
 
-def _columns(conn: Connection, name: str) -> list[str]:
-    """A table's columns as the models declare them (tested equal to the migrated schema),
-    with PostgreSQL's stored search document, which the statements' search reads."""
-    columns = [c.name for c in m.Base.metadata.tables[name].c]
-    if name == "statements" and conn.dialect.name == "postgresql":
-        columns.append(PG_DOCUMENT_COLUMN)
-    return columns
+#: Each fact table (a table with `<name>_versions` beside it) and its columns in order,
+#: PostgreSQL's stored search document included: one query of the catalog.
+_CATALOG: dict[str, TextClause] = {
+    "sqlite": text(
+        "SELECT substr(v.name, 1, length(v.name) - :n), c.name FROM main.sqlite_master AS v, "
+        "pragma_table_info(substr(v.name, 1, length(v.name) - :n), 'main') AS c "
+        "WHERE v.type = 'table' AND v.name LIKE :like ESCAPE '\\' ORDER BY 1, c.cid"
+    ),
+    "postgresql": text(
+        "SELECT c.relname, a.attname FROM pg_catalog.pg_class AS c "
+        "JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid "
+        "JOIN pg_catalog.pg_class AS v "
+        "ON v.relnamespace = c.relnamespace AND v.relname = c.relname || :suffix "
+        "WHERE c.relnamespace = current_schema()::regnamespace "
+        "AND c.relkind IN ('r', 'p') AND v.relkind IN ('r', 'p') "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+    ),
+}
+
+
+def versioned_columns(conn: Connection) -> dict[str, list[str]]:
+    """Every fact table (a table with a table of versions beside it) and its columns.
+
+    Read from the database, not the models (they are tested equal to the migrated
+    schema; importing them would cost a `--known-on` read ~0.15 s): the table's columns
+    in its order, which its versions hold too, PostgreSQL's stored search document (which
+    the statements' search reads) among them.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    params: dict[str, Any] = (
+        {"n": len(VERSIONS), "like": f"%\\{VERSIONS}"} if sqlite else {"suffix": VERSIONS}
+    )
+    found: dict[str, list[str]] = {}
+    for table, column in conn.execute(_CATALOG[conn.dialect.name], params):
+        found.setdefault(str(table), []).append(str(column))
+    return found
 
 
 def _quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote(name))
 
 
-def changed_since(conn: Connection, load: int) -> list[tuple[str, bool]]:
+def changed_since(
+    conn: Connection, load: int, tables: Sequence[str] | None = None
+) -> list[tuple[str, bool]]:
     """The tables a load after `load` changed, and whether each has versions to bring back.
 
     One query (an indexed probe per table and per table of versions), one round trip.
+    `tables`: the fact tables (default: `versioned_columns`').
     """
+    if tables is None:
+        tables = list(versioned_columns(conn))
     probes = []
-    for table in m.VERSIONED_TABLES:
-        q, kept = _quote(conn, table.name), _quote(conn, versions_of(table.name))
+    for name in tables:
+        q, kept = _quote(conn, name), _quote(conn, versions_of(name))
         probes.append(
-            f"SELECT '{table.name}' AS name, "
+            f"SELECT '{name}' AS name, "
             f"EXISTS (SELECT 1 FROM {q} WHERE v_load > :n) AS newer, "
             f"EXISTS (SELECT 1 FROM {kept} WHERE v_until > :n) AS older"
         )
@@ -194,7 +241,8 @@ def known_on_views(conn: Connection, load: int) -> list[str]:
 
     Returns the names to give `drop_views`. Call inside a read transaction.
     """
-    changed = changed_since(conn, load)
+    columns = versioned_columns(conn)
+    changed = changed_since(conn, load, list(columns))
     if not changed:
         return []
     sqlite = conn.dialect.name == "sqlite"
@@ -205,7 +253,7 @@ def known_on_views(conn: Connection, load: int) -> list[str]:
     )
     made = []
     for name, has_versions in changed:
-        listed = ", ".join(_quote(conn, c) for c in _columns(conn, name))
+        listed = ", ".join(_quote(conn, c) for c in columns[name])
         # A view has no rowid: the statements' search matches FTS5 rowids, so the view
         # carries one (a kept version's is the negative of its own rowid; see search.py).
         # Both arms' columns must have the same affinity, or SQLite will not flatten the
@@ -257,6 +305,8 @@ def compact(conn: Connection, before: dt.datetime) -> Compacted:
     Inside a write transaction. The state after that load and every later one stay
     reproducible; `--known-on` an older load is refused from then on.
     """
+    from alliancekb.store import models as m
+
     loads = m.Load.__table__
     rows = conn.execute(select(loads.c.id, loads.c.finished_at).order_by(loads.c.id.desc()))
     keep = next((int(r.id) for r in rows if _aware(r.finished_at) < before), None)
