@@ -420,11 +420,13 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
     alliances = tables.table(ENTITIES[Kind.ALLIANCE].table)
     pillars = tables.table(ENTITIES[Kind.PILLAR].table)
     of_alliance = named(ENTITIES[Kind.ALLIANCE], heads)
-    of_pillar = or_(
+    # An alliance that may bear a first part of the name has its pillars read: a test of
+    # its own, not in the alliances' part (where `of_alliance` finds it already).
+    by_itself = or_(
         named(ENTITIES[Kind.PILLAR], forms),
         pillars.c.number.in_(bindparam("numbers", expanding=True)),
-        pillars.c.alliance_id.in_(select(alliances.c.id).where(of_alliance)),
     )
+    of_pillar = or_(by_itself, pillars.c.alliance_id.in_(select(alliances.c.id).where(of_alliance)))
     parts = []
     for entity in ENTITIES.values():
         if entity.kind not in _wide(kinds):
@@ -435,7 +437,7 @@ def _may_bear_select(dialect: str, kinds: frozenset[Kind], firsts: int) -> Compo
         elif entity.kind is Kind.PILLAR:
             where = of_pillar
         elif entity.kind is Kind.ALLIANCE:
-            where = or_(of_alliance, table.c.id.in_(select(pillars.c.alliance_id).where(of_pillar)))
+            where = or_(of_alliance, table.c.id.in_(select(pillars.c.alliance_id).where(by_itself)))
         else:
             where = named(entity, forms)
         parts.append(select(literal(entity.kind.value), table.c.id).where(where))
