@@ -14,11 +14,18 @@ from alliancekb.core import clock
 from alliancekb.core.evidence import Span
 from alliancekb.core.formats import Row, json_value
 from alliancekb.query.common import ScopeInfo, scope_ids, scope_infos, text_or_none
-from alliancekb.query.facts import EVIDENCE_FIELDS, membership_spans, position_spans, with_evidence
+from alliancekb.query.facts import (
+    EVIDENCE_FIELDS,
+    MEMBER_FIELDS,
+    PILLAR_FIELDS,
+    POSITION_FIELDS,
+    membership_spans,
+    position_row,
+    position_spans,
+    with_evidence,
+)
 from alliancekb.query.kind_part import query_parts
 from alliancekb.query.labels import numbered_alliance_labels
-from alliancekb.query.lists import PILLAR_FIELDS, POSITION_FIELDS, pillars, position_row
-from alliancekb.query.members import MEMBER_FIELDS, MembersResult, members
 from alliancekb.query.statements import (
     STATEMENT_FIELDS,
     Term,
@@ -36,6 +43,7 @@ from alliancekb.store.resolve import Kind, Ref, resolve_one
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
+    from alliancekb.query.members import MembersResult
 
 #: Recent statements on a card.
 CARD_STATEMENTS = 10
@@ -143,9 +151,17 @@ def _statements(
 
 
 def _members(session: Reader, scope: str) -> Section:
+    from alliancekb.query.members import members  # not for a country's card (SECTION_FIELDS)
+
     result = members(session, scope)
     result.rows = list(result.rows)
     return _section("members", result.rows, result)
+
+
+def _pillars(session: Reader, alliance: str) -> list[Row]:
+    from alliancekb.query.lists import pillars  # not for a country's card (SECTION_FIELDS)
+
+    return list(pillars(session, alliance).rows)
 
 
 def _sources(session: Reader, sections: Sequence[Section], extra: Iterable[str] = ()) -> Section:
@@ -237,7 +253,7 @@ def _country_card(session: Reader, ref: Ref) -> Card:
 def _alliance_card(session: Reader, ref: Ref) -> Card:
     alliance = _one(session, t.alliances, ref.id)
     sections = [
-        _section("pillars", pillars(session, alliance.key).rows),
+        _section("pillars", _pillars(session, alliance.key)),
         _members(session, alliance.key),
         _statements(
             session,

@@ -35,6 +35,69 @@ if TYPE_CHECKING:
 #: The fields every membership and position row carries besides its own (JSON names).
 EVIDENCE_FIELDS = ("confirmed", "currency", "until")
 
+# The row fields of pillars, members and positions live here, not beside their queries
+# (`query.lists`, `query.members`): a country's card needs them and neither module
+# (importing both: 38M instructions of `show`'s start-up, issue 32 row 11).
+
+#: The JSON field names of a pillar row, in order.
+PILLAR_FIELDS = (
+    "scope",
+    "name",
+    "alliance",
+    "alliance_key",
+    "number",
+    "technology_areas",
+    "members",
+    "aliases",
+)
+
+#: The JSON field names of a member row, in order (the evidence fields last, so that the
+#: columns of CSV files written before them keep their places).
+MEMBER_FIELDS = (
+    "country",
+    "iso3",
+    "scope",
+    "role",
+    "status",
+    "from",
+    "to",
+    "via",
+    "sources",
+    "note",
+    *EVIDENCE_FIELDS,
+    "obligations",
+    "dates_from",
+    "claim",
+    "disputed",
+    "obligations_from",
+)
+
+#: The JSON field names of a position row, in order.
+POSITION_FIELDS = (
+    "official",
+    "name",
+    "title",
+    "for",
+    "country",
+    "from",
+    "to",
+    "sources",
+    *EVIDENCE_FIELDS,
+    "presumed_until",
+    "presumed_by",
+    "claim",
+    "disputed",
+)
+
+
+def position_row(span: Span[Row], day: dt.date) -> Row:
+    """A position's row (POSITION_FIELDS) with its evidence read on `day`."""
+    row = dict(with_evidence(span, day))
+    if span.end is not None:  # it ended (its own `to`, or a successor): nothing to presume
+        row["presumed_until"] = row["presumed_by"] = None
+    row.setdefault("disputed", [])
+    return {k: row.get(k) for k in POSITION_FIELDS}
+
 
 def _sources_of(
     session: Reader, link: Any, owner: Any, table: Any, where: ColumnElement[bool]

@@ -22,12 +22,13 @@ from alliancekb.query.common import (
     scope_infos,
     text_or_none,
 )
+from alliancekb.query.facts import PILLAR_FIELDS as PILLAR_FIELDS
+from alliancekb.query.facts import POSITION_FIELDS as POSITION_FIELDS
 from alliancekb.query.facts import (
-    EVIDENCE_FIELDS,
     horizon_text,
     membership_spans,
+    position_row,
     position_spans,
-    with_evidence,
 )
 from alliancekb.query.members import StatusRule, member_rows, scope_context, scope_spans
 from alliancekb.query.offices import office_answers
@@ -40,19 +41,8 @@ if TYPE_CHECKING:
 RowIterator = Iterator[Row] | list[Row]
 CountSets = dict[int, set[Any]]
 
+
 #: The JSON field names of a pillar row, in order.
-PILLAR_FIELDS = (
-    "scope",
-    "name",
-    "alliance",
-    "alliance_key",
-    "number",
-    "technology_areas",
-    "members",
-    "aliases",
-)
-
-
 @dataclass
 class CountriesResult:
     """Every country; rows: iso3, iso2, name, aliases."""
@@ -356,33 +346,8 @@ def tech_areas(session: Reader, scope: str | None = None) -> TechAreasResult:
     return TechAreasResult(label, rows())
 
 
-#: The JSON field names of a position row, in order.
-POSITION_FIELDS = (
-    "official",
-    "name",
-    "title",
-    "for",
-    "country",
-    "from",
-    "to",
-    "sources",
-    *EVIDENCE_FIELDS,
-    "presumed_until",
-    "presumed_by",
-    "claim",
-    "disputed",
-)
 #: What `officials` shows by default: positions the evidence carries to the date asked.
 HELD = (Currency.KNOWN, Currency.PRESUMED)
-
-
-def position_row(span: Span[Row], day: dt.date) -> Row:
-    """A position's row (POSITION_FIELDS) with its evidence read on `day`."""
-    row = dict(with_evidence(span, day))
-    if span.end is not None:  # it ended (its own `to`, or a successor): nothing to presume
-        row["presumed_until"] = row["presumed_by"] = None
-    row.setdefault("disputed", [])
-    return {k: row.get(k) for k in POSITION_FIELDS}
 
 
 def _career_order(span: Span[Row]) -> tuple[Any, ...]:

@@ -33,7 +33,8 @@ from alliancekb.core.vocab import (
     Status,
 )
 from alliancekb.query.common import resolve_scope, role_rank_of, scope_infos, status_rank_of
-from alliancekb.query.facts import EVIDENCE_FIELDS, horizon_text, membership_spans
+from alliancekb.query.facts import MEMBER_FIELDS as MEMBER_FIELDS
+from alliancekb.query.facts import horizon_text, membership_spans
 from alliancekb.query.facts import with_evidence as _with_evidence
 from alliancekb.query.precedence import (
     IN_STATUSES,
@@ -46,27 +47,6 @@ from alliancekb.store.resolve import Kind, NameIndex
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
-
-#: The JSON field names of a member row, in order (the evidence fields last, so that the
-#: columns of CSV files written before them keep their places).
-MEMBER_FIELDS = (
-    "country",
-    "iso3",
-    "scope",
-    "role",
-    "status",
-    "from",
-    "to",
-    "via",
-    "sources",
-    "note",
-    *EVIDENCE_FIELDS,
-    "obligations",
-    "dates_from",
-    "claim",
-    "disputed",
-    "obligations_from",
-)
 
 
 class StatusRule(StrEnum):
