@@ -34,7 +34,6 @@ from alliancekb.query.common import (
 from alliancekb.store import tables as t
 from alliancekb.store.db import KNOWN_ON
 from alliancekb.store.resolve import SCOPE_KINDS, SPEAKER_KINDS, Kind, Ref, load_index
-from alliancekb.store.search import matches, walk_dates
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
@@ -270,6 +269,9 @@ def statements(
     if until is not None:
         clauses.append(t.statements.c.date_lower <= parse_date(until, "until", upper=True))
     if search is not None:
+        # Imported here: a card, a timeline and a listing without --search need none of it.
+        from alliancekb.store.search import matches, walk_dates
+
         conn = connection_of(session)
         rowid: Any = literal_column("statements.rowid")
         history = KNOWN_ON in session.info  # a past state: replaced texts count too
