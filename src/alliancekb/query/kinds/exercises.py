@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from alliancekb.core.formats import Row
 from alliancekb.core.vocab import ExerciseRole
@@ -100,17 +100,24 @@ def edition_rows(session: Reader, exercise_id: int | None = None) -> list[dict[s
     `_start`, `_end` (its span), `_roles` (each taking part country's id: its role) and
     `_id`."""
     e, x = t.exercise_editions.c, t.exercises.c
-    stmt = select(
-        e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text, e.to_upper,
-        e.note, x.key, x.name.label("exercise"), x.organiser_country_id, x.organiser_alliance_id,
-    ).join(t.exercises, x.id == e.exercise_id)  # fmt: skip
+    # The organiser's name (a country's, else an alliance's) in the same query: not every
+    # country's and alliance's name read to look up a few.
+    organiser = func.coalesce(t.countries.c.name, t.alliances.c.name).label("organiser")
+    stmt = (
+        select(
+            e.id, e.year, e.name, e.from_text, e.from_lower, e.from_upper, e.to_text,
+            e.to_upper, e.note, x.key, x.name.label("exercise"), organiser,
+        )
+        .join(t.exercises, x.id == e.exercise_id)
+        .outerjoin(t.countries, t.countries.c.id == x.organiser_country_id)
+        .outerjoin(t.alliances, t.alliances.c.id == x.organiser_alliance_id)
+    )  # fmt: skip
     if exercise_id is not None:
         stmt = stmt.where(e.exercise_id == exercise_id)
     editions = session.execute(stmt).all()
     ids = [r.id for r in editions]
     people = _participants(session, ids)
     sources = _sources(session, ids)
-    organisers = _organisers(session, editions)
     rows: list[dict[str, Any]] = []
     for r in editions:
         start, end = edition_span(r.year, r.from_lower, r.from_upper, r.to_upper)
@@ -120,7 +127,7 @@ def edition_rows(session: Reader, exercise_id: int | None = None) -> list[dict[s
             "year": r.year,
             "from": text_or_none(r.from_text),
             "to": text_or_none(r.to_text),
-            "organiser": organisers.get(r.id),
+            "organiser": r.organiser,
             "exercise_key": r.key,
             "note": r.note,
             "sources": sources.get(r.id, []),
@@ -188,20 +195,6 @@ def _sources(session: Reader, ids: Sequence[int]) -> dict[int, list[str]]:
     )
     for edition_id, key in session.execute(stmt):
         out[edition_id].append(key)
-    return out
-
-
-def _organisers(session: Reader, editions: Iterable[Any]) -> dict[int, str]:
-    """Per edition: the name of its exercise's organiser (a country or an alliance)."""
-    c, a = t.countries.c, t.alliances.c
-    countries = {r.id: r.name for r in session.execute(select(c.id, c.name))}
-    alliances = {r.id: r.name for r in session.execute(select(a.id, a.name))}
-    out: dict[int, str] = {}
-    for r in editions:
-        if r.organiser_country_id is not None:
-            out[r.id] = countries[r.organiser_country_id]
-        elif r.organiser_alliance_id is not None:
-            out[r.id] = alliances[r.organiser_alliance_id]
     return out
 
 
