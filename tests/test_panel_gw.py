@@ -24,7 +24,7 @@ from alliancekb.api import open_kb
 from alliancekb.cli.app import app
 from alliancekb.panel.gw import read_gw_list
 from tests.conftest import TestDatabase
-from tests.test_panel import COW_SOURCE, HEADER, OBLIGATIONS
+from tests.test_panel import COW_SOURCE, OBLIGATIONS, import_cow
 
 GW_LIST = Path(__file__).parent / "data" / "gw_states_built.dat"
 
@@ -62,12 +62,7 @@ def run(db: TestDatabase, *args: str, env: dict[str, str] | None = None) -> Resu
 
 @pytest.fixture
 def kb(db: TestDatabase, tmp_path: Path) -> TestDatabase:
-    directory = tmp_path / "cow"
-    directory.mkdir()
-    text = "\n".join((HEADER, *ROWS)) + "\n"
-    (directory / "alliance_v4.1_by_member.csv").write_text(text, encoding="utf-8")
-    result = run(db, "import", "cow", str(directory))
-    assert result.exit_code == 0, result.output
+    import_cow(db, tmp_path / "cow", ROWS)
     return db
 
 
@@ -263,3 +258,17 @@ def test_the_api_takes_the_list_as_the_command_does(kb: TestDatabase) -> None:
     assert (yemen["iso3"], yemen["entente"]) == ("YEM", 1)
     with open_kb(kb.url) as opened, pytest.raises(Exception, match="--gw-list"):
         opened.panel("state-year", codes=["gw"])
+
+
+def test_a_list_or_capabilities_file_that_cannot_be_read_is_a_usage_error(
+    kb: TestDatabase, tmp_path: Path
+) -> None:
+    absent = tmp_path / "nowhere.dat"
+    result = run(kb, "panel", "state-year", "--codes", "gw", "--gw-list", str(absent))
+    assert result.exit_code == 2
+    assert f"cannot read the Gleditsch–Ward list {absent}" in result.output
+    result = run(kb, "similarity", "USA", "France", "--year", "1816", "--weighted",
+                 "--capabilities", str(absent))  # fmt: skip
+    assert result.exit_code == 2
+    assert f"cannot read the capabilities file {absent}" in result.output
+    assert "Traceback" not in result.output

@@ -28,7 +28,7 @@ from typer.testing import CliRunner, Result
 from alliancekb.api import open_kb
 from alliancekb.cli.app import app
 from tests.conftest import TestDatabase
-from tests.test_panel import COW_SOURCE, HEADER
+from tests.test_panel import COW_SOURCE, import_cow
 from tests.test_panel_gw import GW_LIST
 
 NMC = Path(__file__).parent / "data" / "nmc_1816_built.csv"
@@ -49,12 +49,7 @@ def run(db: TestDatabase, *args: str) -> Result:
 
 @pytest.fixture
 def kb(db: TestDatabase, tmp_path: Path) -> TestDatabase:
-    directory = tmp_path / "cow"
-    directory.mkdir()
-    text = "\n".join((HEADER, *ROWS)) + "\n"
-    (directory / "alliance_v4.1_by_member.csv").write_text(text, encoding="utf-8")
-    result = run(db, "import", "cow", str(directory))
-    assert result.exit_code == 0, result.output
+    import_cow(db, tmp_path / "cow", ROWS)
     return db
 
 

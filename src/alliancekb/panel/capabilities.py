@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alliancekb.core.errors import InvalidDataError, Problem, UsageError
+from alliancekb.panel.user_files import read_user_file
 
 #: Where the data are published (the site; the data set is under "Data Sets").
 NMC_SITE = "https://correlatesofwar.org/"
@@ -64,21 +65,10 @@ class Capabilities:
         return (min(years), max(years)) if years else None
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def read_capabilities(path: str | Path) -> Capabilities:
     """The CINC scores of an NMC CSV file (module docstring)."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read the capabilities file {name}: {error.strerror}") from None
-    lines = _decode(data).splitlines()
+    name, text = read_user_file(path, "the capabilities file")
+    lines = text.splitlines()
     if not lines:
         raise InvalidDataError([], f"{name}: empty; expected NMC's CSV with ccode, year, cinc")
     header = [h.strip().lower() for h in next(csv.reader([lines[0]]))]

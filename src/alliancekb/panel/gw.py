@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from alliancekb.core.errors import InvalidDataError, Problem, UsageError
 from alliancekb.load.datasets.crosswalk import states
+from alliancekb.panel.user_files import read_user_file
 
 if TYPE_CHECKING:
     from alliancekb.query.common import Reader
@@ -127,15 +128,6 @@ def missing_list_message() -> str:
     )
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # as Gleditsch publishes it; every byte decodes
-
-
 def _day(text: str) -> dt.date:
     parts = text.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
@@ -150,14 +142,10 @@ def _day(text: str) -> dt.date:
 def read_gw_list(path: str | Path) -> list[GwEntry]:
     """Every entry of a GW list file; InvalidDataError (exit 3) naming each bad line's
     file:line:column, and nothing read, if any line is bad."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read the Gleditsch–Ward list {name}: {error.strerror}") from None
+    name, text = read_user_file(path, "the Gleditsch–Ward list")
     entries: list[GwEntry] = []
     problems: list[Problem] = []
-    for number, raw in enumerate(_decode(data).splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         cells = raw.rstrip().split("\t")  # trailing blanks after the last day are no column
