@@ -312,8 +312,7 @@ def test_members_builds_only_the_core_tables_it_reads(seeded_db: TestDatabase) -
     env = {**os.environ, "PYTHONPATH": src, "NO_COLOR": "1"}
     code = PROBE.format(url=seeded_db.url, args=READ_COMMANDS["members"], unneeded=()).replace(
         'print("LOADED", loaded, file=sys.stderr)',
-        "from alliancekb.store import tables\n"
-        'print("BUILT", sorted(tables.metadata.tables), file=sys.stderr)',
+        'from alliancekb.store import tables\nprint("BUILT", tables.built(), file=sys.stderr)',
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False

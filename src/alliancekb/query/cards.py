@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, TableClause, select
 from sqlalchemy import Row as DbRow
 
 from alliancekb.core import clock
@@ -374,12 +374,12 @@ def _kind_card(session: Reader, ref: Ref) -> Card:
     return Card(ref.kind.value, ref.label, data.fields, sections)
 
 
-def _one(session: Reader, table: Table, id: int) -> DbRow[Any]:
+def _one(session: Reader, table: TableClause, id: int) -> DbRow[Any]:
     """The row of an entity, by id (every column the Core table holds)."""
     return session.execute(select(table).where(table.c.id == id)).one()
 
 
-def _aliases(session: Reader, table: Table, owner_id: int) -> list[str]:
+def _aliases(session: Reader, table: TableClause, owner_id: int) -> list[str]:
     """An entity's aliases, alphabetically (`table`: its kind's alias table)."""
     owner = next(c for c in table.c if c.name.endswith("_id"))
     return list(

@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, TableClause
 
 from alliancekb.store import tables
 
@@ -122,7 +122,7 @@ class EntityKind:
 
     def table_columns(self) -> list[ColumnElement[Any]]:
         """The same columns as `columns()`, of its Core table (`store.tables`)."""
-        table: Table = tables.table(self.table)
+        table: TableClause = tables.table(self.table)
         return [table.c[name] for name in self._wanted()]
 
     def alias_table_columns(self) -> tuple[ColumnElement[int], ColumnElement[str]] | None:

@@ -1,20 +1,29 @@
-"""The columns the ORM-free read path reads, as SQLAlchemy Core tables (start-up, issue 16).
+"""The columns the ORM-free read path reads, as SQLAlchemy Core table clauses (start-up,
+issue 16).
 
 `store.models` is the schema (migrations, the loader, every other command). Importing
 SQLAlchemy's ORM and declaring the models costs ~0.15 s, more than all the rest of
 `alliancekb members ...`; this module names the same tables with only the columns the
 name index (`store.resolve`), the scope labels and membership chains (`query.common`,
-`query.facts`) and `members` read, with the same types, on their own `MetaData`. A Core
-select of these tables runs on a Connection or an ORM Session alike, and reads the same
-rows as one of the models' columns would.
+`query.facts`) and the read commands read, with the same types. A select of these
+tables runs on a Connection or an ORM Session alike, and reads the same rows, converted
+by the same types (dates, enums, JSON), as one of the models' columns would.
 
-`tests/test_tables.py` holds every column here equal (name, type, nullability, key) to its
-column in `models`: a column renamed or retyped there fails the test until it is here too.
-Only read: nothing creates, migrates or writes these tables.
+They are lightweight `TableClause`s (`sqlalchemy.table` and `column`), not `Table`s: a
+select needs a table's name and its columns' names and types, nothing more. A `Table`
+also registers itself in a `MetaData`, sets up constraints, keys and their events: 25
+`Table`s cost `show` ~40M instructions, about a tenth of its start-up past the imports
+of SQLAlchemy, Typer and Rich (issue 32); the same clauses cost about a quarter of that.
+So nothing here says what is nullable or a primary key: the models do, and nothing
+reads that here.
+
+`tests/test_tables.py` holds every column here equal (name, type) to its column in
+`models`: a column renamed or retyped there fails the test until it is here too. Only
+read: nothing creates, migrates or writes these tables.
 
 Each table is built the first time it is asked for (`tables.countries`, `table(name)`):
-building all 30 costs ~4% of a read command's start-up (in instructions), and a command
-reads a few (issue 32: `members` builds 8). `every_table()` builds them all.
+a command reads a few (issue 32: `members` builds 8 of 30). `every_table()` builds them
+all; `built()` names those built so far.
 """
 
 from __future__ import annotations
@@ -27,16 +36,17 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Column,
+    ColumnClause,
     Date,
     DateTime,
     Enum,
     Integer,
-    MetaData,
     String,
-    Table,
+    TableClause,
     Text,
+    column,
 )
+from sqlalchemy import table as table_clause
 
 from alliancekb.core.vocab import (
     AllianceKind,
@@ -49,75 +59,78 @@ from alliancekb.core.vocab import (
     Status,
 )
 
-metadata = MetaData()
-
+#: The tables built so far, by name.
+_BUILT: dict[str, TableClause] = {}
 #: How to build each table, by its name (which is also its name in this module).
-_BUILDERS: dict[str, Callable[[], Table]] = {}
+_BUILDERS: dict[str, Callable[[], TableClause]] = {}
 #: Two threads asking for a table not built yet build it once.
 _BUILDING = threading.Lock()
 
-sources: Table
-countries: Table
-alliances: Table
-pillars: Table
-technology_areas: Table
-officials: Table
-memberships: Table
-membership_sources: Table
-position_sources: Table
-country_aliases: Table
-alliance_aliases: Table
-pillar_aliases: Table
-technology_area_aliases: Table
-official_aliases: Table
-exercises: Table
-exercise_aliases: Table
-exercise_editions: Table
-exercise_participants: Table
-exercise_edition_sources: Table
-country_codes: Table
-alliance_sources: Table
-pillar_technology_areas: Table
-positions: Table
-statements: Table
-statement_countries: Table
-statement_scopes: Table
-statement_technology_areas: Table
-loads: Table
-load_files: Table
-retractions: Table
+sources: TableClause
+countries: TableClause
+alliances: TableClause
+pillars: TableClause
+technology_areas: TableClause
+officials: TableClause
+memberships: TableClause
+membership_sources: TableClause
+position_sources: TableClause
+country_aliases: TableClause
+alliance_aliases: TableClause
+pillar_aliases: TableClause
+technology_area_aliases: TableClause
+official_aliases: TableClause
+exercises: TableClause
+exercise_aliases: TableClause
+exercise_editions: TableClause
+exercise_participants: TableClause
+exercise_edition_sources: TableClause
+country_codes: TableClause
+alliance_sources: TableClause
+pillar_technology_areas: TableClause
+positions: TableClause
+statements: TableClause
+statement_countries: TableClause
+statement_scopes: TableClause
+statement_technology_areas: TableClause
+loads: TableClause
+load_files: TableClause
+retractions: TableClause
 
 
-def table(name: str) -> Table:
+def table(name: str) -> TableClause:
     """The Core table `name`, built the first time it is asked for."""
-    found = metadata.tables.get(name)
+    found = _BUILT.get(name)
     if found is not None:
         return found
     with _BUILDING:
-        found = metadata.tables.get(name)
+        found = _BUILT.get(name)
         if found is None:
             if name not in _BUILDERS:
                 raise KeyError(name)
-            found = _BUILDERS[name]()
+            found = _BUILT[name] = _BUILDERS[name]()
         globals().setdefault(name, found)
         return found
 
 
-def __getattr__(name: str) -> Table:
+def __getattr__(name: str) -> TableClause:
     """`tables.countries`: the table, built on first use (PEP 562)."""
     if name in _BUILDERS:
         return table(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def every_table() -> MetaData:
-    """The metadata with every table built (for a check of them all)."""
-    for name in _BUILDERS:
-        table(name)
-    return metadata
+def every_table() -> dict[str, TableClause]:
+    """Every table, built, by name (for a check of them all)."""
+    return {name: table(name) for name in _BUILDERS}
 
 
-def _table(build: Callable[[], Table]) -> Callable[[], Table]:
+def built() -> list[str]:
+    """The names of the tables built so far, sorted."""
+    return sorted(_BUILT)
+
+
+def _table(build: Callable[[], TableClause]) -> Callable[[], TableClause]:
     """Declare how to build the table named as `build` without its leading underscore."""
     _BUILDERS[build.__name__.removeprefix("_")] = build
     return build
@@ -127,37 +140,32 @@ _KEY = 100  # models.KEY_LENGTH
 _NAME = 500  # models.NAME_LENGTH
 
 
-def _id() -> Column[int]:
-    return Column("id", Integer, primary_key=True)
+def _id() -> ColumnClause[int]:
+    return column("id", Integer)
 
 
-def _int(name: str) -> Column[int]:
-    return Column(name, Integer, nullable=False)
+def _int(name: str) -> ColumnClause[int]:
+    return column(name, Integer)
 
 
-def _name(name: str, *, nullable: bool = False) -> Column[str]:
-    return Column(name, String(_NAME), nullable=nullable)
+def _name(name: str) -> ColumnClause[str]:
+    return column(name, String(_NAME))
 
 
-def _edtf(name: str) -> Column[str]:
-    return Column(name, String(32), nullable=False)
+def _edtf(name: str) -> ColumnClause[str]:
+    return column(name, String(32))
 
 
-def _bound(name: str) -> Column[object]:
-    return Column(name, Date)
+def _bound(name: str) -> ColumnClause[object]:
+    return column(name, Date)
 
 
-def _text(name: str) -> Column[str]:
-    return Column(name, Text)
+def _text(name: str) -> ColumnClause[str]:
+    return column(name, Text)
 
 
-def _link(name: str, left: str, right: str, left_type: Any = Integer) -> Table:
-    return Table(
-        name,
-        metadata,
-        Column(left, left_type, primary_key=True),
-        Column(right, Integer, primary_key=True),
-    )
+def _link(name: str, left: str, right: str, left_type: Any = Integer) -> TableClause:
+    return table_clause(name, column(left, left_type), column(right, Integer))
 
 
 def vocabulary(enum: type[StrEnum], name: str) -> Enum:
@@ -175,22 +183,21 @@ def vocabulary(enum: type[StrEnum], name: str) -> Enum:
 
 
 @_table
-def _sources() -> Table:
-    return Table(
+def _sources() -> TableClause:
+    return table_clause(
         "sources",
-        metadata,
         _id(),
-        Column("key", String(_KEY), nullable=False),
-        Column("title", Text, nullable=False),
-        _name("publisher", nullable=True),
-        _name("author", nullable=True),
-        _name("url", nullable=True),
+        column("key", String(_KEY)),
+        column("title", Text),
+        _name("publisher"),
+        _name("author"),
+        _name("url"),
         _edtf("published"),
         _bound("published_lower"),
         _bound("published_upper"),
         _edtf("retrieved"),
         _edtf("covers_to"),
-        Column("kind", vocabulary(SourceKind, "source_kind"), nullable=False),
+        column("kind", vocabulary(SourceKind, "source_kind")),
         _bound("covers_from_lower"),
         _bound("covers_to_upper"),
         _text("note"),
@@ -198,42 +205,39 @@ def _sources() -> Table:
 
 
 @_table
-def _countries() -> Table:
-    return Table(
+def _countries() -> TableClause:
+    return table_clause(
         "countries",
-        metadata,
         _id(),
-        Column("iso3", String(3), nullable=False),
-        Column("iso2", String(2)),
+        column("iso3", String(3)),
+        column("iso2", String(2)),
         _name("name"),
     )
 
 
 @_table
-def _alliances() -> Table:
-    return Table(
+def _alliances() -> TableClause:
+    return table_clause(
         "alliances",
-        metadata,
         _id(),
-        Column("key", String(_KEY), nullable=False),
+        column("key", String(_KEY)),
         _int("scope_id"),
         _name("name"),
-        _name("full_name", nullable=True),
-        Column("kind", vocabulary(AllianceKind, "alliance_kind"), nullable=False),
+        _name("full_name"),
+        column("kind", vocabulary(AllianceKind, "alliance_kind")),
         _edtf("founded"),
         _bound("founded_lower"),
         _text("description"),
         _edtf("ended"),
         _bound("ended_upper"),
-        Column("obligations", String(200), nullable=False),
+        column("obligations", String(200)),
     )
 
 
 @_table
-def _pillars() -> Table:
-    return Table(
+def _pillars() -> TableClause:
+    return table_clause(
         "pillars",
-        metadata,
         _id(),
         _int("alliance_id"),
         _int("scope_id"),
@@ -244,74 +248,68 @@ def _pillars() -> Table:
 
 
 @_table
-def _technology_areas() -> Table:
-    return Table(
+def _technology_areas() -> TableClause:
+    return table_clause(
         "technology_areas",
-        metadata,
         _id(),
-        Column("key", String(_KEY), nullable=False),
+        column("key", String(_KEY)),
         _name("name"),
         _text("description"),
     )
 
 
 @_table
-def _officials() -> Table:
-    return Table(
+def _officials() -> TableClause:
+    return table_clause(
         "officials",
-        metadata,
         _id(),
-        Column("key", String(_KEY), nullable=False),
+        column("key", String(_KEY)),
         _name("name"),
         _text("note"),
     )
 
 
 @_table
-def _memberships() -> Table:
-    return Table(
+def _memberships() -> TableClause:
+    return table_clause(
         "memberships",
-        metadata,
         _id(),
         _int("country_id"),
         _int("scope_id"),
-        Column("role", vocabulary(Role, "role"), nullable=False),
-        Column("status", vocabulary(Status, "status"), nullable=False),
+        column("role", vocabulary(Role, "role")),
+        column("status", vocabulary(Status, "status")),
         _edtf("from_text"),
         _bound("from_lower"),
         _edtf("to_text"),
         _bound("to_upper"),
         _edtf("confirmed"),
-        Column("claim", String(_KEY), nullable=False),
-        Column("obligations", String(200), nullable=False),
-        Column("note", Text),
+        column("claim", String(_KEY)),
+        column("obligations", String(200)),
+        column("note", Text),
     )
 
 
 @_table
-def _membership_sources() -> Table:
-    return Table(
+def _membership_sources() -> TableClause:
+    return table_clause(
         "membership_sources",
-        metadata,
-        Column("membership_id", Integer, primary_key=True),
-        Column("source_id", Integer, primary_key=True),
+        column("membership_id", Integer),
+        column("source_id", Integer),
     )
 
 
 @_table
-def _position_sources() -> Table:
-    return Table(
+def _position_sources() -> TableClause:
+    return table_clause(
         "position_sources",
-        metadata,
-        Column("position_id", Integer, primary_key=True),
-        Column("source_id", Integer, primary_key=True),
+        column("position_id", Integer),
+        column("source_id", Integer),
     )
 
 
-def _aliases(owner: str) -> Table:
-    return Table(
+def _aliases(owner: str) -> TableClause:
+    return table_clause(
         f"{owner}_aliases",
-        metadata,
         _id(),
         _int(f"{owner}_id"),
         _name("alias"),
@@ -320,54 +318,52 @@ def _aliases(owner: str) -> Table:
 
 
 @_table
-def _country_aliases() -> Table:
+def _country_aliases() -> TableClause:
     return _aliases("country")
 
 
 @_table
-def _alliance_aliases() -> Table:
+def _alliance_aliases() -> TableClause:
     return _aliases("alliance")
 
 
 @_table
-def _pillar_aliases() -> Table:
+def _pillar_aliases() -> TableClause:
     return _aliases("pillar")
 
 
 @_table
-def _technology_area_aliases() -> Table:
+def _technology_area_aliases() -> TableClause:
     return _aliases("technology_area")
 
 
 @_table
-def _official_aliases() -> Table:
+def _official_aliases() -> TableClause:
     return _aliases("official")
 
 
 @_table
-def _exercises() -> Table:
-    return Table(
+def _exercises() -> TableClause:
+    return table_clause(
         "exercises",
-        metadata,
         _id(),
-        Column("key", String(_KEY), nullable=False),
+        column("key", String(_KEY)),
         _name("name"),
-        Column("organiser_country_id", Integer),
-        Column("organiser_alliance_id", Integer),
+        column("organiser_country_id", Integer),
+        column("organiser_alliance_id", Integer),
         _text("description"),
     )
 
 
 @_table
-def _exercise_aliases() -> Table:
+def _exercise_aliases() -> TableClause:
     return _aliases("exercise")
 
 
 @_table
-def _exercise_editions() -> Table:
-    return Table(
+def _exercise_editions() -> TableClause:
+    return table_clause(
         "exercise_editions",
-        metadata,
         _id(),
         _int("exercise_id"),
         _int("year"),
@@ -382,30 +378,28 @@ def _exercise_editions() -> Table:
 
 
 @_table
-def _exercise_participants() -> Table:
-    return Table(
+def _exercise_participants() -> TableClause:
+    return table_clause(
         "exercise_participants",
-        metadata,
-        Column("edition_id", Integer, primary_key=True),
-        Column("country_id", Integer, primary_key=True),
-        Column("role", vocabulary(ExerciseRole, "exercise_role"), nullable=False),
+        column("edition_id", Integer),
+        column("country_id", Integer),
+        column("role", vocabulary(ExerciseRole, "exercise_role")),
     )
 
 
 @_table
-def _exercise_edition_sources() -> Table:
+def _exercise_edition_sources() -> TableClause:
     return _link("exercise_edition_sources", "edition_id", "source_id")
 
 
 @_table
-def _country_codes() -> Table:
-    return Table(
+def _country_codes() -> TableClause:
+    return table_clause(
         "country_codes",
-        metadata,
         _id(),
         _int("country_id"),
-        Column("scheme", vocabulary(CodeScheme, "code_scheme"), nullable=False),
-        Column("code", String(20), nullable=False),
+        column("scheme", vocabulary(CodeScheme, "code_scheme")),
+        column("code", String(20)),
         _edtf("from_text"),
         _bound("from_lower"),
         _edtf("to_text"),
@@ -413,50 +407,48 @@ def _country_codes() -> Table:
 
 
 @_table
-def _alliance_sources() -> Table:
+def _alliance_sources() -> TableClause:
     return _link("alliance_sources", "alliance_id", "source_id")
 
 
 @_table
-def _pillar_technology_areas() -> Table:
+def _pillar_technology_areas() -> TableClause:
     return _link("pillar_technology_areas", "pillar_id", "technology_area_id")
 
 
 @_table
-def _positions() -> Table:
-    return Table(
+def _positions() -> TableClause:
+    return table_clause(
         "positions",
-        metadata,
         _id(),
         _int("official_id"),
         _name("title"),
-        Column("country_id", Integer),
-        Column("alliance_id", Integer),
-        _name("organisation", nullable=True),
+        column("country_id", Integer),
+        column("alliance_id", Integer),
+        _name("organisation"),
         _edtf("from_text"),
         _bound("from_lower"),
         _edtf("to_text"),
         _bound("to_upper"),
         _edtf("confirmed"),
-        Column("claim", String(_KEY), nullable=False),
+        column("claim", String(_KEY)),
     )
 
 
 @_table
-def _statements() -> Table:
-    return Table(
+def _statements() -> TableClause:
+    return table_clause(
         "statements",
-        metadata,
-        Column("id", String(_KEY), primary_key=True),
-        Column("speaker_official_id", Integer),
-        Column("speaker_country_id", Integer),
-        Column("speaker_alliance_id", Integer),
-        _name("speaker_label", nullable=True),
-        Column("date_text", String(32), nullable=False),
-        Column("date_lower", Date, nullable=False),
-        Column("text", Text, nullable=False),
-        Column("quote", Boolean(create_constraint=True, name="quote_bool"), nullable=False),
-        Column("stance", vocabulary(Stance, "stance"), nullable=False),
+        column("id", String(_KEY)),
+        column("speaker_official_id", Integer),
+        column("speaker_country_id", Integer),
+        column("speaker_alliance_id", Integer),
+        _name("speaker_label"),
+        column("date_text", String(32)),
+        column("date_lower", Date),
+        column("text", Text),
+        column("quote", Boolean(create_constraint=True, name="quote_bool")),
+        column("stance", vocabulary(Stance, "stance")),
         _int("source_id"),
     )
 
@@ -465,57 +457,54 @@ _STATEMENT_ID = String(_KEY)
 
 
 @_table
-def _statement_countries() -> Table:
+def _statement_countries() -> TableClause:
     return _link("statement_countries", "statement_id", "country_id", _STATEMENT_ID)
 
 
 @_table
-def _statement_scopes() -> Table:
+def _statement_scopes() -> TableClause:
     return _link("statement_scopes", "statement_id", "scope_id", _STATEMENT_ID)
 
 
 @_table
-def _statement_technology_areas() -> Table:
+def _statement_technology_areas() -> TableClause:
     return _link("statement_technology_areas", "statement_id", "technology_area_id", _STATEMENT_ID)
 
 
 @_table
-def _loads() -> Table:
-    return Table(
+def _loads() -> TableClause:
+    return table_clause(
         "loads",
-        metadata,
         _id(),
-        Column("finished_at", DateTime(timezone=True), nullable=False),
-        Column("counts", JSON, nullable=False),
+        column("finished_at", DateTime(timezone=True)),
+        column("counts", JSON),
     )
 
 
 @_table
-def _load_files() -> Table:
-    return Table(
+def _load_files() -> TableClause:
+    return table_clause(
         "load_files",
-        metadata,
         _id(),
         _int("load_id"),
         _int("position"),
-        Column("path", Text, nullable=False),
-        Column("sha256", String(64), nullable=False),
+        column("path", Text),
+        column("sha256", String(64)),
         _int("size"),
         _int("records"),
     )
 
 
 @_table
-def _retractions() -> Table:
-    return Table(
+def _retractions() -> TableClause:
+    return table_clause(
         "retractions",
-        metadata,
         _id(),
-        Column("kind", vocabulary(FactKind, "fact_kind"), nullable=False),
-        Column("key", String(1200), nullable=False),  # models.RETRACTION_KEY_LENGTH
-        Column("reason", Text, nullable=False),
+        column("kind", vocabulary(FactKind, "fact_kind")),
+        column("key", String(1200)),  # models.RETRACTION_KEY_LENGTH
+        column("reason", Text),
         _name("retracted_by"),
-        Column("load_id", Integer),
+        column("load_id", Integer),
     )
 
 
@@ -525,9 +514,9 @@ def kind_tables(name: str, key: str, names: Sequence[str], alias_owner: str | No
     declares them from the kind's description, so no kind is spelled here."""
     if name not in _BUILDERS:
 
-        def build() -> Table:
-            key_column = Column(key, String(_KEY), nullable=False)
-            return Table(name, metadata, _id(), key_column, *(_name(c) for c in names if c != key))
+        def build() -> TableClause:
+            key_column = column(key, String(_KEY))
+            return table_clause(name, _id(), key_column, *(_name(c) for c in names if c != key))
 
         _BUILDERS[name] = build
     if alias_owner is not None and f"{alias_owner}_aliases" not in _BUILDERS:
