@@ -549,7 +549,10 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = out / ".data" if quick else None  # quick: nothing cached outside --out
         if "startup" in only:
             suite.results["startup"] = suite.piece(
-                "startup", lambda: bench_startup.run(workdir / "startup", runs=3 if quick else 10)
+                "startup",
+                lambda: bench_startup.run(
+                    workdir / "startup", runs=3 if quick else 10, count_instructions=not quick
+                ),
             )
         if "queries" in only:
             qs = suite.piece(

@@ -10,11 +10,17 @@ interpreter, `--help`, output discarded), alternately, `runs` times each after o
 untimed warm-up each (so both read the same warm file cache); the median wall time of
 each and their ratio are reported. `python -X importtime` shows whether `alliancekb
 --help` imports SQLAlchemy (it must not: issue 5) and how many modules it imports.
+
+Outside `--quick`, where valgrind is installed, every read command and the imports are
+also counted in instructions (callgrind, whole process, once each after a warm-up): a
+count that the load of the machine does not move, where the wall ratios of a shared
+2-core machine swing by about 0.1 between runs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -121,7 +127,56 @@ def _sqlite_utils(python: str) -> list[str] | None:
     return [found] if found else None
 
 
-def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
+def instructions(argv: list[str], env: dict[str, str], workdir: Path) -> int:
+    """The instructions `argv` runs, whole process, counted by valgrind's callgrind after one
+    warm-up run (the same total on a loaded machine as on an idle one)."""
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    out = workdir / "callgrind.out"
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    out.unlink(missing_ok=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count for {argv}: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
+def run_read_commands_instructions(
+    database: Path, env: dict[str, str], workdir: Path
+) -> list[dict[str, Any]] | None:
+    """Every read command against the bare imports in instructions (callgrind), one row
+    each; None without valgrind. Wall times on a shared 2-core machine swing by +-0.1x
+    between runs; instruction counts do not (hash seed fixed: `PYTHONHASHSEED=0`)."""
+    if shutil.which("valgrind") is None:
+        return None
+    fixed = {**env, "PYTHONHASHSEED": "0"}
+    base = instructions([sys.executable, "-c", "import sqlalchemy, typer, rich"], fixed, workdir)
+    rows = []
+    for name, args in READ_COMMANDS.items():
+        ours = [sys.executable, "-m", "alliancekb", "--db", str(database), *args]
+        count = instructions(ours, fixed, workdir)
+        rows.append(
+            {
+                "name": name,
+                "command": _shown(args),
+                "alliancekb_instructions": count,
+                "imports_instructions": base,
+                "ratio": count / base,
+                "met": count / base <= COMMAND_RATIO_TARGET,
+            }
+        )
+    return rows
+
+
+def run_command(
+    workdir: Path, runs: int = 10, *, count_instructions: bool = False
+) -> dict[str, Any]:
     """`alliancekb members ... --format csv` on the seeded SQLite database vs the baselines.
 
     The database is created and seeded by a first, untimed command. The three (or two,
@@ -164,6 +219,14 @@ def run_command(workdir: Path, runs: int = 10) -> dict[str, Any]:
         "modules_imported": len(modules),
     }
     result["read_commands"] = run_read_commands(database, env, runs)
+    if count_instructions:
+        counted = run_read_commands_instructions(database, env, workdir)
+        if counted is None:
+            result["read_commands_instructions_note"] = (
+                "valgrind is not installed: the instruction counts were skipped"
+            )
+        else:
+            result["read_commands_instructions"] = counted
     if "sqlite_utils" in samples:
         result["sqlite_utils_ms"] = _stats(samples["sqlite_utils"])
         result["sqlite_utils_ratio"] = medians["alliancekb"] / medians["sqlite_utils"]
@@ -208,7 +271,7 @@ def run_read_commands(database: Path, env: dict[str, str], runs: int) -> list[di
     return rows
 
 
-def run(workdir: Path, runs: int = 10) -> dict[str, Any]:
+def run(workdir: Path, runs: int = 10, *, count_instructions: bool = False) -> dict[str, Any]:
     """Time both `--help`s; report medians, the ratio, and SQLAlchemy's absence."""
     workdir.mkdir(parents=True, exist_ok=True)
     bare = workdir / "bare_typer_app.py"
@@ -251,5 +314,5 @@ def run(workdir: Path, runs: int = 10) -> dict[str, Any]:
             {n.split(".")[0] for n in modules}
             & {"sqlalchemy", "alembic", "pydantic", "yaml", "psycopg", "rich", "pycountry"}
         ),
-        "command": run_command(workdir / "command", runs),
+        "command": run_command(workdir / "command", runs, count_instructions=count_instructions),
     }

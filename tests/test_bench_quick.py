@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,68 @@ def test_startup_piece_compares_with_a_bare_typer_app(tmp_path: Path) -> None:
     assert result["alliancekb_help_ms"]["median"] > 0
     assert result["bare_typer_help_ms"]["median"] > 0
     assert result["ratio"] > 0
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+def test_instructions_are_counted_the_same_on_each_run(tmp_path: Path) -> None:
+    env = {**bench_startup.child_env(), "PYTHONHASHSEED": "0"}
+    argv = [sys.executable, "-c", "import json"]
+    first = bench_startup.instructions(argv, env, tmp_path)
+    again = bench_startup.instructions(argv, env, tmp_path)
+    more = bench_startup.instructions([*argv[:-1], "import json, csv, decimal"], env, tmp_path)
+    assert first > 1_000_000
+    assert abs(again - first) < first * 0.001
+    assert more > again
+    assert not list(tmp_path.iterdir())  # callgrind's output file is removed
+
+
+def _counted(ratio: float) -> dict[str, Any]:
+    base = 1_000_000_000
+    return {
+        "name": "show",
+        "command": "alliancekb show Japan --format json",
+        "alliancekb_instructions": int(base * ratio),
+        "imports_instructions": base,
+        "ratio": ratio,
+        "met": ratio <= 1.3,
+    }
+
+
+@pytest.mark.parametrize(("ratio", "met"), [(1.25, True), (1.35, False)])
+def test_report_judges_read_commands_by_their_instruction_counts(ratio: float, met: bool) -> None:
+    results = _fake_results(20.0)
+    results["startup"] = {
+        "runs": 1,
+        "alliancekb_help_ms": {"median": 100.0, "min": 100.0, "max": 100.0},
+        "bare_typer_help_ms": {"median": 90.0, "min": 90.0, "max": 90.0},
+        "python_bare_ms": 20.0,
+        "ratio": 100 / 90,
+        "imports_sqlalchemy": False,
+        "sqlalchemy_modules": [],
+        "modules_imported": 100,
+        "bare_modules_imported": 90,
+        "heavy_modules": [],
+        "command": {
+            "runs": 1,
+            "command": "alliancekb members x",
+            "alliancekb_ms": {"median": 110.0, "min": 110.0, "max": 110.0},
+            "imports_ms": {"median": 100.0, "min": 100.0, "max": 100.0},
+            "ratio": 1.1,
+            "target": 1.3,
+            "met": True,
+            "unneeded_modules": [],
+            "modules_imported": 100,
+            "sqlite_utils_note": "sqlite-utils is not installed",
+            "read_commands_instructions": [_counted(1.2), _counted(ratio)],
+        },
+    }
+    targets = {t.key: t for t in report.evaluate(results)}
+    counted = targets["startup_read_commands_instructions"]
+    assert counted.met is met
+    assert f"worst {ratio:.3f}× (`show`)" in counted.measured
+    text = report.render(results)
+    assert f"| {ratio:.3f}× |" in text
+    assert ("**missed**" in text) is not met
 
 
 def _fake_results(members_ms: float) -> dict[str, Any]:
