@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench.bench_startup import READ_COMMANDS as BENCH_READ_COMMANDS
@@ -232,11 +233,30 @@ def test_every_command_of_the_root_is_found_in_the_module_it_is_declared_in() ->
     a command added to a module without a line there fails here."""
     from alliancekb.cli.app import app, command_module, registered_by
 
+    def same(callback: Any) -> tuple[str, str, str | None]:
+        # A module may make its commands anew each time it registers them (query_cmds).
+        return callback.__module__, callback.__name__, callback.__doc__
+
     for command in app.registered_commands:
         module = command_module(str(command.name))
         assert module is not None, f"cli.app.COMMAND_MODULES does not name {command.name!r}"
-        alone = {c.name: c.callback for c in registered_by(module)}
-        assert alone.get(command.name) is command.callback, (command.name, module)
+        alone = {c.name: same(c.callback) for c in registered_by(module)}
+        assert alone.get(command.name) == same(command.callback), (command.name, module)
+        only = registered_by(module, str(command.name))
+        assert command.name in {c.name for c in only}
+        assert {same(c.callback) for c in only if c.name == command.name} == {
+            same(command.callback)
+        }
+
+
+def test_a_read_command_is_made_alone_when_it_alone_runs() -> None:
+    """`query_cmds` makes only the command asked for (making each costs start-up)."""
+    from alliancekb.cli.app import registered_by
+
+    only = registered_by("alliancekb.cli.query_cmds", "show")
+    assert [c.name for c in only] == ["show"]
+    every = registered_by("alliancekb.cli.query_cmds")
+    assert len(every) == 10
 
 
 def test_every_command_declared_is_a_command_of_the_root() -> None:

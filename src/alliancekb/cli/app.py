@@ -322,13 +322,20 @@ def command_module(name: str) -> str | None:
     return None
 
 
-def registered_by(module_name: str) -> list[CommandInfo]:
+def registered_by(module_name: str, only: str | None = None) -> list[CommandInfo]:
     """The commands module `module_name` registers (its `register(app)`), as the whole app
-    holds them (with the plain-help classes), on an app of their own."""
+    holds them (with the plain-help classes), on an app of their own. `only`: a module
+    whose `register` takes `only` makes that command alone (`query_cmds`: making each of
+    its commands costs start-up)."""
     import importlib
+    import inspect
 
     scratch = typer.Typer()
-    importlib.import_module(module_name).register(scratch)
+    register = importlib.import_module(module_name).register
+    if only is not None and "only" in inspect.signature(register).parameters:
+        register(scratch, only=only)
+    else:
+        register(scratch)
     use_plain_help(scratch)
     return list(scratch.registered_commands)
 
@@ -374,7 +381,7 @@ def only_command(args: Sequence[str]) -> Iterator[None]:
     if app.whole:
         commands = [c for c in app.registered_commands if c.name == name]
     else:
-        commands = [c for c in registered_by(module) if c.name == name]
+        commands = [c for c in registered_by(module, name) if c.name == name]
     if not commands:  # cannot happen while the test of COMMAND_MODULES passes
         yield
         return

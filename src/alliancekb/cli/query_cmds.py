@@ -10,6 +10,7 @@ their answers. Every command takes `--format table|csv|json|ndjson`.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -220,39 +221,41 @@ def _card(
     emit_card(card, fmt, out, known=knowledge_time(reader))
 
 
-members_cmd = read_command(
-    questions.members,
-    help=MEMBERS_HELP,
-    short={"status": "-s", "role": "-r"},
-    extra={"history": _SOURCES},
-    present=_members,
-    explain=_not_a_scope,
-)
-countries_cmd = read_command(questions.countries, help=COUNTRIES_HELP)
-alliances_cmd = read_command(questions.alliances, help=ALLIANCES_HELP, short={"country": "-c"})
-pillars_cmd = read_command(questions.pillars, help=PILLARS_HELP, short={"alliance": "-a"})
-tech_areas_cmd = read_command(questions.tech_areas, help=TECH_AREAS_HELP)
-officials_cmd = read_command(
-    questions.officials,
-    help=OFFICIALS_HELP,
-    renamed={"all_positions": "--all"},
-    short={"country": "-c"},
-)
-sources_cmd = read_command(questions.sources, help=SOURCES_HELP)
-statements_cmd = read_command(questions.statements, help=STATEMENTS_HELP, short={"limit": "-n"})
-show_cmd = read_command(questions.show, help=SHOW_HELP, present=_card, columns=False)
-timeline_cmd = read_command(questions.timeline, help=TIMELINE_HELP)
+#: How to make each command, in the order `--help` lists them. A command is made only when
+#: registered: one `read_command` costs ~0.8M instructions (its options, their types and
+#: checks), and a process that runs `show` needs no other (start-up, issue 32).
+COMMANDS: dict[str, Callable[[], Callable[..., None]]] = {
+    "members": lambda: read_command(
+        questions.members,
+        help=MEMBERS_HELP,
+        short={"status": "-s", "role": "-r"},
+        extra={"history": _SOURCES},
+        present=_members,
+        explain=_not_a_scope,
+    ),
+    "countries": lambda: read_command(questions.countries, help=COUNTRIES_HELP),
+    "alliances": lambda: read_command(
+        questions.alliances, help=ALLIANCES_HELP, short={"country": "-c"}
+    ),
+    "pillars": lambda: read_command(questions.pillars, help=PILLARS_HELP, short={"alliance": "-a"}),
+    "tech-areas": lambda: read_command(questions.tech_areas, help=TECH_AREAS_HELP),
+    "officials": lambda: read_command(
+        questions.officials,
+        help=OFFICIALS_HELP,
+        renamed={"all_positions": "--all"},
+        short={"country": "-c"},
+    ),
+    "sources": lambda: read_command(questions.sources, help=SOURCES_HELP),
+    "statements": lambda: read_command(
+        questions.statements, help=STATEMENTS_HELP, short={"limit": "-n"}
+    ),
+    "show": lambda: read_command(questions.show, help=SHOW_HELP, present=_card, columns=False),
+    "timeline": lambda: read_command(questions.timeline, help=TIMELINE_HELP),
+}
 
 
-def register(app: typer.Typer) -> None:
-    """Add the read commands to the root app."""
-    app.command("members")(members_cmd)
-    app.command("countries")(countries_cmd)
-    app.command("alliances")(alliances_cmd)
-    app.command("pillars")(pillars_cmd)
-    app.command("tech-areas")(tech_areas_cmd)
-    app.command("officials")(officials_cmd)
-    app.command("sources")(sources_cmd)
-    app.command("statements")(statements_cmd)
-    app.command("show")(show_cmd)
-    app.command("timeline")(timeline_cmd)
+def register(app: typer.Typer, only: str | None = None) -> None:
+    """Add the read commands to the root app (`only`: that one alone)."""
+    for name, make in COMMANDS.items():
+        if only is None or name == only:
+            app.command(name)(make())
