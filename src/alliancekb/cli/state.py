@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from alliancekb.core.config import DatabaseTarget
 
 
-@dataclass
+# eq=False: states are never compared, and an __eq__ costs ~0.5M instructions at start-up.
+@dataclass(eq=False)
 class CliState:
     """Global options and the engine opened for them."""
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from alliancekb.core.errors import UsageError
 
@@ -16,8 +16,8 @@ APP_NAME = "alliancekb"
 DEFAULT_FILENAME = "alliancekb.sqlite"
 
 
-@dataclass(frozen=True)
-class DatabaseTarget:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class DatabaseTarget(NamedTuple):
     """A database URL and where the choice of it came from."""
 
     url: str

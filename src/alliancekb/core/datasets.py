@@ -9,11 +9,11 @@ entry here. Plain data: the CLI reads it for `--help`, on its start path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class DatasetKind:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class DatasetKind(NamedTuple):
     """An importable dataset.
 
     `name`: the subcommand, and the start of its alliances' keys and of its claims'

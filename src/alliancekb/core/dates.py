@@ -11,8 +11,8 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 _EDTF = re.compile(
     r"^(?P<year>\d{4}|\d{3}X|\d{2}XX)"
@@ -29,8 +29,8 @@ class EdtfError(ValueError):
     """The text is not an EDTF date of the supported forms."""
 
 
-@dataclass(frozen=True, slots=True)
-class EdtfDate:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class EdtfDate(NamedTuple):
     """An EDTF date with its bounds: the first and the last day it may mean."""
 
     text: str

@@ -43,7 +43,7 @@ import itertools
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from alliancekb.core.dates import EdtfDate, EdtfError, parse_edtf
 from alliancekb.core.vocab import Status
@@ -73,8 +73,8 @@ def edtf_or_none(text: str | None) -> EdtfDate | None:
         return None
 
 
-@dataclass(frozen=True)
-class Evidence:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Evidence(NamedTuple):
     """What the cited sources say about when a fact held."""
 
     #: The newest evidence date as written (EDTF), None when no source is dated.

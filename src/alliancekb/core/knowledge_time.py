@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from alliancekb.core.errors import UsageError
 
@@ -28,8 +28,8 @@ class KnownOnError(UsageError):
         self.parameter = parameter
 
 
-@dataclass(frozen=True)
-class KnownOn:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class KnownOn(NamedTuple):
     """A past state of the knowledge base: the load it stood at, and when that load ended."""
 
     load: int

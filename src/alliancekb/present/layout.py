@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from alliancekb.core.formats import text_value
 
@@ -73,8 +73,8 @@ class Cut(StrEnum):
     WIDTH = "width"  # a word or value wider than its column
 
 
-@dataclass(frozen=True)
-class Shrink:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Shrink(NamedTuple):
     """One step of a table's shrink order: show `key` as `form` (count or drop)."""
 
     key: str
@@ -119,8 +119,8 @@ def _longest_line(text: str) -> int:
     return max((len(line) for line in text.split("\n")), default=0)
 
 
-@dataclass(frozen=True)
-class ColumnSpec:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class ColumnSpec(NamedTuple):
     """What the layout needs of a column (`output.Column` gives it)."""
 
     key: str

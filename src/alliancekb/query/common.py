@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -92,8 +91,8 @@ def connection_of(reader: Reader) -> Connection:
     return reader if isinstance(reader, Connection) else reader.connection()
 
 
-@dataclass(frozen=True)
-class ScopeInfo:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class ScopeInfo(NamedTuple):
     """What a scope row is: its label, kind, and for a pillar its alliance's scope."""
 
     label: str

@@ -24,9 +24,8 @@ import datetime as dt
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, NamedTuple, ParamSpec, TypeVar
 
 from alliancekb.core.errors import UsageError
 
@@ -43,8 +42,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class About:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class About(NamedTuple):
     """What one parameter of a question means, for every face.
 
     `vocabulary`: the values it takes (a StrEnum; `what` names it in messages); `lowest`:
@@ -73,8 +72,8 @@ class Shape(Enum):
     COUNT = "count"  # int (| None) within [lowest, COUNT_MAX]
 
 
-@dataclass(frozen=True)
-class Parameter:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Parameter(NamedTuple):
     """One declared parameter: its name, shape, meaning and default (`REQUIRED` if none)."""
 
     name: str

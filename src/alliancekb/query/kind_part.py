@@ -9,8 +9,7 @@ their fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alliancekb.core.formats import Row
 from alliancekb.core.kind_parts import kind_parts
@@ -23,16 +22,16 @@ if TYPE_CHECKING:
 Event = tuple[tuple[Any, ...], Row]
 
 
-@dataclass(frozen=True)
-class CardData:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class CardData(NamedTuple):
     """An entity's card as plain data: its facts in order, and each section's rows."""
 
     fields: list[tuple[str, Any]]
     sections: list[tuple[str, list[Row]]]
 
 
-@dataclass(frozen=True)
-class QueryPart:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class QueryPart(NamedTuple):
     """How `show` and `timeline` read one kind."""
 
     kind: Kind

@@ -34,6 +34,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from alliancekb.core.datasets import DATASETS
 from alliancekb.core.evidence import Span
@@ -61,8 +62,8 @@ def claim_precedence(claim: str | None) -> int:
     return 1 + len(DATASET_PRECEDENCE)
 
 
-@dataclass(frozen=True)
-class Coverage:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Coverage(NamedTuple):
     """A dataset's coverage window (first and last day), open where unknown."""
 
     first: dt.date | None = None
@@ -81,8 +82,8 @@ class Says(StrEnum):
     UNLISTED = "unlisted"
 
 
-@dataclass(frozen=True)
-class View:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class View(NamedTuple):
     """One dataset's view on a day: what it says, from which record, read on which day."""
 
     claim: str

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -110,8 +110,8 @@ def about_area_clause(area_id: int) -> ColumnElement[bool]:
     )
 
 
-@dataclass(frozen=True)
-class Term:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Term(NamedTuple):
     """One way a statement is found (about a country, said by a speaker, ...), two ways.
 
     `indexed`: the clause an index answers (every hit fetched, then sorted by date);

@@ -17,8 +17,7 @@ import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import String, and_, bindparam, false, func, literal, or_, select, true, union_all
 
@@ -62,8 +61,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Ref:
+# A NamedTuple, not a frozen dataclass: ~3M instructions less to create at start-up (issue 32).
+class Ref(NamedTuple):
     """A resolved entity: its kind, database id, a label for people, and its scope if any."""
 
     kind: Kind
