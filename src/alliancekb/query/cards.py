@@ -219,7 +219,7 @@ def _country_card(session: Reader, ref: Ref) -> Card:
     # A dataset's numbered alliance is named by the partners it gave this country, as the
     # pictures name it ("with Portugal (ATOP 1040, 1816–1820)"), not "ATOP alliance 1040".
     named = numbered_alliance_labels(
-        session, {s.payload["scope_id"] for s in spans}, besides=country.iso3
+        session, {s.payload["scope_id"] for s in spans}, besides=country.iso3, infos=infos
     )
 
     def scope_label(s: Span[Row]) -> str:

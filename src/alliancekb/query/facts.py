@@ -205,17 +205,24 @@ def _is(column: ColumnElement[int | None], value: int | None) -> ColumnElement[b
     return column.is_(None) if value is None else column == value
 
 
-def position_spans(session: Reader, where: ColumnElement[bool]) -> list[Span[Row]]:
+def position_spans(
+    session: Reader, where: ColumnElement[bool], matching: set[int] | None = None
+) -> list[Span[Row]]:
     """Positions whose office has a position matching `where`, as resolved chains.
 
     Chains run across officials (a new holder of an office ends the previous holder's
     term), one per claimant (the own records; a dataset's), so every position of a
     matching office is resolved; payload: the position row (with `office`, the chain
-    without its claimant, and `claim`).
+    without its claimant, and `claim`). `matching`: filled with the ids of the positions
+    matching `where` themselves (read by the same query as their offices).
     """
     p = t.positions.c
-    offices = select(p.title, p.country_id, p.alliance_id, p.organisation).where(where)
-    wanted = {office_of(*o) for o in session.execute(offices)}
+    offices = select(p.id, p.title, p.country_id, p.alliance_id, p.organisation).where(where)
+    wanted: set[Any] = set()
+    for id_, *office in session.execute(offices):
+        wanted.add(office_of(*office))
+        if matching is not None:
+            matching.add(id_)
     if not wanted:
         return []
     places = sorted({(o[1], o[2]) for o in wanted}, key=repr)

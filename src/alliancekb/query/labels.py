@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from alliancekb.core.datasets import DATASETS
 from alliancekb.store import tables as t
+from alliancekb.store.entities import Kind
 
 if TYPE_CHECKING:
-    from alliancekb.query.common import Reader
+    from alliancekb.query.common import Reader, ScopeInfo
 
 #: The name `load/datasets/common.py` gives an alliance it cannot link (its key:
 #: `<dataset>-<number>`); only such a name is replaced.
@@ -83,14 +84,28 @@ def _members(session: Reader, scope_ids: Collection[int]) -> dict[int, list[tupl
 
 
 def numbered_alliance_labels(
-    session: Reader, scope_ids: Collection[int], *, besides: str | None = None
+    session: Reader,
+    scope_ids: Collection[int],
+    *,
+    besides: str | None = None,
+    infos: Mapping[int, ScopeInfo] | None = None,
 ) -> dict[int, str]:
     """A readable label for each of these scopes that is a dataset's numbered alliance.
 
     `besides`: the iso3 of the country whose picture it is; its partners are named
     ("with Korea (ATOP 1390, 1894–1895)"). Without it, every member ("Japan–Korea (...)").
     Scopes with another name (a named alliance, a pillar) are not in the answer.
+    `infos`: the scopes' labels (`scope_infos`), if the caller read them: only the
+    alliances named as a number are read again (for their keys), none if there are none.
     """
+    if infos is not None:
+        scope_ids = [
+            s
+            for s in scope_ids
+            if infos[s].kind is Kind.ALLIANCE and _NUMBERED.fullmatch(infos[s].label)
+        ]
+        if not scope_ids:
+            return {}
     a = t.alliances.c
     numbered: dict[int, tuple[str, str, str]] = {}
     for scope_id, key, name in session.execute(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_
 
 from alliancekb.core import clock
 from alliancekb.core.evidence import Span, edtf_or_none
@@ -133,8 +133,8 @@ def timeline(session: Reader, name: str) -> TimelineResult:
 
     def position_events(where: ColumnElement[bool]) -> Iterator[Event]:
         # Chains run across holders of an office; the timeline shows the matching ones.
-        mine = set(session.scalars(select(t.positions.c.id).where(where)))
-        for span in position_spans(session, where):
+        mine: set[int] = set()
+        for span in position_spans(session, where, mine):
             p = span.payload
             if p["id"] not in mine:
                 continue
@@ -154,7 +154,8 @@ def timeline(session: Reader, name: str) -> TimelineResult:
         return sorted(events, key=lambda e: e[0])
 
     def statement_events() -> Iterator[Event]:
-        for day, row in statement_hits(session, [statement_where], newest_first=False):
+        hits = statement_hits(session, [statement_where], newest_first=False, infos=infos)
+        for day, row in hits:
             yield (
                 (day, 2, row["id"]),
                 {
