@@ -174,6 +174,23 @@ def run_read_commands_instructions(
     return rows
 
 
+def counted_instructions(database: Path, env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """`read_commands_instructions` (the rows), or `read_commands_instructions_note` saying
+    why there are none: a count that fails must not lose the wall times measured beside it."""
+    try:
+        counted = run_read_commands_instructions(database, env, workdir)
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return {"read_commands_instructions_note": f"the instruction counts failed: {first}"}
+    if counted is None:
+        return {
+            "read_commands_instructions_note": (
+                "valgrind is not installed: the instruction counts were skipped"
+            )
+        }
+    return {"read_commands_instructions": counted}
+
+
 def run_command(
     workdir: Path, runs: int = 10, *, count_instructions: bool = False
 ) -> dict[str, Any]:
@@ -220,13 +237,7 @@ def run_command(
     }
     result["read_commands"] = run_read_commands(database, env, runs)
     if count_instructions:
-        counted = run_read_commands_instructions(database, env, workdir)
-        if counted is None:
-            result["read_commands_instructions_note"] = (
-                "valgrind is not installed: the instruction counts were skipped"
-            )
-        else:
-            result["read_commands_instructions"] = counted
+        result.update(counted_instructions(database, env, workdir))
     if "sqlite_utils" in samples:
         result["sqlite_utils_ms"] = _stats(samples["sqlite_utils"])
         result["sqlite_utils_ratio"] = medians["alliancekb"] / medians["sqlite_utils"]

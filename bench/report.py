@@ -586,7 +586,10 @@ def _command_lines(c: dict[str, Any] | None) -> list[str]:
         f"Modules it need not import, imported: {', '.join(c['unneeded_modules']) or 'none'}.",
     ]
     out += _read_command_lines(c.get("read_commands"), c["target"])
-    return out + _instruction_lines(c.get("read_commands_instructions"), c["target"])
+    out += _instruction_lines(c.get("read_commands_instructions"), c["target"])
+    if "read_commands_instructions_note" in c:
+        out += ["", f"Instruction counts: {c['read_commands_instructions_note']}."]
+    return out
 
 
 def _instruction_lines(counted: list[dict[str, Any]] | None, target: float) -> list[str]:

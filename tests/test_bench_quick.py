@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -37,6 +38,24 @@ def test_instructions_are_counted_the_same_on_each_run(tmp_path: Path) -> None:
     assert abs(again - first) < first * 0.001
     assert more > again
     assert not list(tmp_path.iterdir())  # callgrind's output file is removed
+
+
+def test_a_count_that_fails_or_cannot_run_is_said_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = tmp_path / "bin"
+    failing.mkdir()
+    valgrind = failing / "valgrind"
+    valgrind.write_text("#!/bin/sh\necho 'valgrind: cannot start' >&2\nexit 1\n")
+    valgrind.chmod(0o755)
+    database = tmp_path / "absent.sqlite"
+    monkeypatch.setenv("PATH", f"{failing}:{os.environ['PATH']}")
+    env = bench_startup.child_env()  # the children find this valgrind first
+    failed = bench_startup.counted_instructions(database, env, tmp_path)
+    assert failed["read_commands_instructions_note"].startswith("the instruction counts failed")
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    skipped = bench_startup.counted_instructions(database, env, tmp_path)
+    assert "valgrind is not installed" in skipped["read_commands_instructions_note"]
 
 
 def _counted(ratio: float) -> dict[str, Any]:
